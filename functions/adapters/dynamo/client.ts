@@ -1,0 +1,16 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
+/**
+ * One client per instance. SWITCHYARD_DYNAMODB_ENDPOINT points the real SDK at dynalite locally;
+ * on AWS it is unset and the SDK resolves the regional endpoint and the role's credentials.
+ */
+export function createDynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
+  const endpoint = env.SWITCHYARD_DYNAMODB_ENDPOINT;
+  return new DynamoDBClient({
+    region: env.AWS_REGION ?? 'us-east-1',
+    maxAttempts: 2,
+    ...(endpoint
+      ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Per-day, per-model usage counters. Each request adds to one item with a single atomic UpdateItem
+ * (ADD), so concurrent instances never lose an increment and no read is needed to write.
+ */
+import { UpdateItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { latencyBucket } from '../../core/latency-histogram';
+
+export interface UsageEvent {
+  day: string;
+  model: string;
+  ok: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  latencyMs: number;
+  /** Extra dimension rows, e.g. `route#auto` or `variant#auto:gpt-4.1`, counted the same way. */
+  extraScopes?: string[];
+}
+
+export interface UsageCounters {
+  scope: string;
+  requests: number;
+  successes: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  /** Latency histogram: bucket index -> count (see core/latency-histogram). */
+  latency: Record<number, number>;
+}
+
+export interface UsageStore {
+  record(e: UsageEvent): Promise<void>;
+  day(day: string): Promise<UsageCounters[]>;
+}
+
+const KEEP_DAYS = 400;
+
+export function createDynamoUsageStore(ddb: DynamoDBClient, table: string): UsageStore {
+  async function add(day: string, scope: string, e: UsageEvent): Promise<void> {
+    const bucket = `lat_${latencyBucket(e.latencyMs)}`;
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { pk: { S: `usage#${day}` }, sk: { S: scope } },
+        UpdateExpression:
+          'ADD requests :one, successes :ok, errors :err, promptTokens :pt, completionTokens :ct, costMicros :cost, #b :one SET expiresAt = if_not_exists(expiresAt, :exp)',
+        ExpressionAttributeNames: { '#b': bucket },
+        ExpressionAttributeValues: {
+          ':one': { N: '1' },
+          ':ok': { N: e.ok ? '1' : '0' },
+          ':err': { N: e.ok ? '0' : '1' },
+          ':pt': { N: String(e.promptTokens) },
+          ':ct': { N: String(e.completionTokens) },
+          ':cost': { N: String(e.costMicros) },
+          ':exp': { N: String(Math.floor(Date.parse(day) / 1000) + KEEP_DAYS * 86400) },
+        },
+      }),
+    );
+  }
+
+  return {
+    async record(e) {
+      const scopes = [`model#${e.model}`, ...(e.extraScopes ?? [])];
+      await Promise.all(scopes.map((s) => add(e.day, s, e)));
+    },
+    async day(day) {
+      const out: UsageCounters[] = [];
+      let startKey: Record<string, any> | undefined;
+      do {
+        const res = await ddb.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: `usage#${day}` } },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of res.Items ?? []) {
+          const n = (k: string) => Number(item[k]?.N ?? 0);
+          const latency: Record<number, number> = {};
+          for (const [k, v] of Object.entries(item)) {
+            if (k.startsWith('lat_') && v.N) latency[Number(k.slice(4))] = Number(v.N);
+          }
+          out.push({
+            scope: item.sk.S ?? '',
+            requests: n('requests'),
+            successes: n('successes'),
+            errors: n('errors'),
+            promptTokens: n('promptTokens'),
+            completionTokens: n('completionTokens'),
+            costMicros: n('costMicros'),
+            latency,
+          });
+        }
+        startKey = res.LastEvaluatedKey;
+      } while (startKey);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * The routing config: one zod schema gives the TypeScript types, the runtime validation and the
+ * JSON Schema in config/switchyard.schema.json (written by `npm run schema`).
+ *
+ * zod/mini rather than zod: the schema ships inside the router bundle, and mini is ~13 KB
+ * against ~450 KB for the full build (cold starts pay for every kilobyte).
+ */
+import * as z from 'zod/mini';
+
+
+const nonEmpty = () => z.string().check(z.minLength(1));
+const positiveInt = () => z.int().check(z.positive());
+const nonNegativeInt = () => z.int().check(z.gte(0));
+const usd = () => z.number().check(z.gte(0));
+
+export const CAPABILITIES = ['tools', 'vision', 'json_mode', 'streaming'] as const;
+export const INTENTS = ['code', 'reasoning', 'summary', 'creative', 'general'] as const;
+export const BALANCING = ['round_robin', 'weighted', 'least_inflight', 'latency'] as const;
+
+export const ProviderSchema = z.object({
+  /** OpenAI-compatible base URL, up to and including the version segment (e.g. https://api.openai.com/v1). */
+  baseUrl: z.url(),
+  region: z.optional(nonEmpty()),
+  /**
+   * Where the provider's API key comes from: locally the environment variable of this name (or .env);
+   * on AWS the Secrets Manager secret the stack creates for this provider. Omit for keyless upstreams.
+   */
+  apiKeyRef: z.optional(nonEmpty()),
+  /** Extra headers sent upstream (never secrets: they are not redacted). */
+  headers: z.optional(z.record(z.string(), z.string())),
+});
+
+export const EndpointSchema = z.object({
+  /** Unique across the config; names the endpoint in health state, breakers and metrics. */
+  id: nonEmpty().check(z.regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, dot, dash, underscore only')),
+  provider: nonEmpty(),
+  /** Model name the upstream expects (e.g. `deepseek-chat` for deepseek-v3.2). */
+  upstreamModel: nonEmpty(),
+  weight: z._default(z.number().check(z.gt(0)), 1),
+  region: z.optional(nonEmpty()),
+});
+
+export const ModelSchema = z.object({
+  /** Public id clients send as `model`. */
+  id: nonEmpty(),
+  /** List prices in US dollars per million tokens; converted once to integer micro-dollars. */
+  pricing: z.object({ inputPerMTok: usd(), outputPerMTok: usd() }),
+  contextWindow: positiveInt(),
+  /** Output cap used for the worst-case cost reservation when the request sets no max_tokens. */
+  maxOutputTokens: positiveInt(),
+  capabilities: z._default(z.array(z.enum(CAPABILITIES)), []),
+  endpoints: z.array(EndpointSchema).check(z.minLength(1)),
+  balancing: z._default(z.enum(BALANCING), 'weighted'),
+  /** Cross-instance cap on in-flight calls to this model (DynamoDB leases). Omit for no cap. */
+  maxConcurrency: z.optional(positiveInt()),
+  /** Models tried, in order, when this model fails and the request named it directly. */
+  fallbacks: z._default(z.array(nonEmpty()), []),
+  /** Daily spend limit for this model in US dollars. */
+  dailyBudgetUsd: z.optional(usd()),
+  /** Set by a cutover: the model this one replaces, kept as the last fallback of every chain. */
+  replaces: z.optional(nonEmpty()),
+});
+
+export const IntentRuleSchema = z.object({
+  intent: z.enum(INTENTS),
+  /** Case-insensitive substrings in any language; any one matches. */
+  keywords: z._default(z.array(nonEmpty()), []),
+  /** Matches when the conversation text is at least this many characters. */
+  minChars: z.optional(nonNegativeInt()),
+  /** Matches only when the request does (true) or does not (false) carry tools. */
+  hasTools: z.optional(z.boolean()),
+});
+
+export const VariantSchema = z.object({ model: nonEmpty(), weight: z.number().check(z.gt(0)) });
+
+export const RouteSchema = z.object({
+  description: z.optional(z.string()),
+  /** Ordered candidate models per intent; `general` is required as the catch-all. */
+  intents: z
+    .partialRecord(z.enum(INTENTS), z.array(nonEmpty()).check(z.minLength(1)))
+    .check(z.refine((r) => Array.isArray(r.general), { message: 'a route needs a "general" intent' })),
+  /** Tried after the intent's candidates. */
+  fallbacks: z._default(z.array(nonEmpty()), []),
+  /** Optional A/B split: picks the primary by weight before the intent's list. */
+  variants: z.optional(z.array(VariantSchema).check(z.minLength(1))),
+  /** Budget factor used when the request sends no x-budget-factor header. */
+  defaultBudgetFactor: z._default(z.number().check(z.gte(0), z.lte(1)), 1),
+});
+
+export const RetrySchema = z.object({
+  maxAttemptsPerModel: z._default(positiveInt(), 2),
+  baseDelayMs: z._default(nonNegativeInt(), 100),
+  maxDelayMs: z._default(nonNegativeInt(), 2000),
+});
+
+export const BreakerSchema = z.object({
+  failureThreshold: z._default(positiveInt(), 5),
+  windowMs: z._default(positiveInt(), 60_000),
+  cooldownMs: z._default(positiveInt(), 30_000),
+  halfOpenProbes: z._default(positiveInt(), 2),
+  successThreshold: z._default(positiveInt(), 2),
+  /** How long an instance trusts its cached copy of breaker state. */
+  cacheTtlMs: z._default(positiveInt(), 2_000),
+});
+
+export const BudgetSchema = z.object({
+  globalDailyUsd: z._default(usd(), 100),
+  perKeyDailyUsd: z.optional(usd()),
+  /** Budget factor at or below which only the cheapest candidate is taken. */
+  lowFactor: z._default(z.number().check(z.gte(0), z.lte(1)), 0.3),
+  /** Budget factor below which models priced above midMaxOutputPerMTok are avoided. */
+  highFactor: z._default(z.number().check(z.gte(0), z.lte(1)), 0.7),
+  midMaxOutputPerMTok: z._default(usd(), 10),
+  /** Global ledger shards: spreads the hottest counter over N partitions. */
+  globalShards: z._default(positiveInt(), 8),
+  /** A reservation not settled within this time is released by the sweep. */
+  reservationTtlMs: z._default(positiveInt(), 15 * 60_000),
+});
+
+export const HealthSchema = z.object({
+  probeIntervalMs: z._default(positiveInt(), 10_000),
+  probeTimeoutMs: z._default(positiveInt(), 5_000),
+  degradedLatencyMs: z._default(positiveInt(), 3_000),
+  failuresToDown: z._default(positiveInt(), 3),
+  successesToUp: z._default(positiveInt(), 2),
+  /** `models` = GET /models (free); `completion` = a 1-token chat completion (costs a little). */
+  probe: z._default(z.enum(['models', 'completion']), 'models'),
+  ewmaAlpha: z._default(z.number().check(z.gt(0), z.lte(1)), 0.3),
+});
+
+export const GatewaySchema = z.object({
+  maxBodyBytes: z._default(positiveInt(), 1_048_576),
+  /** Cap on one client request, retries and fallbacks included; the Lambda's remaining time may cut it shorter. */
+  requestDeadlineMs: z._default(positiveInt(), 120_000),
+  connectTimeoutMs: z._default(positiveInt(), 5_000),
+  /** Time to the upstream's response headers (for streams, roughly time to first token). */
+  headersTimeoutMs: z._default(positiveInt(), 60_000),
+  /** Longest silence between two body chunks before the upstream counts as stalled. */
+  bodyIdleTimeoutMs: z._default(positiveInt(), 30_000),
+  /** How long state read from DynamoDB may be served from memory. */
+  stateCacheTtlMs: z._default(positiveInt(), 2_000),
+});
+
+export const ConfigSchema = z.object({
+  $schema: z.optional(z.string()),
+  version: z._default(z.string(), '1'),
+  gateway: z.prefault(GatewaySchema, {}),
+  providers: z.record(nonEmpty(), ProviderSchema),
+  models: z.array(ModelSchema).check(z.minLength(1)),
+  routes: z._default(z.record(nonEmpty(), RouteSchema), {}),
+  intentRules: z._default(z.array(IntentRuleSchema), []),
+  retry: z.prefault(RetrySchema, {}),
+  breaker: z.prefault(BreakerSchema, {}),
+  budgets: z.prefault(BudgetSchema, {}),
+  health: z.prefault(HealthSchema, {}),
+});
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type SwitchyardConfig = z.output<typeof ConfigSchema>;
+export type ProviderConfig = z.output<typeof ProviderSchema>;
+export type ModelConfig = z.output<typeof ModelSchema>;
+export type EndpointConfig = z.output<typeof EndpointSchema>;
+export type RouteConfig = z.output<typeof RouteSchema>;
+export type IntentRule = z.output<typeof IntentRuleSchema>;
+export type Capability = (typeof CAPABILITIES)[number];
+export type Intent = (typeof INTENTS)[number];
+export type Balancing = (typeof BALANCING)[number];

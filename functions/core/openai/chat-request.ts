@@ -1,0 +1,73 @@
+/**
+ * Validation of POST /v1/chat/completions bodies. Only the fields the gateway reads or must guard
+ * are checked; every other field passes through to the upstream untouched (loose objects), so new
+ * OpenAI parameters work without a gateway release.
+ */
+import * as z from 'zod/mini';
+import { describeIssue } from '../validation-message';
+import { errors, GatewayError } from './errors';
+
+
+const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
+
+const ContentPart = z.looseObject({ type: z.string().check(z.minLength(1)) });
+
+const Message = z.looseObject({
+  role: z.enum(ROLES),
+  content: z.optional(z.nullable(z.union([z.string(), z.array(ContentPart)]))),
+  name: z.optional(z.string()),
+});
+
+const positiveInt = () => z.int().check(z.positive());
+
+export const ChatRequestSchema = z.looseObject({
+  model: z.string().check(z.minLength(1, 'must be a non-empty string naming a model or route')),
+  messages: z.array(Message).check(z.minLength(1, 'must contain at least one message')),
+  stream: z.optional(z.nullable(z.boolean())),
+  stream_options: z.optional(z.nullable(z.looseObject({ include_usage: z.optional(z.boolean()) }))),
+  max_tokens: z.optional(z.nullable(positiveInt())),
+  max_completion_tokens: z.optional(z.nullable(positiveInt())),
+  n: z.optional(z.nullable(z.int().check(z.gte(1), z.lte(128)))),
+  temperature: z.optional(z.nullable(z.number().check(z.gte(0), z.lte(2)))),
+  top_p: z.optional(z.nullable(z.number().check(z.gte(0), z.lte(1)))),
+  tools: z.optional(z.nullable(z.array(z.looseObject({ type: z.string() })))),
+});
+
+export type ChatRequest = z.output<typeof ChatRequestSchema>;
+export type ChatMessage = ChatRequest['messages'][number];
+
+function fieldPath(parts: PropertyKey[]): string {
+  return parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+/** Decodes, size-checks, parses and validates a raw body; throws an OpenAI-style GatewayError. */
+export function parseChatRequest(raw: string | null | undefined, isBase64: boolean, maxBytes: number): ChatRequest {
+  if (raw == null || raw === '') throw errors.invalidField('body', 'the request body is empty; send a JSON object');
+  const text = isBase64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw errors.bodyTooLarge(maxBytes);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw errors.malformedJson((e as Error).message);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw errors.invalidField('body', 'expected a JSON object');
+  }
+  const result = ChatRequestSchema.safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const param = fieldPath(issue.path) || 'body';
+    throw errors.invalidField(param, describeIssue(issue));
+  }
+  return result.data;
+}
+
+/** The output cap the client asked for, whichever spelling it used. */
+export function requestedMaxTokens(req: ChatRequest): number | undefined {
+  return req.max_completion_tokens ?? req.max_tokens ?? undefined;
+}
+
+export function isGatewayError(e: unknown): e is GatewayError {
+  return e instanceof GatewayError;
+}

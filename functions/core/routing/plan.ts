@@ -1,0 +1,173 @@
+/**
+ * Turns a request into an ordered list of candidate models. Static decisions only (config, the
+ * request's shape, the budget factor); live state (breakers, health, budgets, leases) is applied by
+ * the executor as it walks the list, so this stays pure and exhaustively testable.
+ */
+import type { CompiledConfig, CompiledModel } from '../config/compile';
+import type { Capability, Intent, RouteConfig } from '../config/schema';
+import { errors, GatewayError } from '../openai/errors';
+import { classifyIntent, conversationText } from './intent';
+
+export interface PlanRequest {
+  model: string;
+  messages: ReadonlyArray<{ role: string; content?: unknown }>;
+  tools?: unknown[] | null;
+  stream?: boolean | null;
+  response_format?: unknown;
+  maxTokens?: number;
+  promptTokens: number;
+}
+
+export interface PlanOptions {
+  /** From x-budget-factor (already validated) or the key's default. */
+  budgetFactor?: number;
+  /** x-switchyard-fallback: off — the named model or nothing. */
+  fallbackOff?: boolean;
+  /** 0..1 random draw for weighted variants. */
+  random: () => number;
+}
+
+export type SkipReason = 'context' | 'capability' | 'output_cap' | 'budget_price';
+
+export interface Plan {
+  route: string | null;
+  intent: Intent | null;
+  variant: string | null;
+  budgetFactor: number;
+  /** Models in the order they will be tried. */
+  candidates: string[];
+  /** Models left out by static checks, for the explanation headers and errors. */
+  skipped: Array<{ model: string; reason: SkipReason }>;
+}
+
+/** Output tokens assumed when ranking by cost and the request sets no max_tokens. */
+const TYPICAL_OUTPUT_TOKENS = 500;
+
+export function requiredCapabilities(req: PlanRequest): Capability[] {
+  const caps: Capability[] = [];
+  if (req.tools && req.tools.length > 0) caps.push('tools');
+  if (req.stream) caps.push('streaming');
+  const rf = req.response_format as { type?: unknown } | undefined;
+  if (rf && (rf.type === 'json_object' || rf.type === 'json_schema')) caps.push('json_mode');
+  const hasImage = req.messages.some(
+    (m) => Array.isArray(m.content) && m.content.some((p) => p && typeof p === 'object' && String((p as { type?: unknown }).type).startsWith('image')),
+  );
+  if (hasImage) caps.push('vision');
+  return caps;
+}
+
+/** Expected cost of this request on a model, in micro-dollars x 1e6 (no rounding needed to compare). */
+export function expectedCostScaled(model: CompiledModel, req: PlanRequest): number {
+  const out = req.maxTokens ?? Math.min(TYPICAL_OUTPUT_TOKENS, model.maxOutputTokens);
+  return req.promptTokens * model.prices.inputMicrosPerMTok + out * model.prices.outputMicrosPerMTok;
+}
+
+function pickVariant(route: RouteConfig, random: number): string | null {
+  if (!route.variants?.length) return null;
+  const total = route.variants.reduce((s, v) => s + v.weight, 0);
+  let x = random * total;
+  for (const v of route.variants) {
+    x -= v.weight;
+    if (x < 0) return v.model;
+  }
+  return route.variants[route.variants.length - 1].model;
+}
+
+function dedupe(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** A cutover keeps the model being replaced as the last resort of any chain that holds its successor. */
+function withReplacedModels(cfg: CompiledConfig, chain: string[]): string[] {
+  const tail = chain.map((id) => cfg.models.get(id)?.replaces).filter((x): x is string => !!x);
+  return dedupe([...chain, ...tail]);
+}
+
+export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOptions): Plan {
+  const direct = cfg.models.get(req.model);
+  const route = direct ? undefined : cfg.routes.get(req.model);
+  if (!direct && !route) throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys()]);
+
+  let chain: string[];
+  let intent: Intent | null = null;
+  let variant: string | null = null;
+  const budgetFactor = opts.budgetFactor ?? route?.defaultBudgetFactor ?? 1;
+
+  if (direct) {
+    chain = opts.fallbackOff ? [direct.id] : withReplacedModels(cfg, [direct.id, ...direct.fallbacks]);
+  } else {
+    const r = route!;
+    intent = classifyIntent(cfg.raw.intentRules, { text: conversationText(req.messages), hasTools: !!req.tools?.length });
+    const forIntent = r.intents[intent] ?? r.intents.general ?? [];
+    variant = pickVariant(r, opts.random());
+    chain = withReplacedModels(cfg, dedupe([...(variant ? [variant] : []), ...forIntent, ...r.fallbacks]));
+  }
+
+  const skipped: Plan['skipped'] = [];
+  const caps = requiredCapabilities(req);
+  let fitting = chain.filter((id) => {
+    const m = cfg.models.get(id)!;
+    if (caps.some((c) => !m.capabilities.includes(c))) return skip(id, 'capability');
+    if (req.maxTokens !== undefined && req.maxTokens > m.maxOutputTokens) return skip(id, 'output_cap');
+    if (req.promptTokens + (req.maxTokens ?? 0) > m.contextWindow) return skip(id, 'context');
+    return true;
+  });
+  function skip(model: string, reason: SkipReason): false {
+    skipped.push({ model, reason });
+    return false;
+  }
+
+  // Cost-aware ordering applies to routes only: a concrete model was chosen by the caller.
+  if (route && fitting.length > 0) fitting = applyBudget(cfg, req, fitting, budgetFactor, skip);
+
+  if (fitting.length === 0) throw noFittingModel(req, skipped);
+  return { route: route ? req.model : null, intent, variant, budgetFactor, candidates: fitting, skipped };
+}
+
+/**
+ * High factor keeps the intent's order; a middle factor drops models priced above the configured
+ * output price; a low factor tries the cheapest fitting model first (the executor then walks on to
+ * the next cheapest when one is unhealthy, so the result is the cheapest healthy candidate).
+ */
+export function applyBudget(
+  cfg: CompiledConfig,
+  req: PlanRequest,
+  models: string[],
+  factor: number,
+  skip: (model: string, reason: SkipReason) => false,
+): string[] {
+  const b = cfg.raw.budgets;
+  if (factor >= b.highFactor) return models;
+  if (factor <= b.lowFactor) {
+    const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, req);
+    return [...models].sort((a, b2) => cost(a) - cost(b2));
+  }
+  const affordable = models.filter((id) => cfg.models.get(id)!.pricing.outputPerMTok <= b.midMaxOutputPerMTok || skip(id, 'budget_price'));
+  return affordable;
+}
+
+function noFittingModel(req: PlanRequest, skipped: Plan['skipped']): GatewayError {
+  const reasons = new Set(skipped.map((s) => s.reason));
+  if (reasons.has('context') && reasons.size === 1) {
+    return new GatewayError(
+      400,
+      `This request needs about ${req.promptTokens} prompt tokens plus ${req.maxTokens ?? 0} output tokens, more than the context window of ${skipped.map((s) => s.model).join(', ')}.`,
+      'invalid_request_error',
+      'context_length_exceeded',
+      'messages',
+    );
+  }
+  if (reasons.has('budget_price') && reasons.size === 1) {
+    return new GatewayError(400, `No model of this route is priced within the requested budget factor (${skipped.map((s) => s.model).join(', ')} are above it).`, 'invalid_request_error', 'budget_too_low', 'x-budget-factor');
+  }
+  const detail = skipped.map((s) => `${s.model}: ${s.reason.replace('_', ' ')}`).join('; ');
+  return new GatewayError(400, `No configured model can serve this request (${detail}).`, 'invalid_request_error', 'no_capable_model', 'model');
+}
+
+/** Parses x-budget-factor; a bad value is a client error naming the header. */
+export function parseBudgetFactor(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw errors.invalidField('x-budget-factor', 'must be a number between 0 and 1');
+  return n;
+}

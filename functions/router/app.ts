@@ -1,0 +1,42 @@
+/** Method + path dispatch shared by the Lambda handler, the local emulator and tests. */
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { errors, toGatewayError } from '../core/openai/errors';
+import type { RouterDeps } from './deps';
+import { errorResult, type HttpResult } from './http';
+import { requestContextFrom, type RequestContext } from './request-context';
+import { chatCompletions } from './routes/chat-completions';
+import { health } from './routes/health';
+import { listModels } from './routes/models';
+
+type Route = (ctx: RequestContext, deps: RouterDeps) => HttpResult | Promise<HttpResult>;
+
+const ROUTES: Record<string, Partial<Record<string, Route>>> = {
+  '/v1/chat/completions': { POST: chatCompletions },
+  '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
+  '/health': { GET: health },
+};
+
+/** API Gateway may prefix the stage (`/prod/v1/...`) when called through a custom domain mapping. */
+function routeKey(path: string): string | undefined {
+  if (ROUTES[path]) return path;
+  return Object.keys(ROUTES).find((k) => path.endsWith(k));
+}
+
+export function createRouterApp(deps: RouterDeps) {
+  return async function handle(event: APIGatewayProxyEvent, context: Partial<Context>): Promise<HttpResult> {
+    const ctx = requestContextFrom(event, context, deps.now());
+    try {
+      const key = routeKey(ctx.path);
+      if (!key) throw errors.notFound(ctx.method, ctx.path);
+      const route = ROUTES[key][ctx.method];
+      if (!route) throw errors.methodNotAllowed(ctx.method, ctx.path);
+      return await route(ctx, deps);
+    } catch (err) {
+      const gwErr = toGatewayError(err, ctx.requestId);
+      if (gwErr.status >= 500) {
+        deps.log('error', 'request failed inside the gateway', { requestId: ctx.requestId, error: String((err as Error)?.stack ?? err) });
+      }
+      return errorResult(gwErr, { 'x-request-id': ctx.requestId });
+    }
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * One call to one endpoint, turned into a plain outcome the resilience loop can reason about.
+ * Nothing here retries or chooses: it only classifies.
+ */
+import type { CompiledEndpoint } from '../core/config/compile';
+import type { ChatRequest } from '../core/openai/chat-request';
+import { UpstreamFailure, type UpstreamResponse } from '../adapters/upstream/types';
+import type { RouterDeps } from './deps';
+
+export type FailureClass = 'rate_limited' | 'server_error' | 'timeout' | 'connection' | 'client_error' | 'auth' | 'not_found' | 'aborted';
+
+export interface AttemptFailure {
+  ok: false;
+  endpoint: CompiledEndpoint;
+  failure: FailureClass;
+  /** HTTP status from the upstream, when there was one. */
+  status?: number;
+  retryAfter?: string;
+  /** Upstream's error message (bounded length; upstream bodies never carry our key). */
+  message: string;
+  upstreamMs: number;
+}
+
+export interface AttemptOpen {
+  ok: true;
+  endpoint: CompiledEndpoint;
+  response: UpstreamResponse;
+  /** Time to response headers. */
+  upstreamMs: number;
+}
+
+export type AttemptOutcome = AttemptFailure | AttemptOpen;
+
+export function failureClassOf(status: number): FailureClass {
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 408) return 'timeout';
+  if (status >= 500) return 'server_error';
+  return 'client_error';
+}
+
+/** Rate limits, server errors and transport failures may succeed on a retry; the rest will not. */
+export function isRetryable(f: FailureClass): boolean {
+  return f === 'rate_limited' || f === 'server_error' || f === 'timeout' || f === 'connection';
+}
+
+export function upstreamBody(req: ChatRequest, endpoint: CompiledEndpoint, stream: boolean): string {
+  const body: Record<string, unknown> = { ...req, model: endpoint.upstreamModel };
+  if (stream) {
+    // Always ask for usage: cost is settled from it even when the client did not ask to see it.
+    body.stream = true;
+    body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
+  }
+  return JSON.stringify(body);
+}
+
+function upstreamErrorMessage(text: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const m = typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message);
+    if (typeof m === 'string' && m) return m.slice(0, 500);
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 200) || 'no error body';
+}
+
+/**
+ * Sends the request and waits for the response headers. On a 2xx the caller owns the body stream;
+ * otherwise the body is read (it is small) to keep the upstream's explanation.
+ */
+export async function openAttempt(
+  deps: RouterDeps,
+  endpoint: CompiledEndpoint,
+  body: string,
+  signal: AbortSignal,
+  headersTimeoutMs: number,
+): Promise<AttemptOutcome> {
+  const gw = deps.config.raw.gateway;
+  const started = deps.now();
+  let response: UpstreamResponse;
+  try {
+    const apiKey = await deps.secrets.providerKey(endpoint.providerName, endpoint.provider.apiKeyRef);
+    response = await deps.upstream.send({
+      baseUrl: endpoint.provider.baseUrl,
+      path: '/chat/completions',
+      method: 'POST',
+      body,
+      apiKey,
+      headers: endpoint.provider.headers,
+      signal,
+      headersTimeoutMs,
+      bodyIdleTimeoutMs: gw.bodyIdleTimeoutMs,
+    });
+  } catch (err) {
+    const kind = err instanceof UpstreamFailure ? err.kind : 'connection';
+    return {
+      ok: false,
+      endpoint,
+      failure: kind === 'aborted' ? 'aborted' : kind,
+      message: err instanceof UpstreamFailure ? err.message : 'upstream call failed',
+      upstreamMs: deps.now() - started,
+    };
+  }
+  const upstreamMs = deps.now() - started;
+  if (response.status >= 200 && response.status < 300) return { ok: true, endpoint, response, upstreamMs };
+  let text = '';
+  try {
+    text = await response.text();
+  } catch {
+    text = '';
+  }
+  return {
+    ok: false,
+    endpoint,
+    failure: failureClassOf(response.status),
+    status: response.status,
+    retryAfter: response.headers['retry-after'],
+    message: upstreamErrorMessage(text),
+    upstreamMs,
+  };
+}

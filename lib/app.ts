@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { REPO_ROOT } from './paths';
+import { DEFAULT_CONFIG_PATH, SwitchyardStack, type SwitchyardStackProps } from './switchyard-stack';
+
+export const STACK_NAME = 'Switchyard';
+
+/**
+ * Context keys (cdk.json defaults, `-c key=value` overrides). Values from the command line arrive
+ * as strings, values from cdk.json as JSON, so every reader below accepts both.
+ */
+export const CONTEXT = {
+  configPath: 'switchyard:configPath',
+  removalPolicy: 'switchyard:removalPolicy',
+  authorizerCacheTtlSeconds: 'switchyard:authorizerCacheTtlSeconds',
+  throttleRateLimit: 'switchyard:throttleRateLimit',
+  throttleBurstLimit: 'switchyard:throttleBurstLimit',
+  logRetentionDays: 'switchyard:logRetentionDays',
+  webAclArn: 'switchyard:webAclArn',
+} as const;
+
+export interface SwitchyardAppOptions {
+  /**
+   * Context for the App. The CDK CLI passes cdk.json's context itself; tests and scripts that build
+   * the app in-process pass `cdkJsonContext()` so they synthesise what `cdk synth` would.
+   */
+  readonly context?: Record<string, unknown>;
+  /** aws-cdk-lib's built-in CloudFormation validation (~9 s per synth). Default: unless CDK_VALIDATION=false. */
+  readonly builtinValidation?: boolean;
+  /** Register cdk-nag AwsSolutionsChecks as a validation plugin (synth fails on findings). Default true. */
+  readonly nag?: boolean;
+  /** Overrides for the stack props read from context. */
+  readonly stackProps?: SwitchyardStackProps;
+  readonly outdir?: string;
+}
+
+/** The Switchyard CDK app: one stack, cdk-nag AwsSolutions checks, settings from context. */
+export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: App; stack: SwitchyardStack } {
+  const app = new App({
+    context: options.context,
+    outdir: options.outdir,
+    builtinCloudFormationValidation: options.builtinValidation ?? process.env.CDK_VALIDATION !== 'false',
+  });
+
+  const ctx = (key: string): unknown => app.node.tryGetContext(key);
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const region = process.env.CDK_DEFAULT_REGION;
+
+  const stack = new SwitchyardStack(app, STACK_NAME, {
+    env: account || region ? { account, region } : undefined,
+    configPath: str(ctx(CONTEXT.configPath)) ?? DEFAULT_CONFIG_PATH,
+    removalPolicy: removalPolicy(ctx(CONTEXT.removalPolicy)),
+    authorizerCacheTtl: seconds(ctx(CONTEXT.authorizerCacheTtlSeconds)),
+    throttleRateLimit: num(ctx(CONTEXT.throttleRateLimit), CONTEXT.throttleRateLimit),
+    throttleBurstLimit: num(ctx(CONTEXT.throttleBurstLimit), CONTEXT.throttleBurstLimit),
+    logRetention: num(ctx(CONTEXT.logRetentionDays), CONTEXT.logRetentionDays) as logs.RetentionDays | undefined,
+    webAclArn: str(ctx(CONTEXT.webAclArn)),
+    ...options.stackProps,
+  });
+
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+/** The `context` block of the repository's cdk.json (feature flags and switchyard:* defaults). */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+function num(v: unknown, key: string): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`context ${key} must be a non-negative number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function seconds(v: unknown): Duration | undefined {
+  const n = num(v, CONTEXT.authorizerCacheTtlSeconds);
+  return n === undefined ? undefined : Duration.seconds(n);
+}
+
+function removalPolicy(v: unknown): RemovalPolicy | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  switch (String(v).toLowerCase()) {
+    case 'retain':
+      return RemovalPolicy.RETAIN;
+    case 'destroy':
+      return RemovalPolicy.DESTROY;
+    default:
+      throw new Error(`context ${CONTEXT.removalPolicy} must be "retain" or "destroy", got ${JSON.stringify(v)}`);
+  }
+}

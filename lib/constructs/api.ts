@@ -1,0 +1,186 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { addOpenAiGatewayResponses } from './gateway-responses';
+
+export const STAGE_NAME = 'prod';
+
+/**
+ * API Gateway's ceiling for a streamed integration (buffered ones stop at 29 s unless raised by a
+ * quota request). Matches the router's 900 s Lambda timeout.
+ */
+export const STREAMING_INTEGRATION_TIMEOUT = Duration.minutes(15);
+
+export interface SwitchyardApiProps {
+  /** The router's `live` alias: every method integrates with it, with response streaming. */
+  readonly router: lambda.IFunction;
+  /** The REQUEST authorizer function (virtual keys). */
+  readonly authorizerFunction: lambda.IFunction;
+  /** How long API Gateway caches an authorizer decision per Authorization header. */
+  readonly authorizerCacheTtl: Duration;
+  /** Stage-wide steady-state requests per second: the outer guard before per-key limits. */
+  readonly throttleRateLimit: number;
+  /** Stage-wide burst (token bucket size). */
+  readonly throttleBurstLimit: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** Optional regional WAFv2 web ACL to associate with the stage. */
+  readonly webAclArn?: string;
+}
+
+/**
+ * The public REST API, OpenAI's URL layout under `/v1`:
+ *
+ *   POST /v1/chat/completions   (authorizer)
+ *   GET  /v1/models             (authorizer)
+ *   GET  /v1/stats              (authorizer)
+ *   GET  /health                (no authorizer)
+ *
+ * Every method is a Lambda proxy integration on the router alias with response streaming, because
+ * the router is a streamified handler for every route. Compression stays off (`minCompressionSize`
+ * unset): compressing would make API Gateway buffer the stream.
+ */
+export class SwitchyardApi extends Construct {
+  readonly api: apigateway.RestApi;
+  readonly authorizer: apigateway.RequestAuthorizer;
+  readonly accessLogs: logs.LogGroup;
+  /** Base URL clients give the OpenAI SDK: `https://.../prod/v1`. */
+  readonly baseUrl: string;
+  readonly methods: {
+    readonly chatCompletions: apigateway.Method;
+    readonly models: apigateway.Method;
+    readonly stats: apigateway.Method;
+    readonly health: apigateway.Method;
+  };
+
+  constructor(scope: Construct, id: string, props: SwitchyardApiProps) {
+    super(scope, id);
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.api = new apigateway.RestApi(this, 'Api', {
+      restApiName: 'switchyard',
+      description: 'Switchyard: OpenAI-compatible LLM gateway',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // Execution logging would need the account-wide API Gateway CloudWatch role, a singleton this
+      // stack must not own; access logs below record every request instead.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: STAGE_NAME,
+        throttlingRateLimit: props.throttleRateLimit,
+        throttlingBurstLimit: props.throttleBurstLimit,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: accessLogFormat(),
+        tracingEnabled: false,
+      },
+    });
+    // RestApi adds an `Endpoint` output (the stage URL, without /v1); the stack outputs ApiUrl instead.
+    this.api.node.tryRemoveChild('Endpoint');
+    addOpenAiGatewayResponses(this.api);
+
+    this.authorizer = new apigateway.RequestAuthorizer(this, 'KeyAuthorizer', {
+      authorizerName: 'switchyard-virtual-keys',
+      handler: props.authorizerFunction,
+      identitySources: [apigateway.IdentitySource.header('Authorization')],
+      resultsCacheTtl: props.authorizerCacheTtl,
+    });
+
+    const integration = new apigateway.LambdaIntegration(props.router, {
+      proxy: true,
+      responseTransferMode: apigateway.ResponseTransferMode.STREAM,
+      timeout: STREAMING_INTEGRATION_TIMEOUT,
+      // The console's test-invoke does not stream; one invoke permission per method is enough.
+      allowTestInvoke: false,
+    });
+    const withKey: apigateway.MethodOptions = {
+      authorizer: this.authorizer,
+      authorizationType: apigateway.AuthorizationType.CUSTOM,
+    };
+
+    const v1 = this.api.root.addResource('v1');
+    this.methods = {
+      chatCompletions: v1.addResource('chat').addResource('completions').addMethod('POST', integration, withKey),
+      models: v1.addResource('models').addMethod('GET', integration, withKey),
+      stats: v1.addResource('stats').addMethod('GET', integration, withKey),
+      health: this.api.root.addResource('health').addMethod('GET', integration, {
+        authorizationType: apigateway.AuthorizationType.NONE,
+      }),
+    };
+    this.baseUrl = this.api.urlForPath('/v1');
+
+    if (props.webAclArn) {
+      new wafv2.CfnWebACLAssociation(this, 'WebAcl', {
+        resourceArn: this.api.deploymentStage.stageArn,
+        webAclArn: props.webAclArn,
+      });
+    }
+
+    this.acknowledgeNagFindings(Boolean(props.webAclArn));
+  }
+
+  private acknowledgeNagFindings(hasWaf: boolean): void {
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Bodies are validated by the router (zod) so errors keep the OpenAI shape and unknown OpenAI fields pass ' +
+        'through; an API Gateway model would reject them with its own error format.',
+    });
+    Validations.of(this.api.deploymentStage).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'Execution logging requires the account-wide API Gateway CloudWatch role (a per-account singleton this ' +
+        'stack must not own); JSON access logs record every request and the router logs every decision.',
+    });
+    if (!hasWaf) {
+      Validations.of(this.api.deploymentStage).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'WAF is optional (stack prop webAclArn); without it the stage throttle and per-key rate limits in the ' +
+          'authorizer and router are the abuse guard.',
+      });
+    }
+    for (const method of [this.methods.chatCompletions, this.methods.models, this.methods.stats, this.methods.health]) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Clients are OpenAI SDKs that send "Authorization: Bearer <virtual key>"; a Lambda REQUEST authorizer ' +
+          'checks the hashed key in DynamoDB. Cognito user pools do not fit API-key clients.',
+      });
+    }
+    Validations.of(this.methods.health).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: 'GET /health is a deliberately public liveness probe for load balancers and Route 53 health checks; it returns no secrets.',
+    });
+  }
+}
+
+/** One JSON object per request; never the Authorization header or bodies. */
+function accessLogFormat(): apigateway.AccessLogFormat {
+  const F = apigateway.AccessLogField;
+  return apigateway.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: F.contextRequestId(),
+      requestTime: F.contextRequestTimeEpoch(),
+      ip: F.contextIdentitySourceIp(),
+      userAgent: F.contextIdentityUserAgent(),
+      method: F.contextHttpMethod(),
+      path: F.contextResourcePath(),
+      status: F.contextStatus(),
+      responseLength: F.contextResponseLength(),
+      responseLatency: F.contextResponseLatency(),
+      integrationStatus: F.contextIntegrationStatus(),
+      integrationLatency: F.contextIntegrationLatency(),
+      principalId: F.contextAuthorizerPrincipalId(),
+      authorizerLatency: F.contextAuthorizerIntegrationLatency(),
+      authorizerError: F.contextAuthorizeError(),
+      errorType: F.contextErrorResponseType(),
+      errorMessage: F.contextErrorMessage(),
+    }),
+  );
+}

@@ -1,0 +1,92 @@
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+
+/**
+ * Errors API Gateway produces itself (before or instead of the router) rewritten into OpenAI's
+ * error shape `{"error":{"message","type","param","code"}}`, so SDKs raise the usual typed errors
+ * (AuthenticationError, PermissionDeniedError, RateLimitError, ...) for them too.
+ *
+ * `message` is a fixed text where API Gateway's own would be unhelpful or could echo client input;
+ * `null` keeps API Gateway's message (`$context.error.messageString`, already a quoted JSON string).
+ * `statusCode` undefined keeps API Gateway's status (the DEFAULT_* families cover several).
+ */
+export interface OpenAiGatewayResponse {
+  readonly type: apigateway.ResponseType;
+  readonly statusCode?: string;
+  readonly message: string | null;
+  readonly errorType: string;
+  readonly code: string;
+  readonly headers?: Record<string, string>;
+}
+
+export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
+  {
+    // Missing Authorization header, or the authorizer threw/returned "Unauthorized".
+    type: apigateway.ResponseType.UNAUTHORIZED,
+    statusCode: '401',
+    message: 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".',
+    errorType: 'invalid_request_error',
+    code: 'invalid_api_key',
+  },
+  {
+    // The authorizer returned a Deny policy (key disabled, expired or not allowed here).
+    type: apigateway.ResponseType.ACCESS_DENIED,
+    statusCode: '403',
+    message: 'This API key is not allowed to make this request.',
+    errorType: 'invalid_request_error',
+    code: 'permission_denied',
+  },
+  {
+    // Stage (or account) throttling: the outer guard in front of the per-key limits.
+    type: apigateway.ResponseType.THROTTLED,
+    statusCode: '429',
+    message: 'Rate limit reached for requests. Retry after a short wait.',
+    errorType: 'requests',
+    code: 'rate_limit_exceeded',
+    headers: { 'Retry-After': "'1'" },
+  },
+  {
+    // Unknown path or method: API Gateway says 403 "Missing Authentication Token", which misleads.
+    type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    statusCode: '404',
+    message: 'Unknown request URL. Check the path and the HTTP method.',
+    errorType: 'invalid_request_error',
+    code: 'unknown_url',
+  },
+  {
+    type: apigateway.ResponseType.REQUEST_TOO_LARGE,
+    statusCode: '413',
+    message: 'Request body too large.',
+    errorType: 'invalid_request_error',
+    code: 'request_too_large',
+  },
+  {
+    type: apigateway.ResponseType.DEFAULT_4XX,
+    message: null,
+    errorType: 'invalid_request_error',
+    code: 'invalid_request',
+  },
+  {
+    // Integration timeout, authorizer failure, Lambda errors before the stream started, ...
+    type: apigateway.ResponseType.DEFAULT_5XX,
+    message: null,
+    errorType: 'server_error',
+    code: 'gateway_error',
+  },
+];
+
+/** The `application/json` mapping template of one gateway response. */
+export function openAiErrorTemplate(r: OpenAiGatewayResponse): string {
+  const message = r.message === null ? '$context.error.messageString' : JSON.stringify(r.message);
+  return `{"error":{"message":${message},"type":${JSON.stringify(r.errorType)},"param":null,"code":${JSON.stringify(r.code)}}}`;
+}
+
+export function addOpenAiGatewayResponses(api: apigateway.RestApi): void {
+  for (const r of OPENAI_GATEWAY_RESPONSES) {
+    api.addGatewayResponse(`${r.type.responseType}Response`, {
+      type: r.type,
+      statusCode: r.statusCode,
+      responseHeaders: { 'Content-Type': "'application/json'", ...r.headers },
+      templates: { 'application/json': openAiErrorTemplate(r) },
+    });
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * API Gateway REST emulator: turns HTTP requests on 127.0.0.1 into real v1 proxy events, runs the
+ * REQUEST authorizer like API Gateway does (identity check, cached decision, 401/403 gateway
+ * responses), then invokes the streaming router with a Lambda-like context and relays its response
+ * stream to the client as it is written.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { PRELUDE_DELIMITER, isStreamingHandler, type HttpPrelude, type StreamingHandler } from './lambda-streaming';
+
+export type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+
+/** One published version behind the alias; the emulator asks `selectTarget` which one serves a request. */
+export interface InvokeTarget {
+  handler: StreamingHandler | unknown;
+  version: string;
+  functionName?: string;
+}
+
+export interface ApiRoute {
+  resource: string;
+  methods: string[];
+  /** Guarded by the REQUEST authorizer. */
+  auth: boolean;
+}
+
+export const DEFAULT_ROUTES: ApiRoute[] = [
+  { resource: '/v1/chat/completions', methods: ['POST'], auth: true },
+  { resource: '/v1/models', methods: ['GET'], auth: true },
+  { resource: '/v1/stats', methods: ['GET'], auth: true },
+  { resource: '/health', methods: ['GET'], auth: false },
+];
+
+export interface RequestLog {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  version?: string;
+  headers: Record<string, string>;
+}
+
+export interface EmulatorOptions {
+  host?: string;
+  port?: number;
+  stage?: string;
+  routes?: ApiRoute[];
+  selectTarget: () => InvokeTarget;
+  authorizer?: AuthorizerFn;
+  /** API Gateway's authorizer result cache (per identity source value); 0 disables it. */
+  authorizerCacheTtlMs?: number;
+  /** The function's configured timeout; drives getRemainingTimeInMillis. */
+  functionTimeoutMs?: number;
+  /** API Gateway rejects payloads over 10 MB before invoking anything. */
+  maxPayloadBytes?: number;
+  onRequest?: (log: RequestLog) => void;
+}
+
+export interface Emulator {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const ACCOUNT = '000000000000';
+const API_ID = 'local';
+
+function gatewayError(res: ServerResponse, status: number, message: string, type: string, code: string, headers: Record<string, string> = {}) {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify({ error: { message, type, param: null, code } }));
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) over = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? 'too_large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function headerMaps(req: IncomingMessage) {
+  const headers: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const k = req.rawHeaders[i];
+    const v = req.rawHeaders[i + 1];
+    headers[k] = v;
+    (multi[k] ??= []).push(v);
+  }
+  return { headers, multi };
+}
+
+function queryMaps(url: URL) {
+  if ([...url.searchParams.keys()].length === 0) return { single: null, multi: null };
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [k, v] of url.searchParams) {
+    single[k] = v;
+    (multi[k] ??= []).push(v);
+  }
+  return { single, multi };
+}
+
+function lambdaContext(target: InvokeTarget, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
+  const name = target.functionName ?? 'switchyard-router';
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: target.version,
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}:live`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * Reads the prelude (JSON + 8 NUL bytes) the handler writes first, answers the HTTP head from it,
+ * then copies every later chunk straight to the client.
+ */
+function relay(stream: PassThrough, res: ServerResponse, onHead: (status: number, headers: Record<string, string>) => void): void {
+  let pending: Buffer | null = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    if (pending === null) {
+      res.write(chunk);
+      return;
+    }
+    pending = Buffer.concat([pending, chunk]);
+    const at = pending.indexOf(PRELUDE_DELIMITER);
+    if (at === -1) return;
+    const prelude = JSON.parse(pending.subarray(0, at).toString('utf8') || '{}') as HttpPrelude;
+    const rest = pending.subarray(at + PRELUDE_DELIMITER.length);
+    pending = null;
+    const headers: Record<string, string> = { ...(prelude.headers ?? {}) };
+    for (const [k, vs] of Object.entries(prelude.multiValueHeaders ?? {})) headers[k] = vs.join(', ');
+    const status = prelude.statusCode ?? 200;
+    onHead(status, headers);
+    res.writeHead(status, headers);
+    // Send the head at once: a stream's first token must not wait for more body bytes.
+    res.flushHeaders();
+    if (rest.length) res.write(rest);
+  });
+  stream.on('end', () => {
+    if (pending !== null && !res.headersSent) {
+      // No prelude: Lambda would hand the raw bytes over as a 200.
+      onHead(200, {});
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(pending);
+      return;
+    }
+    res.end();
+  });
+}
+
+export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Emulator> {
+  const stage = opts.stage ?? 'prod';
+  const routes = opts.routes ?? DEFAULT_ROUTES;
+  const cacheTtl = opts.authorizerCacheTtlMs ?? 60_000;
+  const authCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
+  const timeoutMs = opts.functionTimeoutMs ?? 900_000;
+  const maxPayload = opts.maxPayloadBytes ?? 10 * 1024 * 1024;
+
+  async function runAuthorizer(req: IncomingMessage, event: APIGatewayProxyEvent, route: ApiRoute): Promise<APIGatewayAuthorizerResult | { status: number; message: string; code: string; type: string }> {
+    const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${route.resource}`;
+    const identity = req.headers.authorization;
+    // API Gateway does not call the authorizer when the identity source is missing.
+    if (!identity) return { status: 401, message: 'Missing API key. Send it as "Authorization: Bearer sk-...".', code: 'invalid_api_key', type: 'invalid_request_error' };
+    const cached = authCache.get(identity);
+    let result: APIGatewayAuthorizerResult;
+    if (cached && cached.until > Date.now()) {
+      result = cached.result;
+    } else {
+      const authEvent = {
+        type: 'REQUEST',
+        methodArn,
+        resource: route.resource,
+        path: event.path,
+        httpMethod: event.httpMethod,
+        headers: event.headers,
+        multiValueHeaders: event.multiValueHeaders,
+        queryStringParameters: event.queryStringParameters,
+        multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+        pathParameters: null,
+        stageVariables: null,
+        requestContext: event.requestContext,
+      } as unknown as APIGatewayRequestAuthorizerEvent;
+      try {
+        result = await opts.authorizer!(authEvent, lambdaContext({ handler: null, version: '$LATEST', functionName: 'switchyard-authorizer' }, 10_000));
+      } catch (e) {
+        if ((e as Error)?.message === 'Unauthorized') {
+          return { status: 401, message: 'Invalid API key.', code: 'invalid_api_key', type: 'invalid_request_error' };
+        }
+        return { status: 503, message: 'The authorizer is unavailable; retry shortly.', code: 'authorizer_unavailable', type: 'service_unavailable' };
+      }
+      if (cacheTtl > 0) authCache.set(identity, { until: Date.now() + cacheTtl, result });
+    }
+    const allowed = result.policyDocument.Statement.some((s) => {
+      const st = s as { Effect: string; Resource?: string | string[] };
+      const resources = Array.isArray(st.Resource) ? st.Resource : [st.Resource ?? ''];
+      return st.Effect === 'Allow' && resources.some((r) => arnMatches(r, methodArn));
+    });
+    if (!allowed) return { status: 403, message: 'This API key is not allowed to call this endpoint.', code: 'permission_denied', type: 'permission_error' };
+    return result;
+  }
+
+  const inFlight = new Set<Promise<unknown>>();
+  const server = createServer(async (req, res) => {
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    let version: string | undefined;
+    let logged = false;
+    const log = (status: number, headers: Record<string, string>) => {
+      if (logged) return;
+      logged = true;
+      opts.onRequest?.({ method, path: url.pathname, status, ms: Date.now() - started, version, headers });
+    };
+    try {
+      const route = routes.find((r) => r.resource === url.pathname);
+      if (!route || !route.methods.includes(method)) {
+        await readBody(req, maxPayload);
+        log(404, {});
+        return gatewayError(res, 404, `Unknown endpoint: ${method} ${url.pathname}`, 'invalid_request_error', 'unknown_url');
+      }
+      const body = await readBody(req, maxPayload);
+      if (body === 'too_large') {
+        log(413, {});
+        return gatewayError(res, 413, 'Request body exceeds API Gateway\'s 10 MB limit.', 'invalid_request_error', 'request_too_large');
+      }
+      const { headers, multi } = headerMaps(req);
+      const query = queryMaps(url);
+      const requestId = randomUUID();
+      const event: APIGatewayProxyEvent = {
+        resource: route.resource,
+        path: url.pathname,
+        httpMethod: method,
+        headers,
+        multiValueHeaders: multi,
+        queryStringParameters: query.single,
+        multiValueQueryStringParameters: query.multi,
+        pathParameters: null,
+        stageVariables: null,
+        body: body.length ? body.toString('utf8') : null,
+        isBase64Encoded: false,
+        requestContext: {
+          accountId: ACCOUNT,
+          apiId: API_ID,
+          authorizer: null,
+          domainName: req.headers.host ?? 'localhost',
+          httpMethod: method,
+          path: `/${stage}${url.pathname}`,
+          protocol: `HTTP/${req.httpVersion}`,
+          requestId,
+          requestTimeEpoch: started,
+          resourceId: 'local',
+          resourcePath: route.resource,
+          stage,
+          identity: {
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: req.headers['user-agent'] ?? null,
+          } as APIGatewayProxyEvent['requestContext']['identity'],
+        } as APIGatewayProxyEvent['requestContext'],
+      };
+
+      if (route.auth && opts.authorizer) {
+        const auth = await runAuthorizer(req, event, route);
+        if ('status' in auth) {
+          log(auth.status, {});
+          return gatewayError(res, auth.status, auth.message, auth.type, auth.code, { 'x-request-id': requestId });
+        }
+        event.requestContext.authorizer = { ...(auth.context ?? {}), principalId: auth.principalId };
+      }
+
+      const target = opts.selectTarget();
+      version = target.version;
+      if (!isStreamingHandler(target.handler)) throw new Error('the router handler is not a streaming handler');
+      const responseStream = new PassThrough();
+      relay(responseStream, res, (status, h) => log(status, h));
+      // The client went away: end the function's stream so the handler stops reading upstream.
+      res.on('close', () => {
+        if (!res.writableFinished) responseStream.destroy(new Error('client disconnected'));
+      });
+      try {
+        const invocation = target.handler(event, responseStream, lambdaContext(target, timeoutMs));
+        inFlight.add(invocation);
+        void invocation.catch(() => undefined).finally(() => inFlight.delete(invocation));
+        await invocation;
+        if (!responseStream.writableEnded && !responseStream.destroyed) responseStream.end();
+      } catch {
+        if (responseStream.destroyed && res.destroyed) return; // client disconnect, nothing to answer
+        log(502, {});
+        gatewayError(res, 502, 'The router function failed; see its logs.', 'api_error', 'function_error');
+      }
+    } catch {
+      log(502, {});
+      gatewayError(res, 502, 'The gateway emulator failed to invoke the function.', 'api_error', 'function_error');
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+    port,
+    server,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Let running invocations finish their after-response writes (bounded: some may be hung upstream).
+      await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** IAM-style ARN match with `*` wildcards, as API Gateway evaluates authorizer policies. */
+export function arnMatches(pattern: string, arn: string): boolean {
+  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  return re.test(arn);
+}

@@ -1,0 +1,142 @@
+/**
+ * The whole gateway on one machine: dynalite with the stack's tables, simulated providers (unless
+ * real upstreams are asked for), the API Gateway emulator, and the same authorizer and router
+ * handlers that run on AWS. `npm start` and the integration tests both start it through here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDynamoClient } from '../functions/adapters/dynamo/client';
+import { createDynamoKeyStore, type KeyStore } from '../functions/adapters/dynamo/key-store';
+import { KEYS_TABLE, tableName } from '../functions/adapters/dynamo/table-specs';
+import { createAuthorizerHandler } from '../functions/authorizer/lambda-handler';
+import { hashApiKey } from '../functions/core/keys';
+import { createDefaultDeps } from '../functions/router/default-deps';
+import type { RouterDeps } from '../functions/router/deps';
+import { createRouterHandler } from '../functions/router/lambda-handler';
+import { startApiGatewayEmulator, type Emulator, type InvokeTarget, type RequestLog } from './apigw-emulator';
+import { startLocalDynamo, type LocalDynamo } from './dynamo';
+import { installAwsLambdaGlobal } from './lambda-streaming';
+import { startSimulatedProviders, type SimulatedProviders } from './providers';
+
+/** Well-known local key: printed in the banner and the README; a real (admin) key record in dynalite. */
+export const DEMO_KEY = 'sk-sy-demo-local-only-0000000000000000';
+
+export interface LocalGatewayOptions {
+  host?: string;
+  port?: number;
+  /** Path of the routing config; default SWITCHYARD_CONFIG or config/switchyard.json. */
+  configPath?: string;
+  /** Raw config object (tests); wins over configPath. */
+  configJson?: unknown;
+  /** Serve the configured models from simulated providers (default) instead of real upstreams. */
+  simulate?: boolean;
+  /** Latency scale for the simulated providers: 1 = realistic, ~0.02 = fast (tests). */
+  timeScale?: number;
+  /** Persist DynamoDB data here instead of in memory. */
+  dataDir?: string;
+  authorizerCacheTtlMs?: number;
+  /** Extra environment for the handlers (provider keys, feature flags). */
+  env?: Record<string, string>;
+  onRequest?: (log: RequestLog) => void;
+}
+
+export interface LocalGateway {
+  url: string;
+  /** What an OpenAI SDK takes as baseURL. */
+  baseUrl: string;
+  demoKey: string;
+  providers?: SimulatedProviders;
+  dynamo: LocalDynamo;
+  env: NodeJS.ProcessEnv;
+  keys: KeyStore;
+  /** The deps of the router instance behind the emulator. */
+  deps: RouterDeps;
+  /** Effective config JSON (base URLs rewritten when simulating). */
+  configJson: unknown;
+  /** Builds another, independent router instance (own caches) sharing the same DynamoDB and upstreams. */
+  newRouterInstance(overrides?: Partial<RouterDeps>): { handler: ReturnType<typeof createRouterHandler>; deps: RouterDeps };
+  /** Replaces what the emulator invokes (used by the cutover tool's weighted alias). */
+  setTargetSelector(select: () => InvokeTarget): void;
+  emulator: Emulator;
+  close(): Promise<void>;
+}
+
+export function readConfigFile(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SWITCHYARD_CONFIG ?? join(__dirname, '..', 'config', 'switchyard.json');
+}
+
+/** Points every provider of a config at the simulated server. */
+export function simulateProviders(configJson: unknown, sim: SimulatedProviders): unknown {
+  const cfg = structuredClone(configJson) as { providers?: Record<string, { baseUrl: string }> };
+  for (const [name, p] of Object.entries(cfg.providers ?? {})) p.baseUrl = sim.baseUrlFor(name);
+  return cfg;
+}
+
+export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise<LocalGateway> {
+  installAwsLambdaGlobal();
+  const simulate = opts.simulate ?? true;
+  const rawConfig = opts.configJson ?? readConfigFile(opts.configPath ?? defaultConfigPath());
+
+  const dynamo = await startLocalDynamo({ path: opts.dataDir });
+  let providers: SimulatedProviders | undefined;
+  let emulator: Emulator | undefined;
+  try {
+    providers = simulate ? await startSimulatedProviders({ timeScale: opts.timeScale ?? 1 }) : undefined;
+    const configJson = providers ? simulateProviders(rawConfig, providers) : rawConfig;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...(opts.env ?? {}) };
+
+    const ddb = createDynamoClient(env);
+    const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env));
+    if (!(await keys.getByHash(hashApiKey(DEMO_KEY)))) {
+      await keys.create(DEMO_KEY, { name: 'local demo key', admin: true });
+    }
+
+    const newRouterInstance = (overrides: Partial<RouterDeps> = {}) => {
+      const deps = { ...createDefaultDeps(env, { configJson }), ...overrides };
+      return { handler: createRouterHandler(deps), deps };
+    };
+    const main = newRouterInstance();
+    let select: () => InvokeTarget = () => ({ handler: main.handler, version: '1' });
+
+    emulator = await startApiGatewayEmulator({
+      host: opts.host,
+      port: opts.port,
+      selectTarget: () => select(),
+      authorizer: createAuthorizerHandler(keys) as never,
+      authorizerCacheTtlMs: opts.authorizerCacheTtlMs,
+      onRequest: opts.onRequest,
+    });
+    const em = emulator;
+    return {
+      url: em.url,
+      baseUrl: `${em.url}/v1`,
+      demoKey: DEMO_KEY,
+      providers,
+      dynamo,
+      env,
+      keys,
+      deps: main.deps,
+      configJson,
+      newRouterInstance,
+      setTargetSelector: (s) => {
+        select = s;
+      },
+      emulator: em,
+      async close() {
+        await em.close();
+        await providers?.close();
+        ddb.destroy();
+        await dynamo.close();
+      },
+    };
+  } catch (e) {
+    await emulator?.close();
+    await providers?.close();
+    await dynamo.close();
+    throw e;
+  }
+}

@@ -1,0 +1,88 @@
+import type { ServerResponse } from 'node:http';
+import { sleep, untilAborted } from './abort';
+import type { FaultSpec } from './faults';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface StreamPlan {
+  id: string;
+  created: number;
+  model: string;
+  content: string;
+  finishReason: string;
+  /** Set when the request asked for stream_options.include_usage. */
+  usage?: Usage;
+  chunkDelayMs: number;
+  fault?: FaultSpec;
+}
+
+/** Word-ish pieces with their leading whitespace, like real token deltas; they concatenate back exactly. */
+export function splitPieces(content: string): string[] {
+  return content.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+function chunk(plan: StreamPlan, delta: Record<string, unknown>, finishReason: string | null): string {
+  return JSON.stringify({
+    id: plan.id,
+    object: 'chat.completion.chunk',
+    created: plan.created,
+    model: plan.model,
+    system_fingerprint: 'fp_switchyard_sim',
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    // OpenAI sends `usage: null` on every chunk once include_usage is on; parsers must cope.
+    ...(plan.usage ? { usage: null } : {}),
+  });
+}
+
+function write(res: ServerResponse, text: string): Promise<void> {
+  return new Promise((resolve) => res.write(text, () => resolve()));
+}
+
+/**
+ * Writes a chat.completion.chunk stream with the plan's faults. A fault whose chunk count is at or
+ * past the end of a short reply fires after the last content chunk, so it still takes effect.
+ * Headers must already be sent.
+ */
+export async function writeStream(res: ServerResponse, plan: StreamPlan, signal: AbortSignal): Promise<void> {
+  const { fault } = plan;
+  const pieces = splitPieces(plan.content);
+  const firesAt = (n: number | undefined, sent: number) =>
+    n !== undefined && (n === sent || (n > sent && sent === pieces.length));
+
+  // The socket flushes in order, so the last write's callback means everything sent so far left.
+  res.write(`data: ${chunk(plan, { role: 'assistant', content: '' }, null)}\n\n`);
+  let flushed = write(res, ': keep-alive\n\n');
+
+  for (let sent = 0; sent <= pieces.length; sent++) {
+    if (firesAt(fault?.streamCutAfterChunks, sent)) {
+      // Let the chunks already written reach the client, then drop the connection mid-stream.
+      await flushed;
+      res.socket?.destroy();
+      return;
+    }
+    if (firesAt(fault?.malformedAfterChunks, sent)) flushed = write(res, 'data: {not json\n\n');
+    if (firesAt(fault?.stallAfterChunks, sent)) return untilAborted(signal);
+    if (sent === pieces.length) break;
+    if (!(await sleep(plan.chunkDelayMs, signal))) return;
+    flushed = write(res, `data: ${chunk(plan, { content: pieces[sent] }, null)}\n\n`);
+  }
+
+  res.write(`data: ${chunk(plan, {}, plan.finishReason)}\n\n`);
+  if (plan.usage) {
+    const usageChunk = {
+      id: plan.id,
+      object: 'chat.completion.chunk',
+      created: plan.created,
+      model: plan.model,
+      system_fingerprint: 'fp_switchyard_sim',
+      choices: [],
+      usage: plan.usage,
+    };
+    res.write(`data: ${JSON.stringify(usageChunk)}\n\n`);
+  }
+  res.end('data: [DONE]\n\n');
+}

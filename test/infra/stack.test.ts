@@ -1,0 +1,376 @@
+/**
+ * CDK assertions on the Switchyard stack: tables from the shared specs, the streaming router behind
+ * its `live` alias, least-privilege roles, OpenAI-shaped gateway errors, and cdk-nag.
+ *
+ * Bundling runs esbuild for real, so each stack is built once (beforeAll) and shared by the tests.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type App, type CfnElement, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TABLE_SPECS } from '../../functions/adapters/dynamo/table-specs';
+import { compileConfig } from '../../functions/core/config/compile';
+import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
+import { OPENAI_GATEWAY_RESPONSES } from '../../lib/constructs/gateway-responses';
+import { logicalName } from '../../lib/constructs/tables';
+import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+const BUILD_TIMEOUT = 120_000;
+
+/** Cloud assemblies (with the bundles) go under one temporary folder, removed after the file. */
+const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-infra-'));
+afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
+
+/**
+ * The app as bin/switchyard.ts builds it (cdk.json context, zod config check), minus the built-in
+ * CloudFormation validation (slow) and minus the cdk-nag plugin, which would make every test fail
+ * on one finding; the nag test runs the pack itself and then as the plugin.
+ */
+function build(stackProps: SwitchyardStackProps = {}) {
+  const { app, stack } = createSwitchyardApp({
+    context: cdkJsonContext(),
+    builtinValidation: false,
+    nag: false,
+    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
+    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+const idOf = (stack: SwitchyardStack, construct: { node: { defaultChild?: unknown } }): string =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+function routerBundle(app: App, stack: SwitchyardStack): string {
+  const asset = stack.router.function.node.findChild('Code') as s3assets.Asset;
+  return readFileSync(join(app.outdir, asset.assetPath, 'index.js'), 'utf8');
+}
+
+describe('Switchyard stack', () => {
+  let app: App;
+  let stack: SwitchyardStack;
+  let template: Template;
+  let resources: Resources;
+
+  beforeAll(() => {
+    ({ app, stack, template } = build());
+    resources = template.toJSON().Resources;
+  }, BUILD_TIMEOUT);
+
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  describe('tables', () => {
+    it('builds exactly the tables of TABLE_SPECS', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', TABLE_SPECS.length);
+    });
+
+    it.each(TABLE_SPECS.map((s) => [s.name, s] as const))('%s: pk/sk, on-demand, PITR, TTL, AWS-managed SSE, retained', (_, spec) => {
+      const table = resources[idOf(stack, stack.tables.table(spec.name))];
+      expect(table.Type).toBe('AWS::DynamoDB::Table');
+      expect(table.Properties.KeySchema).toEqual([
+        { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+        { AttributeName: spec.sortKey, KeyType: 'RANGE' },
+      ]);
+      expect(table.Properties.AttributeDefinitions).toEqual([
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ]);
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: spec.ttlAttribute, Enabled: true });
+      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    });
+  });
+
+  describe('router', () => {
+    it('is nodejs22.x on arm64, 1024 MB, 900 s, with the table names and service name in its environment', () => {
+      const fn = resources[idOf(stack, stack.router.function)];
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: 1024,
+        Timeout: 900,
+        Handler: 'index.handler',
+      });
+      const env = fn.Properties.Environment.Variables;
+      for (const spec of TABLE_SPECS) {
+        expect(env[spec.envVar]).toEqual({ Ref: idOf(stack, stack.tables.table(spec.name)) });
+      }
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('switchyard-router');
+      expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: idOf(stack, stack.router.logGroup) });
+    });
+
+    it('has a log group with a retention', () => {
+      for (const [, lg] of ofType('AWS::Logs::LogGroup')) expect(lg.Properties.RetentionInDays).toBeGreaterThan(0);
+    });
+
+    it('publishes a version and serves it through the alias "live"', () => {
+      const alias = resources[idOf(stack, stack.router.alias)];
+      expect(alias.Type).toBe('AWS::Lambda::Alias');
+      expect(alias.Properties.Name).toBe('live');
+      expect(alias.Properties.FunctionName).toEqual({ Ref: idOf(stack, stack.router.function) });
+      const [versionId] = alias.Properties.FunctionVersion['Fn::GetAtt'];
+      expect(resources[versionId].Type).toBe('AWS::Lambda::Version');
+      expect(resources[versionId].Properties.FunctionName).toEqual({ Ref: idOf(stack, stack.router.function) });
+      // Superseded versions stay published so `live` can be shifted back to them.
+      expect(resources[versionId].DeletionPolicy).toBe('Retain');
+    });
+
+    it('bundles the routing config as the literal behind process.env.SWITCHYARD_BUNDLED_CONFIG', () => {
+      const bundle = routerBundle(app, stack);
+      const config = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'switchyard.json'), 'utf8'));
+      expect(bundle).toContain(JSON.stringify(config).slice(0, 200));
+      // A property access left in the bundle would mean esbuild did not substitute it.
+      expect(bundle).not.toMatch(/\.SWITCHYARD_BUNDLED_CONFIG\b/);
+    });
+  });
+
+  describe('authorizer', () => {
+    it('is a REQUEST authorizer on the Authorization header with a 60 s cache', () => {
+      template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+        Type: 'REQUEST',
+        IdentitySource: 'method.request.header.Authorization',
+        AuthorizerResultTtlInSeconds: 60,
+      });
+    });
+
+    it('runs nodejs22.x on arm64 with 256 MB and 10 s', () => {
+      expect(resources[idOf(stack, stack.authorizer.function)].Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Timeout: 10,
+      });
+    });
+  });
+
+  describe('API', () => {
+    const methods = () => Object.entries(stack.api.methods).map(([name, m]) => [name, resources[idOf(stack, m)]] as const);
+
+    it('has exactly the four OpenAI-style routes', () => {
+      const paths = Object.values(stack.api.methods).map((m) => `${m.httpMethod} ${m.resource.path}`);
+      expect(paths.sort()).toEqual(['GET /health', 'GET /v1/models', 'GET /v1/stats', 'POST /v1/chat/completions']);
+      template.resourceCountIs('AWS::ApiGateway::Method', 4);
+    });
+
+    it('integrates every method with the live alias through response streaming, 15 min timeout', () => {
+      const aliasRef = { Ref: idOf(stack, stack.router.alias) };
+      for (const [, method] of methods()) {
+        const integration = method.Properties.Integration;
+        expect(integration).toMatchObject({
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+          ResponseTransferMode: 'STREAM',
+          TimeoutInMillis: 900_000,
+        });
+        // arn:aws:apigateway:<region>:lambda:path/2021-11-15/functions/<alias ARN>/response-streaming-invocations
+        const parts: unknown[] = integration.Uri['Fn::Join'][1];
+        expect(parts).toContainEqual(aliasRef);
+        expect(parts[parts.length - 1]).toBe('/response-streaming-invocations');
+        expect(JSON.stringify(parts)).toContain('lambda:path/2021-11-15/functions/');
+      }
+    });
+
+    it('lets only API Gateway invoke the alias (never the unqualified function)', () => {
+      const invokers = ofType('AWS::Lambda::Permission').filter(
+        ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack, stack.router.alias) }),
+      );
+      expect(invokers).toHaveLength(4);
+      for (const [, p] of invokers) {
+        expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+      }
+      const onFunction = ofType('AWS::Lambda::Permission').filter(
+        ([, p]) => JSON.stringify(p.Properties.FunctionName).includes(idOf(stack, stack.router.function)),
+      );
+      expect(onFunction).toHaveLength(0);
+    });
+
+    it('puts the authorizer on every /v1 method and none on /health', () => {
+      const authorizerRef = { Ref: idOf(stack, stack.api.authorizer) };
+      for (const [name, method] of methods()) {
+        if (name === 'health') {
+          expect(method.Properties.AuthorizationType).toBe('NONE');
+          expect(method.Properties.AuthorizerId).toBeUndefined();
+        } else {
+          expect(method.Properties.AuthorizationType).toBe('CUSTOM');
+          expect(method.Properties.AuthorizerId).toEqual(authorizerRef);
+        }
+      }
+    });
+
+    it('is regional, uncompressed, stage "prod" with throttling and JSON access logs', () => {
+      const [[, api]] = ofType('AWS::ApiGateway::RestApi');
+      expect(api.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
+      expect(api.Properties.MinimumCompressionSize).toBeUndefined();
+      const [[, stage]] = ofType('AWS::ApiGateway::Stage');
+      expect(stage.Properties.StageName).toBe('prod');
+      expect(stage.Properties.MethodSettings).toContainEqual(
+        expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }),
+      );
+      const format = JSON.parse(stage.Properties.AccessLogSetting.Format);
+      expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+      expect(stage.Properties.AccessLogSetting.Format).not.toMatch(/Authorization|header/i);
+    });
+
+    it('answers its own errors in the OpenAI error shape', () => {
+      const responses = ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
+      const byType = new Map(responses.map((r) => [r.ResponseType, r]));
+      const expected: Record<string, [string | undefined, string]> = {
+        UNAUTHORIZED: ['401', 'invalid_api_key'],
+        ACCESS_DENIED: ['403', 'permission_denied'],
+        THROTTLED: ['429', 'rate_limit_exceeded'],
+        DEFAULT_4XX: [undefined, 'invalid_request'],
+        DEFAULT_5XX: [undefined, 'gateway_error'],
+      };
+      for (const [type, [status, code]] of Object.entries(expected)) {
+        const r = byType.get(type);
+        expect(r).toBeDefined();
+        expect(r!.StatusCode).toBe(status);
+        expect(JSON.parse(fillTemplate(r!.ResponseTemplates['application/json'])).error.code).toBe(code);
+      }
+      expect(byType.get('UNAUTHORIZED')!.ResponseTemplates['application/json']).toContain('"type":"invalid_request_error"');
+      expect(responses).toHaveLength(OPENAI_GATEWAY_RESPONSES.length);
+      for (const r of responses) {
+        const body = JSON.parse(fillTemplate(r.ResponseTemplates['application/json']));
+        expect(Object.keys(body)).toEqual(['error']);
+        expect(body.error).toEqual({
+          message: expect.any(String),
+          type: expect.any(String),
+          param: null,
+          code: expect.any(String),
+        });
+        expect(r.ResponseParameters['gatewayresponse.header.Content-Type']).toBe("'application/json'");
+      }
+    });
+  });
+
+  describe('IAM', () => {
+    const dynamoStatements = (roleConstruct: { node: { defaultChild?: unknown } }) => {
+      const roleRef = JSON.stringify({ Ref: idOf(stack, roleConstruct) });
+      const policies = ofType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: unknown) => JSON.stringify(r) === roleRef));
+      expect(policies).toHaveLength(1);
+      const statements: any[] = policies[0][1].Properties.PolicyDocument.Statement;
+      for (const s of statements) {
+        for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
+        for (const resource of [s.Resource].flat()) expect(JSON.stringify(resource)).not.toMatch(/"\*"/);
+      }
+      const dynamo = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+      const other = statements.filter((s) => !dynamo.includes(s));
+      // The only non-DynamoDB permission: writing to the function's own log group.
+      for (const s of other) expect([s.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      return {
+        actions: new Set(dynamo.flatMap((s) => [s.Action].flat() as string[])),
+        tables: new Set(dynamo.flatMap((s) => [s.Resource].flat().map((r: any) => r['Fn::GetAtt']?.[0] ?? JSON.stringify(r)))),
+      };
+    };
+    const tableIds = () => TABLE_SPECS.map((s) => idOf(stack, stack.tables.table(s.name)));
+
+    it('uses no AWS managed policies', () => {
+      for (const [, role] of ofType('AWS::IAM::Role')) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    it('lets the router read and write the three tables and nothing else', () => {
+      const { actions, tables } = dynamoStatements(stack.router.function.role!);
+      expect([...tables].sort()).toEqual(tableIds().sort());
+      for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']) {
+        expect(actions).toContain(a);
+      }
+      expect(actions).not.toContain('dynamodb:*');
+    });
+
+    it('lets the authorizer only read the keys table', () => {
+      const { actions, tables } = dynamoStatements(stack.authorizer.function.role!);
+      expect([...tables]).toEqual([idOf(stack, stack.tables.table('keys'))]);
+      expect(actions).toContain('dynamodb:GetItem');
+      for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*']) {
+        expect(actions).not.toContain(write);
+      }
+    });
+  });
+
+  it('outputs the /v1 base URL, the table names and the alias ARN', () => {
+    const outputs = template.toJSON().Outputs;
+    const url: unknown[] = outputs.ApiUrl.Value['Fn::Join'][1];
+    expect(url[0]).toBe('https://');
+    expect(url[url.length - 1]).toBe('/v1');
+    for (const spec of TABLE_SPECS) {
+      expect(outputs[`${logicalName(spec)}Name`].Value).toEqual({ Ref: idOf(stack, stack.tables.table(spec.name)) });
+    }
+    expect(outputs.KeysTableName).toBeDefined();
+    expect(outputs.RouterAliasArn.Value).toEqual({ Ref: idOf(stack, stack.router.alias) });
+    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'CostTableName', 'KeysTableName', 'RouterAliasArn', 'StateTableName']);
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions findings (errors or warnings)', () => {
+    const report = new AwsSolutionsChecks().validateScope(app);
+    const findings = report.violations.map((v) => `${v.severity} ${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+    // bin/ registers the same pack as a validation plugin, which fails the synth on any finding.
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth({ force: true })).not.toThrow();
+  });
+});
+
+describe('Switchyard stack props', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(OUT_ROOT, 'configs-'));
+  });
+
+  it(
+    'bundles a custom configPath (new code hash, new version); DESTROY makes tables deletable; webAclArn attaches WAF',
+    () => {
+      const base = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'switchyard.json'), 'utf8'));
+      const configPath = join(dir, 'custom.json');
+      writeFileSync(configPath, JSON.stringify({ ...base, version: 'infra-test-custom-1' }));
+
+      const a = build();
+      const webAclArn = 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/switchyard/abc';
+      const b = build({ configPath, removalPolicy: RemovalPolicy.DESTROY, webAclArn });
+      expect(routerBundle(b.app, b.stack)).toContain('infra-test-custom-1');
+      expect(routerBundle(a.app, a.stack)).not.toContain('infra-test-custom-1');
+
+      const codeOf = (s: { stack: SwitchyardStack; template: Template }) =>
+        s.template.toJSON().Resources[idOf(s.stack, s.stack.router.function)].Properties.Code.S3Key;
+      expect(codeOf(a)).not.toBe(codeOf(b));
+      const versionOf = (s: { stack: SwitchyardStack; template: Template }) =>
+        s.template.toJSON().Resources[idOf(s.stack, s.stack.router.alias)].Properties.FunctionVersion['Fn::GetAtt'][0];
+      expect(versionOf(a)).not.toBe(versionOf(b));
+
+      const tables = Object.values(b.template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+      expect(tables).toHaveLength(3);
+      for (const t of tables) {
+        expect(t.DeletionPolicy).toBe('Delete');
+        expect(t.Properties.DeletionProtectionEnabled).toBe(false);
+      }
+
+      // With a web ACL the WAF finding (APIG3) is satisfied rather than acknowledged.
+      b.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: webAclArn });
+      expect(new AwsSolutionsChecks().validateScope(b.app).violations).toEqual([]);
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it('refuses a config that is not JSON, or that validateConfig rejects, before bundling', () => {
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "version": ');
+    expect(() => build({ configPath: broken })).toThrow(/not valid JSON/);
+    const invalid = join(dir, 'invalid.json');
+    writeFileSync(invalid, JSON.stringify({ version: 'x', providers: {}, models: [] }));
+    expect(() => build({ configPath: invalid })).toThrow(/invalid Switchyard config/);
+    expect(() => build({ configPath: join(dir, 'missing.json') })).toThrow(/cannot be read/);
+  });
+});
+
+/** Gateway response templates may embed `$context.error.messageString` (a quoted string at runtime). */
+function fillTemplate(template: string): string {
+  return template.replace(/\$context\.error\.messageString/g, '"API Gateway message"');
+}

@@ -1,0 +1,72 @@
+import { compileConfig, ConfigError, dollarsToMicros } from '../../functions/core/config/compile';
+import { configJsonSchema } from '../../functions/core/config/json-schema';
+import defaultConfig from '../../config/switchyard.json';
+import committedSchema from '../../config/switchyard.schema.json';
+
+const clone = () => structuredClone(defaultConfig) as any;
+
+function problemsOf(input: unknown): string[] {
+  try {
+    compileConfig(input);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('routing config', () => {
+  it('compiles the default config with the four models at their list prices in micro-dollars', () => {
+    const cfg = compileConfig(defaultConfig);
+    const prices = Object.fromEntries([...cfg.models.values()].map((m) => [m.id, m.prices]));
+    expect(prices).toEqual({
+      'gpt-4.1': { inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 8_000_000 },
+      'claude-sonnet-4.5': { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 15_000_000 },
+      'gemini-2.5-flash': { inputMicrosPerMTok: 300_000, outputMicrosPerMTok: 2_500_000 },
+      'deepseek-v3.2': { inputMicrosPerMTok: 280_000, outputMicrosPerMTok: 420_000 },
+    });
+    expect(cfg.routes.has('auto')).toBe(true);
+    expect(cfg.raw.budgets.globalDailyUsd).toBe(100);
+  });
+
+  it('names the bad field when a value is invalid', () => {
+    const c = clone();
+    c.models[1].pricing.outputPerMTok = -3;
+    expect(problemsOf(c)).toEqual([expect.stringMatching(/^models\[1\]\.pricing\.outputPerMTok: must be >= 0$/)]);
+  });
+
+  it('rejects references to unknown providers and models', () => {
+    const c = clone();
+    c.models[0].endpoints[0].provider = 'nope';
+    c.routes.auto.fallbacks.push('gpt-9');
+    const problems = problemsOf(c);
+    expect(problems).toContainEqual(expect.stringContaining('models[0].endpoints[0].provider: unknown provider "nope"'));
+    expect(problems).toContainEqual(expect.stringContaining('routes.auto.fallbacks[2]: unknown model "gpt-9"'));
+  });
+
+  it('rejects a route named like a model and a route without a general intent', () => {
+    const c = clone();
+    c.routes['gpt-4.1'] = { intents: { general: ['gpt-4.1'] } };
+    expect(problemsOf(c)).toEqual(['routes.gpt-4.1: a route cannot share its name with a model']);
+    const d = clone();
+    d.routes.broken = { intents: { code: ['gpt-4.1'] } };
+    expect(problemsOf(d)).toEqual(['routes.broken.intents: a route needs a "general" intent']);
+  });
+
+  it('rejects duplicate model and endpoint ids', () => {
+    const c = clone();
+    c.models.push(structuredClone(c.models[0]));
+    const problems = problemsOf(c);
+    expect(problems).toContainEqual(expect.stringContaining('duplicate model id "gpt-4.1"'));
+    expect(problems).toContainEqual(expect.stringContaining('duplicate endpoint id "openai-gpt-4.1"'));
+  });
+
+  it('converts dollars to micro-dollars without float drift', () => {
+    expect(dollarsToMicros(0.28)).toBe(280_000);
+    expect(dollarsToMicros(0.1 + 0.2)).toBe(300_000);
+  });
+
+  it('keeps the committed JSON Schema in sync with the zod schema (run `npm run schema`)', () => {
+    expect(committedSchema).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+});
