@@ -3,26 +3,9 @@
  * Runs the real router app against a stub upstream (no network) so thousands of cases stay fast.
  */
 import fc from 'fast-check';
-import { Readable } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import defaultConfig from '../../config/switchyard.json';
-import { compileConfig } from '../core/config/compile';
+import { stubDeps } from '../../test/helpers/stub-deps';
 import { createRouterApp } from './app';
-import type { RouterDeps } from './deps';
-
-function stubDeps(): RouterDeps {
-  const body = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } });
-  return {
-    config: compileConfig(defaultConfig),
-    upstream: {
-      send: async () => ({ status: 200, headers: {}, body: Readable.from([body]), text: async () => body, discard: () => undefined }),
-    },
-    usage: { record: async () => undefined, day: async () => [] },
-    secrets: { providerKey: async () => undefined },
-    now: Date.now,
-    log: () => undefined,
-  };
-}
 
 function event(body: string | null, headers: Record<string, string> = {}): APIGatewayProxyEvent {
   return {

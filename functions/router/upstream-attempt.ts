@@ -7,7 +7,8 @@ import type { ChatRequest } from '../core/openai/chat-request';
 import { UpstreamFailure, type UpstreamResponse } from '../adapters/upstream/types';
 import type { RouterDeps } from './deps';
 
-export type FailureClass = 'rate_limited' | 'server_error' | 'timeout' | 'connection' | 'client_error' | 'auth' | 'not_found' | 'aborted';
+import type { FailureClass } from '../core/telemetry/failure-class';
+export type { FailureClass };
 
 export interface AttemptFailure {
   ok: false;
