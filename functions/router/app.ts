@@ -4,7 +4,7 @@ import { errors, toGatewayError } from '../core/openai/errors';
 import type { RouterDeps } from './deps';
 import { errorResult, type HttpResult } from './http';
 import { requestContextFrom, type RequestContext } from './request-context';
-import { chatCompletions } from './routes/chat-completions';
+import { chatCompletions } from './chat/route';
 import { health } from './routes/health';
 import { listModels } from './routes/models';
 

@@ -8,6 +8,10 @@ import type { UpstreamClient } from '../adapters/upstream/types';
 import type { UsageStore } from '../adapters/dynamo/usage-store';
 import type { SecretSource } from '../adapters/secrets/types';
 import type { DynamoHealth } from '../adapters/dynamo/dynamo-health';
+import type { BreakerStore } from '../adapters/dynamo/breaker-store';
+import type { LeaseStore } from '../adapters/dynamo/lease-store';
+import type { BudgetLedger } from '../adapters/dynamo/budget-ledger';
+import type { StateSnapshot } from '../adapters/dynamo/state-snapshot';
 import type { CallerKey } from './request-context';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -55,6 +59,12 @@ export interface RouterDeps {
   endpoints: EndpointPicker;
   telemetry: Telemetry;
   keyPolicy: KeyPolicy;
+  /** Cached shared state (breakers, health); `ensureFresh()` once per request. */
+  state: StateSnapshot;
+  breakers: BreakerStore;
+  leases: LeaseStore;
+  /** Daily budget ledgers (reserve, settle, sweep, snapshot for stats). */
+  ledger: BudgetLedger;
   dynamo: DynamoHealth;
   now: () => number;
   random: () => number;

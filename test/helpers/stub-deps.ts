@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
 import defaultConfig from '../../config/switchyard.json';
 import { createDynamoHealth } from '../../functions/adapters/dynamo/dynamo-health';
+import { CLOSED } from '../../functions/core/resilience/breaker';
 import { compileConfig } from '../../functions/core/config/compile';
 import type { RouterDeps } from '../../functions/router/deps';
 import { createWeightedEndpointPicker } from '../../functions/router/endpoint-picker';
 import { createKeyPolicy } from '../../functions/router/key-policy';
 
-/** Router deps with no I/O: every upstream answers 200 with a tiny completion. */
+/** Router deps with no I/O: every upstream answers 200 with a tiny completion; shared state is always fine. */
 export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
   const body = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } });
   return {
@@ -19,6 +20,21 @@ export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
     endpoints: createWeightedEndpointPicker(),
     telemetry: { requestDone: () => undefined },
     keyPolicy: createKeyPolicy(),
+    state: { get: () => undefined, put: () => undefined, ensureFresh: async () => undefined, refresh: async () => undefined, loadedAt: () => 0 },
+    breakers: {
+      admit: async () => ({ allowed: true, probe: false, retryAfterMs: 0 }),
+      onFailure: async () => false,
+      onSuccess: async () => undefined,
+      view: () => CLOSED,
+    },
+    leases: { acquire: async () => ({ release: async () => undefined }) },
+    ledger: {
+      reserve: async (day, _s, amountMicros) => ({ ok: true, reservation: { day, amountMicros, held: [], attr: 'r' } }),
+      settle: async () => undefined,
+      release: async () => undefined,
+      sweep: async () => 0,
+      snapshot: async () => [],
+    },
     dynamo: createDynamoHealth(() => undefined),
     now: Date.now,
     random: Math.random,

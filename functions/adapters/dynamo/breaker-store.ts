@@ -1,0 +1,221 @@
+/**
+ * Circuit breakers shared by every router instance. Reads come from the instance's state snapshot
+ * (memory); transitions are single-item conditional updates in the state table, so two instances
+ * can never both move a breaker from the same state, and failure counts use atomic ADD so none is
+ * lost. A success in CLOSED writes nothing: the common path costs no DynamoDB call at all.
+ *
+ * When DynamoDB cannot be reached the same transitions are applied to local memory (fail open).
+ */
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  admission,
+  CLOSED,
+  isWindowExpired,
+  msUntilProbe,
+  shouldClose,
+  shouldTrip,
+  type BreakerSettings,
+  type BreakerState,
+} from '../../core/resilience/breaker';
+import { isConditionFailure, type DynamoHealth } from './dynamo-health';
+import { endpointPk, type StateSnapshot } from './state-snapshot';
+
+export interface AdmitResult {
+  allowed: boolean;
+  /** This call is a half-open probe: its outcome decides the breaker. */
+  probe: boolean;
+  /** When rejected: how long until a probe may be tried. */
+  retryAfterMs: number;
+}
+
+export interface BreakerStore {
+  admit(endpointId: string): Promise<AdmitResult>;
+  /** Returns true when this failure opened the breaker. */
+  onFailure(endpointId: string, probe: boolean): Promise<boolean>;
+  onSuccess(endpointId: string, probe: boolean): Promise<void>;
+  view(endpointId: string): BreakerState;
+}
+
+export function breakerFromItem(item: Record<string, AttributeValue> | undefined): BreakerState {
+  if (!item) return CLOSED;
+  const n = (k: string) => Number(item[k]?.N ?? 0);
+  const phase = item.phase?.S;
+  return {
+    phase: phase === 'open' || phase === 'half_open' ? phase : 'closed',
+    failures: n('failures'),
+    windowStart: n('windowStart'),
+    changedAt: n('changedAt'),
+    probes: n('probes'),
+    successes: n('successes'),
+  };
+}
+
+const num = (v: number): AttributeValue => ({ N: String(v) });
+
+export function createDynamoBreakerStore(opts: {
+  ddb: DynamoDBClient;
+  table: string;
+  snapshot: StateSnapshot;
+  settings: BreakerSettings;
+  dynamo: DynamoHealth;
+  now: () => number;
+}): BreakerStore {
+  const { ddb, table, snapshot, settings, dynamo, now } = opts;
+  const key = (id: string) => ({ pk: { S: endpointPk(id) }, sk: { S: 'breaker' } });
+  const view = (id: string) => breakerFromItem(snapshot.get(id, 'breaker'));
+  const remember = (id: string, attrs: Record<string, AttributeValue> | undefined) => {
+    if (attrs) snapshot.put(id, 'breaker', { ...key(id), ...attrs });
+  };
+  const rememberLocal = (id: string, s: BreakerState) =>
+    remember(id, {
+      phase: { S: s.phase },
+      failures: num(s.failures),
+      windowStart: num(s.windowStart),
+      changedAt: num(s.changedAt),
+      probes: num(s.probes),
+      successes: num(s.successes),
+    });
+
+  /** Runs a conditional update; true if applied, false if the condition failed (state re-read), null if DynamoDB is down. */
+  async function update(id: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<boolean | null> {
+    try {
+      const res = await ddb.send(new UpdateItemCommand({ TableName: table, Key: key(id), ReturnValues: 'ALL_NEW', ...input }));
+      remember(id, res.Attributes);
+      dynamo.ok();
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        await reread(id);
+        return false;
+      }
+      dynamo.failed('breaker update', err);
+      return null;
+    }
+  }
+
+  async function reread(id: string): Promise<void> {
+    try {
+      const res = await ddb.send(new GetItemCommand({ TableName: table, Key: key(id), ConsistentRead: true }));
+      remember(id, res.Item ?? { phase: { S: 'closed' } });
+    } catch (err) {
+      dynamo.failed('breaker read', err);
+    }
+  }
+
+  async function claimHalfOpen(id: string, s: BreakerState): Promise<boolean | null> {
+    const t = now();
+    return update(id, {
+      UpdateExpression: 'SET phase = :half, changedAt = :now, probes = :one, successes = :zero',
+      ConditionExpression: 'phase = :open AND changedAt = :changed',
+      ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':open': { S: 'open' }, ':now': num(t), ':one': num(1), ':zero': num(0), ':changed': num(s.changedAt) },
+    });
+  }
+
+  async function claimProbe(id: string, s: BreakerState): Promise<boolean | null> {
+    const t = now();
+    if (t - s.changedAt >= settings.cooldownMs) {
+      // Earlier probes never reported back (their instance died): restart the half-open period.
+      return update(id, {
+        UpdateExpression: 'SET changedAt = :now, probes = :one, successes = :zero',
+        ConditionExpression: 'phase = :half AND changedAt = :changed',
+        ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':now': num(t), ':one': num(1), ':zero': num(0), ':changed': num(s.changedAt) },
+      });
+    }
+    return update(id, {
+      UpdateExpression: 'ADD probes :one',
+      ConditionExpression: 'phase = :half AND probes < :max',
+      ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':one': num(1), ':max': num(settings.halfOpenProbes) },
+    });
+  }
+
+  return {
+    view,
+    async admit(id) {
+      for (let round = 0; round < 2; round++) {
+        const s = view(id);
+        const a = admission(s, now(), settings);
+        if (a === 'allow') return { allowed: true, probe: false, retryAfterMs: 0 };
+        if (a === 'reject') return { allowed: false, probe: false, retryAfterMs: Math.max(1_000, msUntilProbe(s, now(), settings)) };
+        const claimed = a === 'try_half_open' ? await claimHalfOpen(id, s) : await claimProbe(id, s);
+        if (claimed === true) return { allowed: true, probe: true, retryAfterMs: 0 };
+        if (claimed === null) {
+          // DynamoDB is down: decide locally so this instance still probes and recovers.
+          rememberLocal(id, { ...s, phase: 'half_open', changedAt: now(), probes: s.phase === 'half_open' ? s.probes + 1 : 1, successes: 0 });
+          return { allowed: true, probe: true, retryAfterMs: 0 };
+        }
+        // Another instance moved the breaker first; the state was re-read, decide again.
+      }
+      const s = view(id);
+      return { allowed: false, probe: false, retryAfterMs: Math.max(1_000, msUntilProbe(s, now(), settings)) };
+    },
+
+    async onFailure(id, probe) {
+      const t = now();
+      const s = view(id);
+      if (probe || s.phase === 'half_open') {
+        const r = await update(id, {
+          UpdateExpression: 'SET phase = :open, changedAt = :now',
+          ConditionExpression: 'phase = :half',
+          ExpressionAttributeValues: { ':open': { S: 'open' }, ':half': { S: 'half_open' }, ':now': num(t) },
+        });
+        if (r === null) rememberLocal(id, { ...s, phase: 'open', changedAt: t });
+        return r !== false;
+      }
+      if (s.phase === 'open') return false;
+
+      let counted: boolean | null;
+      if (isWindowExpired(s, t, settings)) {
+        counted = await update(id, {
+          UpdateExpression: 'SET phase = :closed, failures = :one, windowStart = :now',
+          ConditionExpression: 'attribute_not_exists(pk) OR (phase = :closed AND windowStart = :ws)',
+          ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':one': num(1), ':now': num(t), ':ws': num(s.windowStart) },
+        });
+      } else {
+        counted = false;
+      }
+      if (counted === false) {
+        // Someone else started this window: add to it atomically.
+        counted = await update(id, {
+          UpdateExpression: 'ADD failures :one',
+          ConditionExpression: 'phase = :closed',
+          ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':one': num(1) },
+        });
+      }
+      if (counted === null) {
+        const local = isWindowExpired(s, t, settings) ? { ...s, failures: 1, windowStart: t } : { ...s, failures: s.failures + 1 };
+        rememberLocal(id, shouldTrip(local.failures, settings) ? { ...local, phase: 'open', changedAt: t } : local);
+        return shouldTrip(local.failures, settings);
+      }
+      const after = view(id);
+      if (after.phase !== 'closed' || !shouldTrip(after.failures, settings)) return false;
+      const opened = await update(id, {
+        UpdateExpression: 'SET phase = :open, changedAt = :now',
+        ConditionExpression: 'phase = :closed',
+        ExpressionAttributeValues: { ':open': { S: 'open' }, ':closed': { S: 'closed' }, ':now': num(t) },
+      });
+      if (opened === null) rememberLocal(id, { ...after, phase: 'open', changedAt: t });
+      return opened !== false;
+    },
+
+    async onSuccess(id, probe) {
+      const s = view(id);
+      if (!probe && s.phase !== 'half_open') return;
+      const r = await update(id, {
+        UpdateExpression: 'ADD successes :one',
+        ConditionExpression: 'phase = :half',
+        ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':one': num(1) },
+      });
+      if (r === null) {
+        const local = { ...s, successes: s.successes + 1 };
+        rememberLocal(id, shouldClose(local.successes, settings) ? { ...CLOSED, windowStart: now() } : local);
+        return;
+      }
+      if (!r || !shouldClose(view(id).successes, settings)) return;
+      await update(id, {
+        UpdateExpression: 'SET phase = :closed, failures = :zero, windowStart = :now, probes = :zero, successes = :zero, changedAt = :now',
+        ConditionExpression: 'phase = :half',
+        ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':half': { S: 'half_open' }, ':zero': num(0), ':now': num(now()) },
+      });
+    },
+  };
+}

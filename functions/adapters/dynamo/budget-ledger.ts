@@ -1,0 +1,206 @@
+/**
+ * Daily spend ledgers in the cost table: pk `ledger#<UTC day>`, sk = scope (`global#<shard>`,
+ * `key#<id>`, `model#<id>`). Each item keeps `committed` (settled spend + open reservations, the
+ * value the limit guards), `spent` (settled only), `limitMicros` (for reports) and one attribute
+ * per open reservation, `r_<request>` = "<micros>:<expires epoch ms>".
+ *
+ * Every change is one single-item UpdateItem (no transactions: dynalite has none, and single-item
+ * conditional writes behave identically on DynamoDB):
+ *   reserve: ADD committed :amt, SET r_x  IF committed <= limit - amt   (atomic check-and-add)
+ *   settle:  ADD committed (real - amt), spent real, REMOVE r_x  IF r_x is still ours
+ *   sweep:   ADD committed -amt, REMOVE r_x  IF r_x unchanged and expired
+ */
+import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { shardLimit, shardOrder, type BudgetScope } from '../../core/budget/reservation';
+import { isConditionFailure } from './dynamo-health';
+
+export interface ScopeRequest {
+  kind: BudgetScope['kind'];
+  /** Scope id without shard: `global`, `key#<id>`, `model#<id>`. */
+  id: string;
+  limitMicros: number;
+}
+
+export interface Reservation {
+  day: string;
+  amountMicros: number;
+  held: Array<{ sk: string; value: string }>;
+  attr: string;
+}
+
+export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; scope: BudgetScope };
+
+export interface LedgerRow {
+  scope: string;
+  limitMicros: number;
+  spentMicros: number;
+  reservedMicros: number;
+}
+
+export interface BudgetLedger {
+  reserve(day: string, scopes: ScopeRequest[], amountMicros: number, requestId: string, expiresAt: number): Promise<ReserveResult>;
+  settle(r: Reservation, actualMicros: number): Promise<void>;
+  release(r: Reservation): Promise<void>;
+  /** Releases reservations past their expiry (crashed instances); returns how many. */
+  sweep(days: string[], now: number): Promise<number>;
+  snapshot(day: string): Promise<LedgerRow[]>;
+}
+
+const KEEP_SECONDS = 400 * 86400;
+
+export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: string; globalShards: number; random: () => number }): BudgetLedger {
+  const { ddb, table, globalShards } = opts;
+  const pk = (day: string) => ({ S: `ledger#${day}` });
+  const expiresAt = (day: string) => ({ N: String(Math.floor(Date.parse(day) / 1000) + KEEP_SECONDS) });
+
+  async function hold(day: string, sk: string, limit: number, amount: number, attr: string, value: string): Promise<boolean> {
+    if (amount > limit) return false;
+    try {
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: pk(day), sk: { S: sk } },
+          UpdateExpression: 'ADD committed :amt SET #r = :val, limitMicros = :limit, expiresAt = if_not_exists(expiresAt, :exp)',
+          ConditionExpression: 'attribute_not_exists(committed) OR committed <= :room',
+          ExpressionAttributeNames: { '#r': attr },
+          ExpressionAttributeValues: {
+            ':amt': { N: String(amount) },
+            ':val': { S: value },
+            ':limit': { N: String(limit) },
+            ':room': { N: String(limit - amount) },
+            ':exp': expiresAt(day),
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  async function unhold(day: string, sk: string, attr: string, value: string, actual: number | null): Promise<void> {
+    const amount = Number(value.split(':')[0]);
+    const settling = actual !== null;
+    try {
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: pk(day), sk: { S: sk } },
+          UpdateExpression: settling ? 'REMOVE #r ADD committed :delta, spent :actual' : 'REMOVE #r ADD committed :delta',
+          ConditionExpression: '#r = :val',
+          ExpressionAttributeNames: { '#r': attr },
+          ExpressionAttributeValues: {
+            ':val': { S: value },
+            ':delta': { N: String((settling ? actual : 0) - amount) },
+            ...(settling ? { ':actual': { N: String(actual) } } : {}),
+          },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      // The sweep released this reservation already (we were slower than its expiry). The money
+      // was still spent: count it, even past the limit, because it really happened.
+      if (settling && actual > 0) {
+        await ddb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: pk(day), sk: { S: sk } },
+            UpdateExpression: 'ADD committed :actual, spent :actual',
+            ExpressionAttributeValues: { ':actual': { N: String(actual) } },
+          }),
+        );
+      }
+    }
+  }
+
+  async function queryDay(day: string): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const res = await ddb.send(
+        new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk(day) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
+      );
+      items.push(...(res.Items ?? []));
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  return {
+    async reserve(day, scopes, amount, requestId, expires) {
+      const attr = `r_${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+      const value = `${amount}:${expires}`;
+      const held: Reservation['held'] = [];
+      const rollback = () => Promise.all(held.map((h) => unhold(day, h.sk, attr, h.value, null)));
+      for (const scope of scopes) {
+        let got: string | undefined;
+        let failed: BudgetScope | undefined;
+        if (scope.kind === 'global') {
+          for (const shard of shardOrder(globalShards, opts.random())) {
+            const sk = `global#${shard}`;
+            if (await hold(day, sk, shardLimit(scope.limitMicros, globalShards, shard), amount, attr, value)) {
+              got = sk;
+              break;
+            }
+          }
+          if (!got) failed = { kind: 'global', id: 'global', limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
+        } else if (await hold(day, scope.id, scope.limitMicros, amount, attr, value)) {
+          got = scope.id;
+        } else {
+          failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
+        }
+        if (failed) {
+          await rollback();
+          return { ok: false, scope: failed };
+        }
+        held.push({ sk: got!, value });
+      }
+      return { ok: true, reservation: { day, amountMicros: amount, held, attr } };
+    },
+
+    async settle(r, actual) {
+      await Promise.all(r.held.map((h) => unhold(r.day, h.sk, r.attr, h.value, actual)));
+    },
+
+    async release(r) {
+      await Promise.all(r.held.map((h) => unhold(r.day, h.sk, r.attr, h.value, null)));
+    },
+
+    async sweep(days, now) {
+      let released = 0;
+      for (const day of days) {
+        for (const item of await queryDay(day)) {
+          for (const [name, v] of Object.entries(item)) {
+            if (!name.startsWith('r_') || !v.S) continue;
+            const expires = Number(v.S.split(':')[1]);
+            if (!(expires <= now)) continue;
+            try {
+              await unhold(day, item.sk.S!, name, v.S, null);
+              released++;
+            } catch {
+              // next sweep retries
+            }
+          }
+        }
+      }
+      return released;
+    },
+
+    async snapshot(day) {
+      const rows = new Map<string, LedgerRow>();
+      for (const item of await queryDay(day)) {
+        const sk = item.sk.S!;
+        const scope = sk.startsWith('global#') ? 'global' : sk;
+        const committed = Number(item.committed?.N ?? 0);
+        const spent = Number(item.spent?.N ?? 0);
+        const row = rows.get(scope) ?? { scope, limitMicros: 0, spentMicros: 0, reservedMicros: 0 };
+        row.limitMicros += Number(item.limitMicros?.N ?? 0);
+        row.spentMicros += spent;
+        row.reservedMicros += committed - spent;
+        rows.set(scope, row);
+      }
+      return [...rows.values()];
+    },
+  };
+}

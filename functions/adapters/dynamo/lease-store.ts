@@ -1,0 +1,116 @@
+/**
+ * Per-model concurrency caps across all router instances. One item per model holds the in-flight
+ * count and one attribute per holder with its expiry:
+ *   acquire = ADD inflight 1 + SET h_<holder> = expiry, conditional on inflight < cap;
+ *   release = ADD inflight -1 + REMOVE h_<holder>, conditional on the holder being there.
+ * A crashed instance never releases, so a full model is checked for expired holders (one
+ * consistent read, only on that slow path) and each is reclaimed with a conditional write.
+ * Expiry is the invocation's own deadline: a holder cannot outlive its Lambda invocation.
+ */
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure, type DynamoHealth } from './dynamo-health';
+
+export interface Lease {
+  release(): Promise<void>;
+}
+
+export interface LeaseStore {
+  /** A lease, or undefined when the model is at its cap. */
+  acquire(model: string, cap: number, holderId: string, expiresAt: number): Promise<Lease | undefined>;
+}
+
+const HOLDER_PREFIX = 'h_';
+
+export function createDynamoLeaseStore(opts: { ddb: DynamoDBClient; table: string; dynamo: DynamoHealth; now: () => number }): LeaseStore {
+  const { ddb, table, dynamo, now } = opts;
+  const key = (model: string) => ({ pk: { S: `lease#${model}` }, sk: { S: 'lease' } });
+  const holderAttr = (holderId: string) => HOLDER_PREFIX + holderId.replace(/[^A-Za-z0-9_-]/g, '_');
+
+  async function tryAcquire(model: string, cap: number, attr: string, expiresAt: number): Promise<boolean> {
+    try {
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key(model),
+          UpdateExpression: 'SET #h = :exp ADD inflight :one',
+          ConditionExpression: 'attribute_not_exists(inflight) OR inflight < :cap',
+          ExpressionAttributeNames: { '#h': attr },
+          ExpressionAttributeValues: { ':exp': { N: String(expiresAt) }, ':one': { N: '1' }, ':cap': { N: String(cap) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionFailure(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Frees slots whose holders are past their expiry; returns how many were freed. */
+  async function reclaimExpired(model: string): Promise<number> {
+    const res = await ddb.send(new GetItemCommand({ TableName: table, Key: key(model), ConsistentRead: true }));
+    const t = now();
+    let freed = 0;
+    for (const [name, value] of Object.entries(res.Item ?? {})) {
+      if (!name.startsWith(HOLDER_PREFIX) || Number(value.N) > t) continue;
+      try {
+        await ddb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: key(model),
+            UpdateExpression: 'REMOVE #h ADD inflight :minus',
+            ConditionExpression: '#h = :exp',
+            ExpressionAttributeNames: { '#h': name },
+            ExpressionAttributeValues: { ':exp': value, ':minus': { N: '-1' } },
+          }),
+        );
+        freed++;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err; // another instance reclaimed it first
+      }
+    }
+    return freed;
+  }
+
+  function leaseFor(model: string, attr: string): Lease {
+    let released = false;
+    return {
+      async release() {
+        if (released) return;
+        released = true;
+        try {
+          await ddb.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: key(model),
+              UpdateExpression: 'REMOVE #h ADD inflight :minus',
+              ConditionExpression: 'attribute_exists(#h)',
+              ExpressionAttributeNames: { '#h': attr },
+              ExpressionAttributeValues: { ':minus': { N: '-1' } },
+            }),
+          );
+        } catch (err) {
+          // Already reclaimed as expired: the slot was given back then.
+          if (!isConditionFailure(err)) dynamo.failed('lease release', err);
+        }
+      },
+    };
+  }
+
+  return {
+    async acquire(model, cap, holderId, expiresAt) {
+      const attr = holderAttr(holderId);
+      try {
+        if (await tryAcquire(model, cap, attr, expiresAt)) {
+          dynamo.ok();
+          return leaseFor(model, attr);
+        }
+        if ((await reclaimExpired(model)) > 0 && (await tryAcquire(model, cap, attr, expiresAt))) return leaseFor(model, attr);
+        return undefined;
+      } catch (err) {
+        // Fail open: without DynamoDB the cap cannot be enforced across instances; serving beats refusing.
+        dynamo.failed('lease acquire', err);
+        return { release: async () => undefined };
+      }
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Streaming call: opens the upstream stream and waits for its first valid event. Until then a
+ * failure is an ordinary attempt failure (the executor falls back); afterwards it is the relay's.
+ */
+import type { CompiledEndpoint } from '../../core/config/compile';
+import type { ChatRequest } from '../../core/openai/chat-request';
+import type { RouterDeps } from '../deps';
+import { openAttempt, upstreamBody, type AttemptFailure } from '../upstream-attempt';
+import { SseRelay } from './sse-relay';
+
+export async function openStream(
+  deps: RouterDeps,
+  req: ChatRequest,
+  endpoint: CompiledEndpoint,
+  deadlineSignal: AbortSignal,
+  headersTimeoutMs: number,
+): Promise<{ ok: true; value: SseRelay; upstreamMs: number } | AttemptFailure> {
+  // Our own controller: the deadline aborts it before the first event, the relay after.
+  const upstream = new AbortController();
+  const onDeadline = () => upstream.abort();
+  deadlineSignal.addEventListener('abort', onDeadline, { once: true });
+  try {
+    const outcome = await openAttempt(deps, endpoint, upstreamBody(req, endpoint, true), upstream.signal, headersTimeoutMs);
+    if (!outcome.ok) return outcome;
+    const started = deps.now();
+    const relay = new SseRelay(outcome.response.body, () => upstream.abort(), req.stream_options?.include_usage === true);
+    const first = await relay.firstEvent();
+    const upstreamMs = outcome.upstreamMs + deps.now() - started;
+    if (!first.ok) {
+      relay.abandon();
+      const failure = deadlineSignal.aborted ? 'timeout' : first.failure;
+      return { ok: false, endpoint, failure, message: first.message, upstreamMs };
+    }
+    return { ok: true, value: relay, upstreamMs };
+  } finally {
+    deadlineSignal.removeEventListener('abort', onDeadline);
+  }
+}

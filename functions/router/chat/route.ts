@@ -1,0 +1,135 @@
+/**
+ * POST /v1/chat/completions: validate, plan the candidates, walk them (executor), and answer with
+ * either the upstream's JSON body or a live SSE relay. Settlement, counters and telemetry run
+ * after the last byte is out (`afterResponse`), so the client never waits for them.
+ */
+import { parseChatRequest, requestedMaxTokens, type ChatRequest } from '../../core/openai/chat-request';
+import { microsToUsd } from '../../core/pricing';
+import { parseBudgetFactor, planRequest, type Plan, type PlanRequest } from '../../core/routing/plan';
+import { estimatePromptTokens } from '../../core/routing/token-estimate';
+import type { RouterDeps } from '../deps';
+import { errorResult, type HttpResult } from '../http';
+import type { RequestContext } from '../request-context';
+import { executeChain, type ChainResult, type ExecInput } from './execute';
+import { openJson, type JsonAnswer } from './open-json';
+import { openStream } from './open-stream';
+import { costOf, finishFailure, finishSuccess, type Accounting } from './settle';
+import type { SseRelay } from './sse-relay';
+
+export async function chatCompletions(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+  const cfg = deps.config;
+  const gw = cfg.raw.gateway;
+  const req = parseChatRequest(ctx.body, ctx.isBase64Encoded, gw.maxBodyBytes);
+  deps.keyPolicy.checkModelAccess(ctx.key, req.model);
+
+  const maxTokens = requestedMaxTokens(req);
+  const promptTokens = estimatePromptTokens(req.messages, req.tools);
+  const planReq: PlanRequest = {
+    model: req.model,
+    messages: req.messages,
+    tools: req.tools,
+    stream: req.stream,
+    response_format: (req as Record<string, unknown>).response_format,
+    maxTokens,
+    promptTokens,
+  };
+  const plan = planRequest(cfg, planReq, {
+    budgetFactor: parseBudgetFactor(ctx.headers['x-budget-factor']) ?? ctx.key?.defaultBudgetFactor,
+    fallbackOff: ctx.headers['x-switchyard-fallback']?.trim().toLowerCase() === 'off',
+    random: deps.random,
+  });
+
+  const rate = await deps.keyPolicy.admit(ctx.key, promptTokens + (maxTokens ?? 0));
+  await deps.state.ensureFresh();
+
+  const input: ExecInput = {
+    ctx,
+    deps,
+    plan,
+    planRequest: planReq,
+    // One deadline for the whole request; never past what the Lambda has left (1 s kept to answer).
+    deadline: ctx.startedAt + Math.min(gw.requestDeadlineMs, Math.max(0, ctx.remainingMs() - 1_000)),
+    callerRegion: ctx.headers['x-switchyard-region'] || undefined,
+  };
+  const acct: Omit<Accounting, 'chain'> = { ctx, deps, plan, req, promptTokens, rateHeaders: rate.headers };
+
+  if (req.stream === true) {
+    const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) => openStream(deps, req, endpoint, signal, headersTimeoutMs));
+    return chain.ok ? streamResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
+  }
+  const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) => openJson(deps, req, endpoint, signal, headersTimeoutMs));
+  return chain.ok ? jsonResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
+}
+
+export function decisionHeaders(ctx: RequestContext, plan: Plan, model: string | null, chain: ChainResult<unknown>): Record<string, string> {
+  const attempts = chain.attempts.map((a) => `${a.model}:${String(a.outcome).replace('skipped_', '')}`).join(',');
+  return {
+    'x-request-id': ctx.requestId,
+    'x-switchyard-route': plan.route ?? 'direct',
+    ...(plan.intent ? { 'x-switchyard-intent': plan.intent } : {}),
+    ...(plan.variant ? { 'x-switchyard-variant': plan.variant } : {}),
+    ...(model ? { 'x-switchyard-model': model } : {}),
+    'x-switchyard-attempts': attempts,
+  };
+}
+
+function overheadMs(ctx: RequestContext, deps: RouterDeps, upstreamMs: number): string {
+  return String(Math.max(0, deps.now() - ctx.startedAt - upstreamMs));
+}
+
+function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, { ok: true }> }): HttpResult {
+  const { chain, ctx, deps, plan } = a;
+  const answer = chain.value;
+  const costMicros = costOf(chain.held.model, answer.usage);
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': 'application/json',
+      ...a.rateHeaders,
+      ...decisionHeaders(ctx, plan, chain.held.model.id, chain),
+      'x-switchyard-cost-usd': microsToUsd(costMicros),
+      'x-switchyard-overhead-ms': overheadMs(ctx, deps, chain.upstreamMs),
+      ...(answer.upstreamRequestId ? { 'x-upstream-request-id': answer.upstreamRequestId } : {}),
+    },
+    body: answer.text,
+    afterResponse: () => finishSuccess(a, { usage: answer.usage, estimated: false, status: 200 }),
+  };
+}
+
+function streamResponse(a: Accounting & { chain: Extract<ChainResult<SseRelay>, { ok: true }> }): HttpResult {
+  const { chain, ctx, deps, plan } = a;
+  const relay = chain.value;
+  const ttftMs = deps.now() - ctx.startedAt;
+  const headers = {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    ...a.rateHeaders,
+    ...decisionHeaders(ctx, plan, chain.held.model.id, chain),
+    'x-switchyard-overhead-ms': overheadMs(ctx, deps, chain.upstreamMs),
+  };
+  relay.commit();
+  return {
+    statusCode: 200,
+    headers,
+    body: relay.body,
+    afterResponse: async () => {
+      const outcome = await relay.done;
+      await finishSuccess(a, { stream: outcome, ttftMs, status: 200 });
+    },
+  };
+}
+
+function failureResponse(a: Accounting & { chain: Extract<ChainResult<unknown>, { ok: false }> }): HttpResult {
+  const { chain, ctx, deps, plan } = a;
+  return {
+    ...errorResult(chain.error, {
+      ...a.rateHeaders,
+      ...decisionHeaders(ctx, plan, chain.lastModel, chain),
+      'x-switchyard-overhead-ms': overheadMs(ctx, deps, chain.upstreamMs),
+    }),
+    afterResponse: () => finishFailure(a),
+  };
+}
+
+export type { ChatRequest };

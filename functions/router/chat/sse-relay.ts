@@ -1,0 +1,193 @@
+/**
+ * Relays an upstream SSE stream to the client, event by event, as it arrives.
+ *
+ * Before the first event is handed to the client the stream can still be abandoned (and the next
+ * candidate tried): `firstEvent()` reads until one valid chunk is in hand. After that, any failure
+ * (cut connection, malformed line, stall, in-stream error) ends the client's stream with an
+ * explicit `data: {"error":...}` event and no `[DONE]`, so no client mistakes it for a clean end.
+ *
+ * The relay also watches what passes: the usage chunk (always requested upstream, forwarded only
+ * if the client asked for it) and the text seen, for estimating usage when the stream is cut.
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { Readable } from 'node:stream';
+import { usageFromOpenAI, type TokenUsage } from '../../core/pricing';
+
+export interface StreamOutcome {
+  /** `[DONE]` was relayed. */
+  completed: boolean;
+  clientAborted: boolean;
+  /** Why the stream ended early, when it did. */
+  error?: { code: string; message: string };
+  usage?: TokenUsage;
+  /** Assistant text relayed so far (for estimating completion tokens when no usage arrived). */
+  text: string;
+  chunks: number;
+}
+
+export type FirstEventResult = { ok: true } | { ok: false; failure: 'stream_error' | 'timeout' | 'connection'; message: string };
+
+interface Parsed {
+  raw: string;
+  json?: { choices?: Array<{ delta?: { content?: unknown } }>; usage?: unknown; error?: { message?: unknown } };
+}
+
+const encoder = new TextEncoder();
+
+export class SseRelay {
+  /** What the client reads. */
+  readonly body: Readable;
+  readonly done: Promise<StreamOutcome>;
+
+  private readonly pending: Parsed[] = [];
+  private readonly outcome: StreamOutcome = { completed: false, clientAborted: false, text: '', chunks: 0 };
+  private committed = false;
+  private finished = false;
+  private ended = false;
+  private failedBeforeCommit: FirstEventResult | undefined;
+  private firstEventWaiter: ((r: FirstEventResult) => void) | undefined;
+  private resolveDone!: (o: StreamOutcome) => void;
+  private readonly parser;
+
+  constructor(
+    private readonly upstream: AsyncIterable<Buffer | string>,
+    private readonly abortUpstream: () => void,
+    private readonly forwardUsage: boolean,
+  ) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+    this.parser = createParser({
+      onEvent: (e) => this.onEvent(e),
+      onComment: () => {
+        // Keep-alive comments carry no data; relaying them would only keep idle proxies awake,
+        // which our own chunks already do.
+      },
+    });
+    this.body = new Readable({
+      read: () => undefined,
+      destroy: (err, cb) => {
+        // The client went away (or the runtime closed the stream): stop reading upstream at once.
+        if (!this.finished) {
+          this.outcome.clientAborted = true;
+          this.finish();
+        }
+        cb(err);
+      },
+    });
+    void this.pump();
+  }
+
+  /** Resolves once the first valid chunk is buffered, or with the reason the stream failed before it. */
+  firstEvent(): Promise<FirstEventResult> {
+    if (this.pending.length > 0) return Promise.resolve({ ok: true });
+    if (this.failedBeforeCommit) return Promise.resolve(this.failedBeforeCommit);
+    return new Promise((r) => (this.firstEventWaiter = r));
+  }
+
+  /** Hands the buffered events to the client; from here on failures become error events. */
+  commit(): void {
+    this.committed = true;
+    for (const p of this.pending.splice(0)) this.emit(p);
+    if (this.ended) this.end();
+  }
+
+  /** Abandons the stream before commit (the caller falls back to another candidate). */
+  abandon(): void {
+    this.finish();
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for await (const chunk of this.upstream) {
+        if (this.finished) return;
+        this.parser.feed(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      }
+      if (!this.outcome.completed && !this.finished) this.fail('stream_interrupted', 'The upstream closed the stream before it was complete.', 'connection');
+    } catch (err) {
+      if (this.finished) return;
+      const code = (err as { code?: string })?.code;
+      if (code === 'UND_ERR_BODY_TIMEOUT') this.fail('stream_stalled', 'The upstream stopped sending data mid-stream (idle timeout).', 'timeout');
+      else this.fail('stream_interrupted', 'The upstream connection failed mid-stream.', 'connection');
+    }
+  }
+
+  private onEvent(e: EventSourceMessage): void {
+    if (this.finished || this.outcome.completed) return;
+    const data = e.data.trim();
+    if (data === '') return;
+    if (data === '[DONE]') {
+      if (!this.committed && this.pending.length === 0) {
+        this.fail('stream_empty', 'The upstream stream ended without any content.', 'stream_error');
+        return;
+      }
+      this.outcome.completed = true;
+      this.ended = true;
+      if (this.committed) this.end();
+      return;
+    }
+    let json: Parsed['json'];
+    try {
+      json = JSON.parse(data);
+    } catch {
+      this.fail('stream_malformed', 'The upstream sent a malformed stream event.', 'stream_error');
+      return;
+    }
+    if (json && typeof json === 'object' && json.error) {
+      const m = typeof json.error.message === 'string' ? json.error.message.slice(0, 300) : 'error event';
+      this.fail('upstream_stream_error', `The upstream reported an error mid-stream: ${m}`, 'stream_error');
+      return;
+    }
+    const usage = usageFromOpenAI(json?.usage);
+    if (usage) this.outcome.usage = usage;
+    const isUsageOnly = !!usage && Array.isArray(json?.choices) && json.choices.length === 0;
+    const parsed = { raw: data, json };
+    if (isUsageOnly && !this.forwardUsage) return;
+    if (this.committed) this.emit(parsed);
+    else {
+      this.pending.push(parsed);
+      this.resolveFirst({ ok: true });
+    }
+  }
+
+  private emit(p: Parsed): void {
+    const content = p.json?.choices?.[0]?.delta?.content;
+    if (typeof content === 'string') this.outcome.text += content;
+    this.outcome.chunks++;
+    this.body.push(encoder.encode(`data: ${p.raw}\n\n`));
+  }
+
+  private end(): void {
+    if (this.finished) return;
+    this.body.push(encoder.encode('data: [DONE]\n\n'));
+    this.body.push(null);
+    this.finish();
+  }
+
+  private fail(code: string, message: string, failure: 'stream_error' | 'timeout' | 'connection'): void {
+    if (this.finished) return;
+    this.outcome.error = { code, message };
+    if (!this.committed) {
+      this.resolveFirst({ ok: false, failure, message });
+      this.finish();
+      return;
+    }
+    const event = { error: { message, type: 'upstream_error', param: null, code } };
+    this.body.push(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
+    this.body.push(null);
+    this.finish();
+  }
+
+  private resolveFirst(r: FirstEventResult): void {
+    if (!r.ok) this.failedBeforeCommit = r;
+    const w = this.firstEventWaiter;
+    this.firstEventWaiter = undefined;
+    w?.(r);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.outcome.completed) this.abortUpstream();
+    if (!this.committed && !this.failedBeforeCommit) this.resolveFirst({ ok: false, failure: 'connection', message: 'the stream was closed' });
+    this.resolveDone(this.outcome);
+  }
+}
