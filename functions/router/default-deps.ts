@@ -4,7 +4,11 @@ import { compileConfig } from '../core/config/compile';
 import { createDynamoClient } from '../adapters/dynamo/client';
 import { createDynamoHealth } from '../adapters/dynamo/dynamo-health';
 import { createDynamoUsageStore } from '../adapters/dynamo/usage-store';
-import { COST_TABLE, tableName } from '../adapters/dynamo/table-specs';
+import { createDynamoBreakerStore } from '../adapters/dynamo/breaker-store';
+import { createDynamoBudgetLedger } from '../adapters/dynamo/budget-ledger';
+import { createDynamoLeaseStore } from '../adapters/dynamo/lease-store';
+import { createStateSnapshot } from '../adapters/dynamo/state-snapshot';
+import { COST_TABLE, STATE_TABLE, tableName } from '../adapters/dynamo/table-specs';
 import { createEnvSecretSource } from '../adapters/secrets/env-source';
 import { createConsoleTelemetry } from '../adapters/telemetry/console-telemetry';
 import { createUndiciClient } from '../adapters/upstream/undici-client';
@@ -29,15 +33,23 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
   const ddb = createDynamoClient(env);
   const log = consoleLog;
+  const dynamo = createDynamoHealth(log);
+  const stateTable = tableName(STATE_TABLE, env);
+  const costTable = tableName(COST_TABLE, env);
+  const state = createStateSnapshot({ ddb, table: stateTable, endpointIds: [...config.endpoints.keys()], ttlMs: config.raw.gateway.stateCacheTtlMs, dynamo, now: Date.now });
   return {
     config,
     upstream: createUndiciClient({ connectTimeoutMs: config.raw.gateway.connectTimeoutMs }),
-    usage: createDynamoUsageStore(ddb, tableName(COST_TABLE, env)),
+    usage: createDynamoUsageStore(ddb, costTable),
+    state,
+    breakers: createDynamoBreakerStore({ ddb, table: stateTable, snapshot: state, settings: config.raw.breaker, dynamo, now: Date.now }),
+    leases: createDynamoLeaseStore({ ddb, table: stateTable, dynamo, now: Date.now }),
+    ledger: createDynamoBudgetLedger({ ddb, table: costTable, globalShards: config.raw.budgets.globalShards, random: Math.random }),
     secrets: createEnvSecretSource(env),
     endpoints: createWeightedEndpointPicker(),
     telemetry: createConsoleTelemetry(log),
     keyPolicy: createKeyPolicy(),
-    dynamo: createDynamoHealth(log),
+    dynamo,
     now: Date.now,
     random: Math.random,
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
