@@ -200,13 +200,14 @@ export function createDynamoBreakerStore(opts: {
     async onSuccess(id, probe) {
       const s = view(id);
       if (!probe && s.phase !== 'half_open') return;
+      // A finished probe frees its slot: `probes` counts probes in flight, bounded by halfOpenProbes.
       const r = await update(id, {
-        UpdateExpression: 'ADD successes :one',
+        UpdateExpression: 'ADD successes :one, probes :minus',
         ConditionExpression: 'phase = :half',
-        ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':one': num(1) },
+        ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':one': num(1), ':minus': num(-1) },
       });
       if (r === null) {
-        const local = { ...s, successes: s.successes + 1 };
+        const local = { ...s, successes: s.successes + 1, probes: Math.max(0, s.probes - 1) };
         rememberLocal(id, shouldClose(local.successes, settings) ? { ...CLOSED, windowStart: now() } : local);
         return;
       }

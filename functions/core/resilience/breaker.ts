@@ -15,7 +15,7 @@ export interface BreakerState {
   windowStart: number;
   /** When the breaker last opened (open) or half-opened (half_open). */
   changedAt: number;
-  /** Probes admitted since half-opening. */
+  /** Probes in flight since half-opening (a finished probe gives its slot back). */
   probes: number;
   /** Probe successes since half-opening. */
   successes: number;

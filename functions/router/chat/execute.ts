@@ -200,7 +200,8 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       upstreamMs += outcome.upstreamMs;
       if (outcome.ok) {
         attempts.push({ model: model.id, endpoint: endpoint.id, outcome: 200, ms });
-        if (probe) void deps.breakers.onSuccess(endpoint.id, true);
+        // Awaited: probes are rare (recovery only) and a frozen Lambda would otherwise drop the write.
+        if (probe) await deps.breakers.onSuccess(endpoint.id, true);
         return { ok: true, value: outcome.value, endpoint, probe, abort };
       }
       deps.endpoints.finished(endpoint.id);

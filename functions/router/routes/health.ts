@@ -2,13 +2,28 @@ import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
 import type { RequestContext } from '../request-context';
 
-/** The gateway's own liveness plus what it knows; never URLs or keys. */
-export function health(ctx: RequestContext, deps: RouterDeps): HttpResult {
-  return json(200, {
-    status: 'ok',
+/**
+ * The gateway's own status plus what it knows of its endpoints; never URLs or keys (the route is
+ * public). 503 only when health data says every model is down: that is what a Route 53 health check
+ * on this route should fail over on. DynamoDB being unreachable degrades, never fails, the gateway
+ * (it keeps routing on instance-local state).
+ */
+export async function health(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+  await deps.state.ensureFresh();
+  const summary = deps.endpoints.summary();
+  const dynamo = deps.dynamo.status();
+  const models = [...deps.config.models.values()];
+  const modelsDown = models.filter((m) => deps.endpoints.modelStatus(m) === 'down').map((m) => m.id);
+  const unavailable = models.length > 0 && modelsDown.length === models.length;
+  const status = unavailable ? 'unavailable' : modelsDown.length > 0 || summary.down > 0 || !dynamo.reachable ? 'degraded' : 'ok';
+  const { endpoints, ...counts } = summary;
+  return json(unavailable ? 503 : 200, {
+    status,
     version: ctx.functionVersion,
     config: { version: deps.config.raw.version, fingerprint: deps.config.fingerprint },
-    models: deps.config.models.size,
-    endpoints: deps.config.endpoints.size,
+    dynamo,
+    models: models.length,
+    modelsDown,
+    endpoints: { total: deps.config.endpoints.size, ...counts, list: endpoints },
   });
 }

@@ -1,0 +1,200 @@
+/**
+ * Fallbacks, retries, shared circuit breakers, concurrency caps and DynamoDB outages, through the
+ * local runtime with faults injected in the simulated providers.
+ */
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient } from '../../functions/adapters/dynamo/client';
+import { STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import type { LocalGateway } from '../../local/gateway';
+import { get, hi, post, startTestGateway } from '../helpers/local-gateway';
+
+const OFF = { 'x-switchyard-fallback': 'off' };
+
+describe('fallbacks and retries', () => {
+  let gw: LocalGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway((c) => {
+      c.retry = { maxAttemptsPerModel: 2, baseDelayMs: 10, maxDelayMs: 50 };
+      c.breaker.failureThreshold = 100; // keep breakers out of these tests
+    });
+  });
+  afterAll(() => gw.close());
+  afterEach(() => gw.providers!.clearFaults());
+
+  it('answers from the fallback model when the primary keeps failing, and says so', async () => {
+    gw.providers!.setFault({ model: 'gpt-4.1', status: 503 });
+    const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-switchyard-model')).toBe('deepseek-v3.2');
+    expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:503,gpt-4.1:503,deepseek-v3.2:200');
+    expect(r.json.model).toBe('deepseek-chat');
+  });
+
+  it('retries a transient failure on the same model', async () => {
+    gw.providers!.setFault({ model: 'gpt-4.1', status: 502, times: 1 });
+    const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'));
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:502,gpt-4.1:200');
+  });
+
+  it('waits the full Retry-After on a 429 before retrying (2 s, not less)', async () => {
+    gw.providers!.setFault({ model: 'gpt-4.1', status: 429, retryAfter: '2', times: 1 });
+    gw.providers!.resetRequests();
+    const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), OFF);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:429,gpt-4.1:200');
+    const calls = gw.providers!.requests().filter((q) => q.model === 'gpt-4.1');
+    expect(calls).toHaveLength(2);
+    expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('does not retry a 400 on the same model', async () => {
+    gw.providers!.setFault({ model: 'gpt-4.1', status: 400 });
+    const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), OFF);
+    expect(r.status).toBe(400);
+    expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:400');
+  });
+
+  it('never gives a different model when fallback is off', async () => {
+    gw.providers!.setFault({ model: 'gpt-4.1', status: 503 });
+    const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), OFF);
+    expect(r.status).toBe(502);
+    expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:503,gpt-4.1:503');
+  });
+
+  it('routes `auto` by intent and budget and explains it', async () => {
+    const r = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'この文章を要約して' }] });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-switchyard-route')).toBe('auto');
+    expect(r.headers.get('x-switchyard-intent')).toBe('summary');
+    expect(r.headers.get('x-switchyard-model')).toBe('gemini-2.5-flash');
+    const cheap = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'fix this bug' }] }, { 'x-budget-factor': '0.1' });
+    expect(cheap.headers.get('x-switchyard-intent')).toBe('code');
+    expect(cheap.headers.get('x-switchyard-model')).toBe('deepseek-v3.2');
+  });
+});
+
+describe('circuit breaker shared through DynamoDB', () => {
+  let gw: LocalGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway((c) => {
+      c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
+      c.breaker = { failureThreshold: 4, windowMs: 60_000, cooldownMs: 400, halfOpenProbes: 1, successThreshold: 2, cacheTtlMs: 50 };
+      c.gateway.stateCacheTtlMs = 50;
+    });
+  });
+  afterAll(() => gw.close());
+
+  async function breakerItem() {
+    const ddb = createDynamoClient(gw.env);
+    const res = await ddb.send(new GetItemCommand({ TableName: tableName(STATE_TABLE, gw.env), Key: { pk: { S: 'endpoint#openai-gpt-4.1' }, sk: { S: 'breaker' } }, ConsistentRead: true }));
+    ddb.destroy();
+    return res.Item;
+  }
+
+  it('opens after N failures seen by two instances, half-opens after the cooldown, then closes', async () => {
+    const a = gw.newRouterInstance();
+    const b = gw.newRouterInstance();
+    let turn = 0;
+    gw.setTargetSelector(() => (turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' }));
+
+    gw.providers!.setFault({ model: 'gpt-4.1', status: 500 });
+    for (let i = 0; i < 4; i++) expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(502);
+    expect((await breakerItem())?.phase.S).toBe('open');
+    expect(Number((await breakerItem())?.failures.N)).toBe(4);
+
+    // Both instances now refuse without calling upstream (b learns it from DynamoDB via its cache).
+    await new Promise((r) => setTimeout(r, 80));
+    gw.providers!.resetRequests();
+    for (let i = 0; i < 2; i++) {
+      const r = await post(gw, '/v1/chat/completions', hi(), OFF);
+      expect(r.status).toBe(503);
+      expect(r.json.error.code).toBe('circuit_open');
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    expect(gw.providers!.requests().filter((q) => q.model === 'gpt-4.1')).toHaveLength(0);
+
+    // After the cooldown a probe goes through; two successes close the breaker.
+    gw.providers!.clearFaults();
+    await new Promise((r) => setTimeout(r, 450));
+    expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(200);
+    expect((await breakerItem())?.phase.S).toBe('half_open');
+    await new Promise((r) => setTimeout(r, 80));
+    expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(200);
+    const item = await breakerItem();
+    expect(item?.phase.S).toBe('closed');
+    expect(Number(item?.failures.N)).toBe(0);
+  });
+});
+
+describe('concurrency caps across instances', () => {
+  let gw: LocalGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway((c) => {
+      c.models.find((m: { id: string }) => m.id === 'gpt-4.1').maxConcurrency = 3;
+      c.breaker.failureThreshold = 100;
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('never lets more calls in flight than the cap, with 3x more parallel requests than slots', async () => {
+    const a = gw.newRouterInstance();
+    const b = gw.newRouterInstance();
+    let turn = 0;
+    gw.setTargetSelector(() => (turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' }));
+    gw.providers!.setFault({ model: 'gpt-4.1', latencyMs: 400 });
+    gw.providers!.resetRequests();
+
+    const results = await Promise.all(Array.from({ length: 9 }, () => post(gw, '/v1/chat/completions', hi(), OFF)));
+    const ok = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status === 429);
+    expect(ok).toHaveLength(3);
+    expect(refused).toHaveLength(6);
+    for (const r of refused) {
+      expect(r.json.error.code).toBe('concurrency_limit');
+      expect(r.headers.get('retry-after')).toBe('1');
+    }
+    expect(gw.providers!.requests().filter((q) => q.model === 'gpt-4.1')).toHaveLength(3);
+
+    // The slots were given back: the next three all get in.
+    gw.providers!.clearFaults();
+    const again = await Promise.all(Array.from({ length: 3 }, () => post(gw, '/v1/chat/completions', hi(), OFF)));
+    expect(again.map((r) => r.status)).toEqual([200, 200, 200]);
+  });
+
+  it('skips a full model to the next candidate', async () => {
+    gw.providers!.setFault({ model: 'gpt-4.1', latencyMs: 400 });
+    const results = await Promise.all(Array.from({ length: 5 }, () => post(gw, '/v1/chat/completions', hi())));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const models = results.map((r) => r.headers.get('x-switchyard-model'));
+    expect(models.filter((m) => m === 'gpt-4.1')).toHaveLength(3);
+    expect(models.filter((m) => m === 'deepseek-v3.2')).toHaveLength(2);
+    const spilled = results.find((r) => r.headers.get('x-switchyard-model') === 'deepseek-v3.2')!;
+    expect(spilled.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:full,deepseek-v3.2:200');
+    gw.providers!.clearFaults();
+  });
+});
+
+describe('DynamoDB outage', () => {
+  it('keeps answering on instance-local state and says so in /health', async () => {
+    const gw = await startTestGateway(
+      (c) => {
+        c.gateway.stateCacheTtlMs = 20;
+      },
+      { authorizerCacheTtlMs: 60_000 },
+    );
+    try {
+      expect((await post(gw, '/v1/chat/completions', hi())).status).toBe(200);
+      await gw.dynamo.close();
+      await new Promise((r) => setTimeout(r, 30));
+      // The authorizer needs the keys table too; API Gateway caches its decision, so reuse that here.
+      const r = await post(gw, '/v1/chat/completions', hi('gemini-2.5-flash'));
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-switchyard-model')).toBe('gemini-2.5-flash');
+      const health = await get(gw, '/health');
+      expect(health.json.dynamo.reachable).toBe(false);
+    } finally {
+      await gw.close();
+    }
+  });
+});
