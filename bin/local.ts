@@ -4,7 +4,9 @@
  *   --fast        simulated providers answer ~50x faster
  *   --real        call the configured upstreams instead of the simulated providers (keys from env/.env)
  *   --data-dir D  keep DynamoDB data on disk in D
+ *   --x-api-key   also accept the key in `x-api-key` (the stack's keyHeaderMode authorization-or-x-api-key)
  *   --json        one JSON log line per request instead of the readable form
+ *   --emf         also print the router's Powertools JSON logs and EMF metric lines, as on Lambda
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,7 +22,9 @@ async function main(): Promise<void> {
       fast: { type: 'boolean', default: false },
       real: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      'x-api-key': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      emf: { type: 'boolean', default: false },
       port: { type: 'string' },
       config: { type: 'string' },
     },
@@ -33,7 +37,9 @@ async function main(): Promise<void> {
     simulate: !values.real,
     timeScale: values.fast ? 0.02 : 1,
     dataDir: values['data-dir'],
+    keyHeaderMode: values['x-api-key'] ? 'authorization-or-x-api-key' : 'authorization',
     onRequest: (log) => console.log(formatRequestLog(log, values.json ? 'json' : 'text')),
+    telemetry: values.emf ? 'emf' : 'quiet',
   });
   const curl = `curl -s ${gw.baseUrl}/chat/completions -H "Authorization: Bearer ${gw.demoKey}" -H "content-type: application/json" -d '{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}'`;
   console.log(
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
       `  Switchyard is running at ${gw.url}  (OpenAI base URL: ${gw.baseUrl})`,
       `  upstreams: ${gw.providers ? `simulated at ${gw.providers.url}${values.fast ? ' (fast)' : ''}` : 'real (from the config)'}`,
       `  demo API key: ${gw.demoKey}`,
+      `  DynamoDB: ${gw.dynamo.endpoint}   manage keys: npm run keys -- list --endpoint ${gw.dynamo.endpoint}`,
       '',
       `  ${curl}`,
       '',

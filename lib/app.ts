@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { regionalDomainOptions } from './constructs/regional-domain';
 import { REPO_ROOT } from './paths';
 import { DEFAULT_CONFIG_PATH, SwitchyardStack, type SwitchyardStackProps } from './switchyard-stack';
 
@@ -20,6 +21,16 @@ export const CONTEXT = {
   throttleBurstLimit: 'switchyard:throttleBurstLimit',
   logRetentionDays: 'switchyard:logRetentionDays',
   webAclArn: 'switchyard:webAclArn',
+  /** Multi-region (all three, or none): the shared API name and its Route 53 zone; see README. */
+  domainName: 'switchyard:domainName',
+  hostedZoneId: 'switchyard:hostedZoneId',
+  hostedZoneName: 'switchyard:hostedZoneName',
+  /** Optional regional ACM certificate for domainName (default: one is created and DNS-validated). */
+  certificateArn: 'switchyard:certificateArn',
+  alarmEmail: 'switchyard:alarmEmail',
+  alarmTopicArn: 'switchyard:alarmTopicArn',
+  breakerOpenAlarmMinutes: 'switchyard:breakerOpenAlarmMinutes',
+  keyHeaderMode: 'switchyard:keyHeaderMode',
 } as const;
 
 export interface SwitchyardAppOptions {
@@ -58,6 +69,16 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
     throttleBurstLimit: num(ctx(CONTEXT.throttleBurstLimit), CONTEXT.throttleBurstLimit),
     logRetention: num(ctx(CONTEXT.logRetentionDays), CONTEXT.logRetentionDays) as logs.RetentionDays | undefined,
     webAclArn: str(ctx(CONTEXT.webAclArn)),
+    regionalDomain: regionalDomainOptions({
+      domainName: str(ctx(CONTEXT.domainName)),
+      hostedZoneId: str(ctx(CONTEXT.hostedZoneId)),
+      zoneName: str(ctx(CONTEXT.hostedZoneName)),
+      certificateArn: str(ctx(CONTEXT.certificateArn)),
+    }),
+    alarmEmail: str(ctx(CONTEXT.alarmEmail)),
+    alarmTopicArn: str(ctx(CONTEXT.alarmTopicArn)),
+    breakerOpenAlarmMinutes: num(ctx(CONTEXT.breakerOpenAlarmMinutes), CONTEXT.breakerOpenAlarmMinutes),
+    keyHeaderMode: str(ctx(CONTEXT.keyHeaderMode)) as SwitchyardStackProps['keyHeaderMode'],
     ...options.stackProps,
   });
 

@@ -1,10 +1,17 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { KeyHeaderMode } from '../functions/core/key-headers';
 import { SwitchyardApi } from './constructs/api';
 import { AuthorizerFunction } from './constructs/authorizer-function';
+import { HealthCheckFunction } from './constructs/health-check';
+import { Observability } from './constructs/observability';
+import { ProviderSecrets } from './constructs/provider-secrets';
+import { RegionalDomain, type RegionalDomainOptions } from './constructs/regional-domain';
 import { RouterFunction } from './constructs/router-function';
+import { RouterCutover } from './constructs/router-cutover';
 import { SwitchyardTables, logicalName } from './constructs/tables';
+import { observedConfig } from './observed-config';
 
 export const DEFAULT_CONFIG_PATH = 'config/switchyard.json';
 
@@ -26,6 +33,12 @@ export interface SwitchyardStackProps extends StackProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default Duration.seconds(60) */
   readonly authorizerCacheTtl?: Duration;
+  /**
+   * Where clients may send their key: `authorization` (Bearer only, API Gateway caches decisions) or
+   * `authorization-or-x-api-key` (also `x-api-key`; API Gateway's cache off, the authorizer caches
+   * key records itself). See functions/core/key-headers.ts. @default 'authorization'
+   */
+  readonly keyHeaderMode?: KeyHeaderMode;
   /** Stage-wide requests per second. @default 500 */
   readonly throttleRateLimit?: number;
   /** Stage-wide burst. @default 1000 */
@@ -34,6 +47,18 @@ export interface SwitchyardStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Regional WAFv2 web ACL to associate with the API stage. @default - none */
   readonly webAclArn?: string;
+  /**
+   * Multi-region: this region's API joins a shared custom domain through a Route 53 latency record
+   * with a health check on GET /health (deploy one stack per region with the same values).
+   * @default - off: the execute-api URL only
+   */
+  readonly regionalDomain?: RegionalDomainOptions;
+  /** Email subscribed to the operational alarms (creates an SNS topic). @default - no notifications */
+  readonly alarmEmail?: string;
+  /** Existing SNS topic for the operational alarms. @default - none (or the alarmEmail topic) */
+  readonly alarmTopicArn?: string;
+  /** The "breaker open longer than N minutes" alarm's N. @default 10 */
+  readonly breakerOpenAlarmMinutes?: number;
 }
 
 /**
@@ -43,8 +68,18 @@ export interface SwitchyardStackProps extends StackProps {
 export class SwitchyardStack extends Stack {
   readonly tables: SwitchyardTables;
   readonly router: RouterFunction;
+  /** CodeDeploy blue-green for the `live` alias: pre-traffic check, canary, alarm-driven rollback. */
+  readonly cutover: RouterCutover;
   readonly authorizer: AuthorizerFunction;
   readonly api: SwitchyardApi;
+  /** Upstream provider keys; `attachTo(fn)` lets another function (health checks) read them. */
+  readonly providerSecrets: ProviderSecrets;
+  /** Scheduled endpoint probes: health in the state table and CloudWatch. */
+  readonly healthCheck: HealthCheckFunction;
+  /** Present when `regionalDomain` is set. */
+  readonly regionalDomain?: RegionalDomain;
+  /** CloudWatch dashboard, operational alarms and their optional SNS topic. */
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: SwitchyardStackProps = {}) {
     super(scope, id, {
@@ -63,9 +98,25 @@ export class SwitchyardStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.cutover = new RouterCutover(this, 'Cutover', { router: this.router, logRetention, removalPolicy });
 
+    this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', { providers: this.router.keyedProviders, removalPolicy });
+    this.providerSecrets.attachTo(this.router.function);
+
+    this.healthCheck = new HealthCheckFunction(this, 'HealthCheck', {
+      stateTable: this.tables.table('state'),
+      costTable: this.tables.table('cost'),
+      bundledConfigJson: this.router.bundledConfigJson,
+      logRetention,
+      removalPolicy,
+    });
+    this.providerSecrets.attachTo(this.healthCheck.function);
+
+    const authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.seconds(60);
     this.authorizer = new AuthorizerFunction(this, 'Authorizer', {
       keysTable: this.tables.table('keys'),
+      keyHeaderMode: props.keyHeaderMode,
+      cacheTtl: authorizerCacheTtl,
       logRetention,
       removalPolicy,
     });
@@ -73,12 +124,25 @@ export class SwitchyardStack extends Stack {
     this.api = new SwitchyardApi(this, 'Http', {
       router: this.router.alias,
       authorizerFunction: this.authorizer.function,
-      authorizerCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
+      authorizerCacheTtl,
+      keyHeaderMode: props.keyHeaderMode,
       throttleRateLimit: props.throttleRateLimit ?? 500,
       throttleBurstLimit: props.throttleBurstLimit ?? 1000,
       logRetention,
       removalPolicy,
       webAclArn: props.webAclArn,
+    });
+    if (props.regionalDomain) {
+      this.regionalDomain = new RegionalDomain(this, 'RegionalDomain', { api: this.api.api, ...props.regionalDomain });
+    }
+
+    this.observability = new Observability(this, 'Observability', {
+      // The config the router bundles: dashboard, alarms and router can never disagree about models.
+      config: observedConfig(JSON.parse(this.router.bundledConfigJson)),
+      alarmEmail: props.alarmEmail,
+      alarmTopicArn: props.alarmTopicArn,
+      breakerOpenAlarmMinutes: props.breakerOpenAlarmMinutes,
+      cutoverAlarms: Object.values(this.cutover.alarms),
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -92,6 +156,10 @@ export class SwitchyardStack extends Stack {
         description: `${spec.name} table: ${spec.description} (functions read it from ${spec.envVar})`,
       });
     }
+    new CfnOutput(this, 'ProviderSecretArns', {
+      value: this.providerSecrets.arnMapJson(),
+      description: 'Upstream provider -> Secrets Manager secret holding its API key (set with put-secret-value)',
+    });
     new CfnOutput(this, 'RouterAliasArn', {
       value: this.router.alias.functionArn,
       description: `Router alias "live" (bundled config version ${this.router.configVersion})`,

@@ -50,8 +50,15 @@ export interface EmulatorOptions {
   routes?: ApiRoute[];
   selectTarget: () => InvokeTarget;
   authorizer?: AuthorizerFn;
-  /** API Gateway's authorizer result cache (per identity source value); 0 disables it. */
+  /** API Gateway's authorizer result cache (keyed on the identity source values); 0 disables it. */
   authorizerCacheTtlMs?: number;
+  /**
+   * The authorizer's identity sources (request header names). As on API Gateway, each must be
+   * present and non-empty or the request is answered 401 without calling the authorizer; none is
+   * allowed only with the cache off, and then the authorizer runs for every request.
+   * Default `['Authorization']` (see functions/core/key-headers.ts).
+   */
+  authorizerIdentityHeaders?: readonly string[];
   /** The function's configured timeout; drives getRemainingTimeInMillis. */
   functionTimeoutMs?: number;
   /** API Gateway rejects payloads over 10 MB before invoking anything. */
@@ -68,6 +75,23 @@ export interface Emulator {
 
 const ACCOUNT = '000000000000';
 const API_ID = 'local';
+
+/**
+ * API Gateway's own 401 and 403 answers, as the stack's gateway responses render them
+ * (lib/constructs/gateway-responses.ts; a test keeps the two identical).
+ */
+export const UNAUTHORIZED_RESPONSE = {
+  status: 401,
+  message: 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".',
+  type: 'invalid_request_error',
+  code: 'invalid_api_key',
+} as const;
+export const ACCESS_DENIED_RESPONSE = {
+  status: 403,
+  message: 'This API key is not allowed to make this request.',
+  type: 'invalid_request_error',
+  code: 'permission_denied',
+} as const;
 
 function gatewayError(res: ServerResponse, status: number, message: string, type: string, code: string, headers: Record<string, string> = {}) {
   if (res.headersSent) {
@@ -177,16 +201,22 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
   const stage = opts.stage ?? 'prod';
   const routes = opts.routes ?? DEFAULT_ROUTES;
   const cacheTtl = opts.authorizerCacheTtlMs ?? 60_000;
+  const identityHeaders = (opts.authorizerIdentityHeaders ?? ['Authorization']).map((h) => h.toLowerCase());
+  if (opts.authorizer && cacheTtl > 0 && identityHeaders.length === 0) {
+    // API Gateway (and CDK) refuse this configuration: the cache would have no key.
+    throw new Error('An authorizer with caching enabled needs at least one identity source');
+  }
   const authCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
   const timeoutMs = opts.functionTimeoutMs ?? 900_000;
   const maxPayload = opts.maxPayloadBytes ?? 10 * 1024 * 1024;
 
   async function runAuthorizer(req: IncomingMessage, event: APIGatewayProxyEvent, route: ApiRoute): Promise<APIGatewayAuthorizerResult | { status: number; message: string; code: string; type: string }> {
     const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${route.resource}`;
-    const identity = req.headers.authorization;
-    // API Gateway does not call the authorizer when the identity source is missing.
-    if (!identity) return { status: 401, message: 'Missing API key. Send it as "Authorization: Bearer sk-...".', code: 'invalid_api_key', type: 'invalid_request_error' };
-    const cached = authCache.get(identity);
+    const values = identityHeaders.map((h) => req.headers[h]);
+    // API Gateway does not call the authorizer when an identity source is missing or empty.
+    if (values.some((v) => typeof v !== 'string' || v.trim() === '')) return UNAUTHORIZED_RESPONSE;
+    const identity = identityHeaders.length ? JSON.stringify(values) : undefined;
+    const cached = identity !== undefined ? authCache.get(identity) : undefined;
     let result: APIGatewayAuthorizerResult;
     if (cached && cached.until > Date.now()) {
       result = cached.result;
@@ -208,19 +238,20 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
       try {
         result = await opts.authorizer!(authEvent, lambdaContext({ handler: null, version: '$LATEST', functionName: 'switchyard-authorizer' }, 10_000));
       } catch (e) {
-        if ((e as Error)?.message === 'Unauthorized') {
-          return { status: 401, message: 'Invalid API key.', code: 'invalid_api_key', type: 'invalid_request_error' };
-        }
-        return { status: 503, message: 'The authorizer is unavailable; retry shortly.', code: 'authorizer_unavailable', type: 'service_unavailable' };
+        if ((e as Error)?.message === 'Unauthorized') return UNAUTHORIZED_RESPONSE;
+        // API Gateway answers an authorizer that fails (not "Unauthorized") with a 500 (DEFAULT_5XX).
+        return { status: 500, message: 'The authorizer failed; see its logs.', code: 'gateway_error', type: 'server_error' };
       }
-      if (cacheTtl > 0) authCache.set(identity, { until: Date.now() + cacheTtl, result });
+      if (cacheTtl > 0 && identity !== undefined) authCache.set(identity, { until: Date.now() + cacheTtl, result });
     }
-    const allowed = result.policyDocument.Statement.some((s) => {
-      const st = s as { Effect: string; Resource?: string | string[] };
-      const resources = Array.isArray(st.Resource) ? st.Resource : [st.Resource ?? ''];
-      return st.Effect === 'Allow' && resources.some((r) => arnMatches(r, methodArn));
-    });
-    if (!allowed) return { status: 403, message: 'This API key is not allowed to call this endpoint.', code: 'permission_denied', type: 'permission_error' };
+    // IAM evaluation: an explicit Deny wins, otherwise some Allow must match.
+    const matching = (effect: string) =>
+      result.policyDocument.Statement.some((s) => {
+        const st = s as { Effect: string; Resource?: string | string[] };
+        const resources = Array.isArray(st.Resource) ? st.Resource : [st.Resource ?? ''];
+        return st.Effect === effect && resources.some((r) => arnMatches(r, methodArn));
+      });
+    if (matching('Deny') || !matching('Allow')) return ACCESS_DENIED_RESPONSE;
     return result;
   }
 

@@ -14,6 +14,9 @@ export interface LocalDynamo {
   endpoint: string;
   /** Environment entries that point handlers at this instance and its tables. */
   env: Record<string, string>;
+  /** Requests dynalite has received since start (or the last reset), by operation (X-Amz-Target, e.g. `GetItem`). */
+  requestCounts(): Record<string, number>;
+  resetRequestCounts(): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,12 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // A second 'request' listener only reads a header; dynalite's own listener still serves the request.
+  let counts: Record<string, number> = {};
+  server.on('request', (req: import('node:http').IncomingMessage) => {
+    const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown';
+    counts[op] = (counts[op] ?? 0) + 1;
+  });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const prefix = opts.tablePrefix ?? 'switchyard-';
@@ -44,6 +53,10 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
   return {
     endpoint,
     env,
+    requestCounts: () => ({ ...counts }),
+    resetRequestCounts: () => {
+      counts = {};
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

@@ -9,7 +9,9 @@ import { createDynamoClient } from '../functions/adapters/dynamo/client';
 import { createDynamoKeyStore, type KeyStore } from '../functions/adapters/dynamo/key-store';
 import { KEYS_TABLE, tableName } from '../functions/adapters/dynamo/table-specs';
 import { createAuthorizerHandler } from '../functions/authorizer/lambda-handler';
+import { keyHeaderSpec, type KeyHeaderMode } from '../functions/core/key-headers';
 import { hashApiKey } from '../functions/core/keys';
+import { quietSink, stdoutSink, type TelemetrySink } from '../functions/adapters/telemetry/sinks';
 import { createDefaultDeps } from '../functions/router/default-deps';
 import type { RouterDeps } from '../functions/router/deps';
 import { createRouterHandler } from '../functions/router/lambda-handler';
@@ -17,6 +19,7 @@ import { startApiGatewayEmulator, type Emulator, type InvokeTarget, type Request
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { installAwsLambdaGlobal } from './lambda-streaming';
 import { startSimulatedProviders, type SimulatedProviders } from './providers';
+import { startLocalHealthCheck, type LocalHealthCheck } from './health-check-timer';
 
 /** Well-known local key: printed in the banner and the README; a real (admin) key record in dynalite. */
 export const DEMO_KEY = 'sk-sy-demo-local-only-0000000000000000';
@@ -35,9 +38,22 @@ export interface LocalGatewayOptions {
   /** Persist DynamoDB data here instead of in memory. */
   dataDir?: string;
   authorizerCacheTtlMs?: number;
+  /** Where the client key may come from, as the stack's `keyHeaderMode` (default `authorization`). */
+  keyHeaderMode?: KeyHeaderMode;
   /** Extra environment for the handlers (provider keys, feature flags). */
   env?: Record<string, string>;
   onRequest?: (log: RequestLog) => void;
+  /**
+   * A health-check round (the deployed handler) every N ms: default the config's health.probeIntervalMs;
+   * 0 = no timer (tests drive rounds with runHealthRound()).
+   */
+  healthCheckIntervalMs?: number;
+  /**
+   * The router's structured logs and EMF metrics: `quiet` (default) keeps the terminal to the one-line
+   * request log plus warnings and errors, `emf` prints everything as Lambda would, or pass a sink
+   * (tests capture it with captureTelemetry()).
+   */
+  telemetry?: 'quiet' | 'emf' | TelemetrySink;
 }
 
 export interface LocalGateway {
@@ -54,10 +70,16 @@ export interface LocalGateway {
   /** Effective config JSON (base URLs rewritten when simulating). */
   configJson: unknown;
   /** Builds another, independent router instance (own caches) sharing the same DynamoDB and upstreams. */
-  newRouterInstance(overrides?: Partial<RouterDeps>): { handler: ReturnType<typeof createRouterHandler>; deps: RouterDeps };
+  newRouterInstance(
+    overrides?: Partial<RouterDeps>,
+    /** configJson: another version's raw config (cutover); its providers point at the same simulated upstreams. */
+    instance?: { configJson?: unknown },
+  ): { handler: ReturnType<typeof createRouterHandler>; deps: RouterDeps };
   /** Replaces what the emulator invokes (used by the cutover tool's weighted alias). */
   setTargetSelector(select: () => InvokeTarget): void;
   emulator: Emulator;
+  /** Runs one health-check round now; resolves once the main router instance sees its results. */
+  runHealthRound(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +106,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const dynamo = await startLocalDynamo({ path: opts.dataDir });
   let providers: SimulatedProviders | undefined;
   let emulator: Emulator | undefined;
+  let healthCheck: LocalHealthCheck | undefined;
   try {
     providers = simulate ? await startSimulatedProviders({ timeScale: opts.timeScale ?? 1 }) : undefined;
     const configJson = providers ? simulateProviders(rawConfig, providers) : rawConfig;
@@ -95,19 +118,36 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       await keys.create(DEMO_KEY, { name: 'local demo key', admin: true });
     }
 
-    const newRouterInstance = (overrides: Partial<RouterDeps> = {}) => {
-      const deps = { ...createDefaultDeps(env, { configJson }), ...overrides };
+    const telemetrySink = opts.telemetry === 'emf' ? stdoutSink : !opts.telemetry || opts.telemetry === 'quiet' ? quietSink : opts.telemetry;
+    const newRouterInstance = (overrides: Partial<RouterDeps> = {}, instance: { configJson?: unknown } = {}) => {
+      const own = instance.configJson === undefined ? configJson : providers ? simulateProviders(instance.configJson, providers) : instance.configJson;
+      const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), ...overrides };
       return { handler: createRouterHandler(deps), deps };
     };
     const main = newRouterInstance();
     let select: () => InvokeTarget = () => ({ handler: main.handler, version: '1' });
+    healthCheck = startLocalHealthCheck({
+      env,
+      configJson,
+      intervalMs: opts.healthCheckIntervalMs ?? main.deps.config.raw.health.probeIntervalMs,
+      // The router sees a round's results at once instead of after its state cache TTL.
+      afterRound: () => main.deps.state.refresh(),
+    });
+    const health = healthCheck;
 
+    // The same identity sources, caches and authorizer options the stack deploys for this mode.
+    const keySpec = keyHeaderSpec(opts.keyHeaderMode);
+    const authorizerCacheTtlMs = opts.authorizerCacheTtlMs ?? 60_000;
     emulator = await startApiGatewayEmulator({
       host: opts.host,
       port: opts.port,
       selectTarget: () => select(),
-      authorizer: createAuthorizerHandler(keys) as never,
-      authorizerCacheTtlMs: opts.authorizerCacheTtlMs,
+      authorizer: createAuthorizerHandler(keys, {
+        keyHeaders: keySpec.keyHeaders,
+        cacheTtlMs: keySpec.apiGatewayCache ? 0 : authorizerCacheTtlMs,
+      }) as never,
+      authorizerCacheTtlMs: keySpec.apiGatewayCache ? authorizerCacheTtlMs : 0,
+      authorizerIdentityHeaders: keySpec.identityHeaders,
       onRequest: opts.onRequest,
     });
     const em = emulator;
@@ -126,7 +166,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         select = s;
       },
       emulator: em,
+      runHealthRound: () => health.runRound(),
       async close() {
+        await health.stop();
         await em.close();
         await providers?.close();
         ddb.destroy();
@@ -134,6 +176,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       },
     };
   } catch (e) {
+    await healthCheck?.stop();
     await emulator?.close();
     await providers?.close();
     await dynamo.close();

@@ -7,6 +7,7 @@ import { requestContextFrom, type RequestContext } from './request-context';
 import { chatCompletions } from './chat/route';
 import { health } from './routes/health';
 import { listModels } from './routes/models';
+import { stats } from './routes/stats';
 
 type Route = (ctx: RequestContext, deps: RouterDeps) => HttpResult | Promise<HttpResult>;
 
@@ -14,6 +15,7 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/v1/chat/completions': { POST: chatCompletions },
   '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
   '/health': { GET: health },
+  '/v1/stats': { GET: stats },
 };
 
 /** API Gateway may prefix the stage (`/prod/v1/...`) when called through a custom domain mapping. */
@@ -30,13 +32,24 @@ export function createRouterApp(deps: RouterDeps) {
       if (!key) throw errors.notFound(ctx.method, ctx.path);
       const route = ROUTES[key][ctx.method];
       if (!route) throw errors.methodNotAllowed(ctx.method, ctx.path);
-      return await route(ctx, deps);
+      return withOverhead(await route(ctx, deps), ctx, deps);
     } catch (err) {
       const gwErr = toGatewayError(err, ctx.requestId);
       if (gwErr.status >= 500) {
         deps.log('error', 'request failed inside the gateway', { requestId: ctx.requestId, error: String((err as Error)?.stack ?? err) });
       }
-      return errorResult(gwErr, { 'x-request-id': ctx.requestId });
+      return withOverhead(errorResult(gwErr, { 'x-request-id': ctx.requestId }), ctx, deps);
     }
   };
+}
+
+/**
+ * Every response says how long the gateway itself took. The chat route knows its upstream time and
+ * sets the header; anywhere else no upstream was called, so all of the time is overhead.
+ */
+function withOverhead(result: HttpResult, ctx: RequestContext, deps: RouterDeps): HttpResult {
+  if (result.headers['x-switchyard-overhead-ms'] === undefined) {
+    result.headers['x-switchyard-overhead-ms'] = String(Math.max(0, deps.now() - ctx.startedAt));
+  }
+  return result;
 }

@@ -9,34 +9,39 @@ import { createDynamoBudgetLedger } from '../adapters/dynamo/budget-ledger';
 import { createDynamoLeaseStore } from '../adapters/dynamo/lease-store';
 import { createStateSnapshot } from '../adapters/dynamo/state-snapshot';
 import { COST_TABLE, STATE_TABLE, tableName } from '../adapters/dynamo/table-specs';
-import { createEnvSecretSource } from '../adapters/secrets/env-source';
-import { createConsoleTelemetry } from '../adapters/telemetry/console-telemetry';
+import { createDynamoRateLimiter } from '../adapters/dynamo/rate-limit-store';
+import { KEYS_TABLE } from '../adapters/dynamo/table-specs';
+import { createSecretSource } from '../adapters/secrets/select';
+import { createPowertoolsTelemetry } from '../adapters/telemetry/powertools-telemetry';
+import type { TelemetrySink } from '../adapters/telemetry/sinks';
 import { createUndiciClient } from '../adapters/upstream/undici-client';
 import { loadConfigJson } from './config-source';
-import type { LogFn, RouterDeps } from './deps';
-import { createWeightedEndpointPicker } from './endpoint-picker';
+import type { RouterDeps } from './deps';
+import { createHealthAwareEndpointPicker } from './health-aware-endpoint-picker';
 import { createKeyPolicy } from './key-policy';
 
 export interface DepsOptions {
   /** Raw config JSON to use instead of loading it (the local runtime rewrites base URLs first). */
   configJson?: unknown;
+  /** Where logs and EMF lines go (default stdout, as on Lambda); the local runtime passes a quiet or capturing sink. */
+  telemetrySink?: TelemetrySink;
 }
-
-const consoleLog: LogFn = (level, msg, fields) => {
-  const line = JSON.stringify({ level, message: msg, ...fields });
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
-};
 
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: DepsOptions = {}): RouterDeps {
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
   const ddb = createDynamoClient(env);
-  const log = consoleLog;
+  const { telemetry, log } = createPowertoolsTelemetry({ env, sink: opts.telemetrySink });
   const dynamo = createDynamoHealth(log);
   const stateTable = tableName(STATE_TABLE, env);
   const costTable = tableName(COST_TABLE, env);
-  const state = createStateSnapshot({ ddb, table: stateTable, endpointIds: [...config.endpoints.keys()], ttlMs: config.raw.gateway.stateCacheTtlMs, dynamo, now: Date.now });
+  const state = createStateSnapshot({
+    ddb,
+    table: stateTable,
+    endpointIds: [...config.endpoints.keys()],
+    ttlMs: config.raw.gateway.stateCacheTtlMs,
+    dynamo,
+    now: Date.now,
+  });
   return {
     config,
     upstream: createUndiciClient({ connectTimeoutMs: config.raw.gateway.connectTimeoutMs }),
@@ -45,10 +50,12 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
     breakers: createDynamoBreakerStore({ ddb, table: stateTable, snapshot: state, settings: config.raw.breaker, dynamo, now: Date.now }),
     leases: createDynamoLeaseStore({ ddb, table: stateTable, dynamo, now: Date.now }),
     ledger: createDynamoBudgetLedger({ ddb, table: costTable, globalShards: config.raw.budgets.globalShards, random: Math.random }),
-    secrets: createEnvSecretSource(env),
-    endpoints: createWeightedEndpointPicker(),
-    telemetry: createConsoleTelemetry(log),
-    keyPolicy: createKeyPolicy(),
+    secrets: createSecretSource(env),
+    // Health from the health-check function, through the same snapshot; AWS_REGION is the caller's
+    // region when the edge sends no x-switchyard-region.
+    endpoints: createHealthAwareEndpointPicker({ config, snapshot: state, region: env.AWS_REGION, random: Math.random, now: Date.now }),
+    telemetry,
+    keyPolicy: createKeyPolicy(createDynamoRateLimiter(ddb, tableName(KEYS_TABLE, env), { log })),
     dynamo,
     now: Date.now,
     random: Math.random,

@@ -2,9 +2,21 @@
  * Per-key access rules the authorizer cannot apply (it does not see the body): allowed models and
  * routes, and request/token rate limits through a pluggable limiter.
  */
-import { GatewayError } from '../core/openai/errors';
+import { errors, GatewayError } from '../core/openai/errors';
 import type { KeyPolicy, RateAdmission } from './deps';
-import type { CallerKey } from './request-context';
+import type { CallerKey, RequestContext } from './request-context';
+
+/**
+ * Guard for admin-only routes (`GET /v1/stats`). The authorizer already denies them to non-admin
+ * keys at API Gateway (an explicit Deny in the cached policy); this is the router's own check, so
+ * the route stays closed whatever sits in front of it.
+ */
+export function requireAdmin(ctx: Pick<RequestContext, 'key'>): void {
+  if (!ctx.key) throw errors.unauthorized();
+  if (!ctx.key.admin) {
+    throw new GatewayError(403, 'This endpoint requires an admin API key.', 'permission_error', 'admin_required');
+  }
+}
 
 export interface RateLimiter {
   admit(key: CallerKey, estimatedTokens: number): Promise<RateAdmission>;

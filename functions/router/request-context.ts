@@ -19,6 +19,8 @@ export interface RequestContext {
   /** Lower-cased header names. */
   headers: Record<string, string>;
   body: string | null;
+  /** Query string parameters (API Gateway keeps the last value of a repeated name). */
+  query?: Record<string, string>;
   isBase64Encoded: boolean;
   sourceIp?: string;
   startedAt: number;
@@ -63,6 +65,7 @@ export function requestContextFrom(event: APIGatewayProxyEvent, context: Partial
     path: stageless,
     headers: lowerHeaders(event),
     body: event.body ?? null,
+    query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
     isBase64Encoded: event.isBase64Encoded === true,
     sourceIp: event.requestContext?.identity?.sourceIp,
     startedAt: now,

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { keyHeaderSpec, type KeyHeaderMode } from '../../functions/core/key-headers';
 import { addOpenAiGatewayResponses } from './gateway-responses';
 
 export const STAGE_NAME = 'prod';
@@ -21,6 +22,12 @@ export interface SwitchyardApiProps {
   readonly authorizerFunction: lambda.IFunction;
   /** How long API Gateway caches an authorizer decision per Authorization header. */
   readonly authorizerCacheTtl: Duration;
+  /**
+   * Where clients may send the key (functions/core/key-headers.ts). `authorization`: identity source
+   * Authorization, API Gateway caches decisions. `authorization-or-x-api-key`: no identity source and
+   * API Gateway's cache off (the authorizer caches key records itself). @default 'authorization'
+   */
+  readonly keyHeaderMode?: KeyHeaderMode;
   /** Stage-wide steady-state requests per second: the outer guard before per-key limits. */
   readonly throttleRateLimit: number;
   /** Stage-wide burst (token bucket size). */
@@ -84,12 +91,17 @@ export class SwitchyardApi extends Construct {
     this.api.node.tryRemoveChild('Endpoint');
     addOpenAiGatewayResponses(this.api);
 
+    const keySpec = keyHeaderSpec(props.keyHeaderMode);
     this.authorizer = new apigateway.RequestAuthorizer(this, 'KeyAuthorizer', {
       authorizerName: 'switchyard-virtual-keys',
       handler: props.authorizerFunction,
-      identitySources: [apigateway.IdentitySource.header('Authorization')],
-      resultsCacheTtl: props.authorizerCacheTtl,
+      identitySources: keySpec.identityHeaders.map((h) => apigateway.IdentitySource.header(h)),
+      resultsCacheTtl: keySpec.apiGatewayCache ? props.authorizerCacheTtl : Duration.seconds(0),
     });
+    if (keySpec.identityHeaders.length === 0) {
+      // CDK writes an empty string; leave the property out, as API Gateway expects without a cache.
+      (this.authorizer.node.defaultChild as apigateway.CfnAuthorizer).addPropertyDeletionOverride('IdentitySource');
+    }
 
     const integration = new apigateway.LambdaIntegration(props.router, {
       proxy: true,

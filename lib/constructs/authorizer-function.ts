@@ -1,9 +1,11 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { KEYS_TABLE } from '../../functions/adapters/dynamo/table-specs';
+import { AUTHORIZER_CACHE_MS_ENV, KEY_HEADER_MODE_ENV, keyHeaderSpec, type KeyHeaderMode } from '../../functions/core/key-headers';
 import { SwitchyardFunction } from './node-function';
 
 export interface AuthorizerFunctionProps {
@@ -11,17 +13,28 @@ export interface AuthorizerFunctionProps {
   readonly keysTable: dynamodb.ITable;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Where clients may send the key; must match the API's identity sources. @default 'authorization' */
+  readonly keyHeaderMode?: KeyHeaderMode;
+  /**
+   * The decision cache TTL. Applied by API Gateway when the mode allows its cache; otherwise the
+   * function keeps its own per-instance cache of key records for this long.
+   * @default Duration.seconds(60)
+   */
+  readonly cacheTtl?: Duration;
 }
 
 /**
- * The API Gateway REQUEST authorizer: Bearer key -> hashed key record. Reads the keys table and
- * nothing else; it never writes (rate-limit windows are the router's job).
+ * The API Gateway REQUEST authorizer: Bearer key -> hashed key record. Reads the keys table; its
+ * only write is the key's `lastUsedAt` (IAM allows UpdateItem on key items and that attribute only).
+ * Rate-limit windows are the router's job.
  */
 export class AuthorizerFunction extends Construct {
   readonly function: lambda.Function;
 
   constructor(scope: Construct, id: string, props: AuthorizerFunctionProps) {
     super(scope, id);
+    const spec = keyHeaderSpec(props.keyHeaderMode);
+    const cacheTtl = props.cacheTtl ?? Duration.seconds(60);
     const fn = new SwitchyardFunction(this, 'Authorizer', {
       entry: 'functions/authorizer/handler.ts',
       description: 'Switchyard virtual-key authorizer (API Gateway REQUEST authorizer)',
@@ -29,6 +42,8 @@ export class AuthorizerFunction extends Construct {
       timeout: Duration.seconds(10),
       environment: {
         [KEYS_TABLE.envVar]: props.keysTable.tableName,
+        [KEY_HEADER_MODE_ENV]: spec.mode,
+        [AUTHORIZER_CACHE_MS_ENV]: String(spec.apiGatewayCache ? 0 : cacheTtl.toMilliseconds()),
         POWERTOOLS_SERVICE_NAME: 'switchyard-authorizer',
       },
       logRetention: props.logRetention,
@@ -36,5 +51,19 @@ export class AuthorizerFunction extends Construct {
     });
     this.function = fn.function;
     props.keysTable.grantReadData(this.function);
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TouchKeyLastUsedAt',
+        actions: ['dynamodb:UpdateItem'],
+        resources: [props.keysTable.tableArn],
+        conditions: {
+          // Fine-grained access: key items only (never rate-limit windows), and no attribute but
+          // lastUsedAt (plus the key attributes every request names), returning nothing.
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['key#*'] },
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+        },
+      }),
+    );
   }
 }

@@ -50,11 +50,17 @@ export class RouterFunction extends Construct {
   readonly logGroup: logs.LogGroup;
   /** `version` field of the bundled config, for outputs and descriptions. */
   readonly configVersion: string;
+  /** The minified config JSON bundled into the router; the health check bundles the same text. */
+  readonly bundledConfigJson: string;
+  /** Providers of the bundled config with an `apiKeyRef`: each gets a Secrets Manager secret. */
+  readonly keyedProviders: readonly string[];
 
   constructor(scope: Construct, id: string, props: RouterFunctionProps) {
     super(scope, id);
     const config = loadConfig(props.configPath, props.validateConfig);
     this.configVersion = config.version;
+    this.bundledConfigJson = config.json;
+    this.keyedProviders = config.keyedProviders;
 
     const fn = new SwitchyardFunction(this, 'Router', {
       entry: 'functions/router/handler.ts',
@@ -90,6 +96,7 @@ interface LoadedConfig {
   /** Minified JSON text of the config. */
   readonly json: string;
   readonly version: string;
+  readonly keyedProviders: string[];
 }
 
 function loadConfig(configPath: string, validate?: (config: unknown) => void): LoadedConfig {
@@ -114,5 +121,7 @@ function loadConfig(configPath: string, validate?: (config: unknown) => void): L
     );
   }
   const version = (parsed as { version?: unknown }).version;
-  return { json, version: typeof version === 'string' ? version : 'unversioned' };
+  const providers = (parsed as { providers?: Record<string, { apiKeyRef?: unknown }> }).providers ?? {};
+  const keyedProviders = Object.keys(providers).filter((name) => Boolean(providers[name]?.apiKeyRef));
+  return { json, version: typeof version === 'string' ? version : 'unversioned', keyedProviders };
 }

@@ -4,23 +4,25 @@ import { createDynamoHealth } from '../../functions/adapters/dynamo/dynamo-healt
 import { CLOSED } from '../../functions/core/resilience/breaker';
 import { compileConfig } from '../../functions/core/config/compile';
 import type { RouterDeps } from '../../functions/router/deps';
-import { createWeightedEndpointPicker } from '../../functions/router/endpoint-picker';
+import { createHealthAwareEndpointPicker } from '../../functions/router/health-aware-endpoint-picker';
 import { createKeyPolicy } from '../../functions/router/key-policy';
 
 /** Router deps with no I/O: every upstream answers 200 with a tiny completion; shared state is always fine. */
 export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
+  const config = compileConfig(defaultConfig);
+  const state: RouterDeps['state'] = { get: () => undefined, put: () => undefined, ensureFresh: async () => undefined, refresh: async () => undefined, loadedAt: () => 0 };
   const body = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } });
   return {
-    config: compileConfig(defaultConfig),
+    config,
     upstream: {
       send: async () => ({ status: 200, headers: {}, body: Readable.from([body]), text: async () => body, discard: () => undefined }),
     },
     usage: { record: async () => undefined, day: async () => [] },
     secrets: { providerKey: async () => undefined },
-    endpoints: createWeightedEndpointPicker(),
+    endpoints: createHealthAwareEndpointPicker({ config, snapshot: state }),
     telemetry: { requestDone: () => undefined },
     keyPolicy: createKeyPolicy(),
-    state: { get: () => undefined, put: () => undefined, ensureFresh: async () => undefined, refresh: async () => undefined, loadedAt: () => 0 },
+    state,
     breakers: {
       admit: async () => ({ allowed: true, probe: false, retryAfterMs: 0 }),
       onFailure: async () => false,

@@ -4,9 +4,11 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-store';
+import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';
-import { get, hi, post, startTestGateway } from '../helpers/local-gateway';
+import { eventually, get, hi, post, startTestGateway } from '../helpers/local-gateway';
 
 const OFF = { 'x-switchyard-fallback': 'off' };
 
@@ -193,6 +195,29 @@ describe('DynamoDB outage', () => {
       expect(r.headers.get('x-switchyard-model')).toBe('gemini-2.5-flash');
       const health = await get(gw, '/health');
       expect(health.json.dynamo.reachable).toBe(false);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('A/B variants', () => {
+  it('counts a request against the drawn variant, which failed when a fallback had to answer', async () => {
+    const gw = await startTestGateway((c) => {
+      c.routes.auto.variants = [{ model: 'gpt-4.1', weight: 1 }];
+      c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
+    });
+    try {
+      const usage = createDynamoUsageStore(createDynamoClient(gw.env), tableName(COST_TABLE, gw.env));
+      const row = async () => (await usage.day(utcDay(Date.now()))).find((r) => r.scope === 'variant#auto:gpt-4.1');
+      gw.providers!.setFault({ model: 'gpt-4.1', status: 503, times: 1 });
+      const failed = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'hello' }] });
+      expect(failed.headers.get('x-switchyard-variant')).toBe('gpt-4.1');
+      expect(failed.headers.get('x-switchyard-model')).not.toBe('gpt-4.1');
+      await eventually(async () => expect(await row()).toMatchObject({ requests: 1, successes: 0, errors: 1, costMicros: 0 }));
+      const served = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'hello' }] });
+      expect(served.headers.get('x-switchyard-model')).toBe('gpt-4.1');
+      await eventually(async () => expect(await row()).toMatchObject({ requests: 2, successes: 1, errors: 1 }));
     } finally {
       await gw.close();
     }

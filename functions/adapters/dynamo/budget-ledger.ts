@@ -12,6 +12,7 @@
  */
 import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardLimit, shardOrder, type BudgetScope } from '../../core/budget/reservation';
+import type { BudgetRow } from '../../core/stats/stats-report';
 import { isConditionFailure } from './dynamo-health';
 
 export interface ScopeRequest {
@@ -30,12 +31,7 @@ export interface Reservation {
 
 export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; scope: BudgetScope };
 
-export interface LedgerRow {
-  scope: string;
-  limitMicros: number;
-  spentMicros: number;
-  reservedMicros: number;
-}
+export type LedgerRow = BudgetRow;
 
 export interface BudgetLedger {
   reserve(day: string, scopes: ScopeRequest[], amountMicros: number, requestId: string, expiresAt: number): Promise<ReserveResult>;
@@ -53,20 +49,22 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
   const pk = (day: string) => ({ S: `ledger#${day}` });
   const expiresAt = (day: string) => ({ N: String(Math.floor(Date.parse(day) / 1000) + KEEP_SECONDS) });
 
-  async function hold(day: string, sk: string, limit: number, amount: number, attr: string, value: string): Promise<boolean> {
+  /** `limit` guards this item (a shard's share for the global scope); `scopeLimit` is the whole scope's, kept for reports. */
+  async function hold(day: string, sk: string, limit: number, scopeLimit: number, amount: number, attr: string, value: string): Promise<boolean> {
     if (amount > limit) return false;
     try {
       await ddb.send(
         new UpdateItemCommand({
           TableName: table,
           Key: { pk: pk(day), sk: { S: sk } },
-          UpdateExpression: 'ADD committed :amt SET #r = :val, limitMicros = :limit, expiresAt = if_not_exists(expiresAt, :exp)',
+          UpdateExpression: 'ADD committed :amt SET #r = :val, limitMicros = :limit, scopeLimitMicros = :scopeLimit, expiresAt = if_not_exists(expiresAt, :exp)',
           ConditionExpression: 'attribute_not_exists(committed) OR committed <= :room',
           ExpressionAttributeNames: { '#r': attr },
           ExpressionAttributeValues: {
             ':amt': { N: String(amount) },
             ':val': { S: value },
             ':limit': { N: String(limit) },
+            ':scopeLimit': { N: String(scopeLimit) },
             ':room': { N: String(limit - amount) },
             ':exp': expiresAt(day),
           },
@@ -139,13 +137,13 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
         if (scope.kind === 'global') {
           for (const shard of shardOrder(globalShards, opts.random())) {
             const sk = `global#${shard}`;
-            if (await hold(day, sk, shardLimit(scope.limitMicros, globalShards, shard), amount, attr, value)) {
+            if (await hold(day, sk, shardLimit(scope.limitMicros, globalShards, shard), scope.limitMicros, amount, attr, value)) {
               got = sk;
               break;
             }
           }
           if (!got) failed = { kind: 'global', id: 'global', limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
-        } else if (await hold(day, scope.id, scope.limitMicros, amount, attr, value)) {
+        } else if (await hold(day, scope.id, scope.limitMicros, scope.limitMicros, amount, attr, value)) {
           got = scope.id;
         } else {
           failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
@@ -195,7 +193,8 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
         const committed = Number(item.committed?.N ?? 0);
         const spent = Number(item.spent?.N ?? 0);
         const row = rows.get(scope) ?? { scope, limitMicros: 0, spentMicros: 0, reservedMicros: 0 };
-        row.limitMicros += Number(item.limitMicros?.N ?? 0);
+        // Every shard carries the whole scope's limit: report it once, not the sum of touched shards.
+        row.limitMicros = Math.max(row.limitMicros, Number(item.scopeLimitMicros?.N ?? item.limitMicros?.N ?? 0));
         row.spentMicros += spent;
         row.reservedMicros += committed - spent;
         rows.set(scope, row);

@@ -1,4 +1,7 @@
-/** Key records in the keys table, addressed by the hash of the key: pk `key#<sha256>`, sk `key`. */
+/**
+ * Key records in the keys table, addressed by the hash of the key: pk `key#<sha256>`, sk `key`.
+ * The key itself is never stored; `keyId` (a prefix of the hash) is the public, loggable name.
+ */
 import {
   GetItemCommand,
   PutItemCommand,
@@ -7,13 +10,20 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { hashApiKey, keyIdFromHash, type KeyRecord } from '../../core/keys';
+import { hashApiKey, keyFieldProblems, keyIdFromHash, type KeyRecord } from '../../core/keys';
 
 export interface KeyStore {
   getByHash(hash: string): Promise<KeyRecord | undefined>;
   create(apiKey: string, fields: Omit<KeyRecord, 'keyId' | 'createdAt' | 'status'> & { status?: KeyRecord['status'] }): Promise<KeyRecord>;
   list(): Promise<KeyRecord[]>;
+  /** Admin path (scans): the CLI's `show`. */
+  getById(keyId: string): Promise<KeyRecord | undefined>;
   setStatus(keyId: string, status: KeyRecord['status']): Promise<boolean>;
+  /**
+   * Sets `lastUsedAt` to `at` unless it is already at or after `staleBefore` (conditional, so many
+   * authorizer instances write it once). Resolves whether it wrote.
+   */
+  touchLastUsed(hash: string, at: string, staleBefore: string): Promise<boolean>;
 }
 
 function toItem(hash: string, r: KeyRecord): Record<string, AttributeValue> {
@@ -78,6 +88,8 @@ export function createDynamoKeyStore(ddb: DynamoDBClient, table: string): KeySto
       return res.Item ? fromItem(res.Item) : undefined;
     },
     async create(apiKey, fields) {
+      const problems = keyFieldProblems(fields);
+      if (problems.length) throw new Error(`invalid key fields: ${problems.join('; ')}`);
       const hash = hashApiKey(apiKey);
       const record: KeyRecord = {
         ...fields,
@@ -96,6 +108,29 @@ export function createDynamoKeyStore(ddb: DynamoDBClient, table: string): KeySto
     },
     async list() {
       return (await scanAll()).map(fromItem).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+    async getById(keyId) {
+      const item = (await scanAll()).find((i) => i.keyId?.S === keyId);
+      return item ? fromItem(item) : undefined;
+    },
+    async touchLastUsed(hash, at, staleBefore) {
+      try {
+        await ddb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: `key#${hash}` }, sk: { S: 'key' } },
+            UpdateExpression: 'SET #u = :at',
+            // The authorizer's IAM policy allows UpdateItem on pk, sk and lastUsedAt only.
+            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#u) OR #u < :stale)',
+            ExpressionAttributeNames: { '#u': 'lastUsedAt' },
+            ExpressionAttributeValues: { ':at': { S: at }, ':stale': { S: staleBefore } },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if ((err as Error)?.name === 'ConditionalCheckFailedException') return false;
+        throw err;
+      }
     },
     async setStatus(keyId, status) {
       // Keys are addressed by hash; the id is only a prefix of it, so find the item first (admin path, not hot).

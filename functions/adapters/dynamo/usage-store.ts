@@ -4,6 +4,7 @@
  */
 import { UpdateItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { latencyBucket } from '../../core/latency-histogram';
+import type { UsageRow } from '../../core/stats/stats-report';
 
 export interface UsageEvent {
   day: string;
@@ -13,21 +14,14 @@ export interface UsageEvent {
   completionTokens: number;
   costMicros: number;
   latencyMs: number;
-  /** Extra dimension rows, e.g. `route#auto` or `variant#auto:gpt-4.1`, counted the same way. */
+  /** Extra dimension rows, e.g. `route#auto` or `key#key_ab12`, counted the same way. */
   extraScopes?: string[];
+  /** Write exactly these rows instead of `model#<model>` + extraScopes (e.g. an A/B variant's own row). */
+  onlyScopes?: string[];
 }
 
-export interface UsageCounters {
-  scope: string;
-  requests: number;
-  successes: number;
-  errors: number;
-  promptTokens: number;
-  completionTokens: number;
-  costMicros: number;
-  /** Latency histogram: bucket index -> count (see core/latency-histogram). */
-  latency: Record<number, number>;
-}
+/** One day's counters for one scope; the shape /v1/stats aggregates. */
+export type UsageCounters = UsageRow;
 
 export interface UsageStore {
   record(e: UsageEvent): Promise<void>;
@@ -61,7 +55,7 @@ export function createDynamoUsageStore(ddb: DynamoDBClient, table: string): Usag
 
   return {
     async record(e) {
-      const scopes = [`model#${e.model}`, ...(e.extraScopes ?? [])];
+      const scopes = e.onlyScopes ?? [`model#${e.model}`, ...(e.extraScopes ?? [])];
       await Promise.all(scopes.map((s) => add(e.day, s, e)));
     },
     async day(day) {

@@ -6,6 +6,7 @@
  * against ~450 KB for the full build (cold starts pay for every kilobyte).
  */
 import * as z from 'zod/mini';
+import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
 
 
 const nonEmpty = () => z.string().check(z.minLength(1));
@@ -38,6 +39,8 @@ export const EndpointSchema = z.object({
   upstreamModel: nonEmpty(),
   weight: z._default(z.number().check(z.gt(0)), 1),
   region: z.optional(nonEmpty()),
+  /** Health probe for this endpoint; default `health.probe` (for upstreams without a usable GET /models). */
+  probe: z.optional(z.enum(['models', 'completion'])),
 });
 
 export const ModelSchema = z.object({
@@ -126,6 +129,11 @@ export const HealthSchema = z.object({
   /** `models` = GET /models (free); `completion` = a 1-token chat completion (costs a little). */
   probe: z._default(z.enum(['models', 'completion']), 'models'),
   ewmaAlpha: z._default(z.number().check(z.gt(0), z.lte(1)), 0.3),
+  /**
+   * Health results older than this are ignored and the endpoint counts as unknown (usable), so a
+   * stopped health check cannot keep an endpoint out forever. Default: 3 x probeIntervalMs, at least 90 s.
+   */
+  staleAfterMs: z.optional(positiveInt()),
 });
 
 export const GatewaySchema = z.object({
@@ -141,6 +149,43 @@ export const GatewaySchema = z.object({
   stateCacheTtlMs: z._default(positiveInt(), 2_000),
 });
 
+const CUT = CUTOVER_DEFAULTS;
+
+/** Alarms that roll a cutover back; each watches the new version only. */
+export const CutoverAlarmsSchema = z.object({
+  /** (5xx answered + failed upstream attempts) per 100 requests of the new version. */
+  errorRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.errorRatePercent),
+  /** Requests of the new version answered from a fallback, per 100 (a new model whose breaker opened). */
+  fallbackRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.fallbackRatePercent),
+  p99LatencyMs: z._default(positiveInt(), CUT.alarms.p99LatencyMs),
+  /** Lambda Errors of the new version per period tolerated. */
+  functionErrors: z._default(nonNegativeInt(), CUT.alarms.functionErrors),
+  /** Rate alarms ignore periods with fewer requests than this. */
+  minRequests: z._default(positiveInt(), CUT.alarms.minRequests),
+  /** Standard-resolution metrics (EMF default): whole minutes. */
+  periodSeconds: z._default(positiveInt().check(z.multipleOf(60, 'must be a multiple of 60')), CUT.alarms.periodSeconds),
+  /** Consecutive breaching periods that roll the deployment back. */
+  evaluationPeriods: z._default(positiveInt(), CUT.alarms.evaluationPeriods),
+});
+
+/** How CodeDeploy moves the `live` alias to a new version (a config change publishes one). */
+export const CutoverSchema = z.object({
+  traffic: z._default(z.enum(TRAFFIC_SHIFTS), CUT.traffic),
+  /** canary: share of the first step; linear: share added per step. */
+  percent: z._default(z.int().check(z.gte(1), z.lte(99)), CUT.percent),
+  /** canary: minutes before the rest shifts; linear: minutes between steps (CodeDeploy allows up to 2880). */
+  intervalMinutes: z._default(z.int().check(z.gte(1), z.lte(2880)), CUT.intervalMinutes),
+  alarms: z.prefault(CutoverAlarmsSchema, {}),
+  preTraffic: z.prefault(
+    z.object({
+      /** Invoke the new version once per model and route before any traffic shifts. */
+      enabled: z._default(z.boolean(), CUT.preTraffic.enabled),
+      requestTimeoutMs: z._default(positiveInt(), CUT.preTraffic.requestTimeoutMs),
+    }),
+    {},
+  ),
+});
+
 export const ConfigSchema = z.object({
   $schema: z.optional(z.string()),
   version: z._default(z.string(), '1'),
@@ -153,6 +198,7 @@ export const ConfigSchema = z.object({
   breaker: z.prefault(BreakerSchema, {}),
   budgets: z.prefault(BudgetSchema, {}),
   health: z.prefault(HealthSchema, {}),
+  cutover: z.prefault(CutoverSchema, {}),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;

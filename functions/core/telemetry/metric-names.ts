@@ -1,26 +1,54 @@
 /**
  * CloudWatch metric names and dimensions, declared once: the router emits them (EMF), the dashboard
  * and alarms in lib/ read them, and the local cutover evaluator computes the same alarm rules.
+ *
+ * Names here are a public contract (alarms and dashboards of deployed stacks point at them): add,
+ * never rename.
  */
 export const METRIC_NAMESPACE = 'Switchyard';
 
 export const METRICS = {
+  /** One per chat request (value 1). */
   requests: 'Requests',
-  /** 5xx answered to clients. */
+  /**
+   * 5xx answered to clients, or a stream that failed after its 200 head (the client got an SSE error
+   * event): 0 or 1 per request, so Average is the error rate.
+   */
   serverErrors: 'ServerErrors',
+  /** 4xx answered to clients: 0 or 1 per request. */
   clientErrors: 'ClientErrors',
-  /** Failed upstream attempts (dimension ErrorClass). */
+  /** Failed upstream attempts (dimension ErrorClass on the per-model set). */
   upstreamErrors: 'UpstreamErrors',
+  /** 1 when the request was served (or failed) after passing over at least one candidate, else 0: Average is the fallback rate. */
   fallbacks: 'Fallbacks',
+  /** Total request time in ms (streams: until the last byte). */
   latency: 'Latency',
+  /** Streams only: request start to the first content byte sent to the client. */
   timeToFirstToken: 'TimeToFirstToken',
+  /** Time spent in the gateway outside upstream calls (also the x-switchyard-overhead-ms header). */
   overhead: 'Overhead',
   inputTokens: 'InputTokens',
   outputTokens: 'OutputTokens',
+  /** Cost in integer micro-dollars (1 USD = 1,000,000). */
   costMicros: 'CostMicroUsd',
+  /** Breakers a request's failures opened (router, per endpoint). */
   breakerOpened: 'BreakerOpened',
+  /** Health check, per {Model, Endpoint}: 1 healthy or degraded, 0 down. */
   endpointUp: 'EndpointUp',
+  /** Health check, per {Model, Endpoint}: latency of successful probes. */
   endpointLatency: 'EndpointLatency',
+  /**
+   * Health check gauge per {Model}, published every round: endpoints of the model not marked down.
+   * The "no healthy endpoint" alarm fires when its Maximum stays below 1.
+   */
+  healthyEndpoints: 'HealthyEndpoints',
+  /**
+   * Health check gauge per {Endpoint}, published every round from the state table: 1 while the
+   * endpoint's breaker is not closed (open or half-open), else 0. The router cannot publish it:
+   * while a breaker is open no traffic reaches the code that knows about it. "Breaker open longer
+   * than N minutes" = Minimum(BreakerOpen) >= 1 for N consecutive minutes.
+   */
+  breakerOpen: 'BreakerOpen',
 } as const;
 
 export const DIMENSIONS = {
@@ -30,3 +58,78 @@ export const DIMENSIONS = {
   errorClass: 'ErrorClass',
   endpoint: 'Endpoint',
 } as const;
+
+/**
+ * Upstream error classes (value of the ErrorClass dimension). The first four are the ones the
+ * dashboard and the issue name; the rest keep configuration errors (auth, not_found) apart from
+ * transient ones.
+ */
+export const ERROR_CLASSES = ['429', '5xx', 'timeout', 'connection', 'stream', 'auth', 'not_found', '4xx'] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** Route dimension value for requests that named a concrete model. */
+export const DIRECT_ROUTE = 'direct';
+
+const { model, route, version, errorClass, endpoint } = DIMENSIONS;
+
+/**
+ * Dimension sets of the metrics the router emits, per EMF document. Every custom metric is one
+ * (name, dimension values) pair, so each set multiplies the bill: the router emits
+ *
+ *   request   metrics x [Version], [Model, Version], [Route, Version]
+ *   upstream  UpstreamErrors, BreakerOpened x [Version]; UpstreamErrors x [Model, ErrorClass, Version];
+ *             BreakerOpened x [Endpoint, Version]
+ *   spend     CostMicroUsd x [], [Model]   (version-less on purpose: budgets are per UTC day, not per
+ *             version, and an alarm cannot sum a metric across versions)
+ *
+ * and nothing per key or per request (those live in the logs and in GET /v1/stats).
+ */
+export const ROUTER_DIMENSION_SETS = {
+  request: [[version], [model, version], [route, version]],
+  upstreamTotals: [[version]],
+  upstreamErrorsByClass: [[model, errorClass, version]],
+  breakerOpenedByEndpoint: [[endpoint, version]],
+  spend: [[], [model]],
+} as const satisfies Record<string, ReadonlyArray<ReadonlyArray<string>>>;
+
+/** Metrics in the per-request document (all carry the `request` dimension sets). */
+export const REQUEST_METRICS = [
+  METRICS.requests,
+  METRICS.serverErrors,
+  METRICS.clientErrors,
+  METRICS.fallbacks,
+  METRICS.latency,
+  METRICS.overhead,
+  METRICS.timeToFirstToken,
+  METRICS.inputTokens,
+  METRICS.outputTokens,
+  METRICS.costMicros,
+] as const;
+
+/** Dimension sets of the health-check function's metrics (published by that function). */
+export const HEALTH_DIMENSION_SETS = {
+  endpointUp: [[model, endpoint]],
+  endpointLatency: [[model, endpoint]],
+  healthyEndpoints: [[model]],
+  breakerOpen: [[endpoint]],
+} as const satisfies Record<string, ReadonlyArray<ReadonlyArray<string>>>;
+
+/**
+ * Every dimension set each metric is published with, by the router or the health check: what an
+ * alarm or a dashboard SEARCH may rely on (CloudWatch matches dimension sets exactly).
+ */
+export const METRIC_DIMENSION_SETS: Readonly<Record<string, ReadonlyArray<ReadonlyArray<string>>>> = (() => {
+  const out: Record<string, Array<ReadonlyArray<string>>> = {};
+  const add = (metric: string, sets: ReadonlyArray<ReadonlyArray<string>>) => (out[metric] ??= []).push(...sets);
+  for (const m of REQUEST_METRICS) add(m, ROUTER_DIMENSION_SETS.request);
+  add(METRICS.upstreamErrors, ROUTER_DIMENSION_SETS.upstreamTotals);
+  add(METRICS.upstreamErrors, ROUTER_DIMENSION_SETS.upstreamErrorsByClass);
+  add(METRICS.breakerOpened, ROUTER_DIMENSION_SETS.upstreamTotals);
+  add(METRICS.breakerOpened, ROUTER_DIMENSION_SETS.breakerOpenedByEndpoint);
+  add(METRICS.costMicros, ROUTER_DIMENSION_SETS.spend);
+  add(METRICS.endpointUp, HEALTH_DIMENSION_SETS.endpointUp);
+  add(METRICS.endpointLatency, HEALTH_DIMENSION_SETS.endpointLatency);
+  add(METRICS.healthyEndpoints, HEALTH_DIMENSION_SETS.healthyEndpoints);
+  add(METRICS.breakerOpen, HEALTH_DIMENSION_SETS.breakerOpen);
+  return out;
+})();

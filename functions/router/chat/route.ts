@@ -4,6 +4,7 @@
  * after the last byte is out (`afterResponse`), so the client never waits for them.
  */
 import { parseChatRequest, requestedMaxTokens, type ChatRequest } from '../../core/openai/chat-request';
+import { GatewayError } from '../../core/openai/errors';
 import { microsToUsd } from '../../core/pricing';
 import { parseBudgetFactor, planRequest, type Plan, type PlanRequest } from '../../core/routing/plan';
 import { estimatePromptTokens } from '../../core/routing/token-estimate';
@@ -13,10 +14,19 @@ import type { RequestContext } from '../request-context';
 import { executeChain, type ChainResult, type ExecInput } from './execute';
 import { openJson, type JsonAnswer } from './open-json';
 import { openStream } from './open-stream';
-import { costOf, finishFailure, finishSuccess, type Accounting } from './settle';
+import { costOf, finishFailure, finishSuccess, reportRejected, type Accounting } from './settle';
 import type { SseRelay } from './sse-relay';
 
 export async function chatCompletions(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+  try {
+    return await planAndExecute(ctx, deps);
+  } catch (err) {
+    if (err instanceof GatewayError) reportRejected(ctx, deps, err, /"stream"\s*:\s*true/.test(ctx.body ?? ''));
+    throw err;
+  }
+}
+
+async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   const cfg = deps.config;
   const gw = cfg.raw.gateway;
   const req = parseChatRequest(ctx.body, ctx.isBase64Encoded, gw.maxBodyBytes);
@@ -73,14 +83,15 @@ export function decisionHeaders(ctx: RequestContext, plan: Plan, model: string |
   };
 }
 
-function overheadMs(ctx: RequestContext, deps: RouterDeps, upstreamMs: number): string {
-  return String(Math.max(0, deps.now() - ctx.startedAt - upstreamMs));
+function overheadMs(ctx: RequestContext, deps: RouterDeps, upstreamMs: number): number {
+  return Math.max(0, deps.now() - ctx.startedAt - upstreamMs);
 }
 
 function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, { ok: true }> }): HttpResult {
   const { chain, ctx, deps, plan } = a;
   const answer = chain.value;
   const costMicros = costOf(chain.held.model, answer.usage);
+  const overhead = overheadMs(ctx, deps, chain.upstreamMs);
   return {
     statusCode: 200,
     headers: {
@@ -88,11 +99,11 @@ function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, 
       ...a.rateHeaders,
       ...decisionHeaders(ctx, plan, chain.held.model.id, chain),
       'x-switchyard-cost-usd': microsToUsd(costMicros),
-      'x-switchyard-overhead-ms': overheadMs(ctx, deps, chain.upstreamMs),
+      'x-switchyard-overhead-ms': String(overhead),
       ...(answer.upstreamRequestId ? { 'x-upstream-request-id': answer.upstreamRequestId } : {}),
     },
     body: answer.text,
-    afterResponse: () => finishSuccess(a, { usage: answer.usage, estimated: false, status: 200 }),
+    afterResponse: () => finishSuccess(a, { usage: answer.usage, estimated: false, status: 200, overheadMs: overhead }),
   };
 }
 
@@ -100,13 +111,14 @@ function streamResponse(a: Accounting & { chain: Extract<ChainResult<SseRelay>, 
   const { chain, ctx, deps, plan } = a;
   const relay = chain.value;
   const ttftMs = deps.now() - ctx.startedAt;
+  const overhead = overheadMs(ctx, deps, chain.upstreamMs);
   const headers = {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     'x-accel-buffering': 'no',
     ...a.rateHeaders,
     ...decisionHeaders(ctx, plan, chain.held.model.id, chain),
-    'x-switchyard-overhead-ms': overheadMs(ctx, deps, chain.upstreamMs),
+    'x-switchyard-overhead-ms': String(overhead),
   };
   relay.commit();
   return {
@@ -115,7 +127,7 @@ function streamResponse(a: Accounting & { chain: Extract<ChainResult<SseRelay>, 
     body: relay.body,
     afterResponse: async () => {
       const outcome = await relay.done;
-      await finishSuccess(a, { stream: outcome, ttftMs, status: 200 });
+      await finishSuccess(a, { stream: outcome, ttftMs, status: 200, overheadMs: overhead });
     },
   };
 }
@@ -126,7 +138,7 @@ function failureResponse(a: Accounting & { chain: Extract<ChainResult<unknown>, 
     ...errorResult(chain.error, {
       ...a.rateHeaders,
       ...decisionHeaders(ctx, plan, chain.lastModel, chain),
-      'x-switchyard-overhead-ms': overheadMs(ctx, deps, chain.upstreamMs),
+      'x-switchyard-overhead-ms': String(overheadMs(ctx, deps, chain.upstreamMs)),
     }),
     afterResponse: () => finishFailure(a),
   };

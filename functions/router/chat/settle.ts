@@ -8,8 +8,10 @@ import type { CompiledModel } from '../../core/config/compile';
 import type { ChatRequest } from '../../core/openai/chat-request';
 import { costMicros, type TokenUsage } from '../../core/pricing';
 import type { Plan } from '../../core/routing/plan';
+import { CLIENT_DISCONNECTED } from '../../core/telemetry/metric-documents';
 import type { RequestSummary } from '../../core/telemetry/request-summary';
 import { utcDay } from '../../core/time';
+import type { UsageEvent } from '../../adapters/dynamo/usage-store';
 import type { RouterDeps } from '../deps';
 import type { RequestContext } from '../request-context';
 import type { ChainResult } from './execute';
@@ -35,12 +37,21 @@ export function streamUsage(outcome: StreamOutcome, promptTokensEstimate: number
   return { usage: { promptTokens: promptTokensEstimate, completionTokens: encode(outcome.text).length }, estimated: true };
 }
 
-function usageScopes(a: Accounting, model: string): string[] {
+function usageScopes(a: Accounting): string[] {
   const scopes: string[] = [];
   if (a.plan.route) scopes.push(`route#${a.plan.route}`);
-  if (a.plan.variant && a.plan.route) scopes.push(`variant#${a.plan.route}:${model}`);
   if (a.ctx.key) scopes.push(`key#${a.ctx.key.keyId}`);
   return scopes;
+}
+
+/**
+ * An A/B variant's row counts the request against the variant that was drawn: it succeeded only
+ * if that model answered (a fallback answering means the variant failed).
+ */
+function variantRecord(a: Accounting, answeredBy: string | null, base: Omit<UsageEvent, 'onlyScopes' | 'ok'>): UsageEvent | undefined {
+  if (!a.plan.variant || !a.plan.route) return undefined;
+  const ok = answeredBy === a.plan.variant;
+  return { ...base, ok, ...(ok ? {} : { promptTokens: 0, completionTokens: 0, costMicros: 0 }), onlyScopes: [`variant#${a.plan.route}:${a.plan.variant}`] };
 }
 
 async function settleAll(deps: RouterDeps, steps: Array<() => Promise<unknown> | unknown>): Promise<void> {
@@ -50,7 +61,7 @@ async function settleAll(deps: RouterDeps, steps: Array<() => Promise<unknown> |
 
 export async function finishSuccess(
   a: Accounting,
-  r: { usage?: TokenUsage; estimated?: boolean; stream?: StreamOutcome; ttftMs?: number; status: number },
+  r: { usage?: TokenUsage; estimated?: boolean; stream?: StreamOutcome; ttftMs?: number; status: number; overheadMs: number },
 ): Promise<void> {
   const { deps, ctx, chain } = a;
   if (!chain.ok) return;
@@ -78,8 +89,12 @@ export async function finishSuccess(
         completionTokens: usage.completionTokens,
         costMicros: cost,
         latencyMs: totalMs,
-        extraScopes: usageScopes(a, model.id),
+        extraScopes: usageScopes(a),
       }),
+    () => {
+      const v = variantRecord(a, streamFailed ? null : model.id, { day: utcDay(ctx.startedAt), model: model.id, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros: cost, latencyMs: totalMs });
+      return v && deps.usage.record(v);
+    },
     () => deps.keyPolicy.recordTokens(ctx.key, usage.promptTokens + usage.completionTokens),
   ]);
 
@@ -88,10 +103,11 @@ export async function finishSuccess(
     model: model.id,
     endpoint: endpoint.id,
     status: r.status,
-    errorCode: streamFailed ? r.stream!.error!.code : r.stream?.clientAborted ? 'client_disconnected' : undefined,
+    errorCode: streamFailed ? r.stream!.error!.code : r.stream?.clientAborted ? CLIENT_DISCONNECTED : undefined,
     fallbacks: chain.fallbacks,
     upstreamMs: chain.upstreamMs,
-    overheadMs: Math.max(0, (r.ttftMs ?? totalMs) - chain.upstreamMs),
+    // The value sent in x-switchyard-overhead-ms: gateway time up to the moment the answer left.
+    overheadMs: r.overheadMs,
     totalMs,
     ttftMs: r.ttftMs,
     promptTokens: usage.promptTokens,
@@ -101,6 +117,36 @@ export async function finishSuccess(
     breakersOpened,
   };
   deps.telemetry.requestDone(summary);
+}
+
+/**
+ * A chat request refused before any candidate was tried (bad body, unknown model, key not allowed,
+ * rate limited): no usage to count, but logs and metrics must still see it.
+ */
+export function reportRejected(ctx: RequestContext, deps: RouterDeps, err: { status: number; code: string | null }, stream: boolean): void {
+  const totalMs = deps.now() - ctx.startedAt;
+  deps.telemetry.requestDone({
+    requestId: ctx.requestId,
+    functionVersion: ctx.functionVersion,
+    keyId: ctx.key?.keyId,
+    route: null,
+    intent: null,
+    variant: null,
+    stream,
+    attempts: [],
+    model: null,
+    endpoint: null,
+    status: err.status,
+    errorCode: err.code ?? undefined,
+    fallbacks: 0,
+    upstreamMs: 0,
+    overheadMs: totalMs,
+    totalMs,
+    promptTokens: 0,
+    completionTokens: 0,
+    costMicros: 0,
+    breakersOpened: [],
+  });
 }
 
 export async function finishFailure(a: Accounting): Promise<void> {
@@ -118,8 +164,12 @@ export async function finishFailure(a: Accounting): Promise<void> {
           completionTokens: 0,
           costMicros: 0,
           latencyMs: totalMs,
-          extraScopes: usageScopes(a, chain.lastModel!),
+          extraScopes: usageScopes(a),
         }),
+      () => {
+        const v = variantRecord(a, null, { day: utcDay(ctx.startedAt), model: chain.lastModel!, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs });
+        return v && deps.usage.record(v);
+      },
     ]);
   }
   deps.telemetry.requestDone({

@@ -1,0 +1,167 @@
+/**
+ * What GET /v1/stats answers and `npm run report` prints: per UTC day, the usage counters per scope
+ * (model, route, key, variant) and the budget ledgers. Pure: the route reads the rows, this shapes
+ * them, so the JSON and the terminal table can only differ in layout.
+ */
+import { mergeHistograms, quantileMs } from '../latency-histogram';
+import { microsToUsd } from '../pricing';
+
+/** One usage-counter row: what the usage store returns for a scope and day. */
+export interface UsageRow {
+  scope: string;
+  requests: number;
+  successes: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  latency: Record<number, number>;
+}
+
+/** One budget ledger row: what the ledger's `snapshot(day)` returns. */
+export interface BudgetRow {
+  scope: string;
+  limitMicros: number;
+  spentMicros: number;
+  reservedMicros: number;
+}
+
+export interface ScopeStats {
+  /** As stored: `model#gpt-4.1`, `route#auto`, `key#key_ab12...`, `variant#auto:gpt-4.1`, or `total`. */
+  scope: string;
+  kind: string;
+  name: string;
+  requests: number;
+  successes: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  costMicros: number;
+  costUsd: string;
+  /** Upper bound of the latency bucket holding the quantile (buckets are ~12% wide); null without requests. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface BudgetStats {
+  scope: string;
+  limitMicros: number;
+  limitUsd: string;
+  spentMicros: number;
+  spentUsd: string;
+  reservedMicros: number;
+  reservedUsd: string;
+  /** (spent + reserved) / limit, in percent with one decimal; null for a scope without a limit. */
+  usedPercent: number | null;
+}
+
+export interface DayStats {
+  day: string;
+  /** Every request of the day: each one is counted in exactly one model row. */
+  total: ScopeStats;
+  models: ScopeStats[];
+  /** Routes, keys, variants and any other scope, sorted by scope. */
+  scopes: ScopeStats[];
+  budgets: BudgetStats[];
+}
+
+export interface StatsReport {
+  object: 'switchyard.stats';
+  generatedAt: string;
+  days: DayStats[];
+}
+
+function splitScope(scope: string): { kind: string; name: string } {
+  const at = scope.indexOf('#');
+  return at === -1 ? { kind: scope, name: scope } : { kind: scope.slice(0, at), name: scope.slice(at + 1) };
+}
+
+export function scopeStats(row: UsageRow): ScopeStats {
+  const { kind, name } = splitScope(row.scope);
+  return {
+    scope: row.scope,
+    kind,
+    name,
+    requests: row.requests,
+    successes: row.successes,
+    errors: row.errors,
+    inputTokens: row.promptTokens,
+    outputTokens: row.completionTokens,
+    costMicros: row.costMicros,
+    costUsd: microsToUsd(row.costMicros),
+    p50Ms: quantileMs(row.latency, 0.5),
+    p99Ms: quantileMs(row.latency, 0.99),
+  };
+}
+
+/** Sums rows; latency histograms merge, so the total's percentiles are real percentiles. */
+export function sumRows(scope: string, rows: UsageRow[]): UsageRow {
+  return rows.reduce<UsageRow>(
+    (acc, r) => ({
+      scope,
+      requests: acc.requests + r.requests,
+      successes: acc.successes + r.successes,
+      errors: acc.errors + r.errors,
+      promptTokens: acc.promptTokens + r.promptTokens,
+      completionTokens: acc.completionTokens + r.completionTokens,
+      costMicros: acc.costMicros + r.costMicros,
+      latency: mergeHistograms(acc.latency, r.latency),
+    }),
+    { scope, requests: 0, successes: 0, errors: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, latency: {} },
+  );
+}
+
+export function budgetStats(row: BudgetRow): BudgetStats {
+  const used = row.spentMicros + row.reservedMicros;
+  return {
+    scope: row.scope,
+    limitMicros: row.limitMicros,
+    limitUsd: microsToUsd(row.limitMicros),
+    spentMicros: row.spentMicros,
+    spentUsd: microsToUsd(row.spentMicros),
+    reservedMicros: row.reservedMicros,
+    reservedUsd: microsToUsd(row.reservedMicros),
+    usedPercent: row.limitMicros > 0 ? Math.round((used / row.limitMicros) * 1000) / 10 : null,
+  };
+}
+
+/**
+ * Limits from the config win over the ledger's: the ledger writes a limit only into the items (and
+ * global shards) a request has touched, so its sum can be a fraction of the real limit. Configured
+ * scopes are listed even before any spend, so the report always shows the global budget.
+ */
+export function withConfiguredLimits(rows: BudgetRow[], limits: Record<string, number>): BudgetRow[] {
+  const out = new Map(rows.map((r) => [r.scope, { ...r }]));
+  for (const [scope, limitMicros] of Object.entries(limits)) {
+    const row = out.get(scope) ?? { scope, limitMicros, spentMicros: 0, reservedMicros: 0 };
+    row.limitMicros = limitMicros;
+    out.set(scope, row);
+  }
+  return [...out.values()];
+}
+
+const byCostThenName = (a: ScopeStats, b: ScopeStats) => b.costMicros - a.costMicros || a.name.localeCompare(b.name);
+/** Global first, then the rest by scope name. */
+const budgetOrder = (a: BudgetStats, b: BudgetStats) => (a.scope === 'global' ? -1 : b.scope === 'global' ? 1 : a.scope.localeCompare(b.scope));
+
+export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = []): DayStats {
+  const modelRows = usage.filter((r) => r.scope.startsWith('model#'));
+  // The router counts every request in the row of the model that answered (or last failed), so the
+  // model rows add up to the day; a `global` row, if a writer keeps one, is shown among the scopes.
+  const others = usage.filter((r) => !r.scope.startsWith('model#'));
+  return {
+    day,
+    total: scopeStats(sumRows('total', modelRows)),
+    models: modelRows.map(scopeStats).sort(byCostThenName),
+    scopes: others.map(scopeStats).sort((a, b) => a.scope.localeCompare(b.scope)),
+    budgets: budgets.map(budgetStats).sort(budgetOrder),
+  };
+}
+
+export function statsReport(days: Array<{ day: string; usage: UsageRow[]; budgets?: BudgetRow[] }>, now: number): StatsReport {
+  return {
+    object: 'switchyard.stats',
+    generatedAt: new Date(now).toISOString(),
+    days: days.map((d) => dayStats(d.day, d.usage, d.budgets)),
+  };
+}

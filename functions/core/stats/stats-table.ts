@@ -1,0 +1,53 @@
+/**
+ * The stats report as terminal tables (`npm run report`). It prints the very values of the JSON
+ * (cost as the same USD string, percentiles as the same numbers), so the two can be compared
+ * cell by cell. Columns are separated by at least two spaces; labels use single spaces.
+ */
+import type { BudgetStats, DayStats, ScopeStats, StatsReport } from './stats-report';
+
+const USAGE_HEADER = ['', 'requests', 'ok', 'errors', 'input tok', 'output tok', 'cost USD', 'p50 ms', 'p99 ms'];
+const BUDGET_HEADER = ['budget', 'limit USD', 'spent USD', 'reserved USD', 'used'];
+
+const dash = (v: number | null) => (v === null ? '-' : String(v));
+
+export function usageCells(label: string, s: ScopeStats): string[] {
+  return [label, String(s.requests), String(s.successes), String(s.errors), String(s.inputTokens), String(s.outputTokens), s.costUsd, dash(s.p50Ms), dash(s.p99Ms)];
+}
+
+export function budgetCells(b: BudgetStats): string[] {
+  return [b.scope, b.limitUsd, b.spentUsd, b.reservedUsd, b.usedPercent === null ? '-' : `${b.usedPercent.toFixed(1)}%`];
+}
+
+/** First column left-aligned, the rest right-aligned, two spaces between columns. */
+export function renderTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows
+    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd())
+    .join('\n');
+}
+
+function dayTitle(d: DayStats, index: number): string {
+  return index === 0 ? `${d.day} (today, UTC)` : index === 1 ? `${d.day} (yesterday)` : d.day;
+}
+
+export function renderDay(d: DayStats, index = 0): string {
+  const usage = [
+    USAGE_HEADER,
+    usageCells('total', d.total),
+    ...d.models.map((m) => usageCells(`model ${m.name}`, m)),
+    ...d.scopes.map((s) => usageCells(`${s.kind} ${s.name}`, s)),
+  ];
+  const parts = [dayTitle(d, index), renderTable(usage)];
+  if (d.budgets.length) parts.push('', renderTable([BUDGET_HEADER, ...d.budgets.map(budgetCells)]));
+  return parts.join('\n');
+}
+
+export function renderStatsTable(report: StatsReport): string {
+  if (!report.days.length) return 'no days requested';
+  return report.days.map((d, i) => renderDay(d, i)).join('\n\n') + '\n';
+}
+
+/** Splits a rendered row back into cells (tests use it to compare the table with the JSON). */
+export function parseTableRow(line: string): string[] {
+  return line.trim().split(/\s{2,}/);
+}

@@ -1,0 +1,46 @@
+/** Cold-start wiring of the health-check function: config, upstream client, keys, state table, CloudWatch. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { compileConfig } from '../core/config/compile';
+import { createDynamoClient } from '../adapters/dynamo/client';
+import { createDynamoHealthStore } from '../adapters/dynamo/health-store';
+import { createDynamoBudgetLedger } from '../adapters/dynamo/budget-ledger';
+import { COST_TABLE, STATE_TABLE, tableName } from '../adapters/dynamo/table-specs';
+import { createSecretSource } from '../adapters/secrets/select';
+import { createCloudWatchHealthMetrics, type HealthMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
+import { createUndiciClient } from '../adapters/upstream/undici-client';
+// The same config source as the router: on AWS both functions bundle the same config literal.
+import { loadConfigJson } from '../router/config-source';
+import type { HealthCheckDeps, HealthLogFn } from './run-rounds';
+
+export interface HealthCheckDepsOptions {
+  /** Raw config JSON instead of loading it (the local runtime rewrites base URLs first). */
+  configJson?: unknown;
+  metrics?: HealthMetrics;
+  log?: HealthLogFn;
+}
+
+const jsonLog: HealthLogFn = (level, msg, fields) => {
+  const line = JSON.stringify({ level, message: msg, service: 'switchyard-health-check', ...fields });
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+};
+
+export function createHealthCheckDeps(env: NodeJS.ProcessEnv = process.env, opts: HealthCheckDepsOptions = {}): HealthCheckDeps {
+  const config = compileConfig(opts.configJson ?? loadConfigJson(env));
+  const { health, gateway } = config.raw;
+  const ddb = createDynamoClient(env);
+  return {
+    config,
+    upstream: createUndiciClient({ connectTimeoutMs: Math.min(gateway.connectTimeoutMs, health.probeTimeoutMs), connectionsPerOrigin: 4 }),
+    // Same source as the router: Secrets Manager on AWS (lib/ grants read on the provider secrets), env locally.
+    secrets: createSecretSource(env),
+    store: createDynamoHealthStore(ddb, tableName(STATE_TABLE, env)),
+    ledger: createDynamoBudgetLedger({ ddb, table: tableName(COST_TABLE, env), globalShards: config.raw.budgets.globalShards, random: Math.random }),
+    metrics: opts.metrics ?? createCloudWatchHealthMetrics(new CloudWatchClient({ region: env.AWS_REGION, maxAttempts: 2 })),
+    now: Date.now,
+    sleep: (ms) => sleep(ms),
+    log: opts.log ?? jsonLog,
+  };
+}

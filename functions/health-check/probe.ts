@@ -1,0 +1,70 @@
+/**
+ * One health probe of one endpoint through the same upstream client and keys the router uses:
+ * `GET {baseUrl}/models` (free) or a 1-token chat completion (proves the model itself answers, costs
+ * a fraction of a cent per probe). Any 2xx within the timeout is a success.
+ */
+import type { CompiledEndpoint } from '../core/config/compile';
+import type { ProbeResult } from '../core/health/endpoint-health';
+import { UpstreamFailure, type UpstreamCall, type UpstreamClient } from '../adapters/upstream/types';
+import type { SecretSource } from '../adapters/secrets/types';
+
+export type ProbeKind = 'models' | 'completion';
+
+export interface ProbeDeps {
+  upstream: UpstreamClient;
+  secrets: SecretSource;
+  now: () => number;
+}
+
+function probeCall(endpoint: CompiledEndpoint, kind: ProbeKind): Pick<UpstreamCall, 'path' | 'method' | 'body'> {
+  if (kind === 'models') return { path: '/models', method: 'GET' };
+  return {
+    path: '/chat/completions',
+    method: 'POST',
+    // max_tokens rather than max_completion_tokens: every OpenAI-compatible server accepts it.
+    body: JSON.stringify({ model: endpoint.upstreamModel, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }),
+  };
+}
+
+export async function probeEndpoint(endpoint: CompiledEndpoint, kind: ProbeKind, timeoutMs: number, deps: ProbeDeps): Promise<ProbeResult> {
+  const started = deps.now();
+  const deadline = AbortSignal.timeout(timeoutMs);
+  let apiKey: string | undefined;
+  try {
+    apiKey = await deps.secrets.providerKey(endpoint.providerName, endpoint.provider.apiKeyRef);
+  } catch {
+    return { ok: false, latencyMs: deps.now() - started, error: 'provider key unavailable' };
+  }
+  try {
+    const res = await deps.upstream.send({
+      ...probeCall(endpoint, kind),
+      baseUrl: endpoint.provider.baseUrl,
+      apiKey,
+      headers: endpoint.provider.headers,
+      signal: deadline,
+      headersTimeoutMs: timeoutMs,
+      bodyIdleTimeoutMs: timeoutMs,
+    });
+    // Read the whole (small) body: latency covers the full answer and the socket goes back to the pool.
+    await res.text();
+    const latencyMs = deps.now() - started;
+    if (res.status >= 200 && res.status < 300) return { ok: true, latencyMs };
+    // Only the status: upstream error bodies may echo request details and end up in GET /health.
+    return { ok: false, latencyMs, error: `HTTP ${res.status}` };
+  } catch (err) {
+    const latencyMs = deps.now() - started;
+    if (deadline.aborted) return { ok: false, latencyMs, error: `timeout after ${timeoutMs} ms` };
+    return { ok: false, latencyMs, error: describeFailure(err) };
+  }
+}
+
+/** A short reason without host names or URLs (GET /health is public). */
+export function describeFailure(err: unknown): string {
+  if (err instanceof UpstreamFailure) {
+    if (err.kind === 'timeout') return 'timeout';
+    if (err.kind === 'aborted') return 'aborted';
+    const code = /\(([A-Za-z0-9_]+)\)\s*$/.exec(err.message)?.[1];
+    return code ? `connection failed (${code})` : 'connection failed';
+  }
+  return 'probe failed';
+}

@@ -1,0 +1,90 @@
+/**
+ * Endpoint choice from the health the health-check function writes to the state table: the model's
+ * `balancing` strategy over its endpoints that are not down (degraded only when nothing healthy is
+ * left), read from the instance's state snapshot, so a pick costs no DynamoDB call. The caller keeps
+ * the snapshot fresh (`ensureFresh()` once per request).
+ */
+import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
+import { isStale, staleAfterMs } from '../core/health/endpoint-health';
+import { countStatuses, poolStatus } from '../core/balancing/pool-status';
+import { chooseEndpoint, type EndpointView } from '../core/balancing/strategies';
+import { fromItem, type HealthRecord } from '../adapters/dynamo/health-item';
+import type { Item, StateSnapshot } from '../adapters/dynamo/state-snapshot';
+import type { EndpointPicker } from './deps';
+
+export interface HealthAwarePickerOptions {
+  config: CompiledConfig;
+  snapshot: StateSnapshot;
+  /** This deployment's region (AWS_REGION): the caller's region when the edge sent no x-switchyard-region. */
+  region?: string;
+  random?: () => number;
+  now?: () => number;
+  /** Cross-instance in-flight counts (e.g. concurrency leases); default: this instance's own counts. */
+  inflightSource?: (endpointId: string) => number;
+}
+
+export interface EndpointHealthView extends EndpointView {
+  lastError?: string;
+}
+
+export interface HealthAwareEndpointPicker extends EndpointPicker {
+  /** Health as this instance sees it now (unknown when missing or stale). */
+  view(endpointId: string): EndpointHealthView;
+}
+
+export function createHealthAwareEndpointPicker(opts: HealthAwarePickerOptions): HealthAwareEndpointPicker {
+  const random = opts.random ?? Math.random;
+  const now = opts.now ?? Date.now;
+  const maxAgeMs = staleAfterMs(opts.config.raw.health);
+  const inflight = new Map<string, number>();
+  const cursors = new Map<string, number>();
+  // Decoding once per item: the snapshot hands out the same object until its next refresh.
+  const decoded = new WeakMap<Item, HealthRecord | null>();
+
+  const view = (endpointId: string): EndpointHealthView => {
+    const item = opts.snapshot.get(endpointId, 'health');
+    if (!item) return { status: 'unknown' };
+    let record = decoded.get(item);
+    if (record === undefined) {
+      record = fromItem(item) ?? null;
+      decoded.set(item, record);
+    }
+    if (!record || isStale(record, now(), maxAgeMs)) return { status: 'unknown' };
+    return { status: record.status, latencyEwmaMs: record.latencyEwmaMs, lastError: record.lastError };
+  };
+  const inflightOf = (id: string) => (opts.inflightSource ? opts.inflightSource(id) : (inflight.get(id) ?? 0));
+
+  return {
+    pick(model: CompiledModel, { callerRegion, exclude }): CompiledEndpoint | undefined {
+      const cursor = cursors.get(model.id) ?? 0;
+      const choice = chooseEndpoint(model.balancing, {
+        endpoints: model.endpoints.filter((e) => !exclude.has(e.id)),
+        health: view,
+        inflight: inflightOf,
+        draw: random(),
+        cursor,
+        callerRegion: callerRegion ?? opts.region,
+      });
+      if (choice) cursors.set(model.id, cursor + 1);
+      return choice;
+    },
+    modelStatus: (model) => poolStatus(model.endpoints.map((e) => view(e.id).status)),
+    started: (id) => inflight.set(id, (inflight.get(id) ?? 0) + 1),
+    finished: (id) => inflight.set(id, Math.max(0, (inflight.get(id) ?? 1) - 1)),
+    summary() {
+      const endpoints = [...opts.config.endpoints.values()].map((e) => {
+        const v = view(e.id);
+        return {
+          id: e.id,
+          model: e.model,
+          ...(e.region ? { region: e.region } : {}),
+          status: v.status,
+          ...(v.latencyEwmaMs !== undefined ? { latencyEwmaMs: Math.round(v.latencyEwmaMs) } : {}),
+          ...(v.lastError && v.status !== 'healthy' ? { lastError: v.lastError } : {}),
+        };
+      });
+      return { ...countStatuses(endpoints.map((e) => e.status)), endpoints };
+    },
+    view,
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * GET /v1/stats?days=N (admin keys only): usage counters per scope and model, plus the budget
+ * ledgers, for today and the days before (default 2: today and yesterday). `npm run report` prints
+ * this answer as a table, so the CLI works the same against the local runtime and a deployed stack.
+ *
+ * Cost: per day one Query on the usage partition and one on the ledger partition, in parallel.
+ */
+import { parseStatsDays, recentUtcDays } from '../../core/stats/days';
+import { statsReport, withConfiguredLimits, type BudgetRow } from '../../core/stats/stats-report';
+import type { RouterDeps } from '../deps';
+import { json, type HttpResult } from '../http';
+import { requireAdmin } from '../key-policy';
+import type { RequestContext } from '../request-context';
+
+export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+  requireAdmin(ctx);
+  const n = parseStatsDays(ctx.query?.days);
+  const now = deps.now();
+  const limits = configuredLimits(deps);
+  const days = await Promise.all(
+    recentUtcDays(now, n).map(async (day) => {
+      const [usage, budgets] = await Promise.all([deps.usage.day(day), budgetRows(deps, day)]);
+      return { day, usage, budgets: withConfiguredLimits(budgets, limits) };
+    }),
+  );
+  return json(200, statsReport(days, now), { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
+}
+
+/** Daily limits the config sets (ledger scope -> micro-dollars); per-key limits live in key records. */
+function configuredLimits(deps: RouterDeps): Record<string, number> {
+  const limits: Record<string, number> = { global: Math.round(deps.config.raw.budgets.globalDailyUsd * 1e6) };
+  for (const m of deps.config.raw.models) if (m.dailyBudgetUsd !== undefined) limits[`model#${m.id}`] = Math.round(m.dailyBudgetUsd * 1e6);
+  return limits;
+}
+
+/** Ledger figures are a bonus: a failing ledger read still lets the usage numbers through. */
+async function budgetRows(deps: RouterDeps, day: string): Promise<BudgetRow[]> {
+  try {
+    return (await deps.ledger?.snapshot(day)) ?? [];
+  } catch (err) {
+    deps.log('warn', 'stats: budget ledger snapshot failed', { day, error: String(err) });
+    return [];
+  }
+}

@@ -1,0 +1,56 @@
+import { Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { ObservedConfig } from '../observed-config';
+import { SwitchyardDashboard } from './dashboard';
+import { OperationalAlarms } from './operational-alarms';
+
+export interface ObservabilityProps {
+  readonly config: ObservedConfig;
+  /** Subscribe this address to alarm notifications (a topic is created unless `alarmTopicArn` is given). */
+  readonly alarmEmail?: string;
+  /** Send notifications to this existing topic (e.g. one wired to chat or paging). */
+  readonly alarmTopicArn?: string;
+  /** @default 10 */
+  readonly breakerOpenAlarmMinutes?: number;
+  /** Shown on the dashboard next to the operational alarms (they act through CodeDeploy, not the topic). */
+  readonly cutoverAlarms?: readonly cloudwatch.IAlarm[];
+}
+
+/**
+ * The dashboard, the operational alarms and, when asked for, where the alarms notify. Without
+ * `alarmEmail` or `alarmTopicArn` nothing is notified: alarms still change state and show on the
+ * dashboard, and the cutover alarms (which act through CodeDeploy) need no topic at all.
+ */
+export class Observability extends Construct {
+  readonly topic?: sns.ITopic;
+  readonly alarms: OperationalAlarms;
+  readonly dashboard: SwitchyardDashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    if (props.alarmTopicArn) {
+      this.topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn);
+    } else if (props.alarmEmail) {
+      const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Switchyard alarms', enforceSSL: true });
+      Validations.of(topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Alarm notifications carry alarm names, metric values and thresholds, no request data or secrets. CloudWatch ' +
+          'cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer-managed key per stack is not ' +
+          'worth it for this content; pass alarmTopicArn to use an encrypted topic of your own.',
+      });
+      this.topic = topic;
+    }
+    if (props.alarmEmail) this.topic!.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+
+    this.alarms = new OperationalAlarms(this, 'Alarms', {
+      config: props.config,
+      topic: this.topic,
+      breakerOpenMinutes: props.breakerOpenAlarmMinutes,
+    });
+    this.dashboard = new SwitchyardDashboard(this, 'Dashboard', { config: props.config, alarms: this.alarms.all, cutoverAlarms: props.cutoverAlarms });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * A local stand-in for the CloudWatch metrics the cutover alarms read. Each router version gets a
+ * Telemetry that turns every RequestSummary into the EMF documents the deployed router emits
+ * (core/telemetry/metric-documents.ts) and stores each value under each of its dimension sets, as
+ * CloudWatch does; Lambda `Errors` come from the version's invocations that threw.
+ */
+import { metricDocuments } from '../../functions/core/telemetry/metric-documents';
+import { METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
+import type { MetricSample } from '../../functions/core/cutover/evaluate';
+import type { Telemetry } from '../../functions/router/deps';
+
+export const LOCAL_FUNCTION_NAME = 'switchyard-router';
+export const ALIAS_NAME = 'live';
+
+export class VersionMetrics {
+  private readonly data: MetricSample[] = [];
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Pass as the `telemetry` dep of a version's router instance. */
+  telemetry(): Telemetry {
+    return {
+      requestDone: (summary) => {
+        const at = this.now();
+        for (const doc of metricDocuments(summary)) {
+          for (const names of doc.dimensionSets) {
+            // EMF: each dimension set (names) takes its values from the document.
+            const dimensions = Object.fromEntries(names.map((n) => [n, doc.dimensions[n]]));
+            for (const m of doc.metrics) this.data.push({ at, namespace: METRIC_NAMESPACE, metricName: m.name, dimensions, value: m.value });
+          }
+        }
+      },
+    };
+  }
+
+  /** An invocation of `version` through the alias threw: Lambda counts it in `Errors` by executed version. */
+  functionError(version: string): void {
+    this.data.push({
+      at: this.now(),
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: LOCAL_FUNCTION_NAME, Resource: `${LOCAL_FUNCTION_NAME}:${ALIAS_NAME}`, ExecutedVersion: version },
+      value: 1,
+    });
+  }
+
+  samples(): readonly MetricSample[] {
+    return this.data;
+  }
+}

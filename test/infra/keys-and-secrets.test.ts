@@ -1,0 +1,159 @@
+/**
+ * CDK assertions for virtual keys and provider secrets: the authorizer's identity sources and
+ * cache in both key-header modes, its narrow lastUsedAt write, one secret per keyed provider with
+ * no value in the template, and least-privilege reads of exactly those secrets.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { UNSET_SECRET_TEMPLATE } from '../../functions/adapters/secrets/secret-specs';
+import { compileConfig } from '../../functions/core/config/compile';
+import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
+import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-keys-infra-'));
+afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
+
+function build(stackProps: SwitchyardStackProps = {}) {
+  const { app, stack } = createSwitchyardApp({
+    context: cdkJsonContext(),
+    builtinValidation: false,
+    nag: false,
+    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
+    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
+  });
+  const template = Template.fromStack(stack);
+  return { app, stack, template, resources: template.toJSON().Resources as Resources };
+}
+
+const idOf = (stack: SwitchyardStack, construct: { node: { defaultChild?: unknown } }): string =>
+  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+
+/** Every policy statement attached to a function's role, flattened. */
+function statementsOf(stack: SwitchyardStack, resources: Resources, fn: { role?: { node: { defaultChild?: unknown } } }): any[] {
+  const roleRef = JSON.stringify({ Ref: idOf(stack, fn.role!) });
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: unknown) => JSON.stringify(x) === roleRef))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+const actionsOf = (s: any): string[] => [s.Action].flat();
+const resourcesOf = (s: any): unknown[] => [s.Resource].flat();
+
+const keyedProviders = (): string[] => {
+  const config = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'switchyard.json'), 'utf8'));
+  return Object.entries(config.providers as Record<string, { apiKeyRef?: string }>)
+    .filter(([, p]) => p.apiKeyRef)
+    .map(([name]) => name)
+    .sort();
+};
+
+describe('keys and secrets (default stack)', () => {
+  let built: ReturnType<typeof build>;
+  beforeAll(() => {
+    built = build();
+  }, 120_000);
+
+  it('authorizes with a REQUEST authorizer on the Authorization header, cached 60 s by API Gateway', () => {
+    const { template, stack, resources } = built;
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 60,
+    });
+    const env = resources[idOf(stack, stack.authorizer.function)].Properties.Environment.Variables;
+    expect(env).toMatchObject({ SWITCHYARD_KEY_HEADERS: 'authorization', SWITCHYARD_AUTHORIZER_CACHE_MS: '0' });
+  });
+
+  it('lets the authorizer read key items and write only their lastUsedAt', () => {
+    const { stack, resources } = built;
+    const statements = statementsOf(stack, resources, stack.authorizer.function);
+    const keysTable = idOf(stack, stack.tables.table('keys'));
+    const writes = statements.filter((s) => actionsOf(s).some((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
+    expect(writes).toHaveLength(1);
+    expect(actionsOf(writes[0])).toEqual(['dynamodb:UpdateItem']);
+    expect(resourcesOf(writes[0])).toEqual([{ 'Fn::GetAtt': [keysTable, 'Arn'] }]);
+    expect(writes[0].Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['key#*'] },
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'] },
+      StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
+    });
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('creates one secret per provider with an apiKeyRef, with no key in the template', () => {
+    const { stack, resources } = built;
+    const secrets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret');
+    expect(secrets).toHaveLength(keyedProviders().length);
+    expect([...stack.providerSecrets.secrets.keys()].sort()).toEqual(keyedProviders());
+    for (const [, s] of secrets) {
+      expect(s.Properties.SecretString).toBeUndefined();
+      expect(s.Properties.GenerateSecretString).toMatchObject({ SecretStringTemplate: UNSET_SECRET_TEMPLATE });
+      expect(s.Properties.Name).toBeUndefined(); // CloudFormation names it: a retained secret never blocks a re-deploy
+    }
+  });
+
+  it('tells the router where each provider key is and lets it read exactly those secrets', () => {
+    const { stack, resources } = built;
+    const secretRefs = [...stack.providerSecrets.secrets.values()].map((s) => ({ Ref: idOf(stack, s) }));
+    const env = resources[idOf(stack, stack.router.function)].Properties.Environment.Variables;
+    expect(env.SWITCHYARD_SECRETS).toBe('secretsmanager');
+    expect(env.SWITCHYARD_SECRETS_TTL_MS).toBe('300000');
+    const map = JSON.stringify(env.SWITCHYARD_PROVIDER_SECRETS);
+    for (const provider of keyedProviders()) {
+      expect(map).toContain(`\\"${provider}\\":\\"`);
+      expect(map).toContain(JSON.stringify({ Ref: idOf(stack, stack.providerSecrets.secretFor(provider)) }));
+    }
+
+    const secretStatements = statementsOf(stack, resources, stack.router.function).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    expect(new Set(secretStatements.flatMap(actionsOf))).toEqual(new Set(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']));
+    const granted = secretStatements.flatMap(resourcesOf).map((r) => JSON.stringify(r));
+    expect(new Set(granted)).toEqual(new Set(secretRefs.map((r) => JSON.stringify(r))));
+    for (const s of secretStatements) expect(s.Condition).toBeUndefined();
+  });
+
+  it('grants the secrets read-only, never to the authorizer (only functions that call upstreams read them)', () => {
+    const { stack, resources } = built;
+    const secretRefs = new Set([...stack.providerSecrets.secrets.values()].map((s) => JSON.stringify({ Ref: idOf(stack, s) })));
+    const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
+    const withSecrets = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:'));
+    const authorizerRole = JSON.stringify({ Ref: idOf(stack, stack.authorizer.function.role!) });
+    const routerRole = JSON.stringify({ Ref: idOf(stack, stack.router.function.role!) });
+    expect(withSecrets.map((p) => JSON.stringify(p.Properties.Roles[0]))).toContain(routerRole);
+    for (const p of withSecrets) {
+      expect(p.Properties.Roles.map((r: unknown) => JSON.stringify(r))).not.toContain(authorizerRole);
+      const statements = (p.Properties.PolicyDocument.Statement as any[]).filter((st) => actionsOf(st).some((x) => x.startsWith('secretsmanager:')));
+      for (const st of statements) {
+        expect(actionsOf(st).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+        for (const r of resourcesOf(st)) expect(secretRefs).toContain(JSON.stringify(r));
+      }
+    }
+  });
+
+  it('outputs the provider -> secret map for operators', () => {
+    const outputs = built.template.toJSON().Outputs;
+    const value = JSON.stringify(outputs.ProviderSecretArns.Value);
+    for (const provider of keyedProviders()) expect(value).toContain(provider);
+  });
+
+  it('has no unacknowledged cdk-nag findings', () => {
+    const report = new AwsSolutionsChecks().validateScope(built.app);
+    expect(report.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  });
+});
+
+describe('keys and secrets (keyHeaderMode authorization-or-x-api-key)', () => {
+  it('turns API Gateway caching off, drops the identity source and lets the authorizer cache key records', () => {
+    const { stack, resources } = build({ keyHeaderMode: 'authorization-or-x-api-key' });
+    const [authorizer] = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGateway::Authorizer');
+    expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBe(0);
+    expect(authorizer.Properties).not.toHaveProperty('IdentitySource');
+    const env = resources[idOf(stack, stack.authorizer.function)].Properties.Environment.Variables;
+    expect(env).toMatchObject({ SWITCHYARD_KEY_HEADERS: 'authorization-or-x-api-key', SWITCHYARD_AUTHORIZER_CACHE_MS: '60000' });
+  }, 120_000);
+});

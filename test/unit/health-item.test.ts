@@ -1,0 +1,78 @@
+import { fromItem, toItem, type HealthRecord } from '../../functions/adapters/dynamo/health-item';
+import { healthMetricData } from '../../functions/adapters/telemetry/cloudwatch-health-metrics';
+import { describeFailure } from '../../functions/health-check/probe';
+import { UpstreamFailure } from '../../functions/adapters/upstream/types';
+import { DIMENSIONS, METRICS } from '../../functions/core/telemetry/metric-names';
+
+const record: HealthRecord = {
+  status: 'down',
+  consecutiveFailures: 3,
+  consecutiveSuccesses: 0,
+  latencyEwmaMs: 123.6,
+  lastLatencyMs: 98,
+  lastError: 'HTTP 503',
+  probedAt: 1_767_225_600_000,
+  changedAt: 1_767_225_590_000,
+  version: 7,
+};
+
+describe('health item codec', () => {
+  it('stores the item at endpoint#<id> / health and reads back what it wrote', () => {
+    const item = toItem('openai-us', record);
+    expect(item.pk).toEqual({ S: 'endpoint#openai-us' });
+    expect(item.sk).toEqual({ S: 'health' });
+    expect(Number(item.expiresAt.N)).toBeGreaterThan(record.probedAt / 1000);
+    expect(fromItem(item)).toEqual({ ...record, latencyEwmaMs: 124 });
+  });
+
+  it('leaves optional fields out and reads them back as undefined', () => {
+    const item = toItem('x', { ...record, latencyEwmaMs: undefined, lastLatencyMs: undefined, lastError: undefined });
+    expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['latencyEwmaMs']));
+    expect(fromItem(item)).toMatchObject({ latencyEwmaMs: undefined, lastError: undefined });
+  });
+
+  it.each([
+    ['no item', undefined],
+    ['an unknown status', { ...toItem('x', record), status: { S: 'sideways' } }],
+    ['no probe time', (() => { const i = toItem('x', record); delete i.probedAt; return i; })()],
+  ])('reads %s as unknown', (_, item) => {
+    expect(fromItem(item)).toBeUndefined();
+  });
+});
+
+describe('health metrics', () => {
+  it('sends EndpointUp and EndpointLatency per endpoint, HealthyEndpoints per model, BreakerOpen per endpoint', () => {
+    const data = healthMetricData({
+      at: 1_000,
+      endpoints: [
+        { endpointId: 'e1', model: 'm', up: true, latencyMs: 42 },
+        { endpointId: 'e2', model: 'm', up: false },
+      ],
+      models: [{ model: 'm', healthyEndpoints: 1 }],
+      breakers: [{ endpointId: 'e1', model: 'm', open: true }],
+    });
+    const find = (name: string, dims: Record<string, string>) =>
+      data.filter(
+        (d) =>
+          d.MetricName === name &&
+          d.Dimensions!.length === Object.keys(dims).length &&
+          d.Dimensions!.every((x) => dims[x.Name!] === x.Value),
+      );
+    const both = (endpoint: string) => ({ [DIMENSIONS.endpoint]: endpoint, [DIMENSIONS.model]: 'm' });
+    expect(find(METRICS.endpointUp, both('e1'))).toEqual([expect.objectContaining({ Value: 1 })]);
+    expect(find(METRICS.endpointUp, both('e2'))).toEqual([expect.objectContaining({ Value: 0 })]);
+    expect(find(METRICS.endpointLatency, both('e1'))).toEqual([expect.objectContaining({ Value: 42, Unit: 'Milliseconds' })]);
+    expect(find(METRICS.endpointLatency, both('e2'))).toEqual([]);
+    expect(find(METRICS.breakerOpen, { [DIMENSIONS.endpoint]: 'e1' }).map((d) => d.Value)).toEqual([1]);
+    expect(find(METRICS.healthyEndpoints, { [DIMENSIONS.model]: 'm' })).toEqual([expect.objectContaining({ Value: 1, Unit: 'Count' })]);
+    for (const d of data) expect(d.Timestamp).toEqual(new Date(1_000));
+  });
+});
+
+describe('probe failure reasons', () => {
+  it('keep the kind and error code, never the host or URL', () => {
+    expect(describeFailure(new UpstreamFailure('connection', 'connection to api.example.com failed (ECONNREFUSED)'))).toBe('connection failed (ECONNREFUSED)');
+    expect(describeFailure(new UpstreamFailure('timeout', 'timed out connecting to api.example.com'))).toBe('timeout');
+    expect(describeFailure(new Error('https://api.example.com/v1?key=sk-secret'))).toBe('probe failed');
+  });
+});
