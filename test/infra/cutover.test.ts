@@ -3,41 +3,20 @@
  * automatic rollback, alarms pinned to the new version, the pre-traffic hook and its permissions.
  * Each stack is built once (bundling runs esbuild for real) and shared by the tests.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App, CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { App } from 'aws-cdk-lib';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { compileConfig } from '../../functions/core/config/compile';
 import { PRE_TRAFFIC_TARGET_ENV } from '../../functions/core/cutover/settings';
 import { METRICS } from '../../functions/core/telemetry/metric-names';
-import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
-import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
+import type { SwitchyardStack } from '../../lib/switchyard-stack';
+import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; UpdatePolicy?: any };
-type Resources = Record<string, Resource>;
 
 const BUILD_TIMEOUT = 120_000;
 const REPO = join(__dirname, '..', '..');
-const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-cutover-'));
-afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
-
-function build(stackProps: SwitchyardStackProps = {}) {
-  const { app, stack } = createSwitchyardApp({
-    context: cdkJsonContext(),
-    builtinValidation: false,
-    nag: false,
-    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
-    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
-  });
-  const template = Template.fromStack(stack);
-  return { app, stack, template, resources: template.toJSON().Resources as Resources };
-}
-
-const idOf = (stack: SwitchyardStack, construct: { node: { defaultChild?: unknown } }): string =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const { build, outRoot: OUT_ROOT } = stackBuilder('switchyard-cutover-');
 
 const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 

@@ -3,36 +3,15 @@
  * cache in both key-header modes, its narrow lastUsedAt write, one secret per keyed provider with
  * no value in the template, and least-privilege reads of exactly those secrets.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { UNSET_SECRET_TEMPLATE } from '../../functions/adapters/secrets/secret-specs';
-import { compileConfig } from '../../functions/core/config/compile';
-import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
-import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
+import type { SwitchyardStack } from '../../lib/switchyard-stack';
+import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
 
-const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-keys-infra-'));
-afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
-
-function build(stackProps: SwitchyardStackProps = {}) {
-  const { app, stack } = createSwitchyardApp({
-    context: cdkJsonContext(),
-    builtinValidation: false,
-    nag: false,
-    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
-    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
-  });
-  const template = Template.fromStack(stack);
-  return { app, stack, template, resources: template.toJSON().Resources as Resources };
-}
-
-const idOf = (stack: SwitchyardStack, construct: { node: { defaultChild?: unknown } }): string =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const { build } = stackBuilder('switchyard-keys-infra-');
 
 /** Every policy statement attached to a function's role, flattened. */
 function statementsOf(stack: SwitchyardStack, resources: Resources, fn: { role?: { node: { defaultChild?: unknown } } }): any[] {

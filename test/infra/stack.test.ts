@@ -4,46 +4,22 @@
  *
  * Bundling runs esbuild for real, so each stack is built once (beforeAll) and shared by the tests.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type App, type CfnElement, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TABLE_SPECS } from '../../functions/adapters/dynamo/table-specs';
-import { compileConfig } from '../../functions/core/config/compile';
-import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
 import { OPENAI_GATEWAY_RESPONSES } from '../../lib/constructs/gateway-responses';
 import { logicalName } from '../../lib/constructs/tables';
-import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
+import type { SwitchyardStack } from '../../lib/switchyard-stack';
+import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
 const BUILD_TIMEOUT = 120_000;
 
-/** Cloud assemblies (with the bundles) go under one temporary folder, removed after the file. */
-const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-infra-'));
-afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
-
-/**
- * The app as bin/switchyard.ts builds it (cdk.json context, zod config check), minus the built-in
- * CloudFormation validation (slow) and minus the cdk-nag plugin, which would make every test fail
- * on one finding; the nag test runs the pack itself and then as the plugin.
- */
-function build(stackProps: SwitchyardStackProps = {}) {
-  const { app, stack } = createSwitchyardApp({
-    context: cdkJsonContext(),
-    builtinValidation: false,
-    nag: false,
-    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
-    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
-  });
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-const idOf = (stack: SwitchyardStack, construct: { node: { defaultChild?: unknown } }): string =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const { build, outRoot: OUT_ROOT } = stackBuilder('switchyard-infra-');
 
 function routerBundle(app: App, stack: SwitchyardStack): string {
   const asset = stack.router.function.node.findChild('Code') as s3assets.Asset;
