@@ -94,37 +94,33 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       continue;
     }
 
-    // Budget: reserve the worst case before anything is sent.
-    let reservation: Reservation | undefined;
+    // Budget reservation and concurrency lease are independent conditional writes: issue them
+    // together so the client waits for one DynamoDB round trip, not two; undo whichever succeeded
+    // when the other refuses.
     const worst = worstCaseMicros(model, input.planRequest.promptTokens, input.planRequest.maxTokens);
-    try {
-      const r = await deps.ledger.reserve(utcDay(ctx.startedAt), budgetScopes(input, model), worst, ctx.requestId, ctx.startedAt + Math.max(ctx.remainingMs(), 60_000) + 60_000);
-      if (!r.ok) {
-        attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_budget', ms: 0 });
-        skips.budget = r.scope;
-        if (!plan.route) return fail(quotaError(r.scope, deps.now()));
-        // Cost-aware route: only cheaper candidates can still fit.
-        const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, input.planRequest);
-        const rest = candidates.slice(i + 1).filter((id) => worstCaseMicros(cfg.models.get(id)!, input.planRequest.promptTokens, input.planRequest.maxTokens) < worst);
-        candidates = [...candidates.slice(0, i + 1), ...rest.sort((a, b) => cost(a) - cost(b))];
-        continue;
-      }
-      reservation = r.reservation;
-      deps.dynamo.ok();
-    } catch (err) {
-      // Ledger unreachable: serve (fail open) rather than refuse; the outage is logged and in /health.
-      deps.dynamo.failed('budget reserve', err);
+    const [budget, lease] = await Promise.all([
+      reserveBudget(model, worst),
+      model.maxConcurrency !== undefined
+        ? deps.leases.acquire(model.id, model.maxConcurrency, ctx.requestId, ctx.startedAt + ctx.remainingMs() + 5_000)
+        : Promise.resolve(null),
+    ]);
+    if (budget.refused) {
+      await lease?.release();
+      attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_budget', ms: 0 });
+      skips.budget = budget.refused;
+      if (!plan.route) return fail(quotaError(budget.refused, deps.now()));
+      // Cost-aware route: only cheaper candidates can still fit.
+      const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, input.planRequest);
+      const rest = candidates.slice(i + 1).filter((id) => worstCaseMicros(cfg.models.get(id)!, input.planRequest.promptTokens, input.planRequest.maxTokens) < worst);
+      candidates = [...candidates.slice(0, i + 1), ...rest.sort((a, b) => cost(a) - cost(b))];
+      continue;
     }
-
-    let lease: Lease | undefined;
-    if (model.maxConcurrency !== undefined) {
-      lease = await deps.leases.acquire(model.id, model.maxConcurrency, ctx.requestId, ctx.startedAt + ctx.remainingMs() + 5_000);
-      if (!lease) {
-        attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_full', ms: 0 });
-        skips.full++;
-        await releaseQuietly(reservation);
-        continue;
-      }
+    const reservation = budget.reservation;
+    if (lease === undefined) {
+      attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_full', ms: 0 });
+      skips.full++;
+      await releaseQuietly(reservation);
+      continue;
     }
 
     const result = await tryModel(model);
@@ -132,7 +128,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       return {
         ok: true,
         value: result.value,
-        held: { model, endpoint: result.endpoint, probe: result.probe, lease, reservation, abort: result.abort },
+        held: { model, endpoint: result.endpoint, probe: result.probe, lease: lease ?? undefined, reservation, abort: result.abort },
         attempts,
         upstreamMs,
         fallbacks: tried,
@@ -145,6 +141,20 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   }
 
   return fail(noAnswer());
+
+  /** Reserves the worst case in every budget scope; DynamoDB unreachable = serve without (fail open). */
+  async function reserveBudget(model: CompiledModel, worst: number): Promise<{ reservation?: Reservation; refused?: BudgetScope }> {
+    try {
+      const r = await deps.ledger.reserve(utcDay(ctx.startedAt), budgetScopes(input, model), worst, ctx.requestId, ctx.startedAt + Math.max(ctx.remainingMs(), 60_000) + 60_000);
+      if (!r.ok) return { refused: r.scope };
+      deps.dynamo.ok();
+      return { reservation: r.reservation };
+    } catch (err) {
+      // The outage is logged once a minute and reported by /health.
+      deps.dynamo.failed('budget reserve', err);
+      return {};
+    }
+  }
 
   async function releaseQuietly(r: Reservation | undefined) {
     if (!r) return;

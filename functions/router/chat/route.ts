@@ -49,8 +49,8 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     random: deps.random,
   });
 
-  const rate = await deps.keyPolicy.admit(ctx.key, promptTokens + (maxTokens ?? 0));
-  await deps.state.ensureFresh();
+  // Independent: the key's rate-limit write and (on a cold instance only) the state snapshot load.
+  const [rate] = await Promise.all([deps.keyPolicy.admit(ctx.key, promptTokens + (maxTokens ?? 0)), deps.state.ensureFresh()]);
 
   const input: ExecInput = {
     ctx,
