@@ -20,6 +20,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { startSimulatedProviders } from '../../local/providers';
 import type { SimulatedProviders } from '../../local/providers';
+import { seeded } from '../helpers/seeded-random';
 
 const MODEL = 'gpt-4.1';
 
@@ -48,16 +49,6 @@ function twoEndpointConfig(sim: SimulatedProviders, edit: (c: any) => void = () 
   return cfg;
 }
 
-/** Deterministic uniform draws (mulberry32). */
-function seeded(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('health check against simulated providers and dynalite', () => {
   let dynamo: LocalDynamo;

@@ -11,6 +11,7 @@ import {
   type PoolEndpoint,
 } from '../../functions/core/balancing/strategies';
 import type { Balancing } from '../../functions/core/config/schema';
+import { seeded } from '../helpers/seeded-random';
 
 const ep = (id: string, weight = 1, region?: string): PoolEndpoint => ({ id, weight, region });
 const A = ep('a', 1, 'us-east-1');
@@ -21,16 +22,6 @@ const views = (v: Record<string, Partial<EndpointView>>) => (id: string): Endpoi
 const none = (): EndpointView => ({ status: 'unknown' });
 const zero = () => 0;
 
-/** Deterministic uniform draws (mulberry32): the same 1,000 picks on every run. */
-function seeded(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('usable tier', () => {
   it.each<[string, Record<string, EndpointCondition>, string[]]>([
