@@ -3,11 +3,11 @@
  * usage, feed the breaker with a stream's late failure, and hand one summary to telemetry.
  * Each step is independent: one failing write never skips the others.
  */
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import type { CompiledModel } from '../../core/config/compile';
 import type { ChatRequest } from '../../core/openai/chat-request';
 import { costMicros, type TokenUsage } from '../../core/pricing';
 import type { Plan } from '../../core/routing/plan';
+import { countTokens } from '../../core/routing/token-estimate';
 import { CLIENT_DISCONNECTED } from '../../core/telemetry/metric-documents';
 import type { RequestSummary } from '../../core/telemetry/request-summary';
 import { utcDay } from '../../core/time';
@@ -34,7 +34,7 @@ export function costOf(model: CompiledModel, usage: TokenUsage | undefined): num
 /** Usage for a stream: the upstream's own figures when its usage chunk arrived, else an estimate. */
 export function streamUsage(outcome: StreamOutcome, promptTokensEstimate: number): { usage: TokenUsage; estimated: boolean } {
   if (outcome.usage) return { usage: outcome.usage, estimated: false };
-  return { usage: { promptTokens: promptTokensEstimate, completionTokens: encode(outcome.text).length }, estimated: true };
+  return { usage: { promptTokens: promptTokensEstimate, completionTokens: countTokens(outcome.text) }, estimated: true };
 }
 
 function usageScopes(a: Accounting): string[] {
