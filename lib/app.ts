@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { regionalDomainOptions } from './constructs/regional-domain';
 import { REPO_ROOT } from './paths';
@@ -67,7 +67,7 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
     authorizerCacheTtl: seconds(ctx(CONTEXT.authorizerCacheTtlSeconds)),
     throttleRateLimit: num(ctx(CONTEXT.throttleRateLimit), CONTEXT.throttleRateLimit),
     throttleBurstLimit: num(ctx(CONTEXT.throttleBurstLimit), CONTEXT.throttleBurstLimit),
-    logRetention: num(ctx(CONTEXT.logRetentionDays), CONTEXT.logRetentionDays) as logs.RetentionDays | undefined,
+    logRetention: retentionDays(ctx(CONTEXT.logRetentionDays)),
     webAclArn: str(ctx(CONTEXT.webAclArn)),
     regionalDomain: regionalDomainOptions({
       domainName: str(ctx(CONTEXT.domainName)),
@@ -101,6 +101,17 @@ function num(v: unknown, key: string): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0) throw new Error(`context ${key} must be a non-negative number, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/** CloudWatch Logs accepts only its listed retention periods; anything else would fail the deploy, not the synth. */
+function retentionDays(v: unknown): logs.RetentionDays | undefined {
+  const n = num(v, CONTEXT.logRetentionDays);
+  if (n === undefined) return undefined;
+  const allowed = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number');
+  if (!allowed.includes(n)) {
+    throw new Error(`context ${CONTEXT.logRetentionDays} must be one of ${allowed.sort((a, b) => a - b).join(', ')}; got ${JSON.stringify(v)}`);
+  }
+  return n as logs.RetentionDays;
 }
 
 function seconds(v: unknown): Duration | undefined {

@@ -92,6 +92,26 @@ export const ACCESS_DENIED_RESPONSE = {
   type: 'invalid_request_error',
   code: 'permission_denied',
 } as const;
+/** MISSING_AUTHENTICATION_TOKEN (unknown path or method), which the stack turns into a 404; never echoes the path. */
+export const UNKNOWN_URL_RESPONSE = {
+  status: 404,
+  message: 'Unknown request URL. Check the path and the HTTP method.',
+  type: 'invalid_request_error',
+  code: 'unknown_url',
+} as const;
+export const REQUEST_TOO_LARGE_RESPONSE = {
+  status: 413,
+  message: 'Request body too large.',
+  type: 'invalid_request_error',
+  code: 'request_too_large',
+} as const;
+/** A function that fails before its response starts: API Gateway's 502 through the DEFAULT_5XX response. */
+export const FUNCTION_ERROR_RESPONSE = {
+  status: 502,
+  message: 'Internal server error',
+  type: 'server_error',
+  code: 'gateway_error',
+} as const;
 
 function gatewayError(res: ServerResponse, status: number, message: string, type: string, code: string, headers: Record<string, string> = {}) {
   if (res.headersSent) {
@@ -176,11 +196,14 @@ function relay(stream: PassThrough, res: ServerResponse, onHead: (status: number
     const prelude = JSON.parse(pending.subarray(0, at).toString('utf8') || '{}') as HttpPrelude;
     const rest = pending.subarray(at + PRELUDE_DELIMITER.length);
     pending = null;
-    const headers: Record<string, string> = { ...(prelude.headers ?? {}) };
-    for (const [k, vs] of Object.entries(prelude.multiValueHeaders ?? {})) headers[k] = vs.join(', ');
+    // API Gateway merges `headers` and `multiValueHeaders` (a value given in both once) and sends
+    // each value of a multi-valued header on its own line (e.g. several Set-Cookie).
+    const headers: Record<string, string[]> = {};
+    for (const [k, v] of Object.entries(prelude.headers ?? {})) headers[k] = [v];
+    for (const [k, vs] of Object.entries(prelude.multiValueHeaders ?? {})) headers[k] = [...new Set([...(headers[k] ?? []), ...vs])];
     const status = prelude.statusCode ?? 200;
-    onHead(status, headers);
-    res.writeHead(status, headers);
+    onHead(status, Object.fromEntries(Object.entries(headers).map(([k, vs]) => [k, vs.join(', ')])));
+    res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, vs]) => [k, vs.length === 1 ? vs[0] : vs])));
     // Send the head at once: a stream's first token must not wait for more body bytes.
     res.flushHeaders();
     if (rest.length) res.write(rest);
@@ -271,13 +294,15 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
       const route = routes.find((r) => r.resource === url.pathname);
       if (!route || !route.methods.includes(method)) {
         await readBody(req, maxPayload);
-        log(404, {});
-        return gatewayError(res, 404, `Unknown endpoint: ${method} ${url.pathname}`, 'invalid_request_error', 'unknown_url');
+        const r = UNKNOWN_URL_RESPONSE;
+        log(r.status, {});
+        return gatewayError(res, r.status, r.message, r.type, r.code);
       }
       const body = await readBody(req, maxPayload);
       if (body === 'too_large') {
-        log(413, {});
-        return gatewayError(res, 413, 'Request body exceeds API Gateway\'s 10 MB limit.', 'invalid_request_error', 'request_too_large');
+        const r = REQUEST_TOO_LARGE_RESPONSE;
+        log(r.status, {});
+        return gatewayError(res, r.status, r.message, r.type, r.code);
       }
       const { headers, multi } = headerMaps(req);
       const query = queryMaps(url);
@@ -340,12 +365,14 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         if (!responseStream.writableEnded && !responseStream.destroyed) responseStream.end();
       } catch {
         if (responseStream.destroyed && res.destroyed) return; // client disconnect, nothing to answer
-        log(502, {});
-        gatewayError(res, 502, 'The router function failed; see its logs.', 'api_error', 'function_error');
+        const r = FUNCTION_ERROR_RESPONSE;
+        log(r.status, {});
+        gatewayError(res, r.status, r.message, r.type, r.code);
       }
     } catch {
-      log(502, {});
-      gatewayError(res, 502, 'The gateway emulator failed to invoke the function.', 'api_error', 'function_error');
+      const r = FUNCTION_ERROR_RESPONSE;
+      log(r.status, {});
+      gatewayError(res, r.status, r.message, r.type, r.code);
     }
   });
 

@@ -26,14 +26,28 @@ function probeCall(endpoint: CompiledEndpoint, kind: ProbeKind): Pick<UpstreamCa
   };
 }
 
+/** `work`, or a rejection as soon as `signal` aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
 export async function probeEndpoint(endpoint: CompiledEndpoint, kind: ProbeKind, timeoutMs: number, deps: ProbeDeps): Promise<ProbeResult> {
   const started = deps.now();
   const deadline = AbortSignal.timeout(timeoutMs);
   let apiKey: string | undefined;
   try {
-    apiKey = await deps.secrets.providerKey(endpoint.providerName, endpoint.provider.apiKeyRef);
+    // Inside the probe's deadline: a Secrets Manager call that hangs must not hold up the whole round
+    // (and with it every later round of the invocation) until the Lambda timeout.
+    apiKey = await untilAborted(deps.secrets.providerKey(endpoint.providerName, endpoint.provider.apiKeyRef), deadline);
   } catch {
-    return { ok: false, latencyMs: deps.now() - started, error: 'provider key unavailable' };
+    const error = deadline.aborted ? `timeout after ${timeoutMs} ms (provider key)` : 'provider key unavailable';
+    return { ok: false, latencyMs: deps.now() - started, error };
   }
   try {
     const res = await deps.upstream.send({

@@ -22,7 +22,7 @@ const codedeploy = new CodeDeployClient({});
 const target = process.env[PRE_TRAFFIC_TARGET_ENV];
 const invokeTarget = target ? createStreamingInvoker(lambda, target) : undefined;
 
-export const handler = middy<CodeDeployHookEvent, unknown>().handler(async (event) => {
+export const handler = middy<CodeDeployHookEvent, unknown>().handler(async (event, context) => {
   const { status } = await runPreTrafficHook(event, {
     config: () => compileConfig(loadConfigJson()),
     invoke: async (request, signal) => {
@@ -31,6 +31,7 @@ export const handler = middy<CodeDeployHookEvent, unknown>().handler(async (even
     },
     report: createLifecycleReporter(codedeploy),
     log,
+    remainingMs: () => context.getRemainingTimeInMillis(),
   });
   return { status };
 });

@@ -20,6 +20,28 @@ export interface HookDeps {
   report: (deploymentId: string, lifecycleEventHookExecutionId: string, status: HookStatus) => Promise<void>;
   log: (level: 'info' | 'error', msg: string, fields?: Record<string, unknown>) => void;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Time left in the invocation (the Lambda context's getRemainingTimeInMillis). The checks are cut
+   * off `REPORT_MARGIN_MS` before it runs out so that Failed is still reported: a hook killed by its
+   * timeout reports nothing and holds the deployment for an hour.
+   */
+  remainingMs?: () => number;
+}
+
+/** Time kept back from the invocation's end for the report itself. */
+export const REPORT_MARGIN_MS = 5_000;
+
+/** `work`, or a rejection once `ms` have passed (the work is abandoned, not cancelled). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the checks did not finish in the ${Math.max(0, ms)} ms the hook had left`)), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function runPreTrafficHook(event: CodeDeployHookEvent, deps: HookDeps): Promise<{ status: HookStatus; report?: CheckReport }> {
@@ -32,11 +54,12 @@ export async function runPreTrafficHook(event: CodeDeployHookEvent, deps: HookDe
       status = 'Succeeded';
       deps.log('info', 'pre-traffic check disabled in the config', { deploymentId: event.DeploymentId });
     } else {
-      report = await checkVersion(config, deps.invoke, {
+      const checks = checkVersion(config, deps.invoke, {
         requestTimeoutMs: settings.requestTimeoutMs,
         requestIdPrefix: `pre-traffic-${event.DeploymentId}`,
         sleep: deps.sleep,
       });
+      report = deps.remainingMs ? await within(checks, deps.remainingMs() - REPORT_MARGIN_MS) : await checks;
       status = report.ok ? 'Succeeded' : 'Failed';
       deps.log(report.ok ? 'info' : 'error', report.ok ? 'pre-traffic check passed' : 'pre-traffic check failed: the new version takes no traffic', {
         deploymentId: event.DeploymentId,

@@ -37,7 +37,8 @@ export function failureClassOf(status: number): FailureClass {
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not_found';
   if (status === 408) return 'timeout';
-  if (status >= 500) return 'server_error';
+  // A redirect (or any other non-4xx) is the upstream or its URL misbehaving, never the client's fault.
+  if (status >= 500 || status < 400) return 'server_error';
   return 'client_error';
 }
 

@@ -75,8 +75,10 @@ export class SwitchyardApi extends Construct {
       restApiName: 'switchyard',
       description: 'Switchyard: OpenAI-compatible LLM gateway',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
-      // Execution logging would need the account-wide API Gateway CloudWatch role, a singleton this
-      // stack must not own; access logs below record every request instead.
+      // Access logs (below), like execution logs, need the account's API Gateway CloudWatch Logs role
+      // (`aws apigateway get-account`): a per-account, per-region singleton this stack must not own.
+      // Without it the stage fails to deploy ("CloudWatch Logs role ARN must be set in account
+      // settings to enable logging"); the README's Deploy section shows the one-time setup.
       cloudWatchRole: false,
       deployOptions: {
         stageName: STAGE_NAME,
@@ -146,15 +148,16 @@ export class SwitchyardApi extends Construct {
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
-        'Execution logging requires the account-wide API Gateway CloudWatch role (a per-account singleton this ' +
-        'stack must not own); JSON access logs record every request and the router logs every decision.',
+        'Execution logs would record authorizer and integration traces at high volume; JSON access logs record ' +
+        'every request and the router logs every decision. (Both kinds need the account-level API Gateway ' +
+        'CloudWatch role, which the stack does not own: see README, Deploy.)',
     });
     if (!hasWaf) {
       Validations.of(this.api.deploymentStage).acknowledge({
         id: 'AwsSolutions-APIG3',
         reason:
-          'WAF is optional (stack prop webAclArn); without it the stage throttle and per-key rate limits in the ' +
-          'authorizer and router are the abuse guard.',
+          'WAF is optional (stack prop webAclArn); without it the stage throttle, the authorizer (only known keys ' +
+          'pass) and the per-key rate limits in the router are the abuse guard.',
       });
     }
     for (const method of [this.methods.chatCompletions, this.methods.models, this.methods.stats, this.methods.health]) {

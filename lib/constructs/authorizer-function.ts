@@ -24,8 +24,9 @@ export interface AuthorizerFunctionProps {
 }
 
 /**
- * The API Gateway REQUEST authorizer: Bearer key -> hashed key record. Reads the keys table; its
- * only write is the key's `lastUsedAt` (IAM allows UpdateItem on key items and that attribute only).
+ * The API Gateway REQUEST authorizer: Bearer key -> hashed key record. Reads key items of the keys
+ * table (GetItem only); its only write is the key's `lastUsedAt` (IAM allows UpdateItem on key items
+ * and that attribute only).
  * Rate-limit windows are the router's job.
  */
 export class AuthorizerFunction extends Construct {
@@ -50,7 +51,15 @@ export class AuthorizerFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.function = fn.function;
-    props.keysTable.grantReadData(this.function);
+    // One GetItem per decision, on a key item: no Scan or Query (every key hash), no rate-limit windows.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadKeyRecords',
+        actions: ['dynamodb:GetItem'],
+        resources: [props.keysTable.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['key#*'] } },
+      }),
+    );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'TouchKeyLastUsedAt',

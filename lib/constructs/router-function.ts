@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -42,7 +43,7 @@ export interface RouterFunctionProps {
 /**
  * The router Lambda: streamified handler, published as a new version whenever code or config
  * changes, served through the alias `live` (which CodeDeploy later shifts between versions).
- * May read and write the three tables and nothing else.
+ * May read and write the state and cost tables, and only the rate-limit windows of the keys table.
  */
 export class RouterFunction extends Construct {
   readonly function: lambda.Function;
@@ -81,8 +82,19 @@ export class RouterFunction extends Construct {
     this.function = fn.function;
     this.logGroup = fn.logGroup;
 
-    // Rate-limit counters live in the keys table, so the router writes all three.
-    for (const { table } of props.tables.all) table.grantReadWriteData(this.function);
+    // State and cost tables: breakers, health, leases, ledgers and usage counters are the router's own.
+    for (const { spec, table } of props.tables.all) if (spec.name !== 'keys') table.grantReadWriteData(this.function);
+    // Keys table: the rate-limit windows only (`rl#<keyId>` items, rate-limit-store.ts: one conditional
+    // UpdateItem per request, a GetItem on refusal). Never the key records: a router that could put or
+    // scan `key#...` items could mint itself an admin key or read every key hash.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RateLimitWindows',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.tables.table('keys').tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['rl#*'] } },
+      }),
+    );
 
     this.alias = new lambda.Alias(this, 'LiveAlias', {
       aliasName: 'live',

@@ -6,6 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoKeyStore } from '../../functions/adapters/dynamo/key-store';
+import { rateLimitPk } from '../../functions/adapters/dynamo/rate-limit-store';
 import { UNSET_SECRET_TEMPLATE } from '../../functions/adapters/secrets/secret-specs';
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
@@ -63,6 +66,35 @@ describe('keys and secrets (default stack)', () => {
       StringEqualsIfExists: { 'dynamodb:ReturnValues': 'NONE' },
     });
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+  });
+
+  it('lets the authorizer read key items with GetItem only (no Scan or Query of every key hash)', async () => {
+    const { stack, resources } = built;
+    const keysTable = JSON.stringify({ 'Fn::GetAtt': [idOf(stack, stack.tables.table('keys')), 'Arn'] });
+    const reads = statementsOf(stack, resources, stack.authorizer.function).filter(
+      (s) => s.Sid !== 'TouchKeyLastUsedAt' && actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(reads).toHaveLength(1);
+    expect(actionsOf(reads[0])).toEqual(['dynamodb:GetItem']);
+    expect(resourcesOf(reads[0]).map((r) => JSON.stringify(r))).toEqual([keysTable]);
+    expect(reads[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['key#*'] } });
+    // The prefix IAM allows is the one the key store reads.
+    const sent: any[] = [];
+    const ddb = { send: async (cmd: any) => (sent.push(cmd.input), {}) } as unknown as DynamoDBClient;
+    await createDynamoKeyStore(ddb, 'keys').getByHash('ab12');
+    expect(sent[0].Key.pk.S).toMatch(/^key#/);
+  });
+
+  it('lets the router touch only the rate-limit windows of the keys table, never key records', () => {
+    const { stack, resources } = built;
+    const keysTable = JSON.stringify({ 'Fn::GetAtt': [idOf(stack, stack.tables.table('keys')), 'Arn'] });
+    const onKeys = statementsOf(stack, resources, stack.router.function).filter((s) => resourcesOf(s).some((r) => JSON.stringify(r) === keysTable));
+    expect(onKeys).toHaveLength(1);
+    expect(actionsOf(onKeys[0]).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(resourcesOf(onKeys[0])).toHaveLength(1);
+    expect(onKeys[0].Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['rl#*'] } });
+    // The prefix IAM allows is the one the rate limiter writes.
+    expect(rateLimitPk('key_0123456789abcdef')).toMatch(/^rl#/);
   });
 
   it('creates one secret per provider with an apiKeyRef, with no key in the template', () => {

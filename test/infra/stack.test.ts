@@ -13,6 +13,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { TABLE_SPECS } from '../../functions/adapters/dynamo/table-specs';
 import { OPENAI_GATEWAY_RESPONSES } from '../../lib/constructs/gateway-responses';
 import { logicalName } from '../../lib/constructs/tables';
+import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
@@ -335,6 +336,13 @@ describe('Switchyard stack props', () => {
     },
     BUILD_TIMEOUT,
   );
+
+  it('refuses a log retention CloudWatch Logs would reject at deploy time, at synth', () => {
+    const withRetention = (days: unknown) => () =>
+      createSwitchyardApp({ context: { ...cdkJsonContext(), 'switchyard:logRetentionDays': days }, builtinValidation: false, nag: false, outdir: mkdtempSync(join(dir, 'cdk.out-')) });
+    expect(withRetention(45)).toThrow(/switchyard:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90/);
+    expect(withRetention('45')).toThrow(/got "45"/);
+  });
 
   it('refuses a config that is not JSON, or that validateConfig rejects, before bundling', () => {
     const broken = join(dir, 'broken.json');

@@ -18,7 +18,7 @@ const withoutUndefined = (h: Record<string, string | undefined>) =>
   Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as Record<string, string>;
 
 /** The body API Gateway renders for one of the stack's gateway responses. */
-function gatewayBody(type: 'UNAUTHORIZED' | 'ACCESS_DENIED') {
+function gatewayBody(type: 'UNAUTHORIZED' | 'ACCESS_DENIED' | 'MISSING_AUTHENTICATION_TOKEN' | 'REQUEST_TOO_LARGE') {
   const r = OPENAI_GATEWAY_RESPONSES.find((x) => x.type.responseType === type)!;
   return JSON.parse(openAiErrorTemplate(r));
 }
@@ -159,6 +159,71 @@ describe('API Gateway identity-source rules in the emulator', () => {
     await expect(
       startApiGatewayEmulator({ selectTarget: () => ({ handler: null, version: '1' }), authorizer: (async () => ({})) as never, authorizerIdentityHeaders: [] }),
     ).rejects.toThrow(/at least one identity source/);
+  });
+});
+
+describe("API Gateway's own answers in the emulator, as the stack's gateway responses render them", () => {
+  let gw: LocalGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway();
+  });
+  afterAll(() => gw.close());
+
+  async function emulator(handler: unknown, opts: { maxPayloadBytes?: number } = {}) {
+    return startApiGatewayEmulator({ selectTarget: () => ({ handler, version: '1' }), ...opts });
+  }
+
+  it('answers an unknown path or method 404 without echoing it, and a body over the payload limit 413', async () => {
+    const em = await emulator(gw.newRouterInstance().handler, { maxPayloadBytes: 1_000 });
+    try {
+      for (const [method, path] of [['GET', '/v1/nothing-here?key=sk-sy-secret'], ['GET', '/v1/chat/completions'], ['DELETE', '/v1/models']]) {
+        const res = await fetch(em.url + path, { method });
+        expect(res.status).toBe(404);
+        const text = await res.text();
+        expect(JSON.parse(text)).toEqual(gatewayBody('MISSING_AUTHENTICATION_TOKEN'));
+        expect(text).not.toContain('nothing-here');
+      }
+      const big = await fetch(`${em.url}/v1/chat/completions`, { method: 'POST', body: 'x'.repeat(1_001) });
+      expect(big.status).toBe(413);
+      expect(await big.json()).toEqual(gatewayBody('REQUEST_TOO_LARGE'));
+    } finally {
+      await em.close();
+    }
+  });
+
+  it('answers a function that fails before its response starts 502 through the DEFAULT_5XX shape', async () => {
+    const failing = globalThis.awslambda.streamifyResponse((async () => {
+      throw new Error('boom');
+    }) as never);
+    const em = await emulator(failing);
+    try {
+      const res = await fetch(`${em.url}/health`);
+      expect(res.status).toBe(502);
+      const r = OPENAI_GATEWAY_RESPONSES.find((x) => x.type.responseType === 'DEFAULT_5XX')!;
+      expect(((await res.json()) as any).error).toMatchObject({ type: r.errorType, code: r.code, param: null });
+    } finally {
+      await em.close();
+    }
+  });
+
+  it('sends each value of a multi-valued response header on its own line', async () => {
+    const handler = globalThis.awslambda.streamifyResponse((async (_e: unknown, stream: NodeJS.WritableStream) => {
+      const out = globalThis.awslambda.HttpResponseStream.from(stream as never, {
+        statusCode: 200,
+        headers: { 'content-type': 'text/plain', 'x-one': 'a' },
+        multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], 'x-one': ['a', 'b'] },
+      } as never) as unknown as NodeJS.WritableStream;
+      out.end('ok');
+    }) as never);
+    const em = await emulator(handler);
+    try {
+      const res = await fetch(`${em.url}/health`);
+      expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+      expect(res.headers.get('x-one')).toBe('a, b');
+      expect(await res.text()).toBe('ok');
+    } finally {
+      await em.close();
+    }
   });
 });
 

@@ -129,6 +129,29 @@ describe('circuit breaker shared through DynamoDB', () => {
   });
 });
 
+describe('half-open probe that gets a client error', () => {
+  it('frees the probe slot and leaves the breaker half-open: a bad request cannot keep an endpoint closed', async () => {
+    const gw = await startTestGateway((c) => {
+      c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
+      c.breaker = { failureThreshold: 1, windowMs: 60_000, cooldownMs: 300, halfOpenProbes: 1, successThreshold: 1, cacheTtlMs: 50 };
+      c.gateway.stateCacheTtlMs = 50;
+    });
+    try {
+      gw.providers!.setFault({ model: 'gpt-4.1', status: 500, times: 1 });
+      expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(502);
+      await new Promise((r) => setTimeout(r, 350));
+      // The probe after the cooldown is a request the upstream rejects as malformed.
+      gw.providers!.setFault({ model: 'gpt-4.1', status: 400, times: 1 });
+      expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(400);
+      // The next request is admitted as the probe (no new cooldown) and closes the breaker.
+      const r = await post(gw, '/v1/chat/completions', hi(), OFF);
+      expect(r.status).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('concurrency caps across instances', () => {
   let gw: LocalGateway;
   beforeAll(async () => {

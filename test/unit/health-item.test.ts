@@ -1,6 +1,8 @@
 import { fromItem, toItem, type HealthRecord } from '../../functions/adapters/dynamo/health-item';
 import { healthMetricData } from '../../functions/adapters/telemetry/cloudwatch-health-metrics';
-import { describeFailure } from '../../functions/health-check/probe';
+import { describeFailure, probeEndpoint } from '../../functions/health-check/probe';
+import type { CompiledEndpoint } from '../../functions/core/config/compile';
+import type { UpstreamClient } from '../../functions/adapters/upstream/types';
 import { UpstreamFailure } from '../../functions/adapters/upstream/types';
 import { DIMENSIONS, METRICS } from '../../functions/core/telemetry/metric-names';
 
@@ -74,5 +76,23 @@ describe('probe failure reasons', () => {
     expect(describeFailure(new UpstreamFailure('connection', 'connection to api.example.com failed (ECONNREFUSED)'))).toBe('connection failed (ECONNREFUSED)');
     expect(describeFailure(new UpstreamFailure('timeout', 'timed out connecting to api.example.com'))).toBe('timeout');
     expect(describeFailure(new Error('https://api.example.com/v1?key=sk-secret'))).toBe('probe failed');
+  });
+});
+
+describe('probe deadline', () => {
+  const endpoint = { id: 'e1', model: 'm', providerName: 'p', provider: { baseUrl: 'https://p.example/v1', apiKeyRef: 'P_KEY' }, upstreamModel: 'm', weight: 1 } as CompiledEndpoint;
+  const upstream: UpstreamClient = { send: jest.fn(async () => ({ status: 200, text: async () => '{}' }) as never) };
+
+  it('covers reading the provider key: a hung Secrets Manager call fails the probe at its timeout', async () => {
+    const started = Date.now();
+    const result = await probeEndpoint(endpoint, 'models', 60, { upstream, secrets: { providerKey: () => new Promise(() => undefined) }, now: Date.now });
+    expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^timeout after 60 ms/) });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(upstream.send).not.toHaveBeenCalled();
+  }, 3_000);
+
+  it('still says when the key cannot be read at all', async () => {
+    const result = await probeEndpoint(endpoint, 'models', 1_000, { upstream, secrets: { providerKey: async () => Promise.reject(new Error('AccessDenied')) }, now: Date.now });
+    expect(result).toMatchObject({ ok: false, error: 'provider key unavailable' });
   });
 });

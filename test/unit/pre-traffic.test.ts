@@ -7,7 +7,7 @@ import { createLifecycleReporter } from '../../functions/adapters/codedeploy/lif
 import { createStreamingInvoker } from '../../functions/adapters/lambda/streaming-invoke';
 import { compileConfig } from '../../functions/core/config/compile';
 import { checkVersion, judge, planChecks, PRE_TRAFFIC_CALLER, syntheticEvent, type VersionInvoker } from '../../functions/pre-traffic/check-version';
-import { runPreTrafficHook, type HookDeps } from '../../functions/pre-traffic/hook';
+import { REPORT_MARGIN_MS, runPreTrafficHook, type HookDeps } from '../../functions/pre-traffic/hook';
 import { decodeHttpStream, type InvokedResponse } from '../../functions/pre-traffic/http-stream';
 import { requestContextFrom } from '../../functions/router/request-context';
 
@@ -170,6 +170,16 @@ describe('runPreTrafficHook', () => {
     await expect(runPreTrafficHook(event, broken.d)).resolves.toMatchObject({ status: 'Failed' });
     expect(broken.reports).toEqual([['d-42', 'hook-1', 'Failed']]);
   });
+
+  it('reports Failed before the invocation runs out of time when a check hangs', async () => {
+    const logs: unknown[][] = [];
+    const hung: VersionInvoker = () => new Promise(() => undefined);
+    // 80 ms left after the margin the report keeps back.
+    const { d, reports } = deps(hung, { remainingMs: () => REPORT_MARGIN_MS + 80, log: (...a) => void logs.push(a) });
+    await expect(runPreTrafficHook(event, d)).resolves.toMatchObject({ status: 'Failed' });
+    expect(reports).toEqual([['d-42', 'hook-1', 'Failed']]);
+    expect(JSON.stringify(logs)).toContain('did not finish');
+  }, 3_000);
 
   it('succeeds without calling anything when the config turns the check off', async () => {
     const off = compileConfig({ ...defaultConfig, cutover: { preTraffic: { enabled: false } } });

@@ -1,4 +1,7 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
+import { createDynamoRateLimiter } from '../../functions/adapters/dynamo/rate-limit-store';
+import { GatewayError } from '../../functions/core/openai/errors';
 import {
   admits,
   exceededLimit,
@@ -105,5 +108,26 @@ describe('OpenAI rate-limit headers', () => {
     expect(exceededLimit(key, { requests: 1, tokens: 999 })).toBe('tokens');
     expect(rateLimitError(key, { requests: 1, tokens: 999 }, 5, T0).message).toMatch(/tokens per min \(TPM\): Limit 1000, Used 999, Requested 5/);
     expect(rateLimitError(key, { requests: 0, tokens: 0 }, 5000, T0).message).toMatch(/^Request too large .* Limit 1000, Requested 5000/);
+  });
+});
+
+describe('DynamoDB rate limiter on a refused request', () => {
+  it('still answers 429 (never 500) when the counters of the refused window cannot be read', async () => {
+    const fail = (name: string) => Object.assign(new Error(name), { name });
+    const sent: string[] = [];
+    const ddb = {
+      send: async (cmd: { constructor: { name: string } }) => {
+        sent.push(cmd.constructor.name);
+        throw fail(cmd.constructor.name === 'UpdateItemCommand' ? 'ConditionalCheckFailedException' : 'TimeoutError');
+      },
+    } as unknown as DynamoDBClient;
+    const warnings: unknown[] = [];
+    const limiter = createDynamoRateLimiter(ddb, 'keys', { now: () => T0 + 45_000, log: (...a) => void warnings.push(a) });
+    const refusal = await limiter.admit({ keyId: 'key_full', rpm: 2, tpm: 1_000 }, 10).catch((e: unknown) => e);
+    expect(sent).toEqual(['UpdateItemCommand', 'GetItemCommand']);
+    expect(refusal).toBeInstanceOf(GatewayError);
+    expect(refusal).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+    expect((refusal as GatewayError).headers).toMatchObject({ 'retry-after': '15', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-remaining-tokens': '0' });
+    expect(JSON.stringify(warnings)).toContain('key_full');
   });
 });

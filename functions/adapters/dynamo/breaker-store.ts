@@ -33,6 +33,8 @@ export interface BreakerStore {
   /** Returns true when this failure opened the breaker. */
   onFailure(endpointId: string, probe: boolean): Promise<boolean>;
   onSuccess(endpointId: string, probe: boolean): Promise<void>;
+  /** A probe ended without saying anything about the endpoint (a 4xx, no time left): free its slot. */
+  releaseProbe(endpointId: string): Promise<void>;
   view(endpointId: string): BreakerState;
 }
 
@@ -195,6 +197,16 @@ export function createDynamoBreakerStore(opts: {
       });
       if (opened === null) rememberLocal(id, { ...after, phase: 'open', changedAt: t });
       return opened !== false;
+    },
+
+    async releaseProbe(id) {
+      const s = view(id);
+      const r = await update(id, {
+        UpdateExpression: 'ADD probes :minus',
+        ConditionExpression: 'phase = :half AND probes > :zero',
+        ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':minus': num(-1), ':zero': num(0) },
+      });
+      if (r === null && s.phase === 'half_open') rememberLocal(id, { ...s, probes: Math.max(0, s.probes - 1) });
     },
 
     async onSuccess(id, probe) {

@@ -9,6 +9,7 @@
  *   reserve: ADD committed :amt, SET r_x  IF committed <= limit - amt   (atomic check-and-add)
  *   settle:  ADD committed (real - amt), spent real, REMOVE r_x  IF r_x is still ours
  *   sweep:   ADD committed -amt, REMOVE r_x  IF r_x unchanged and expired
+ *   charge:  ADD committed real, spent real   (no reservation was taken: DynamoDB failed then)
  */
 import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardLimit, shardOrder, type BudgetScope } from '../../core/budget/reservation';
@@ -37,6 +38,8 @@ export interface BudgetLedger {
   reserve(day: string, scopes: ScopeRequest[], amountMicros: number, requestId: string, expiresAt: number): Promise<ReserveResult>;
   settle(r: Reservation, actualMicros: number): Promise<void>;
   release(r: Reservation): Promise<void>;
+  /** Adds real spend that had no reservation (skipped while DynamoDB failed): unconditional, since the money was spent. */
+  charge(day: string, scopes: ScopeRequest[], actualMicros: number): Promise<void>;
   /** Releases reservations past their expiry (crashed instances); returns how many. */
   sweep(days: string[], now: number): Promise<number>;
   snapshot(day: string): Promise<LedgerRow[]>;
@@ -130,23 +133,32 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
       const attr = `r_${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
       const value = `${amount}:${expires}`;
       const held: Reservation['held'] = [];
-      const rollback = () => Promise.all(held.map((h) => unhold(day, h.sk, attr, h.value, null)));
+      // Best effort: a hold that cannot be given back now carries its expiry and the sweep releases
+      // it. A failed rollback must not turn a refusal into an error (which the caller treats as
+      // "DynamoDB down: serve without a reservation").
+      const rollback = () => Promise.all(held.map((h) => unhold(day, h.sk, attr, h.value, null).catch(() => undefined)));
       for (const scope of scopes) {
         let got: string | undefined;
         let failed: BudgetScope | undefined;
-        if (scope.kind === 'global') {
-          for (const shard of shardOrder(globalShards, opts.random())) {
-            const sk = `global#${shard}`;
-            if (await hold(day, sk, shardLimit(scope.limitMicros, globalShards, shard), scope.limitMicros, amount, attr, value)) {
-              got = sk;
-              break;
+        try {
+          if (scope.kind === 'global') {
+            for (const shard of shardOrder(globalShards, opts.random())) {
+              const sk = `global#${shard}`;
+              if (await hold(day, sk, shardLimit(scope.limitMicros, globalShards, shard), scope.limitMicros, amount, attr, value)) {
+                got = sk;
+                break;
+              }
             }
+            if (!got) failed = { kind: 'global', id: 'global', limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
+          } else if (await hold(day, scope.id, scope.limitMicros, scope.limitMicros, amount, attr, value)) {
+            got = scope.id;
+          } else {
+            failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
           }
-          if (!got) failed = { kind: 'global', id: 'global', limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
-        } else if (await hold(day, scope.id, scope.limitMicros, scope.limitMicros, amount, attr, value)) {
-          got = scope.id;
-        } else {
-          failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
+        } catch (err) {
+          // DynamoDB failed part-way: the scopes already held would block their budgets until the sweep.
+          await rollback();
+          throw err;
         }
         if (failed) {
           await rollback();
@@ -163,6 +175,31 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
 
     async release(r) {
       await Promise.all(r.held.map((h) => unhold(r.day, h.sk, r.attr, h.value, null)));
+    },
+
+    async charge(day, scopes, actual) {
+      if (actual <= 0) return;
+      await Promise.all(
+        scopes.map((scope) => {
+          const shard = Math.floor(opts.random() * globalShards) % globalShards;
+          const sk = scope.kind === 'global' ? `global#${shard}` : scope.id;
+          const limit = scope.kind === 'global' ? shardLimit(scope.limitMicros, globalShards, shard) : scope.limitMicros;
+          return ddb.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { pk: pk(day), sk: { S: sk } },
+              UpdateExpression:
+                'ADD committed :actual, spent :actual SET limitMicros = if_not_exists(limitMicros, :limit), scopeLimitMicros = if_not_exists(scopeLimitMicros, :scopeLimit), expiresAt = if_not_exists(expiresAt, :exp)',
+              ExpressionAttributeValues: {
+                ':actual': { N: String(actual) },
+                ':limit': { N: String(limit) },
+                ':scopeLimit': { N: String(scope.limitMicros) },
+                ':exp': expiresAt(day),
+              },
+            }),
+          );
+        }),
+      );
     },
 
     async sweep(days, now) {

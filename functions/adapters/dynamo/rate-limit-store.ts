@@ -95,7 +95,13 @@ export function createDynamoRateLimiter(ddb: DynamoDBClient, table: string, opts
         return { headers: rateLimitHeaders(key, { requests: num(res.Attributes, 'requests'), tokens: num(res.Attributes, 'tokens') }, at, windowMs) };
       } catch (err) {
         if ((err as Error)?.name === 'ConditionalCheckFailedException') {
-          throw rateLimitError(key, await read(key.keyId, w), estimatedTokens, at, windowMs);
+          // Refused for certain; the read only fills in the message and headers. If it fails, report
+          // the window as full rather than turn the 429 into a 500.
+          const before = await read(key.keyId, w).catch((readErr: unknown) => {
+            log('warn', 'rate limiter could not read the window of a refused request', { keyId: key.keyId, error: String((readErr as Error)?.name ?? readErr) });
+            return { requests: key.rpm ?? 0, tokens: key.tpm ?? 0 };
+          });
+          throw rateLimitError(key, before, estimatedTokens, at, windowMs);
         }
         // Fail open: a DynamoDB hiccup must not take every keyed request down with it. The stage
         // throttle still bounds traffic and the daily budgets still bound spend.

@@ -11,9 +11,10 @@ import { costMicros } from '../pricing';
 const PROMPT_MARGIN = 1.15;
 const PROMPT_SLACK_TOKENS = 32;
 
-export function worstCaseMicros(model: CompiledModel, promptTokensEstimate: number, maxTokens: number | undefined): number {
+/** `choices` is the request's `n`: every choice may use the whole output cap, and all are billed. */
+export function worstCaseMicros(model: CompiledModel, promptTokensEstimate: number, maxTokens: number | undefined, choices = 1): number {
   const prompt = Math.ceil(promptTokensEstimate * PROMPT_MARGIN) + PROMPT_SLACK_TOKENS;
-  const output = Math.min(maxTokens ?? model.maxOutputTokens, model.maxOutputTokens);
+  const output = Math.min(maxTokens ?? model.maxOutputTokens, model.maxOutputTokens) * Math.max(1, choices);
   return costMicros(model.prices, { promptTokens: prompt, completionTokens: output });
 }
 

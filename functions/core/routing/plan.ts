@@ -16,6 +16,8 @@ export interface PlanRequest {
   response_format?: unknown;
   maxTokens?: number;
   promptTokens: number;
+  /** `n`: completions requested; each is billed (default 1). */
+  choices?: number;
 }
 
 export interface PlanOptions {
@@ -58,7 +60,7 @@ export function requiredCapabilities(req: PlanRequest): Capability[] {
 
 /** Expected cost of this request on a model, in micro-dollars x 1e6 (no rounding needed to compare). */
 export function expectedCostScaled(model: CompiledModel, req: PlanRequest): number {
-  const out = req.maxTokens ?? Math.min(TYPICAL_OUTPUT_TOKENS, model.maxOutputTokens);
+  const out = (req.maxTokens ?? Math.min(TYPICAL_OUTPUT_TOKENS, model.maxOutputTokens)) * (req.choices ?? 1);
   return req.promptTokens * model.prices.inputMicrosPerMTok + out * model.prices.outputMicrosPerMTok;
 }
 

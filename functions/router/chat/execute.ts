@@ -48,7 +48,7 @@ export interface ExecInput {
 /** Failures that say something about the endpoint's health (not about the request or our config). */
 const COUNTS_FOR_BREAKER = new Set(['rate_limited', 'server_error', 'timeout', 'connection', 'stream_error']);
 
-export function budgetScopes(input: ExecInput, model: CompiledModel): ScopeRequest[] {
+export function budgetScopes(input: Pick<ExecInput, 'deps' | 'ctx'>, model: CompiledModel): ScopeRequest[] {
   const { deps, ctx } = input;
   const b = deps.config.raw.budgets;
   const scopes: ScopeRequest[] = [{ kind: 'global', id: 'global', limitMicros: Math.round(b.globalDailyUsd * 1e6) }];
@@ -97,7 +97,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
     // Budget reservation and concurrency lease are independent conditional writes: issue them
     // together so the client waits for one DynamoDB round trip, not two; undo whichever succeeded
     // when the other refuses.
-    const worst = worstCaseMicros(model, input.planRequest.promptTokens, input.planRequest.maxTokens);
+    const worst = worstCaseMicros(model, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices);
     const [budget, lease] = await Promise.all([
       reserveBudget(model, worst),
       model.maxConcurrency !== undefined
@@ -111,7 +111,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       if (!plan.route) return fail(quotaError(budget.refused, deps.now()));
       // Cost-aware route: only cheaper candidates can still fit.
       const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, input.planRequest);
-      const rest = candidates.slice(i + 1).filter((id) => worstCaseMicros(cfg.models.get(id)!, input.planRequest.promptTokens, input.planRequest.maxTokens) < worst);
+      const rest = candidates.slice(i + 1).filter((id) => worstCaseMicros(cfg.models.get(id)!, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices) < worst);
       candidates = [...candidates.slice(0, i + 1), ...rest.sort((a, b) => cost(a) - cost(b))];
       continue;
     }
@@ -123,7 +123,15 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       continue;
     }
 
-    const result = await tryModel(model);
+    let result: Awaited<ReturnType<typeof tryModel>>;
+    try {
+      result = await tryModel(model);
+    } catch (err) {
+      // A bug or an adapter breaking its contract: still give back what this candidate holds.
+      await lease?.release();
+      await releaseQuietly(reservation);
+      throw err;
+    }
     if (result.ok) {
       return {
         ok: true,
@@ -145,7 +153,11 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   /** Reserves the worst case in every budget scope; DynamoDB unreachable = serve without (fail open). */
   async function reserveBudget(model: CompiledModel, worst: number): Promise<{ reservation?: Reservation; refused?: BudgetScope }> {
     try {
-      const r = await deps.ledger.reserve(utcDay(ctx.startedAt), budgetScopes(input, model), worst, ctx.requestId, ctx.startedAt + Math.max(ctx.remainingMs(), 60_000) + 60_000);
+      // One reservation id per candidate: if giving back a failed candidate's reservation fails, the
+      // next candidate's must not overwrite it in the same ledger item (the sweep could then never
+      // find it, and the day's budget would stay blocked by money nobody spent).
+      const id = `${ctx.requestId}.${model.id}`;
+      const r = await deps.ledger.reserve(utcDay(ctx.startedAt), budgetScopes(input, model), worst, id, ctx.startedAt + Math.max(ctx.remainingMs(), 60_000) + 60_000);
       if (!r.ok) return { refused: r.scope };
       deps.dynamo.ok();
       return { reservation: r.reservation };
@@ -195,7 +207,11 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       if (!picked) return { ok: false };
       const { endpoint, probe } = picked;
       const left = input.deadline - deps.now();
-      if (left <= 0) return { ok: false };
+      if (left <= 0) {
+        // Admission used up the time; a claimed half-open slot must not wait a cooldown to come back.
+        if (probe) await deps.breakers.releaseProbe(endpoint.id);
+        return { ok: false };
+      }
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), left);
       deps.endpoints.started(endpoint.id);
@@ -219,8 +235,12 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       const failure = outcome.failure === 'aborted' ? { ...outcome, failure: 'timeout' as const, message: 'the request deadline was reached' } : outcome;
       attempts.push({ model: model.id, endpoint: endpoint.id, outcome: failure.status ?? failure.failure, ms });
       failures.push(failure);
-      if (COUNTS_FOR_BREAKER.has(failure.failure) || probe) {
+      if (COUNTS_FOR_BREAKER.has(failure.failure)) {
         if (await deps.breakers.onFailure(endpoint.id, probe)) breakersOpened.push(endpoint.id);
+      } else if (probe) {
+        // A 4xx says nothing about the endpoint's health: free the probe slot without reopening the
+        // breaker, or one client's bad request would keep the endpoint closed to everyone.
+        await deps.breakers.releaseProbe(endpoint.id);
       }
       if (!isRetryable(failure.failure)) return { ok: false };
       const decision = nextRetry({

@@ -8,7 +8,21 @@ import { openAttempt, upstreamBody, type AttemptFailure } from '../upstream-atte
 export interface JsonAnswer {
   text: string;
   usage?: TokenUsage;
+  /** When the upstream sent no usage: the completion text, to estimate the cost from (never settle zero for a real call). */
+  completionText?: string;
   upstreamRequestId?: string;
+}
+
+/** The generated text of every choice (content and tool-call arguments). */
+function completionTextOf(choices: unknown): string {
+  if (!Array.isArray(choices)) return '';
+  return choices
+    .map((c) => {
+      const m = (c as { message?: { content?: unknown; tool_calls?: unknown } } | null)?.message;
+      const content = typeof m?.content === 'string' ? m.content : '';
+      return m?.tool_calls ? content + JSON.stringify(m.tool_calls) : content;
+    })
+    .join('');
 }
 
 export async function openJson(
@@ -36,15 +50,24 @@ export async function openJson(
     if (signal.aborted) return fail('timeout', 'the request deadline was reached while reading the response');
     return fail(code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : 'connection', 'the response body was cut off');
   }
-  let parsed: { usage?: unknown; choices?: unknown };
+  let parsed: { usage?: unknown; choices?: unknown; error?: { message?: unknown } | string };
   try {
     parsed = JSON.parse(text);
   } catch {
     return fail('server_error', 'the upstream answered 2xx with a body that is not JSON');
   }
+  // Some upstreams answer 200 with an error body, or a bare value: that is no completion to bill or relay.
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return fail('server_error', 'the upstream answered 2xx with a JSON body that is not an object');
+  }
+  if (parsed.error) {
+    const m = typeof parsed.error === 'string' ? parsed.error : parsed.error.message;
+    return fail('server_error', `the upstream answered 2xx with an error: ${typeof m === 'string' ? m.slice(0, 300) : 'no message'}`);
+  }
+  const usage = usageFromOpenAI(parsed.usage);
   return {
     ok: true,
-    value: { text, usage: usageFromOpenAI(parsed?.usage), upstreamRequestId: outcome.response.headers['x-request-id'] },
+    value: { text, usage, ...(usage ? {} : { completionText: completionTextOf(parsed.choices) }), upstreamRequestId: outcome.response.headers['x-request-id'] },
     upstreamMs: outcome.upstreamMs + deps.now() - started,
   };
 }

@@ -24,6 +24,9 @@ export async function openStream(
     if (!outcome.ok) return outcome;
     const started = deps.now();
     const relay = new SseRelay(outcome.response.body, () => upstream.abort(), req.stream_options?.include_usage === true);
+    await relay.firstEvent();
+    // Asked again: the upstream may have failed right after its first event (often in the same
+    // network read). Nothing has reached the client yet, so that is still a failover.
     const first = await relay.firstEvent();
     const upstreamMs = outcome.upstreamMs + deps.now() - started;
     if (!first.ok) {

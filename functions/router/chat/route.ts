@@ -7,7 +7,7 @@ import { parseChatRequest, requestedMaxTokens, type ChatRequest } from '../../co
 import { GatewayError } from '../../core/openai/errors';
 import { microsToUsd } from '../../core/pricing';
 import { parseBudgetFactor, planRequest, type Plan, type PlanRequest } from '../../core/routing/plan';
-import { estimatePromptTokens } from '../../core/routing/token-estimate';
+import { countTokens, estimatePromptTokens } from '../../core/routing/token-estimate';
 import type { RouterDeps } from '../deps';
 import { errorResult, type HttpResult } from '../http';
 import type { RequestContext } from '../request-context';
@@ -42,6 +42,7 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     response_format: (req as Record<string, unknown>).response_format,
     maxTokens,
     promptTokens,
+    choices: req.n ?? 1,
   };
   const plan = planRequest(cfg, planReq, {
     budgetFactor: parseBudgetFactor(ctx.headers['x-budget-factor']) ?? ctx.key?.defaultBudgetFactor,
@@ -90,7 +91,10 @@ function overheadMs(ctx: RequestContext, deps: RouterDeps, upstreamMs: number): 
 function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, { ok: true }> }): HttpResult {
   const { chain, ctx, deps, plan } = a;
   const answer = chain.value;
-  const costMicros = costOf(chain.held.model, answer.usage);
+  // No usage from the upstream: estimate it, as for a cut stream, rather than settle a real call at zero.
+  const estimated = !answer.usage;
+  const usage = answer.usage ?? { promptTokens: a.promptTokens, completionTokens: countTokens(answer.completionText ?? '') };
+  const costMicros = costOf(chain.held.model, usage);
   const overhead = overheadMs(ctx, deps, chain.upstreamMs);
   return {
     statusCode: 200,
@@ -103,7 +107,7 @@ function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, 
       ...(answer.upstreamRequestId ? { 'x-upstream-request-id': answer.upstreamRequestId } : {}),
     },
     body: answer.text,
-    afterResponse: () => finishSuccess(a, { usage: answer.usage, estimated: false, status: 200, overheadMs: overhead }),
+    afterResponse: () => finishSuccess(a, { usage, estimated, status: 200, overheadMs: overhead }),
   };
 }
 

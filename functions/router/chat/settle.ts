@@ -14,7 +14,7 @@ import { utcDay } from '../../core/time';
 import type { UsageEvent } from '../../adapters/dynamo/usage-store';
 import type { RouterDeps } from '../deps';
 import type { RequestContext } from '../request-context';
-import type { ChainResult } from './execute';
+import { budgetScopes, type ChainResult } from './execute';
 import type { StreamOutcome } from './sse-relay';
 
 export interface Accounting {
@@ -75,7 +75,8 @@ export async function finishSuccess(
 
   const breakersOpened = [...chain.breakersOpened];
   await settleAll(deps, [
-    () => (reservation ? deps.ledger.settle(reservation, cost) : undefined),
+    // No reservation means DynamoDB failed when it was taken (fail open): the spend still counts.
+    () => (reservation ? deps.ledger.settle(reservation, cost) : deps.ledger.charge(utcDay(ctx.startedAt), budgetScopes(a, model), cost)),
     () => lease?.release(),
     async () => {
       if (streamFailed && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);

@@ -29,10 +29,15 @@ export type FirstEventResult = { ok: true } | { ok: false; failure: 'stream_erro
 
 interface Parsed {
   raw: string;
-  json?: { choices?: Array<{ delta?: { content?: unknown } }>; usage?: unknown; error?: { message?: unknown } };
+  json?: { choices?: Array<{ delta?: { content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>; usage?: unknown; error?: { message?: unknown }; message?: unknown };
 }
 
 const encoder = new TextEncoder();
+
+/** One SSE event; a multi-line payload needs `data: ` on every line or the client misreads it. */
+function sseData(payload: string): string {
+  return `data: ${payload.split('\n').join('\ndata: ')}\n\n`;
+}
 
 export class SseRelay {
   /** What the client reads. */
@@ -48,6 +53,8 @@ export class SseRelay {
   private firstEventWaiter: ((r: FirstEventResult) => void) | undefined;
   private resolveDone!: (o: StreamOutcome) => void;
   private readonly parser;
+  /** Streaming decoder: a multi-byte character (CJK text) split across two upstream chunks stays whole. */
+  private readonly decoder = new TextDecoder();
 
   constructor(
     private readonly upstream: AsyncIterable<Buffer | string>,
@@ -78,8 +85,8 @@ export class SseRelay {
 
   /** Resolves once the first valid chunk is buffered, or with the reason the stream failed before it. */
   firstEvent(): Promise<FirstEventResult> {
-    if (this.pending.length > 0) return Promise.resolve({ ok: true });
     if (this.failedBeforeCommit) return Promise.resolve(this.failedBeforeCommit);
+    if (this.pending.length > 0) return Promise.resolve({ ok: true });
     return new Promise((r) => (this.firstEventWaiter = r));
   }
 
@@ -88,6 +95,9 @@ export class SseRelay {
     this.committed = true;
     for (const p of this.pending.splice(0)) this.emit(p);
     if (this.ended) this.end();
+    // The upstream failed after its first event but before this commit (the executor was still
+    // awaiting a breaker write): the client must still see the explicit error and an end.
+    else if (this.finished) this.closeWithError();
   }
 
   /** Abandons the stream before commit (the caller falls back to another candidate). */
@@ -99,11 +109,13 @@ export class SseRelay {
     try {
       for await (const chunk of this.upstream) {
         if (this.finished) return;
-        this.parser.feed(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+        this.parser.feed(typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
       }
+      this.parser.feed(this.decoder.decode());
       if (!this.outcome.completed && !this.finished) this.fail('stream_interrupted', 'The upstream closed the stream before it was complete.', 'connection');
     } catch (err) {
-      if (this.finished) return;
+      // After [DONE] the answer is whole: a connection error while the upstream closes is not a failure.
+      if (this.finished || this.outcome.completed) return;
       const code = (err as { code?: string })?.code;
       if (code === 'UND_ERR_BODY_TIMEOUT') this.fail('stream_stalled', 'The upstream stopped sending data mid-stream (idle timeout).', 'timeout');
       else this.fail('stream_interrupted', 'The upstream connection failed mid-stream.', 'connection');
@@ -112,6 +124,9 @@ export class SseRelay {
 
   private onEvent(e: EventSourceMessage): void {
     if (this.finished || this.outcome.completed) return;
+    // Named events other than `error` (e.g. a `ping`) carry no completion chunk: relayed, the SDKs
+    // would hand them to user code as chunks without `choices` (and a ping would count as the first event).
+    if (e.event && e.event !== 'message' && e.event !== 'error') return;
     const data = e.data.trim();
     if (data === '') return;
     if (data === '[DONE]') {
@@ -131,14 +146,22 @@ export class SseRelay {
       this.fail('stream_malformed', 'The upstream sent a malformed stream event.', 'stream_error');
       return;
     }
-    if (json && typeof json === 'object' && json.error) {
-      const m = typeof json.error.message === 'string' ? json.error.message.slice(0, 300) : 'error event';
+    // A chunk is an object; anything else (`42`, `null`, an array) would break the client's SDK.
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+      this.fail('stream_malformed', 'The upstream sent a stream event that is not a JSON object.', 'stream_error');
+      return;
+    }
+    // Some OpenAI-compatible servers report failures as `event: error` with a bare message body.
+    if (json.error || e.event === 'error') {
+      const err = json.error ?? json;
+      const m = typeof err.message === 'string' ? err.message.slice(0, 300) : 'error event';
       this.fail('upstream_stream_error', `The upstream reported an error mid-stream: ${m}`, 'stream_error');
       return;
     }
-    const usage = usageFromOpenAI(json?.usage);
+    const usage = usageFromOpenAI(json.usage);
     if (usage) this.outcome.usage = usage;
-    const isUsageOnly = !!usage && Array.isArray(json?.choices) && json.choices.length === 0;
+    // The usage chunk has `choices: []` (OpenAI) or no `choices` at all (some compatible servers).
+    const isUsageOnly = !!usage && (!Array.isArray(json.choices) || json.choices.length === 0);
     const parsed = { raw: data, json };
     if (isUsageOnly && !this.forwardUsage) return;
     if (this.committed) this.emit(parsed);
@@ -149,10 +172,16 @@ export class SseRelay {
   }
 
   private emit(p: Parsed): void {
-    const content = p.json?.choices?.[0]?.delta?.content;
-    if (typeof content === 'string') this.outcome.text += content;
+    // Every choice (`n` > 1) and tool-call arguments are billed output: all of it feeds the estimate.
+    for (const c of Array.isArray(p.json?.choices) ? p.json.choices : []) {
+      const delta = c?.delta;
+      if (typeof delta?.content === 'string') this.outcome.text += delta.content;
+      for (const t of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
+        if (typeof t?.function?.arguments === 'string') this.outcome.text += t.function.arguments;
+      }
+    }
     this.outcome.chunks++;
-    this.body.push(encoder.encode(`data: ${p.raw}\n\n`));
+    this.body.push(encoder.encode(sseData(p.raw)));
   }
 
   private end(): void {
@@ -170,10 +199,16 @@ export class SseRelay {
       this.finish();
       return;
     }
-    const event = { error: { message, type: 'upstream_error', param: null, code } };
-    this.body.push(encoder.encode(`data: ${JSON.stringify(event)}\n\n`));
-    this.body.push(null);
+    this.closeWithError();
     this.finish();
+  }
+
+  /** The explicit error event (no `[DONE]`) and the end of the client's stream. */
+  private closeWithError(): void {
+    const { code, message } = this.outcome.error ?? { code: 'stream_interrupted', message: 'The upstream stream ended early.' };
+    const event = { error: { message, type: 'upstream_error', param: null, code } };
+    this.body.push(encoder.encode(sseData(JSON.stringify(event))));
+    this.body.push(null);
   }
 
   private resolveFirst(r: FirstEventResult): void {

@@ -1,0 +1,251 @@
+/**
+ * The chat request path against stub deps (no network): what is reserved, settled, leased and
+ * reported back to the breakers on the paths that are hard to reach through real upstreams.
+ */
+import { Readable } from 'node:stream';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { UpstreamCall, UpstreamResponse } from '../../functions/adapters/upstream/types';
+import { createRouterApp } from '../../functions/router/app';
+import type { RouterDeps } from '../../functions/router/deps';
+import { stubDeps } from '../helpers/stub-deps';
+
+function event(body: unknown, headers: Record<string, string> = {}): APIGatewayProxyEvent {
+  return {
+    httpMethod: 'POST',
+    path: '/v1/chat/completions',
+    resource: '/v1/chat/completions',
+    headers,
+    multiValueHeaders: {},
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { requestId: 'req-1' } as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+function answer(status: number, body: string, headers: Record<string, string> = {}): UpstreamResponse {
+  return { status, headers, body: Readable.from([body]), text: async () => body, discard: () => undefined };
+}
+
+/** Upstream that answers per upstream model name; unknown models answer a normal completion. */
+function upstreamBy(byModel: Record<string, (call: UpstreamCall) => UpstreamResponse>): RouterDeps['upstream'] {
+  const ok = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
+  return {
+    send: async (call) => {
+      const { model, stream } = JSON.parse(call.body!) as { model: string; stream?: boolean };
+      const sse = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'ok' } }] })}\n\ndata: [DONE]\n\n`;
+      return (byModel[model] ?? (() => answer(200, stream ? sse : ok)))(call);
+    },
+  };
+}
+
+/** Ledger and leases that count what is taken and given back. */
+function books() {
+  const log = { reserved: [] as Array<{ requestId: string; amount: number }>, settled: [] as number[], released: 0, leases: 0, leasesReleased: 0 };
+  const deps: Partial<RouterDeps> = {
+    ledger: {
+      reserve: async (day, _s, amountMicros, requestId) => {
+        log.reserved.push({ requestId, amount: amountMicros });
+        return { ok: true, reservation: { day, amountMicros, held: [], attr: requestId } };
+      },
+      settle: async (_r, actual) => void log.settled.push(actual),
+      release: async () => void log.released++,
+      charge: async () => undefined,
+      sweep: async () => 0,
+      snapshot: async () => [],
+    },
+    leases: {
+      acquire: async () => {
+        log.leases++;
+        return { release: async () => void log.leasesReleased++ };
+      },
+    },
+  };
+  return { log, deps };
+}
+
+const messages = [{ role: 'user', content: 'hi' }];
+const OFF = { 'x-switchyard-fallback': 'off' };
+
+describe('chat request path: money', () => {
+  it('reserves enough for n choices: the settled cost never exceeds the reservation', async () => {
+    const { log, deps } = books();
+    const usage = { prompt_tokens: 10, completion_tokens: 400 }; // 4 choices x max_tokens 100
+    const body = JSON.stringify({ id: 'x', choices: [0, 1, 2, 3].map((index) => ({ index, message: { role: 'assistant', content: 'x' } })), usage });
+    const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(200, body) }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages, n: 4, max_tokens: 100 }, OFF), {});
+    expect(res.statusCode).toBe(200);
+    await res.afterResponse!();
+    expect(log.settled).toHaveLength(1);
+    expect(log.settled[0]).toBeLessThanOrEqual(log.reserved[0].amount);
+  });
+
+  it('settles an estimate, not zero, when a JSON answer carries no usage', async () => {
+    const { log, deps } = books();
+    const body = JSON.stringify({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: 'a reply of several words that cost money' } }] });
+    const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(200, body) }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(res.statusCode).toBe(200);
+    expect(Number(res.headers['x-switchyard-cost-usd'])).toBeGreaterThan(0);
+    await res.afterResponse!();
+    expect(log.settled[0]).toBeGreaterThan(0);
+  });
+
+  it('uses a distinct reservation per candidate (a failed release cannot be overwritten by the next one)', async () => {
+    const { log, deps } = books();
+    const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(503, '{}') }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    expect(res.headers['x-switchyard-model']).toBe('deepseek-v3.2');
+    const ids = log.reserved.map((r) => r.requestId);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('still counts the real spend when the reservation was skipped because DynamoDB failed', async () => {
+    const charged: number[] = [];
+    const base = stubDeps();
+    const app = createRouterApp(
+      stubDeps({
+        ledger: {
+          ...base.ledger,
+          reserve: async () => Promise.reject(new Error('ProvisionedThroughputExceededException')),
+          charge: async (_day, scopes, actual) => {
+            expect(scopes.map((x) => x.kind)).toContain('global');
+            charged.push(actual);
+          },
+        },
+      }),
+    );
+    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(res.statusCode).toBe(200);
+    await res.afterResponse!();
+    expect(charged).toEqual([Math.round(Number(res.headers['x-switchyard-cost-usd']) * 1e6)]);
+    expect(charged[0]).toBeGreaterThan(0);
+  });
+
+  it('gives back the lease and the reservation when something throws mid-call', async () => {
+    const { log, deps } = books();
+    const base = stubDeps();
+    const app = createRouterApp(
+      stubDeps({
+        ...deps,
+        breakers: { ...base.breakers, admit: async () => Promise.reject(new Error('bug')) },
+      }),
+    );
+    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(res.statusCode).toBe(500);
+    expect(log.leasesReleased).toBe(log.leases);
+    expect(log.released).toBe(log.reserved.length);
+  });
+});
+
+describe('chat request path: upstream answers that are not completions', () => {
+  it('treats a 2xx whose body is an error as a failed attempt and falls back', async () => {
+    const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(200, JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })) }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-switchyard-model']).toBe('deepseek-v3.2');
+    expect(res.headers['x-switchyard-attempts']).toBe('gpt-4.1:server_error,gpt-4.1:server_error,deepseek-v3.2:200');
+  });
+
+  it('treats a 2xx whose JSON body is not an object as a failed attempt', async () => {
+    const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(200, '[1,2]') }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(res.statusCode).toBe(502);
+    expect(JSON.parse(res.body as string).error.type).toBe('upstream_error');
+  });
+
+  it('answers 502, not the redirect status, when the upstream redirects', async () => {
+    const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(301, '', { location: 'https://elsewhere' }) }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(res.statusCode).toBe(502);
+  });
+});
+
+describe('chat request path: half-open probes always report back', () => {
+  function probeDeps(now: { t: number }, onAdmit: () => void = () => undefined) {
+    const calls = { admitted: 0, success: 0, failure: 0, released: 0 };
+    const base = stubDeps();
+    const breakers: RouterDeps['breakers'] = {
+      ...base.breakers,
+      admit: async () => {
+        calls.admitted++;
+        onAdmit();
+        return { allowed: true, probe: true, retryAfterMs: 0 };
+      },
+      onSuccess: async () => void calls.success++,
+      onFailure: async () => {
+        calls.failure++;
+        return true;
+      },
+      releaseProbe: async () => void calls.released++,
+    };
+    return { calls, breakers, now: () => now.t };
+  }
+
+  it('frees the probe slot without reopening the breaker when the probe gets a 400', async () => {
+    const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
+    const { calls, breakers, now } = probeDeps(clock);
+    const app = createRouterApp(stubDeps({ breakers, now, upstream: upstreamBy({ 'gpt-4.1': () => answer(400, JSON.stringify({ error: { message: 'bad' } })) }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(res.statusCode).toBe(400);
+    expect(calls.failure).toBe(0);
+    expect(calls.released).toBe(1);
+  });
+
+  it('frees the probe slot when the deadline passes between admission and the call', async () => {
+    const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
+    const { calls, breakers, now } = probeDeps(clock, () => (clock.t += 10 * 60_000));
+    const app = createRouterApp(stubDeps({ breakers, now }));
+    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(res.statusCode).toBe(504);
+    expect(calls.admitted).toBe(1);
+    expect(calls.success + calls.failure + calls.released).toBe(1);
+  });
+});
+
+describe('chat request path: streams', () => {
+  it('never cuts a committed stream at the request deadline (the deadline bounds the first byte only)', async () => {
+    const raw = structuredClone(stubDeps().config.raw) as any;
+    raw.gateway.requestDeadlineMs = 60;
+    const { compileConfig } = await import('../../functions/core/config/compile');
+    const config = compileConfig(raw);
+    const upstream: RouterDeps['upstream'] = {
+      send: async (call) => {
+        async function* sse() {
+          for (let i = 0; i < 6; i++) {
+            if (call.signal?.aborted) throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+            yield `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: `w${i} ` } }] })}\n\n`;
+            await new Promise((r) => setTimeout(r, 30));
+          }
+          yield 'data: [DONE]\n\n';
+        }
+        return { status: 200, headers: {}, body: Readable.from(sse()), text: async () => '', discard: () => undefined };
+      },
+    };
+    const app = createRouterApp(stubDeps({ config, upstream }));
+    const res = await app(event({ model: 'gpt-4.1', messages, stream: true }, OFF), {});
+    expect(res.statusCode).toBe(200);
+    let text = '';
+    for await (const c of res.body as Readable) text += Buffer.from(c).toString('utf8');
+    await res.afterResponse!();
+    expect(text).toContain('w5');
+    expect(text.trim().endsWith('data: [DONE]')).toBe(true);
+  });
+});
+
+describe('chat request path: stream failing right after its first event', () => {
+  it('still falls back: nothing had reached the client', async () => {
+    const broken = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\ndata: {not json\n\n`;
+    const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(200, broken) }) }));
+    const res = await app(event({ model: 'gpt-4.1', messages, stream: true }), {});
+    let text = '';
+    for await (const c of res.body as Readable) text += Buffer.from(c).toString('utf8');
+    await res.afterResponse!();
+    expect(res.headers['x-switchyard-attempts']).toBe('gpt-4.1:stream_error,deepseek-v3.2:200');
+    expect(text).not.toContain('Hel');
+  });
+});

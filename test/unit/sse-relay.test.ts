@@ -1,0 +1,130 @@
+/**
+ * The SSE relay on its own: races between the first event, commit and late failures, and the
+ * byte-level details of what is relayed (UTF-8 split across chunks, multi-line data, error events).
+ */
+import { SseRelay } from '../../functions/router/chat/sse-relay';
+
+/** An upstream body that yields the given chunks, then ends (or throws `failWith`). */
+async function* upstream(chunks: Array<string | Buffer>, failWith?: Error): AsyncGenerator<string | Buffer> {
+  for (const c of chunks) {
+    yield c;
+    await new Promise((r) => setImmediate(r));
+  }
+  if (failWith) throw failWith;
+}
+
+/** Reads the client's body to its end, failing (instead of hanging) after `ms`. */
+async function readAll(relay: SseRelay, ms = 1_000): Promise<string> {
+  let text = '';
+  const reading = (async () => {
+    for await (const c of relay.body) text += Buffer.from(c).toString('utf8');
+    return text;
+  })();
+  const timeout = new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`client stream never ended; got: ${JSON.stringify(text)}`)), ms).unref());
+  return Promise.race([reading, timeout]);
+}
+
+const chunk = (content: string) => JSON.stringify({ choices: [{ index: 0, delta: { content } }] });
+const events = (body: string) =>
+  body
+    .trim()
+    .split('\n\n')
+    .map((e) => e.replace(/^data: /, ''));
+
+describe('SseRelay', () => {
+  it('ends the client stream with an error event when the upstream fails between the first event and commit', async () => {
+    // One TCP chunk: a valid first event, then garbage. firstEvent() resolves ok, then the failure lands before commit().
+    const relay = new SseRelay(upstream([`data: ${chunk('Hel')}\n\ndata: {not json\n\n`]), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    await new Promise((r) => setImmediate(r));
+    relay.commit();
+    const body = await readAll(relay);
+    const ev = events(body);
+    expect(JSON.parse(ev[0]).choices[0].delta.content).toBe('Hel');
+    expect(JSON.parse(ev[ev.length - 1]).error.code).toBe('stream_malformed');
+    expect(body).not.toContain('[DONE]');
+    expect((await relay.done).error?.code).toBe('stream_malformed');
+  });
+
+  it('ends the client stream when the connection is cut between the first event and commit', async () => {
+    const relay = new SseRelay(upstream([`data: ${chunk('Hel')}\n\n`], new Error('socket hang up')), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    await new Promise((r) => setTimeout(r, 10));
+    relay.commit();
+    const ev = events(await readAll(relay));
+    expect(JSON.parse(ev[ev.length - 1]).error.code).toBe('stream_interrupted');
+  });
+
+  it('treats a connection error after [DONE] as a complete stream, committed late or not', async () => {
+    const relay = new SseRelay(upstream([`data: ${chunk('Hi')}\n\ndata: [DONE]\n\n`], new Error('ECONNRESET')), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    await new Promise((r) => setTimeout(r, 10));
+    relay.commit();
+    const body = await readAll(relay);
+    expect(body.trim().endsWith('data: [DONE]')).toBe(true);
+    const outcome = await relay.done;
+    expect(outcome.completed).toBe(true);
+    expect(outcome.error).toBeUndefined();
+  });
+
+  it('decodes UTF-8 characters split across upstream chunks', async () => {
+    const bytes = Buffer.from(`data: ${chunk('要約')}\n\ndata: [DONE]\n\n`, 'utf8');
+    const cut = bytes.indexOf(Buffer.from('約', 'utf8')) + 1; // in the middle of a 3-byte character
+    const relay = new SseRelay(upstream([bytes.subarray(0, cut), bytes.subarray(cut)]), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    relay.commit();
+    const body = await readAll(relay);
+    expect(JSON.parse(events(body)[0]).choices[0].delta.content).toBe('要約');
+    expect((await relay.done).text).toBe('要約');
+  });
+
+  it('relays a multi-line data event as valid SSE (every line prefixed with data:)', async () => {
+    const relay = new SseRelay(upstream([`data: {"choices":[{"index":0,\ndata: "delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n`]), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    relay.commit();
+    const body = await readAll(relay);
+    for (const line of body.split('\n')) expect(line === '' || line.startsWith('data: ')).toBe(true);
+  });
+
+  it('turns an `event: error` event into an explicit error, not a content chunk', async () => {
+    const relay = new SseRelay(upstream([`data: ${chunk('a')}\n\nevent: error\ndata: {"message":"overloaded"}\n\n`]), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    relay.commit();
+    const ev = events(await readAll(relay));
+    expect(JSON.parse(ev[ev.length - 1]).error).toMatchObject({ code: 'upstream_stream_error' });
+    expect(JSON.parse(ev[ev.length - 1]).error.message).toContain('overloaded');
+  });
+
+  it('drops named events other than error (they are no chunks; the SDK would hand them to user code)', async () => {
+    const relay = new SseRelay(upstream([`event: ping\ndata: {}\n\ndata: ${chunk('a')}\n\nevent: message\ndata: ${chunk('b')}\n\ndata: [DONE]\n\n`]), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    relay.commit();
+    const ev = events(await readAll(relay));
+    expect(ev).toEqual([chunk('a'), chunk('b'), '[DONE]']);
+  });
+
+  it('fails over (before commit) on a data event that is JSON but not an object', async () => {
+    const relay = new SseRelay(upstream(['data: 42\n\n']), () => undefined, false);
+    expect(await relay.firstEvent()).toMatchObject({ ok: false, failure: 'stream_error' });
+  });
+
+  it('keeps the text of every choice and of tool-call arguments (the estimate when a stream is cut)', async () => {
+    const two = JSON.stringify({ choices: [{ index: 0, delta: { content: 'one ' } }, { index: 1, delta: { content: 'two ' } }] });
+    const tool = JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] } }] });
+    const relay = new SseRelay(upstream([`data: ${two}\n\ndata: ${tool}\n\n`], new Error('cut')), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    relay.commit();
+    await readAll(relay);
+    expect((await relay.done).text).toBe('one two {"city":"Paris"}');
+  });
+
+  it('keeps a usage chunk without `choices` from a client that did not ask for usage', async () => {
+    const usage = JSON.stringify({ id: 'x', usage: { prompt_tokens: 3, completion_tokens: 2 } });
+    const relay = new SseRelay(upstream([`data: ${chunk('a')}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`]), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    relay.commit();
+    const body = await readAll(relay);
+    expect(body).not.toContain('prompt_tokens');
+    expect((await relay.done).usage).toEqual({ promptTokens: 3, completionTokens: 2 });
+  });
+});
