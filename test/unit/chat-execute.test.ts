@@ -249,3 +249,28 @@ describe('chat request path: stream failing right after its first event', () => 
     expect(text).not.toContain('Hel');
   });
 });
+
+describe('chat request path: open breakers cost nothing', () => {
+  it('skips a model whose breakers are all open before reserving budget or taking a lease', async () => {
+    const { log, deps } = books();
+    const open = { phase: 'open' as const, failures: 5, windowStart: 0, changedAt: Date.now(), probes: 0, successes: 0 };
+    const app = createRouterApp(
+      stubDeps({
+        ...deps,
+        breakers: {
+          admit: async (id) => (id === 'openai-gpt-4.1' ? { allowed: false, probe: false, retryAfterMs: 30_000 } : { allowed: true, probe: false, retryAfterMs: 0 }),
+          onFailure: async () => false,
+          onSuccess: async () => undefined,
+          releaseProbe: async () => undefined,
+          view: (id) => (id === 'openai-gpt-4.1' ? open : { ...open, phase: 'closed' as const }),
+        },
+      }),
+    );
+    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-switchyard-attempts']).toBe('gpt-4.1:open,deepseek-v3.2:200');
+    // Only the candidate that was called reserved and leased.
+    expect(log.reserved).toHaveLength(1);
+    expect(log.leases).toBe(1);
+  });
+});

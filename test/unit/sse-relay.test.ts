@@ -128,3 +128,14 @@ describe('SseRelay', () => {
     expect((await relay.done).usage).toEqual({ promptTokens: 3, completionTokens: 2 });
   });
 });
+
+describe('SseRelay at the end of the upstream body', () => {
+  it('completes a stream whose final `data: [DONE]` has no closing blank line', async () => {
+    const relay = new SseRelay(upstream([`data: ${chunk('Hi')}\n\ndata: [DONE]`]), () => undefined, false);
+    expect(await relay.firstEvent()).toEqual({ ok: true });
+    relay.commit();
+    const body = await readAll(relay);
+    expect(body.trim().endsWith('data: [DONE]')).toBe(true);
+    expect((await relay.done).completed).toBe(true);
+  });
+});

@@ -10,6 +10,7 @@ import type { CompiledEndpoint, CompiledModel } from '../../core/config/compile'
 import { worstCaseMicros, type BudgetScope } from '../../core/budget/reservation';
 import { GatewayError } from '../../core/openai/errors';
 import { nextRetry, parseRetryAfter } from '../../core/resilience/backoff';
+import { admission, msUntilProbe } from '../../core/resilience/breaker';
 import { expectedCostScaled, type Plan, type PlanRequest } from '../../core/routing/plan';
 import type { AttemptSummary } from '../../core/telemetry/request-summary';
 import { nextUtcMidnight, utcDay } from '../../core/time';
@@ -74,6 +75,7 @@ export function quotaError(scope: BudgetScope, now: number): GatewayError {
 export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Promise<ChainResult<T>> {
   const { deps, ctx, plan } = input;
   const cfg = deps.config;
+  const breakerSettings = cfg.raw.breaker;
   const attempts: AttemptSummary[] = [];
   const failures: AttemptFailure[] = [];
   const breakersOpened: string[] = [];
@@ -91,6 +93,15 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
     if (deps.endpoints.modelStatus(model) === 'down') {
       attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_down', ms: 0 });
       skips.down.push(model.id);
+      continue;
+    }
+    // Every endpoint's breaker open (cached view, no I/O): skip before spending writes on a budget
+    // reservation and a lease. Breakers due for a probe pass here and are claimed in tryModel.
+    const now = deps.now();
+    const waits = model.endpoints.map((e) => (admission(deps.breakers.view(e.id), now, breakerSettings) === 'reject' ? msUntilProbe(deps.breakers.view(e.id), now, breakerSettings) : 0));
+    if (waits.every((w) => w > 0)) {
+      attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_open', ms: 0 });
+      skips.open.push(Math.max(1_000, Math.min(...waits)));
       continue;
     }
 

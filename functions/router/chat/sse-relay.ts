@@ -111,7 +111,8 @@ export class SseRelay {
         if (this.finished) return;
         this.parser.feed(typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
       }
-      this.parser.feed(this.decoder.decode());
+      // A last event without its closing blank line (`data: [DONE]` at EOF) is still an event.
+      this.parser.feed(this.decoder.decode() + '\n\n');
       if (!this.outcome.completed && !this.finished) this.fail('stream_interrupted', 'The upstream closed the stream before it was complete.', 'connection');
     } catch (err) {
       // After [DONE] the answer is whole: a connection error while the upstream closes is not a failure.
