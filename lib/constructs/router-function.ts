@@ -82,8 +82,23 @@ export class RouterFunction extends Construct {
     this.function = fn.function;
     this.logGroup = fn.logGroup;
 
-    // State and cost tables: breakers, health, leases, ledgers and usage counters are the router's own.
-    for (const { spec, table } of props.tables.all) if (spec.name !== 'keys') table.grantReadWriteData(this.function);
+    // State table: the snapshot (BatchGetItem), breaker and lease transitions (UpdateItem) and their
+    // consistent re-reads (GetItem). Cost table: ledger and usage updates (UpdateItem) and the day
+    // queries behind /v1/stats (Query). Exactly what the stores send: no Put, Delete, Scan or batch writes.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SharedState',
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [props.tables.table('state').tableArn],
+      }),
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'LedgersAndUsage',
+        actions: ['dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [props.tables.table('cost').tableArn],
+      }),
+    );
     // Keys table: the rate-limit windows only (`rl#<keyId>` items, rate-limit-store.ts: one conditional
     // UpdateItem per request, a GetItem on refusal). Never the key records: a router that could put or
     // scan `key#...` items could mint itself an admin key or read every key hash.
