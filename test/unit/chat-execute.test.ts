@@ -274,3 +274,27 @@ describe('chat request path: open breakers cost nothing', () => {
     expect(log.leases).toBe(1);
   });
 });
+
+describe('chat request path: provider keys that cannot be read', () => {
+  it('moves to the next model without blaming the endpoint, and says what failed', async () => {
+    let breakerFailures = 0;
+    const secrets: RouterDeps['secrets'] = {
+      providerKey: async (provider) => {
+        if (provider === 'openai') throw new Error('AccessDeniedException: arn:aws:secretsmanager:...:secret:openai');
+        return 'sk-other';
+      },
+    };
+    const base = stubDeps();
+    const app = createRouterApp(stubDeps({ secrets, breakers: { ...base.breakers, onFailure: async () => ((breakerFailures++, false)) } }));
+    const served = await app(event({ model: 'gpt-4.1', messages }), {});
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['x-switchyard-attempts']).toBe('gpt-4.1:credentials_unavailable,deepseek-v3.2:200');
+    expect(breakerFailures).toBe(0);
+
+    const refused = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    expect(refused.statusCode).toBe(502);
+    const body = JSON.parse(refused.body as string);
+    expect(body.error.code).toBe('credentials_unavailable');
+    expect(body.error.message).not.toContain('arn:');
+  });
+});

@@ -8,4 +8,6 @@ export type FailureClass =
   | 'auth'
   | 'not_found'
   | 'aborted'
-  | 'stream_error';
+  | 'stream_error'
+  /** The gateway could not read the provider's key (Secrets Manager): our fault, not the endpoint's. */
+  | 'credentials_unavailable';

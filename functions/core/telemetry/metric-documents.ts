@@ -37,6 +37,8 @@ const FAILURE_TO_ERROR_CLASS: Record<FailureClass, ErrorClass | null> = {
   client_error: '4xx',
   // The client went away: not the upstream's fault.
   aborted: null,
+  // Our own Secrets Manager read failed: visible in logs and ServerErrors, not as an upstream error.
+  credentials_unavailable: null,
 };
 
 /** The ErrorClass of a failed attempt, or null for a success, a skip or a client abort. */

@@ -9,6 +9,8 @@ export function finalError(failures: AttemptFailure[]): GatewayError {
   switch (last.failure) {
     case 'client_error':
       return new GatewayError(last.status ?? 400, `Upstream ${where} rejected the request: ${last.message}`, 'invalid_request_error', 'upstream_rejected');
+    case 'credentials_unavailable':
+      return errors.upstream(`Gateway configuration error: ${last.message}; retry shortly.`, 'credentials_unavailable');
     case 'auth':
       return errors.upstream(`Gateway configuration error: provider '${last.endpoint.providerName}' rejected the gateway's credentials for ${where}.`, 'upstream_auth_failed');
     case 'not_found':
