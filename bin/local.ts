@@ -30,10 +30,10 @@ async function main(): Promise<void> {
     },
   });
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const port = Number(values.port ?? process.env.PORT ?? 8787);
+  const port = Number(values.port || process.env.PORT || 8787);
   const gw = await startLocalGateway({
     port,
-    configPath: values.config ?? process.env.SWITCHYARD_CONFIG,
+    configPath: values.config || process.env.SWITCHYARD_CONFIG || undefined,
     simulate: !values.real,
     timeScale: values.fast ? 0.02 : 1,
     dataDir: values['data-dir'],

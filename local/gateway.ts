@@ -88,7 +88,7 @@ export function readConfigFile(path: string): unknown {
 }
 
 export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.SWITCHYARD_CONFIG ?? join(__dirname, '..', 'config', 'switchyard.json');
+  return env.SWITCHYARD_CONFIG || join(__dirname, '..', 'config', 'switchyard.json');
 }
 
 /** Points every provider of a config at the simulated server. */

@@ -1,0 +1,28 @@
+/**
+ * `npx cdk synth` as a user runs it: the pinned CLI, cdk.json's app command, no AWS credentials, no
+ * Docker (NodejsFunction bundles with the local esbuild because a lock file exists).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const REPO = join(__dirname, '..', '..');
+
+describe('npx cdk synth', () => {
+  const out = mkdtempSync(join(tmpdir(), 'switchyard-synth-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('synthesises the stack offline, without credentials, bundling every function', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CDK_VALIDATION: 'false', CDK_DISABLE_VERSION_CHECK: '1' };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_') && k !== 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED') delete env[k];
+    await promisify(execFile)(join(REPO, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '-o', out], { cwd: REPO, env, timeout: 240_000 });
+    const template = JSON.parse(readFileSync(join(out, 'Switchyard.template.json'), 'utf8'));
+    const functions = Object.values(template.Resources as Record<string, { Type: string; Properties: { Runtime?: string } }>).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime?.startsWith('nodejs'));
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    const manifest = JSON.parse(readFileSync(join(out, 'Switchyard.assets.json'), 'utf8'));
+    const bundles = Object.values(manifest.files as Record<string, { source: { path: string } }>).filter((f) => existsSync(join(out, f.source.path, 'index.js')));
+    expect(bundles.length).toBeGreaterThanOrEqual(4);
+  }, 300_000);
+});
