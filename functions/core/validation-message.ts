@@ -14,6 +14,8 @@ interface Issue {
   values?: unknown[];
   format?: string;
   keys?: string[];
+  /** invalid_key / invalid_element: what was wrong with the record key or map element. */
+  issues?: Issue[];
 }
 
 const GENERIC = new Set(['Invalid input', '']);
@@ -34,6 +36,8 @@ export function describeIssue(issue: Issue): string {
       return `must be a valid ${issue.format ?? 'value'}`;
     case 'invalid_union':
       return 'does not match any accepted form';
+    case 'invalid_key':
+      return issue.issues?.[0] ? `name ${describeIssue(issue.issues[0])}` : 'has an invalid name';
     case 'unrecognized_keys':
       return `unknown keys: ${(issue.keys ?? []).join(', ')}`;
     default:

@@ -298,3 +298,25 @@ describe('chat request path: provider keys that cannot be read', () => {
     expect(body.error.message).not.toContain('arn:');
   });
 });
+
+describe('chat request path: budgets on a concrete model chain', () => {
+  it("skips a fallback whose budget is spent and keeps the primary's own failure as the answer", async () => {
+    const { deps } = books();
+    const app = createRouterApp(
+      stubDeps({
+        ...deps,
+        ledger: {
+          ...deps.ledger!,
+          reserve: async (day, scopes, amountMicros, requestId) =>
+            scopes.some((s) => s.id === 'model#deepseek-v3.2') || requestId.includes('deepseek')
+              ? { ok: false, scope: { kind: 'model', id: 'model#deepseek-v3.2', limitMicros: 1, scopeLimitMicros: 1 } }
+              : { ok: true, reservation: { day, amountMicros, held: [], attr: requestId } },
+        },
+        upstream: upstreamBy({ 'gpt-4.1': () => answer(503, '{"error":{"message":"overloaded"}}') }),
+      }),
+    );
+    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    expect(res.headers['x-switchyard-attempts']).toMatch(/^gpt-4\.1:503,.*deepseek-v3\.2:budget,gemini-2\.5-flash:200$/);
+    expect(res.statusCode).toBe(200);
+  });
+});

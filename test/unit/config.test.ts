@@ -70,3 +70,20 @@ describe('routing config', () => {
     expect(committedSchema).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
   });
 });
+
+describe('routing config: names and alarm limits AWS enforces', () => {
+  it('rejects model and route names CloudWatch dimensions and alarm names cannot carry', () => {
+    const c = clone();
+    c.models[0].id = 'gpt 4.1\n';
+    expect(problemsOf(c)[0]).toMatch(/^models\[0\]\.id: must be 1-100 characters/);
+    const d = clone();
+    d.routes['my route'] = d.routes.auto;
+    expect(problemsOf(d)[0]).toMatch(/^routes\.my route: name must be 1-100 characters/);
+  });
+
+  it('rejects cutover alarms whose evaluation window exceeds one day', () => {
+    const c = clone();
+    c.cutover = { alarms: { periodSeconds: 3600, evaluationPeriods: 25 } };
+    expect(problemsOf(c)).toEqual(['cutover.alarms: periodSeconds x evaluationPeriods must not exceed 86400 (one day)']);
+  });
+});

@@ -10,6 +10,9 @@ import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
 
 
 const nonEmpty = () => z.string().check(z.minLength(1));
+/** Model and route names: what OpenAI-style ids use, and what CloudWatch dimensions and alarm names accept. */
+const publicName = () =>
+  z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'must be 1-100 characters: letters, digits and . _ : / - (starting with a letter or digit)'));
 const positiveInt = () => z.int().check(z.positive());
 const nonNegativeInt = () => z.int().check(z.gte(0));
 const usd = () => z.number().check(z.gte(0));
@@ -44,8 +47,8 @@ export const EndpointSchema = z.object({
 });
 
 export const ModelSchema = z.object({
-  /** Public id clients send as `model`. */
-  id: nonEmpty(),
+  /** Public id clients send as `model`; it also names metrics dimensions and alarms, hence the charset. */
+  id: publicName(),
   /** List prices in US dollars per million tokens; converted once to integer micro-dollars. */
   pricing: z.object({ inputPerMTok: usd(), outputPerMTok: usd() }),
   contextWindow: positiveInt(),
@@ -166,7 +169,10 @@ export const CutoverAlarmsSchema = z.object({
   periodSeconds: z._default(positiveInt().check(z.multipleOf(60, 'must be a multiple of 60')), CUT.alarms.periodSeconds),
   /** Consecutive breaching periods that roll the deployment back. */
   evaluationPeriods: z._default(positiveInt(), CUT.alarms.evaluationPeriods),
-});
+}).check(
+  // CloudWatch rejects an alarm whose periods add up to more than a day.
+  z.refine((a) => a.periodSeconds * a.evaluationPeriods <= 86_400, { message: 'periodSeconds x evaluationPeriods must not exceed 86400 (one day)' }),
+);
 
 /** How CodeDeploy moves the `live` alias to a new version (a config change publishes one). */
 export const CutoverSchema = z.object({
@@ -192,7 +198,7 @@ export const ConfigSchema = z.object({
   gateway: z.prefault(GatewaySchema, {}),
   providers: z.record(nonEmpty(), ProviderSchema),
   models: z.array(ModelSchema).check(z.minLength(1)),
-  routes: z._default(z.record(nonEmpty(), RouteSchema), {}),
+  routes: z._default(z.record(publicName(), RouteSchema), {}),
   intentRules: z._default(z.array(IntentRuleSchema), []),
   retry: z.prefault(RetrySchema, {}),
   breaker: z.prefault(BreakerSchema, {}),

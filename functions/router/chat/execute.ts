@@ -119,7 +119,10 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       await lease?.release();
       attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_budget', ms: 0 });
       skips.budget = budget.refused;
-      if (!plan.route) return fail(quotaError(budget.refused, deps.now()));
+      // A concrete model the caller named is refused outright; its configured fallbacks are only
+      // skipped (the primary's own failure stays the answer if nothing else can serve).
+      if (!plan.route && i === 0) return fail(quotaError(budget.refused, deps.now()));
+      if (!plan.route) continue;
       // Cost-aware route: only cheaper candidates can still fit.
       const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, input.planRequest);
       const rest = candidates.slice(i + 1).filter((id) => worstCaseMicros(cfg.models.get(id)!, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices) < worst);
