@@ -30,6 +30,7 @@ export interface ApiRoute {
 export const DEFAULT_ROUTES: ApiRoute[] = [
   { resource: '/v1/chat/completions', methods: ['POST'], auth: true },
   { resource: '/v1/models', methods: ['GET'], auth: true },
+  { resource: '/v1/models/{model+}', methods: ['GET'], auth: true },
   { resource: '/v1/stats', methods: ['GET'], auth: true },
   { resource: '/health', methods: ['GET'], auth: false },
 ];
@@ -234,7 +235,7 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
   const maxPayload = opts.maxPayloadBytes ?? 10 * 1024 * 1024;
 
   async function runAuthorizer(req: IncomingMessage, event: APIGatewayProxyEvent, route: ApiRoute): Promise<APIGatewayAuthorizerResult | { status: number; message: string; code: string; type: string }> {
-    const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${route.resource}`;
+    const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${event.path}`;  // API Gateway puts the request path, not the resource template, in the ARN
     const values = identityHeaders.map((h) => req.headers[h]);
     // API Gateway does not call the authorizer when an identity source is missing or empty.
     if (values.some((v) => typeof v !== 'string' || v.trim() === '')) return UNAUTHORIZED_RESPONSE;
@@ -291,7 +292,8 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
       opts.onRequest?.({ method, path: url.pathname, status, ms: Date.now() - started, version, headers });
     };
     try {
-      const route = routes.find((r) => r.resource === url.pathname);
+      const matched = matchRoute(routes, url.pathname);
+      const route = matched?.route;
       if (!route || !route.methods.includes(method)) {
         await readBody(req, maxPayload);
         const r = UNKNOWN_URL_RESPONSE;
@@ -315,7 +317,7 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         multiValueHeaders: multi,
         queryStringParameters: query.single,
         multiValueQueryStringParameters: query.multi,
-        pathParameters: null,
+        pathParameters: matched?.params ?? null,
         stageVariables: null,
         body: body.length ? body.toString('utf8') : null,
         isBase64Encoded: false,
@@ -393,6 +395,26 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
       await closed;
     },
   };
+}
+
+/**
+ * API Gateway resource matching: exact resources first, then templates, where `{name}` is one path
+ * segment and `{name+}` (greedy) the rest of the path.
+ */
+export function matchRoute(routes: ApiRoute[], path: string): { route: ApiRoute; params: Record<string, string> | null } | undefined {
+  const exact = routes.find((r) => r.resource === path);
+  if (exact) return { route: exact, params: null };
+  for (const route of routes) {
+    const names: string[] = [];
+    const pattern = route.resource.replace(/[.*?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)(\+?)\}/g, (_m, name: string, greedy: string) => {
+      names.push(name);
+      return greedy ? '(.+)' : '([^/]+)';
+    });
+    if (!names.length) continue;
+    const m = new RegExp(`^${pattern}$`).exec(path);
+    if (m) return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) };
+  }
+  return undefined;
 }
 
 /** IAM-style ARN match with `*` wildcards, as API Gateway evaluates authorizer policies. */

@@ -6,7 +6,7 @@ import { errorResult, type HttpResult } from './http';
 import { requestContextFrom, type RequestContext } from './request-context';
 import { chatCompletions } from './chat/route';
 import { health } from './routes/health';
-import { listModels } from './routes/models';
+import { listModels, retrieveModel } from './routes/models';
 import { stats } from './routes/stats';
 
 type Route = (ctx: RequestContext, deps: RouterDeps) => HttpResult | Promise<HttpResult>;
@@ -17,6 +17,9 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/health': { GET: health },
   '/v1/stats': { GET: stats },
 };
+
+/** Routes with a path parameter (API Gateway resource `/v1/models/{model+}`). */
+const PREFIX_ROUTES: Array<[string, Partial<Record<string, Route>>]> = [['/v1/models/', { GET: retrieveModel }]];
 
 /** API Gateway may prefix the stage (`/prod/v1/...`) when called through a custom domain mapping. */
 function routeKey(path: string): string | undefined {
@@ -29,8 +32,9 @@ export function createRouterApp(deps: RouterDeps) {
     const ctx = requestContextFrom(event, context, deps.now());
     try {
       const key = routeKey(ctx.path);
-      if (!key) throw errors.notFound(ctx.method, ctx.path);
-      const route = ROUTES[key][ctx.method];
+      const methods = key ? ROUTES[key] : PREFIX_ROUTES.find(([prefix]) => ctx.path.includes(prefix) && !ctx.path.endsWith(prefix))?.[1];
+      if (!methods) throw errors.notFound(ctx.method, ctx.path);
+      const route = methods[ctx.method];
       if (!route) throw errors.methodNotAllowed(ctx.method, ctx.path);
       return withOverhead(await route(ctx, deps), ctx, deps);
     } catch (err) {

@@ -59,6 +59,7 @@ export class SwitchyardApi extends Construct {
   readonly methods: {
     readonly chatCompletions: apigateway.Method;
     readonly models: apigateway.Method;
+    readonly model: apigateway.Method;
     readonly stats: apigateway.Method;
     readonly health: apigateway.Method;
   };
@@ -118,9 +119,12 @@ export class SwitchyardApi extends Construct {
     };
 
     const v1 = this.api.root.addResource('v1');
+    const models = v1.addResource('models');
     this.methods = {
       chatCompletions: v1.addResource('chat').addResource('completions').addMethod('POST', integration, withKey),
-      models: v1.addResource('models').addMethod('GET', integration, withKey),
+      models: models.addMethod('GET', integration, withKey),
+      // `{model+}`: ids may contain `/` (e.g. `meta/llama-3.3`).
+      model: models.addResource('{model+}').addMethod('GET', integration, withKey),
       stats: v1.addResource('stats').addMethod('GET', integration, withKey),
       health: this.api.root.addResource('health').addMethod('GET', integration, {
         authorizationType: apigateway.AuthorizationType.NONE,
@@ -160,7 +164,7 @@ export class SwitchyardApi extends Construct {
           'pass) and the per-key rate limits in the router are the abuse guard.',
       });
     }
-    for (const method of [this.methods.chatCompletions, this.methods.models, this.methods.stats, this.methods.health]) {
+    for (const method of Object.values(this.methods)) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:

@@ -28,6 +28,14 @@ describe('official openai SDK against the local gateway', () => {
     expect(ids).toEqual(expect.arrayContaining(['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2']));
   });
 
+  it('retrieves one model or route, without provider URLs or key names', async () => {
+    const model = await client.models.retrieve('deepseek-v3.2');
+    expect(model).toMatchObject({ id: 'deepseek-v3.2', object: 'model', owned_by: 'deepseek' });
+    expect(JSON.stringify(model)).not.toMatch(/https?:|apiKeyRef|_API_KEY/);
+    expect((await client.models.retrieve('auto')).owned_by).toBe('switchyard');
+    await expect(client.models.retrieve('gpt-9')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('surfaces gateway errors as the SDK error classes', async () => {
     await expect(client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const bad = new OpenAI({ baseURL: gw.baseUrl, apiKey: 'sk-sy-wrong-key-000000000000000000', maxRetries: 0 });

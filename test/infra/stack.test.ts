@@ -132,10 +132,10 @@ describe('Switchyard stack', () => {
   describe('API', () => {
     const methods = () => Object.entries(stack.api.methods).map(([name, m]) => [name, resources[idOf(stack, m)]] as const);
 
-    it('has exactly the four OpenAI-style routes', () => {
+    it('has exactly the OpenAI-style routes', () => {
       const paths = Object.values(stack.api.methods).map((m) => `${m.httpMethod} ${m.resource.path}`);
-      expect(paths.sort()).toEqual(['GET /health', 'GET /v1/models', 'GET /v1/stats', 'POST /v1/chat/completions']);
-      template.resourceCountIs('AWS::ApiGateway::Method', 4);
+      expect(paths.sort()).toEqual(['GET /health', 'GET /v1/models', 'GET /v1/models/{model+}', 'GET /v1/stats', 'POST /v1/chat/completions']);
+      template.resourceCountIs('AWS::ApiGateway::Method', 5);
     });
 
     it('integrates every method with the live alias through response streaming, 15 min timeout', () => {
@@ -160,7 +160,7 @@ describe('Switchyard stack', () => {
       const invokers = ofType('AWS::Lambda::Permission').filter(
         ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack, stack.router.alias) }),
       );
-      expect(invokers).toHaveLength(4);
+      expect(invokers).toHaveLength(5);
       for (const [, p] of invokers) {
         expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
       }

@@ -1,25 +1,47 @@
+import { errors } from '../../core/openai/errors';
 import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
+import type { RequestContext } from '../request-context';
 
-/** OpenAI's list shape: the concrete models first, then the routes clients may name as `model`. */
-export function listModels(deps: RouterDeps): HttpResult {
-  const created = 1_735_689_600; // fixed: the list must not change between calls of one config
-  const data = [
+/** Fixed: the list must not change between calls of one config. */
+const CREATED = 1_735_689_600;
+
+/** Every id a client may send as `model`: concrete models first, then routes. Never URLs or key names. */
+function modelObjects(deps: RouterDeps) {
+  return [
     ...[...deps.config.models.values()].map((m) => ({
       id: m.id,
-      object: 'model',
-      created,
-      owned_by: m.endpoints[0].provider,
+      object: 'model' as const,
+      created: CREATED,
+      owned_by: m.endpoints[0].providerName,
       context_window: m.contextWindow,
       capabilities: m.capabilities,
     })),
     ...[...deps.config.routes.entries()].map(([name, r]) => ({
       id: name,
-      object: 'model',
-      created,
+      object: 'model' as const,
+      created: CREATED,
       owned_by: 'switchyard',
       description: r.description,
     })),
   ];
-  return json(200, { object: 'list', data });
+}
+
+/** GET /v1/models in OpenAI's list shape. */
+export function listModels(deps: RouterDeps): HttpResult {
+  return json(200, { object: 'list', data: modelObjects(deps) });
+}
+
+/** GET /v1/models/{model}: one model or route, or OpenAI's 404. */
+export function retrieveModel(ctx: RequestContext, deps: RouterDeps): HttpResult {
+  const raw = ctx.path.slice(ctx.path.indexOf('/v1/models/') + '/v1/models/'.length);
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch {
+    id = raw;
+  }
+  const found = modelObjects(deps).find((m) => m.id === id);
+  if (!found) throw errors.unknownModel(id, [...deps.config.models.keys(), ...deps.config.routes.keys()]);
+  return json(200, found);
 }
