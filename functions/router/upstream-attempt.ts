@@ -4,10 +4,10 @@
  */
 import type { CompiledEndpoint } from '../core/config/compile';
 import type { ChatRequest } from '../core/openai/chat-request';
+import type { FailureClass } from '../core/telemetry/failure-class';
 import { UpstreamFailure, type UpstreamResponse } from '../adapters/upstream/types';
 import type { RouterDeps } from './deps';
 
-import type { FailureClass } from '../core/telemetry/failure-class';
 export type { FailureClass };
 
 export interface AttemptFailure {

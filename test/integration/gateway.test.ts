@@ -7,7 +7,9 @@ import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-st
 import { COST_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
 import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';
-import { countPromptTokens, expectedReply } from '../../local/providers';
+import defaultConfig from '../../config/switchyard.json';
+import { startLocalGateway } from '../../local/gateway';
+import { countPromptTokens, expectedReply, startSimulatedProviders } from '../../local/providers';
 import { eventually, get, hi, post, startTestGateway } from '../helpers/local-gateway';
 
 describe('local gateway: first request end to end', () => {
@@ -119,5 +121,26 @@ describe('local gateway: first request end to end', () => {
       expect(r.status).toBe(502);
       expect(r.json.error.code).toBe('upstream_model_not_found');
     });
+  });
+});
+
+describe('local gateway against configured (real) upstreams', () => {
+  it('calls the base URLs in the config with the keys from the environment when simulation is off', async () => {
+    // Stands in for a real OpenAI-compatible server: the gateway is told nothing about it but its URL.
+    const upstream = await startSimulatedProviders({ timeScale: 0 });
+    const cfg = structuredClone(defaultConfig) as any;
+    cfg.providers.openai.baseUrl = upstream.baseUrlFor('openai');
+    const gw = await startLocalGateway({ port: 0, simulate: false, configJson: cfg, env: { OPENAI_API_KEY: 'sk-upstream-test-0001' }, healthCheckIntervalMs: 0 });
+    try {
+      expect(gw.providers).toBeUndefined();
+      const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), { 'x-switchyard-fallback': 'off' });
+      expect(r.status).toBe(200);
+      const seen = upstream.requests().filter((q) => q.path.endsWith('/chat/completions'));
+      expect(seen).toHaveLength(1);
+      expect(seen[0].authorization).toBe('Bearer sk-upstream-test-0001');
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
   });
 });
