@@ -2,7 +2,9 @@
  * The README's first promise: `npm start` brings the gateway up with a banner that carries a URL, a
  * demo key and a curl line that works. Runs the real entry point (bin/local.ts) as a child process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const REPO = join(__dirname, '..', '..');
@@ -59,4 +61,25 @@ describe('npm start', () => {
     expect(res.headers.get('x-switchyard-model')).toBe('gpt-4.1');
     expect(res.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:200');
   }, 60_000);
+});
+
+describe('npm start with an invalid config', () => {
+  it('refuses to start and names the bad field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-badconfig-'));
+    try {
+      const cfg = JSON.parse(readFileSync(join(REPO, 'config', 'switchyard.json'), 'utf8'));
+      cfg.models[2].contextWindow = -5;
+      const path = join(dir, 'bad.json');
+      writeFileSync(path, JSON.stringify(cfg));
+      const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        execFile(process.execPath, [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/local.ts', '--port', '0'], { cwd: REPO, env: { ...process.env, SWITCHYARD_CONFIG: path }, timeout: 30_000 }, (err, _stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+        );
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('models[2].contextWindow');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 40_000);
 });
