@@ -3,36 +3,20 @@
  * plan, executor, settlement, telemetry), with every I/O port stubbed. It separates what the gateway
  * code costs from what the AWS SDK and DynamoDB cost, which `npm run bench` measures together.
  */
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createPowertoolsTelemetry } from '../functions/adapters/telemetry/powertools-telemetry';
 import { quietSink } from '../functions/adapters/telemetry/sinks';
 import { createRouterApp } from '../functions/router/app';
 import type { RouterDeps } from '../functions/router/deps';
 import { stubDeps } from '../test/helpers/stub-deps';
+import { chatEvent } from '../test/helpers/proxy-event';
 
 const N = Number(process.env.BENCH_N ?? 3000);
 
-function event(body: string): APIGatewayProxyEvent {
-  return {
-    httpMethod: 'POST',
-    path: '/v1/chat/completions',
-    resource: '/v1/chat/completions',
-    headers: {},
-    multiValueHeaders: {},
-    body,
-    isBase64Encoded: false,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: { requestId: 'bench' } as APIGatewayProxyEvent['requestContext'],
-  };
-}
 
 async function measure(deps: RouterDeps, body: string): Promise<{ wallMs: number; cpuMs: number }> {
   const app = createRouterApp(deps);
   const once = async () => {
-    const r = await app(event(body), {});
+    const r = await app(chatEvent(body), {});
     await r.afterResponse?.();
   };
   for (let i = 0; i < Math.min(300, N); i++) await once();

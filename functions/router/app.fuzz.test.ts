@@ -3,31 +3,15 @@
  * Runs the real router app against a stub upstream (no network) so thousands of cases stay fast.
  */
 import fc from 'fast-check';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { stubDeps } from '../../test/helpers/stub-deps';
 import { createRouterApp } from './app';
+import { chatEvent } from '../../test/helpers/proxy-event';
 
-function event(body: string | null, headers: Record<string, string> = {}): APIGatewayProxyEvent {
-  return {
-    httpMethod: 'POST',
-    path: '/v1/chat/completions',
-    resource: '/v1/chat/completions',
-    headers,
-    multiValueHeaders: {},
-    body,
-    isBase64Encoded: false,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: { requestId: 'fuzz' } as APIGatewayProxyEvent['requestContext'],
-  };
-}
 
 const app = createRouterApp(stubDeps());
 
 async function assertNoServerError(body: string | null, headers?: Record<string, string>) {
-  const res = await app(event(body, headers), {});
+  const res = await app(chatEvent(body, headers), {});
   if (res.statusCode >= 500) throw new Error(`status ${res.statusCode} for body ${body}`);
   if (res.statusCode >= 400) {
     const parsed = JSON.parse(res.body as string);

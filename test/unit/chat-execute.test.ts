@@ -3,28 +3,14 @@
  * reported back to the breakers on the paths that are hard to reach through real upstreams.
  */
 import { Readable } from 'node:stream';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { UpstreamCall, UpstreamResponse } from '../../functions/adapters/upstream/types';
 import { createRouterApp } from '../../functions/router/app';
 import type { RouterDeps } from '../../functions/router/deps';
 import { stubDeps } from '../helpers/stub-deps';
+import { chatEvent } from '../helpers/proxy-event';
 
-function event(body: unknown, headers: Record<string, string> = {}): APIGatewayProxyEvent {
-  return {
-    httpMethod: 'POST',
-    path: '/v1/chat/completions',
-    resource: '/v1/chat/completions',
-    headers,
-    multiValueHeaders: {},
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: { requestId: 'req-1' } as APIGatewayProxyEvent['requestContext'],
-  };
-}
+const chatEventOf = (body: unknown, headers: Record<string, string> = {}) => chatEvent(JSON.stringify(body), headers, 'req-1');
+
 
 function answer(status: number, body: string, headers: Record<string, string> = {}): UpstreamResponse {
   return { status, headers, body: Readable.from([body]), text: async () => body, discard: () => undefined };
@@ -76,7 +62,7 @@ describe('chat request path: money', () => {
     const usage = { prompt_tokens: 10, completion_tokens: 400 }; // 4 choices x max_tokens 100
     const body = JSON.stringify({ id: 'x', choices: [0, 1, 2, 3].map((index) => ({ index, message: { role: 'assistant', content: 'x' } })), usage });
     const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(200, body) }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages, n: 4, max_tokens: 100 }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages, n: 4, max_tokens: 100 }, OFF), {});
     expect(res.statusCode).toBe(200);
     await res.afterResponse!();
     expect(log.settled).toHaveLength(1);
@@ -87,7 +73,7 @@ describe('chat request path: money', () => {
     const { log, deps } = books();
     const body = JSON.stringify({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: 'a reply of several words that cost money' } }] });
     const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(200, body) }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(200);
     expect(Number(res.headers['x-switchyard-cost-usd'])).toBeGreaterThan(0);
     await res.afterResponse!();
@@ -97,7 +83,7 @@ describe('chat request path: money', () => {
   it('uses a distinct reservation per candidate (a failed release cannot be overwritten by the next one)', async () => {
     const { log, deps } = books();
     const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(503, '{}') }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(res.headers['x-switchyard-model']).toBe('deepseek-v3.2');
     const ids = log.reserved.map((r) => r.requestId);
     expect(ids).toHaveLength(2);
@@ -119,7 +105,7 @@ describe('chat request path: money', () => {
         },
       }),
     );
-    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(200);
     await res.afterResponse!();
     expect(charged).toEqual([Math.round(Number(res.headers['x-switchyard-cost-usd']) * 1e6)]);
@@ -135,7 +121,7 @@ describe('chat request path: money', () => {
         breakers: { ...base.breakers, admit: async () => Promise.reject(new Error('bug')) },
       }),
     );
-    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(500);
     expect(log.leasesReleased).toBe(log.leases);
     expect(log.released).toBe(log.reserved.length);
@@ -145,7 +131,7 @@ describe('chat request path: money', () => {
 describe('chat request path: upstream answers that are not completions', () => {
   it('treats a 2xx whose body is an error as a failed attempt and falls back', async () => {
     const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(200, JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })) }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-switchyard-model']).toBe('deepseek-v3.2');
     expect(res.headers['x-switchyard-attempts']).toBe('gpt-4.1:server_error,gpt-4.1:server_error,deepseek-v3.2:200');
@@ -153,14 +139,14 @@ describe('chat request path: upstream answers that are not completions', () => {
 
   it('treats a 2xx whose JSON body is not an object as a failed attempt', async () => {
     const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(200, '[1,2]') }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(502);
     expect(JSON.parse(res.body as string).error.type).toBe('upstream_error');
   });
 
   it('answers 502, not the redirect status, when the upstream redirects', async () => {
     const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(301, '', { location: 'https://elsewhere' }) }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(502);
   });
 });
@@ -190,7 +176,7 @@ describe('chat request path: half-open probes always report back', () => {
     const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
     const { calls, breakers, now } = probeDeps(clock);
     const app = createRouterApp(stubDeps({ breakers, now, upstream: upstreamBy({ 'gpt-4.1': () => answer(400, JSON.stringify({ error: { message: 'bad' } })) }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(400);
     expect(calls.failure).toBe(0);
     expect(calls.released).toBe(1);
@@ -200,7 +186,7 @@ describe('chat request path: half-open probes always report back', () => {
     const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
     const { calls, breakers, now } = probeDeps(clock, () => (clock.t += 10 * 60_000));
     const app = createRouterApp(stubDeps({ breakers, now }));
-    const res = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(504);
     expect(calls.admitted).toBe(1);
     expect(calls.success + calls.failure + calls.released).toBe(1);
@@ -227,7 +213,7 @@ describe('chat request path: streams', () => {
       },
     };
     const app = createRouterApp(stubDeps({ config, upstream }));
-    const res = await app(event({ model: 'gpt-4.1', messages, stream: true }, OFF), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages, stream: true }, OFF), {});
     expect(res.statusCode).toBe(200);
     let text = '';
     for await (const c of res.body as Readable) text += Buffer.from(c).toString('utf8');
@@ -241,7 +227,7 @@ describe('chat request path: stream failing right after its first event', () => 
   it('still falls back: nothing had reached the client', async () => {
     const broken = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'Hel' } }] })}\n\ndata: {not json\n\n`;
     const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(200, broken) }) }));
-    const res = await app(event({ model: 'gpt-4.1', messages, stream: true }), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages, stream: true }), {});
     let text = '';
     for await (const c of res.body as Readable) text += Buffer.from(c).toString('utf8');
     await res.afterResponse!();
@@ -266,7 +252,7 @@ describe('chat request path: open breakers cost nothing', () => {
         },
       }),
     );
-    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-switchyard-attempts']).toBe('gpt-4.1:open,deepseek-v3.2:200');
     // Only the candidate that was called reserved and leased.
@@ -286,12 +272,12 @@ describe('chat request path: provider keys that cannot be read', () => {
     };
     const base = stubDeps();
     const app = createRouterApp(stubDeps({ secrets, breakers: { ...base.breakers, onFailure: async () => ((breakerFailures++, false)) } }));
-    const served = await app(event({ model: 'gpt-4.1', messages }), {});
+    const served = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(served.statusCode).toBe(200);
     expect(served.headers['x-switchyard-attempts']).toBe('gpt-4.1:credentials_unavailable,deepseek-v3.2:200');
     expect(breakerFailures).toBe(0);
 
-    const refused = await app(event({ model: 'gpt-4.1', messages }, OFF), {});
+    const refused = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(refused.statusCode).toBe(502);
     const body = JSON.parse(refused.body as string);
     expect(body.error.code).toBe('credentials_unavailable');
@@ -315,7 +301,7 @@ describe('chat request path: budgets on a concrete model chain', () => {
         upstream: upstreamBy({ 'gpt-4.1': () => answer(503, '{"error":{"message":"overloaded"}}') }),
       }),
     );
-    const res = await app(event({ model: 'gpt-4.1', messages }), {});
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(res.headers['x-switchyard-attempts']).toMatch(/^gpt-4\.1:503,.*deepseek-v3\.2:budget,gemini-2\.5-flash:200$/);
     expect(res.statusCode).toBe(200);
   });
