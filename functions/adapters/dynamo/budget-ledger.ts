@@ -11,10 +11,10 @@
  *   sweep:   ADD committed -amt, REMOVE r_x  IF r_x unchanged and expired
  *   charge:  ADD committed real, spent real   (no reservation was taken: DynamoDB failed then)
  */
-import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardLimit, shardOrder, type BudgetScope } from '../../core/budget/reservation';
 import type { BudgetRow } from '../../core/stats/stats-report';
-import { isConditionFailure } from './dynamo-health';
+import { conditionally, queryPartition } from './operations';
 
 export interface ScopeRequest {
   kind: BudgetScope['kind'];
@@ -55,8 +55,8 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
   /** `limit` guards this item (a shard's share for the global scope); `scopeLimit` is the whole scope's, kept for reports. */
   async function hold(day: string, sk: string, limit: number, scopeLimit: number, amount: number, attr: string, value: string): Promise<boolean> {
     if (amount > limit) return false;
-    try {
-      await ddb.send(
+    return conditionally(() =>
+      ddb.send(
         new UpdateItemCommand({
           TableName: table,
           Key: { pk: pk(day), sk: { S: sk } },
@@ -72,19 +72,15 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
             ':exp': expiresAt(day),
           },
         }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
+      ),
+    );
   }
 
   async function unhold(day: string, sk: string, attr: string, value: string, actual: number | null): Promise<void> {
     const amount = Number(value.split(':')[0]);
     const settling = actual !== null;
-    try {
-      await ddb.send(
+    const applied = await conditionally(() =>
+      ddb.send(
         new UpdateItemCommand({
           TableName: table,
           Key: { pk: pk(day), sk: { S: sk } },
@@ -97,36 +93,23 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
             ...(settling ? { ':actual': { N: String(actual) } } : {}),
           },
         }),
+      ),
+    );
+    // Not applied: the sweep released this reservation already (we were slower than its expiry).
+    // The money was still spent: count it, even past the limit, because it really happened.
+    if (!applied && settling && actual > 0) {
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: pk(day), sk: { S: sk } },
+          UpdateExpression: 'ADD committed :actual, spent :actual',
+          ExpressionAttributeValues: { ':actual': { N: String(actual) } },
+        }),
       );
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
-      // The sweep released this reservation already (we were slower than its expiry). The money
-      // was still spent: count it, even past the limit, because it really happened.
-      if (settling && actual > 0) {
-        await ddb.send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: { pk: pk(day), sk: { S: sk } },
-            UpdateExpression: 'ADD committed :actual, spent :actual',
-            ExpressionAttributeValues: { ':actual': { N: String(actual) } },
-          }),
-        );
-      }
     }
   }
 
-  async function queryDay(day: string): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const res = await ddb.send(
-        new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk(day) }, ExclusiveStartKey: startKey, ConsistentRead: true }),
-      );
-      items.push(...(res.Items ?? []));
-      startKey = res.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  }
+  const queryDay = (day: string) => queryPartition(ddb, table, pk(day).S, true);
 
   return {
     async reserve(day, scopes, amount, requestId, expires) {
@@ -149,12 +132,10 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
                 break;
               }
             }
-            if (!got) failed = { kind: 'global', id: 'global', limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
           } else if (await hold(day, scope.id, scope.limitMicros, scope.limitMicros, amount, attr, value)) {
             got = scope.id;
-          } else {
-            failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
           }
+          if (!got) failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
         } catch (err) {
           // DynamoDB failed part-way: the scopes already held would block their budgets until the sweep.
           await rollback();

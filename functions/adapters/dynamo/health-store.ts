@@ -3,21 +3,12 @@
  * writes that only land on the version they were computed from (optimistic locking), so two
  * overlapping invocations can never lose each other's counts or put an older result over a newer one.
  */
-import {
-  BatchGetItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  type BatchGetItemCommandOutput,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BreakerPhase } from '../../core/resilience/breaker';
 import { breakerFromItem } from './breaker-store';
-import { isConditionFailure } from './dynamo-health';
 import { fromItem, healthKey, toItem, type HealthRecord } from './health-item';
+import { batchGetAll, conditionally, type Item } from './operations';
 import { endpointPk } from './state-snapshot';
-
-type Item = Record<string, AttributeValue>;
 
 export interface HealthStore {
   readAll(endpointIds: readonly string[]): Promise<Map<string, HealthRecord>>;
@@ -34,26 +25,10 @@ export interface HealthStore {
 export function createDynamoHealthStore(ddb: DynamoDBClient, table: string): HealthStore {
   const idOf = (item: Item) => item.pk.S!.slice(endpointPk('').length);
 
-  async function batchGet(keys: Item[], consistent: boolean): Promise<Item[]> {
-    const found: Item[] = [];
-    // BatchGetItem takes at most 100 keys per call and may hand some back unprocessed.
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Item[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; pending?.length && attempt < 5; attempt++) {
-        const res: BatchGetItemCommandOutput = await ddb.send(
-          new BatchGetItemCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: consistent } } }),
-        );
-        found.push(...(res.Responses?.[table] ?? []));
-        pending = res.UnprocessedKeys?.[table]?.Keys;
-      }
-    }
-    return found;
-  }
-
   return {
     async readAll(endpointIds) {
       const out = new Map<string, HealthRecord>();
-      for (const item of await batchGet(endpointIds.map(healthKey), true)) {
+      for (const item of await batchGetAll(ddb, table, endpointIds.map(healthKey), true)) {
         const record = fromItem(item);
         if (record) out.set(idOf(item), record);
       }
@@ -63,7 +38,7 @@ export function createDynamoHealthStore(ddb: DynamoDBClient, table: string): Hea
     async readBreakerPhases(endpointIds) {
       const keys = endpointIds.map((id) => ({ pk: { S: endpointPk(id) }, sk: { S: 'breaker' } }));
       const out = new Map<string, BreakerPhase>();
-      for (const item of await batchGet(keys, false)) out.set(idOf(item), breakerFromItem(item).phase);
+      for (const item of await batchGetAll(ddb, table, keys, false)) out.set(idOf(item), breakerFromItem(item).phase);
       return out;
     },
 
@@ -73,8 +48,8 @@ export function createDynamoHealthStore(ddb: DynamoDBClient, table: string): Hea
     },
 
     async write(endpointId, next, expectedVersion) {
-      try {
-        await ddb.send(
+      return conditionally(() =>
+        ddb.send(
           new PutItemCommand({
             TableName: table,
             Item: toItem(endpointId, next),
@@ -89,12 +64,8 @@ export function createDynamoHealthStore(ddb: DynamoDBClient, table: string): Hea
                   },
                 }),
           }),
-        );
-        return true;
-      } catch (err) {
-        if (isConditionFailure(err)) return false;
-        throw err;
-      }
+        ),
+      );
     },
   };
 }

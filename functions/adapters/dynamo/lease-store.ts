@@ -7,8 +7,9 @@
  * consistent read, only on that slow path) and each is reclaimed with a conditional write.
  * Expiry is the invocation's own deadline: a holder cannot outlive its Lambda invocation.
  */
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { isConditionFailure, type DynamoHealth } from './dynamo-health';
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoHealth } from './dynamo-health';
+import { conditionally } from './operations';
 
 export interface Lease {
   release(): Promise<void>;
@@ -26,24 +27,17 @@ export function createDynamoLeaseStore(opts: { ddb: DynamoDBClient; table: strin
   const key = (model: string) => ({ pk: { S: `lease#${model}` }, sk: { S: 'lease' } });
   const holderAttr = (holderId: string) => HOLDER_PREFIX + holderId.replace(/[^A-Za-z0-9_-]/g, '_');
 
-  async function tryAcquire(model: string, cap: number, attr: string, expiresAt: number): Promise<boolean> {
-    try {
-      await ddb.send(
-        new UpdateItemCommand({
-          TableName: table,
-          Key: key(model),
-          UpdateExpression: 'SET #h = :exp ADD inflight :one',
-          ConditionExpression: 'attribute_not_exists(inflight) OR inflight < :cap',
-          ExpressionAttributeNames: { '#h': attr },
-          ExpressionAttributeValues: { ':exp': { N: String(expiresAt) }, ':one': { N: '1' }, ':cap': { N: String(cap) } },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (isConditionFailure(err)) return false;
-      throw err;
-    }
-  }
+  /** One conditional UpdateItem on the model's lease item; false when its condition did not hold. */
+  const updateLease = (model: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>) =>
+    conditionally(() => ddb.send(new UpdateItemCommand({ TableName: table, Key: key(model), ...input })));
+
+  const tryAcquire = (model: string, cap: number, attr: string, expiresAt: number) =>
+    updateLease(model, {
+      UpdateExpression: 'SET #h = :exp ADD inflight :one',
+      ConditionExpression: 'attribute_not_exists(inflight) OR inflight < :cap',
+      ExpressionAttributeNames: { '#h': attr },
+      ExpressionAttributeValues: { ':exp': { N: String(expiresAt) }, ':one': { N: '1' }, ':cap': { N: String(cap) } },
+    });
 
   /** Frees slots whose holders are past their expiry; returns how many were freed. */
   async function reclaimExpired(model: string): Promise<number> {
@@ -52,21 +46,14 @@ export function createDynamoLeaseStore(opts: { ddb: DynamoDBClient; table: strin
     let freed = 0;
     for (const [name, value] of Object.entries(res.Item ?? {})) {
       if (!name.startsWith(HOLDER_PREFIX) || Number(value.N) > t) continue;
-      try {
-        await ddb.send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: key(model),
-            UpdateExpression: 'REMOVE #h ADD inflight :minus',
-            ConditionExpression: '#h = :exp',
-            ExpressionAttributeNames: { '#h': name },
-            ExpressionAttributeValues: { ':exp': value, ':minus': { N: '-1' } },
-          }),
-        );
-        freed++;
-      } catch (err) {
-        if (!isConditionFailure(err)) throw err; // another instance reclaimed it first
-      }
+      // Conditional on the expiry read: another instance may have reclaimed it first.
+      const reclaimed = await updateLease(model, {
+        UpdateExpression: 'REMOVE #h ADD inflight :minus',
+        ConditionExpression: '#h = :exp',
+        ExpressionAttributeNames: { '#h': name },
+        ExpressionAttributeValues: { ':exp': value, ':minus': { N: '-1' } },
+      });
+      if (reclaimed) freed++;
     }
     return freed;
   }
@@ -78,19 +65,15 @@ export function createDynamoLeaseStore(opts: { ddb: DynamoDBClient; table: strin
         if (released) return;
         released = true;
         try {
-          await ddb.send(
-            new UpdateItemCommand({
-              TableName: table,
-              Key: key(model),
-              UpdateExpression: 'REMOVE #h ADD inflight :minus',
-              ConditionExpression: 'attribute_exists(#h)',
-              ExpressionAttributeNames: { '#h': attr },
-              ExpressionAttributeValues: { ':minus': { N: '-1' } },
-            }),
-          );
+          // A failed condition means the holder was reclaimed as expired: the slot was given back then.
+          await updateLease(model, {
+            UpdateExpression: 'REMOVE #h ADD inflight :minus',
+            ConditionExpression: 'attribute_exists(#h)',
+            ExpressionAttributeNames: { '#h': attr },
+            ExpressionAttributeValues: { ':minus': { N: '-1' } },
+          });
         } catch (err) {
-          // Already reclaimed as expired: the slot was given back then.
-          if (!isConditionFailure(err)) dynamo.failed('lease release', err);
+          dynamo.failed('lease release', err);
         }
       },
     };

@@ -4,11 +4,12 @@
  * started and the current copy keeps serving (stale-while-revalidate). Only a cold instance waits,
  * once, for the first load. If DynamoDB is unreachable the last copy (or nothing: fail open) serves.
  */
-import { BatchGetItemCommand, type AttributeValue, type BatchGetItemCommandOutput, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoHealth } from './dynamo-health';
+import { batchGetAll, type Item } from './operations';
 
 export type StateKind = 'breaker' | 'health';
-export type Item = Record<string, AttributeValue>;
+export type { Item };
 
 export const endpointPk = (endpointId: string) => `endpoint#${endpointId}`;
 
@@ -45,18 +46,8 @@ export function createStateSnapshot(opts: SnapshotOptions): StateSnapshot {
   async function load(): Promise<void> {
     const keys = opts.endpointIds.flatMap((id) => KINDS.map((kind) => ({ pk: { S: endpointPk(id) }, sk: { S: kind } })));
     const fresh = new Map<string, Item>();
-    // BatchGetItem takes at most 100 keys per call.
-    for (let i = 0; i < keys.length; i += 100) {
-      let request: Record<string, { Keys: Item[] }> | undefined = { [opts.table]: { Keys: keys.slice(i, i + 100) } };
-      for (let round = 0; request && round < 5; round++) {
-        const res: BatchGetItemCommandOutput = await opts.ddb.send(new BatchGetItemCommand({ RequestItems: request }));
-        for (const item of res.Responses?.[opts.table] ?? []) {
-          const id = item.pk.S!.slice('endpoint#'.length);
-          fresh.set(key(id, item.sk.S as StateKind), item);
-        }
-        const rest: Item[] | undefined = res.UnprocessedKeys?.[opts.table]?.Keys;
-        request = rest?.length ? { [opts.table]: { Keys: rest } } : undefined;
-      }
+    for (const item of await batchGetAll(opts.ddb, opts.table, keys, false)) {
+      fresh.set(key(item.pk.S!.slice(endpointPk('').length), item.sk.S as StateKind), item);
     }
     items.clear();
     for (const [k, v] of fresh) items.set(k, v);

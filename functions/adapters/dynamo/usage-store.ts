@@ -2,9 +2,10 @@
  * Per-day, per-model usage counters. Each request adds to one item with a single atomic UpdateItem
  * (ADD), so concurrent instances never lose an increment and no read is needed to write.
  */
-import { UpdateItemCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { latencyBucket } from '../../core/latency-histogram';
 import type { UsageRow } from '../../core/stats/stats-report';
+import { queryPartition } from './operations';
 
 export interface UsageEvent {
   day: string;
@@ -59,37 +60,23 @@ export function createDynamoUsageStore(ddb: DynamoDBClient, table: string): Usag
       await Promise.all(scopes.map((s) => add(e.day, s, e)));
     },
     async day(day) {
-      const out: UsageCounters[] = [];
-      let startKey: Record<string, any> | undefined;
-      do {
-        const res = await ddb.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': { S: `usage#${day}` } },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of res.Items ?? []) {
-          const n = (k: string) => Number(item[k]?.N ?? 0);
-          const latency: Record<number, number> = {};
-          for (const [k, v] of Object.entries(item)) {
-            if (k.startsWith('lat_') && v.N) latency[Number(k.slice(4))] = Number(v.N);
-          }
-          out.push({
-            scope: item.sk.S ?? '',
-            requests: n('requests'),
-            successes: n('successes'),
-            errors: n('errors'),
-            promptTokens: n('promptTokens'),
-            completionTokens: n('completionTokens'),
-            costMicros: n('costMicros'),
-            latency,
-          });
+      return (await queryPartition(ddb, table, `usage#${day}`, false)).map((item) => {
+        const n = (k: string) => Number(item[k]?.N ?? 0);
+        const latency: Record<number, number> = {};
+        for (const [k, v] of Object.entries(item)) {
+          if (k.startsWith('lat_') && v.N) latency[Number(k.slice(4))] = Number(v.N);
         }
-        startKey = res.LastEvaluatedKey;
-      } while (startKey);
-      return out;
+        return {
+          scope: item.sk.S ?? '',
+          requests: n('requests'),
+          successes: n('successes'),
+          errors: n('errors'),
+          promptTokens: n('promptTokens'),
+          completionTokens: n('completionTokens'),
+          costMicros: n('costMicros'),
+          latency,
+        };
+      });
     },
   };
 }
