@@ -130,6 +130,17 @@ export function createDynamoBreakerStore(opts: {
     });
   }
 
+  /** Opens the breaker if it is still in phase `from`; true when this instance opened it. */
+  async function trip(id: string, from: 'closed' | 'half_open', seen: BreakerState, t: number): Promise<boolean> {
+    const r = await update(id, {
+      UpdateExpression: 'SET phase = :open, changedAt = :now',
+      ConditionExpression: 'phase = :from',
+      ExpressionAttributeValues: { ':open': { S: 'open' }, ':from': { S: from }, ':now': num(t) },
+    });
+    if (r === null) rememberLocal(id, { ...seen, phase: 'open', changedAt: t });
+    return r !== false;
+  }
+
   return {
     view,
     async admit(id) {
@@ -154,27 +165,16 @@ export function createDynamoBreakerStore(opts: {
     async onFailure(id, probe) {
       const t = now();
       const s = view(id);
-      if (probe || s.phase === 'half_open') {
-        const r = await update(id, {
-          UpdateExpression: 'SET phase = :open, changedAt = :now',
-          ConditionExpression: 'phase = :half',
-          ExpressionAttributeValues: { ':open': { S: 'open' }, ':half': { S: 'half_open' }, ':now': num(t) },
-        });
-        if (r === null) rememberLocal(id, { ...s, phase: 'open', changedAt: t });
-        return r !== false;
-      }
+      if (probe || s.phase === 'half_open') return trip(id, 'half_open', s, t);
       if (s.phase === 'open') return false;
 
-      let counted: boolean | null;
-      if (isWindowExpired(s, t, settings)) {
-        counted = await update(id, {
-          UpdateExpression: 'SET phase = :closed, failures = :one, windowStart = :now',
-          ConditionExpression: 'attribute_not_exists(pk) OR (phase = :closed AND windowStart = :ws)',
-          ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':one': num(1), ':now': num(t), ':ws': num(s.windowStart) },
-        });
-      } else {
-        counted = false;
-      }
+      let counted = isWindowExpired(s, t, settings)
+        ? await update(id, {
+            UpdateExpression: 'SET phase = :closed, failures = :one, windowStart = :now',
+            ConditionExpression: 'attribute_not_exists(pk) OR (phase = :closed AND windowStart = :ws)',
+            ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':one': num(1), ':now': num(t), ':ws': num(s.windowStart) },
+          })
+        : false;
       if (counted === false) {
         // Someone else started this window: add to it atomically.
         counted = await update(id, {
@@ -190,13 +190,7 @@ export function createDynamoBreakerStore(opts: {
       }
       const after = view(id);
       if (after.phase !== 'closed' || !shouldTrip(after.failures, settings)) return false;
-      const opened = await update(id, {
-        UpdateExpression: 'SET phase = :open, changedAt = :now',
-        ConditionExpression: 'phase = :closed',
-        ExpressionAttributeValues: { ':open': { S: 'open' }, ':closed': { S: 'closed' }, ':now': num(t) },
-      });
-      if (opened === null) rememberLocal(id, { ...after, phase: 'open', changedAt: t });
-      return opened !== false;
+      return trip(id, 'closed', after, t);
     },
 
     async releaseProbe(id) {
