@@ -1,8 +1,8 @@
 /**
  * Walks the plan's candidates until one answers. Per candidate, cheapest checks first:
- * health and breakers (memory) -> budget reservation (1 conditional write per scope) ->
- * concurrency lease (1 conditional write, capped models only) -> upstream call, retried with
- * backoff and full jitter (Retry-After honoured exactly) inside the request's one deadline.
+ * health and breakers (memory) -> budget reservation (1 conditional write per scope) and
+ * concurrency lease (1 conditional write, capped models only), taken in parallel -> upstream call,
+ * retried with backoff and full jitter (Retry-After honoured exactly) inside the request's one deadline.
  * Failures feed the endpoint's breaker; whatever was taken (lease, reservation) is given back
  * before moving on.
  */
@@ -30,7 +30,6 @@ export interface Held {
   probe: boolean;
   lease?: Lease;
   reservation?: Reservation;
-  abort: AbortController;
 }
 
 export type ChainResult<T> =
@@ -84,6 +83,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   let lastModel: string | null = null;
   let candidates = [...plan.candidates];
   let tried = 0;
+  const worstCaseOf = (m: CompiledModel) => worstCaseMicros(m, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices);
 
   for (let i = 0; i < candidates.length; i++) {
     const model = cfg.models.get(candidates[i])!;
@@ -98,7 +98,10 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
     // Every endpoint's breaker open (cached view, no I/O): skip before spending writes on a budget
     // reservation and a lease. Breakers due for a probe pass here and are claimed in tryModel.
     const now = deps.now();
-    const waits = model.endpoints.map((e) => (admission(deps.breakers.view(e.id), now, breakerSettings) === 'reject' ? msUntilProbe(deps.breakers.view(e.id), now, breakerSettings) : 0));
+    const waits = model.endpoints.map((e) => {
+      const breaker = deps.breakers.view(e.id);
+      return admission(breaker, now, breakerSettings) === 'reject' ? msUntilProbe(breaker, now, breakerSettings) : 0;
+    });
     if (waits.every((w) => w > 0)) {
       attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_open', ms: 0 });
       skips.open.push(Math.max(1_000, Math.min(...waits)));
@@ -108,7 +111,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
     // Budget reservation and concurrency lease are independent conditional writes: issue them
     // together so the client waits for one DynamoDB round trip, not two; undo whichever succeeded
     // when the other refuses.
-    const worst = worstCaseMicros(model, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices);
+    const worst = worstCaseOf(model);
     const [budget, lease] = await Promise.all([
       reserveBudget(model, worst),
       model.maxConcurrency !== undefined
@@ -125,7 +128,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       if (!plan.route) continue;
       // Cost-aware route: only cheaper candidates can still fit.
       const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, input.planRequest);
-      const rest = candidates.slice(i + 1).filter((id) => worstCaseMicros(cfg.models.get(id)!, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices) < worst);
+      const rest = candidates.slice(i + 1).filter((id) => worstCaseOf(cfg.models.get(id)!) < worst);
       candidates = [...candidates.slice(0, i + 1), ...rest.sort((a, b) => cost(a) - cost(b))];
       continue;
     }
@@ -150,7 +153,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       return {
         ok: true,
         value: result.value,
-        held: { model, endpoint: result.endpoint, probe: result.probe, lease: lease ?? undefined, reservation, abort: result.abort },
+        held: { model, endpoint: result.endpoint, probe: result.probe, lease: lease ?? undefined, reservation },
         attempts,
         upstreamMs,
         fallbacks: tried,
@@ -213,7 +216,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   }
 
   /** Calls one model, retrying retryable failures (preferring another endpoint of its pool). */
-  async function tryModel(model: CompiledModel): Promise<{ ok: true; value: T; endpoint: CompiledEndpoint; probe: boolean; abort: AbortController } | { ok: false }> {
+  async function tryModel(model: CompiledModel): Promise<{ ok: true; value: T; endpoint: CompiledEndpoint; probe: boolean } | { ok: false }> {
     const retry = cfg.raw.retry;
     const exclude = new Set<string>();
     for (let attempt = 0; attempt < retry.maxAttemptsPerModel; attempt++) {
@@ -242,7 +245,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
         attempts.push({ model: model.id, endpoint: endpoint.id, outcome: 200, ms });
         // Awaited: probes are rare (recovery only) and a frozen Lambda would otherwise drop the write.
         if (probe) await deps.breakers.onSuccess(endpoint.id, true);
-        return { ok: true, value: outcome.value, endpoint, probe, abort };
+        return { ok: true, value: outcome.value, endpoint, probe };
       }
       deps.endpoints.finished(endpoint.id);
       // A deadline abort is a timeout from the client's point of view.

@@ -3,18 +3,18 @@
  * either the upstream's JSON body or a live SSE relay. Settlement, counters and telemetry run
  * after the last byte is out (`afterResponse`), so the client never waits for them.
  */
-import { parseChatRequest, requestedMaxTokens, type ChatRequest } from '../../core/openai/chat-request';
+import { parseChatRequest, requestedMaxTokens } from '../../core/openai/chat-request';
 import { GatewayError } from '../../core/openai/errors';
-import { microsToUsd } from '../../core/pricing';
+import { costMicros, microsToUsd } from '../../core/pricing';
 import { parseBudgetFactor, planRequest, type Plan, type PlanRequest } from '../../core/routing/plan';
-import { countTokens, estimatePromptTokens } from '../../core/routing/token-estimate';
+import { estimatePromptTokens } from '../../core/routing/token-estimate';
 import type { RouterDeps } from '../deps';
 import { errorResult, type HttpResult } from '../http';
 import type { RequestContext } from '../request-context';
 import { executeChain, type ChainResult, type ExecInput } from './execute';
 import { openJson, type JsonAnswer } from './open-json';
 import { openStream } from './open-stream';
-import { costOf, finishFailure, finishSuccess, reportRejected, type Accounting } from './settle';
+import { finishFailure, finishSuccess, reportRejected, usageOrEstimate, type Accounting } from './settle';
 import type { SseRelay } from './sse-relay';
 
 export async function chatCompletions(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
@@ -91,10 +91,8 @@ function overheadMs(ctx: RequestContext, deps: RouterDeps, upstreamMs: number): 
 function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, { ok: true }> }): HttpResult {
   const { chain, ctx, deps, plan } = a;
   const answer = chain.value;
-  // No usage from the upstream: estimate it, as for a cut stream, rather than settle a real call at zero.
-  const estimated = !answer.usage;
-  const usage = answer.usage ?? { promptTokens: a.promptTokens, completionTokens: countTokens(answer.completionText ?? '') };
-  const costMicros = costOf(chain.held.model, usage);
+  const { usage, estimated } = usageOrEstimate(answer.usage, a.promptTokens, answer.completionText ?? '');
+  const cost = costMicros(chain.held.model.prices, usage);
   const overhead = overheadMs(ctx, deps, chain.upstreamMs);
   return {
     statusCode: 200,
@@ -102,7 +100,7 @@ function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, 
       'content-type': 'application/json',
       ...a.rateHeaders,
       ...decisionHeaders(ctx, plan, chain.held.model.id, chain),
-      'x-switchyard-cost-usd': microsToUsd(costMicros),
+      'x-switchyard-cost-usd': microsToUsd(cost),
       'x-switchyard-overhead-ms': String(overhead),
       ...(answer.upstreamRequestId ? { 'x-upstream-request-id': answer.upstreamRequestId } : {}),
     },
@@ -148,4 +146,3 @@ function failureResponse(a: Accounting & { chain: Extract<ChainResult<unknown>, 
   };
 }
 
-export type { ChatRequest };

@@ -3,7 +3,6 @@
  * usage, feed the breaker with a stream's late failure, and hand one summary to telemetry.
  * Each step is independent: one failing write never skips the others.
  */
-import type { CompiledModel } from '../../core/config/compile';
 import type { ChatRequest } from '../../core/openai/chat-request';
 import { costMicros, type TokenUsage } from '../../core/pricing';
 import type { Plan } from '../../core/routing/plan';
@@ -27,14 +26,13 @@ export interface Accounting {
   chain: ChainResult<unknown>;
 }
 
-export function costOf(model: CompiledModel, usage: TokenUsage | undefined): number {
-  return usage ? costMicros(model.prices, usage) : 0;
-}
-
-/** Usage for a stream: the upstream's own figures when its usage chunk arrived, else an estimate. */
-export function streamUsage(outcome: StreamOutcome, promptTokensEstimate: number): { usage: TokenUsage; estimated: boolean } {
-  if (outcome.usage) return { usage: outcome.usage, estimated: false };
-  return { usage: { promptTokens: promptTokensEstimate, completionTokens: countTokens(outcome.text) }, estimated: true };
+/**
+ * The upstream's own usage when it sent one; otherwise an estimate from our prompt count and the
+ * generated text (a cut stream, an upstream that omits usage), so a real call is never settled at zero.
+ */
+export function usageOrEstimate(real: TokenUsage | undefined, promptTokensEstimate: number, generatedText: string): { usage: TokenUsage; estimated: boolean } {
+  if (real) return { usage: real, estimated: false };
+  return { usage: { promptTokens: promptTokensEstimate, completionTokens: countTokens(generatedText) }, estimated: true };
 }
 
 function usageScopes(a: Accounting): string[] {
@@ -44,14 +42,22 @@ function usageScopes(a: Accounting): string[] {
   return scopes;
 }
 
+type UsageFigures = Pick<UsageEvent, 'model' | 'ok' | 'promptTokens' | 'completionTokens' | 'costMicros' | 'latencyMs'>;
+
 /**
- * An A/B variant's row counts the request against the variant that was drawn: it succeeded only
- * if that model answered (a fallback answering means the variant failed).
+ * The usage rows of one request: the model's (plus route and key rows), and for an A/B route the
+ * drawn variant's, which counts as a success only if that model answered (a fallback answering
+ * means the variant failed).
  */
-function variantRecord(a: Accounting, answeredBy: string | null, base: Omit<UsageEvent, 'onlyScopes' | 'ok'>): UsageEvent | undefined {
-  if (!a.plan.variant || !a.plan.route) return undefined;
-  const ok = answeredBy === a.plan.variant;
-  return { ...base, ok, ...(ok ? {} : { promptTokens: 0, completionTokens: 0, costMicros: 0 }), onlyScopes: [`variant#${a.plan.route}:${a.plan.variant}`] };
+function usageSteps(a: Accounting, figures: UsageFigures, answeredBy: string | null): Array<() => Promise<void> | undefined> {
+  const day = utcDay(a.ctx.startedAt);
+  const steps: Array<() => Promise<void> | undefined> = [() => a.deps.usage.record({ ...figures, day, extraScopes: usageScopes(a) })];
+  if (a.plan.variant && a.plan.route) {
+    const ok = answeredBy === a.plan.variant;
+    const counted = ok ? figures : { ...figures, promptTokens: 0, completionTokens: 0, costMicros: 0 };
+    steps.push(() => a.deps.usage.record({ ...counted, day, ok, onlyScopes: [`variant#${a.plan.route}:${a.plan.variant}`] }));
+  }
+  return steps;
 }
 
 async function settleAll(deps: RouterDeps, steps: Array<() => Promise<unknown> | unknown>): Promise<void> {
@@ -66,9 +72,9 @@ export async function finishSuccess(
   const { deps, ctx, chain } = a;
   if (!chain.ok) return;
   const { model, endpoint, lease, reservation, probe } = chain.held;
-  const fromStream = r.stream ? streamUsage(r.stream, a.promptTokens) : undefined;
+  const fromStream = r.stream ? usageOrEstimate(r.stream.usage, a.promptTokens, r.stream.text) : undefined;
   const usage = fromStream?.usage ?? r.usage ?? { promptTokens: 0, completionTokens: 0 };
-  const cost = costOf(model, usage);
+  const cost = costMicros(model.prices, usage);
   const streamFailed = !!r.stream?.error && !r.stream.clientAborted;
   const totalMs = deps.now() - ctx.startedAt;
   deps.endpoints.finished(endpoint.id);
@@ -81,21 +87,11 @@ export async function finishSuccess(
     async () => {
       if (streamFailed && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);
     },
-    () =>
-      deps.usage.record({
-        day: utcDay(ctx.startedAt),
-        model: model.id,
-        ok: !streamFailed,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        costMicros: cost,
-        latencyMs: totalMs,
-        extraScopes: usageScopes(a),
-      }),
-    () => {
-      const v = variantRecord(a, streamFailed ? null : model.id, { day: utcDay(ctx.startedAt), model: model.id, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros: cost, latencyMs: totalMs });
-      return v && deps.usage.record(v);
-    },
+    ...usageSteps(
+      a,
+      { model: model.id, ok: !streamFailed, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros: cost, latencyMs: totalMs },
+      streamFailed ? null : model.id,
+    ),
     () => deps.keyPolicy.recordTokens(ctx.key, usage.promptTokens + usage.completionTokens),
   ]);
 
@@ -155,23 +151,7 @@ export async function finishFailure(a: Accounting): Promise<void> {
   if (chain.ok) return;
   const totalMs = deps.now() - ctx.startedAt;
   if (chain.lastModel) {
-    await settleAll(deps, [
-      () =>
-        deps.usage.record({
-          day: utcDay(ctx.startedAt),
-          model: chain.lastModel!,
-          ok: false,
-          promptTokens: 0,
-          completionTokens: 0,
-          costMicros: 0,
-          latencyMs: totalMs,
-          extraScopes: usageScopes(a),
-        }),
-      () => {
-        const v = variantRecord(a, null, { day: utcDay(ctx.startedAt), model: chain.lastModel!, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs });
-        return v && deps.usage.record(v);
-      },
-    ]);
+    await settleAll(deps, usageSteps(a, { model: chain.lastModel, ok: false, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs }, null));
   }
   deps.telemetry.requestDone({
     ...baseSummary(a),

@@ -22,7 +22,6 @@ export interface StreamOutcome {
   usage?: TokenUsage;
   /** Assistant text relayed so far (for estimating completion tokens when no usage arrived). */
   text: string;
-  chunks: number;
 }
 
 export type FirstEventResult = { ok: true } | { ok: false; failure: 'stream_error' | 'timeout' | 'connection'; message: string };
@@ -45,7 +44,7 @@ export class SseRelay {
   readonly done: Promise<StreamOutcome>;
 
   private readonly pending: Parsed[] = [];
-  private readonly outcome: StreamOutcome = { completed: false, clientAborted: false, text: '', chunks: 0 };
+  private readonly outcome: StreamOutcome = { completed: false, clientAborted: false, text: '' };
   private committed = false;
   private finished = false;
   private ended = false;
@@ -181,7 +180,6 @@ export class SseRelay {
         if (typeof t?.function?.arguments === 'string') this.outcome.text += t.function.arguments;
       }
     }
-    this.outcome.chunks++;
     this.body.push(encoder.encode(sseData(p.raw)));
   }
 
