@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { PRELUDE_DELIMITER, isStreamingHandler, type HttpPrelude, type StreamingHandler } from './lambda-streaming';
+import { PRELUDE_DELIMITER, isStreamingHandler, localLambdaContext, type HttpPrelude, type StreamingHandler } from './lambda-streaming';
 
 export type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
 
@@ -161,23 +161,9 @@ function queryMaps(url: URL) {
   return { single, multi };
 }
 
+/** Invoked through the alias `live`, as the API's integration does. */
 function lambdaContext(target: InvokeTarget, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const name = target.functionName ?? 'switchyard-router';
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: target.version,
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}:live`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+  return localLambdaContext({ functionName: target.functionName ?? 'switchyard-router', version: target.version, qualifier: 'live', timeoutMs });
 }
 
 /**

@@ -5,7 +5,9 @@
  * so the handler under test is byte-for-byte the one that runs on AWS. Nothing is buffered.
  * (lambda-stream, the usual choice, buffers the whole body, which would hide streaming bugs.)
  */
+import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
+import type { Context } from 'aws-lambda';
 
 export const PRELUDE_DELIMITER = Buffer.alloc(8, 0);
 const STREAMING = Symbol.for('switchyard.streamingHandler');
@@ -41,4 +43,23 @@ export function installAwsLambdaGlobal(): void {
 
 export function isStreamingHandler(fn: unknown): fn is StreamingHandler {
   return typeof fn === 'function' && (fn as unknown as Record<symbol, unknown>)[STREAMING] === true;
+}
+
+/** A Lambda invocation context for local invocations: a deadline `timeoutMs` away and the invoked ARN's qualifier. */
+export function localLambdaContext(opts: { functionName: string; version: string; qualifier: string; timeoutMs: number }): Context {
+  const deadline = Date.now() + opts.timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: opts.functionName,
+    functionVersion: opts.version,
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${opts.functionName}:${opts.qualifier}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${opts.functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }

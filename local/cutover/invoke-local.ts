@@ -2,31 +2,12 @@
  * Invokes a router version in-process the way the hook invokes it on AWS: the same synthetic event,
  * the raw bytes of the response stream (prelude, NUL delimiter, body), the same decoder.
  */
-import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
-import type { Context } from 'aws-lambda';
 import type { VersionInvoker } from '../../functions/pre-traffic/check-version';
 import { decodeHttpStream } from '../../functions/pre-traffic/http-stream';
-import type { StreamingHandler } from '../lambda-streaming';
+import { localLambdaContext, type StreamingHandler } from '../lambda-streaming';
 import { LOCAL_FUNCTION_NAME } from './version-metrics';
 
-function context(version: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: LOCAL_FUNCTION_NAME,
-    functionVersion: version,
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${LOCAL_FUNCTION_NAME}:${version}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${LOCAL_FUNCTION_NAME}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
 
 export function localVersionInvoker(handler: StreamingHandler, version: string, functionTimeoutMs = 900_000): VersionInvoker {
   return async (event, signal) => {
@@ -42,7 +23,7 @@ export function localVersionInvoker(handler: StreamingHandler, version: string, 
     });
     aborted.catch(() => undefined); // settled by the race below or never observed
     try {
-      await Promise.race([handler(event, stream, context(version, functionTimeoutMs)), aborted]);
+      await Promise.race([handler(event, stream, localLambdaContext({ functionName: LOCAL_FUNCTION_NAME, version, qualifier: version, timeoutMs: functionTimeoutMs })), aborted]);
       if (!stream.writableEnded) stream.end();
       await Promise.race([ended, aborted]);
     } finally {
