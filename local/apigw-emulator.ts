@@ -106,6 +106,27 @@ export const REQUEST_TOO_LARGE_RESPONSE = {
   type: 'invalid_request_error',
   code: 'request_too_large',
 } as const;
+/**
+ * The authorizer failed (threw something other than "Unauthorized", e.g. its key store is
+ * unreachable): the stack's AUTHORIZER_CONFIGURATION_ERROR / AUTHORIZER_FAILURE response.
+ */
+export const AUTHORIZER_UNAVAILABLE_RESPONSE = {
+  status: 503,
+  message: 'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
+  type: 'service_unavailable',
+  code: 'authorizer_unavailable',
+  headers: { 'retry-after': '1' },
+} as const;
+/**
+ * A request target that is not a parseable path, or whose percent-encoding is malformed (`/v1/models/%E0%A4%A`):
+ * a client error API Gateway refuses before any resource matching, answered through the DEFAULT_4XX response.
+ */
+export const BAD_REQUEST_RESPONSE = {
+  status: 400,
+  message: 'Bad request: the request URL is malformed.',
+  type: 'invalid_request_error',
+  code: 'invalid_request',
+} as const;
 /** A function that fails before its response starts: API Gateway's 502 through the DEFAULT_5XX response. */
 export const FUNCTION_ERROR_RESPONSE = {
   status: 502,
@@ -220,7 +241,11 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
   const timeoutMs = opts.functionTimeoutMs ?? 900_000;
   const maxPayload = opts.maxPayloadBytes ?? 10 * 1024 * 1024;
 
-  async function runAuthorizer(req: IncomingMessage, event: APIGatewayProxyEvent, route: ApiRoute): Promise<APIGatewayAuthorizerResult | { status: number; message: string; code: string; type: string }> {
+  async function runAuthorizer(
+    req: IncomingMessage,
+    event: APIGatewayProxyEvent,
+    route: ApiRoute,
+  ): Promise<APIGatewayAuthorizerResult | { status: number; message: string; code: string; type: string; headers?: Record<string, string> }> {
     const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${event.path}`;  // API Gateway puts the request path, not the resource template, in the ARN
     const values = identityHeaders.map((h) => req.headers[h]);
     // API Gateway does not call the authorizer when an identity source is missing or empty.
@@ -249,8 +274,9 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         result = await opts.authorizer!(authEvent, lambdaContext({ handler: null, version: '$LATEST', functionName: 'switchyard-authorizer' }, 10_000));
       } catch (e) {
         if ((e as Error)?.message === 'Unauthorized') return UNAUTHORIZED_RESPONSE;
-        // API Gateway answers an authorizer that fails (not "Unauthorized") with a 500 (DEFAULT_5XX).
-        return { status: 500, message: 'The authorizer failed; see its logs.', code: 'gateway_error', type: 'server_error' };
+        // API Gateway answers an authorizer that fails (not "Unauthorized") through its
+        // AUTHORIZER_CONFIGURATION_ERROR response, which the stack renders as a 503.
+        return AUTHORIZER_UNAVAILABLE_RESPONSE;
       }
       if (cacheTtl > 0 && identity !== undefined) authCache.set(identity, { until: Date.now() + cacheTtl, result });
     }
@@ -268,16 +294,22 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
   const inFlight = new Set<Promise<unknown>>();
   const server = createServer(async (req, res) => {
     const started = Date.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase();
     let version: string | undefined;
     let logged = false;
     const log = (status: number, headers: Record<string, string>) => {
       if (logged) return;
       logged = true;
-      opts.onRequest?.({ method, path: url.pathname, status, ms: Date.now() - started, version, headers });
+      opts.onRequest?.({ method, path: url?.pathname ?? '', status, ms: Date.now() - started, version, headers });
     };
     try {
+      if (!url) {
+        await readBody(req, maxPayload);
+        const r = BAD_REQUEST_RESPONSE;
+        log(r.status, {});
+        return gatewayError(res, r.status, r.message, r.type, r.code);
+      }
       const matched = matchRoute(routes, url.pathname);
       const route = matched?.route;
       if (!route || !route.methods.includes(method)) {
@@ -331,7 +363,7 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         const auth = await runAuthorizer(req, event, route);
         if ('status' in auth) {
           log(auth.status, {});
-          return gatewayError(res, auth.status, auth.message, auth.type, auth.code, { 'x-request-id': requestId });
+          return gatewayError(res, auth.status, auth.message, auth.type, auth.code, { 'x-request-id': requestId, ...('headers' in auth ? auth.headers : {}) });
         }
         event.requestContext.authorizer = { ...(auth.context ?? {}), principalId: auth.principalId };
       }
@@ -342,6 +374,10 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
       const responseStream = new PassThrough();
       relay(responseStream, res, (status, h) => log(status, h));
       // The client went away: end the function's stream so the handler stops reading upstream.
+      // Until the handler starts writing (while it waits for its upstream, say) nothing listens on
+      // its stream: the destroy error is ours to ignore, never an uncaught 'error' event that takes
+      // the whole local runtime down. The handler still sees the stream destroyed.
+      responseStream.on('error', () => undefined);
       res.on('close', () => {
         if (!res.writableFinished) responseStream.destroy(new Error('client disconnected'));
       });
@@ -381,6 +417,22 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
       await closed;
     },
   };
+}
+
+/**
+ * The request target as a URL, or undefined when it is not one API Gateway would route: not a path,
+ * or malformed percent-encoding. An origin-form target is always read as a path (`//x` is the path
+ * `//x`, never the host `x`).
+ */
+export function requestUrl(target: string): URL | undefined {
+  let url: URL;
+  try {
+    url = target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target);
+    decodeURIComponent(url.pathname);
+  } catch {
+    return undefined;
+  }
+  return url;
 }
 
 /**

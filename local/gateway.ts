@@ -17,6 +17,7 @@ import type { RouterDeps } from '../functions/router/deps';
 import { createRouterHandler } from '../functions/router/lambda-handler';
 import { startApiGatewayEmulator, type Emulator, type InvokeTarget, type RequestLog } from './apigw-emulator';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
+import { startDynamoFaultProxy, type DynamoFaultProxy, type DynamoFaultSettings } from './dynamo-faults';
 import { installAwsLambdaGlobal } from './lambda-streaming';
 import { startSimulatedProviders, type SimulatedProviders } from './providers';
 import { startLocalHealthCheck, type LocalHealthCheck } from './health-check-timer';
@@ -54,6 +55,11 @@ export interface LocalGatewayOptions {
    * (tests capture it with captureTelemetry()).
    */
   telemetry?: 'quiet' | 'emf' | TelemetrySink;
+  /**
+   * Put a fault proxy (local/dynamo-faults.ts) between the handlers and dynalite, exposed as
+   * `dynamoFaults`. Settings are applied once setup (tables, demo key) is done, before any handler runs.
+   */
+  dynamoFaults?: boolean | DynamoFaultSettings;
 }
 
 export interface LocalGateway {
@@ -63,6 +69,8 @@ export interface LocalGateway {
   demoKey: string;
   providers?: SimulatedProviders;
   dynamo: LocalDynamo;
+  /** With the dynamoFaults option: the proxy the handlers reach DynamoDB through (`dynamo.endpoint` bypasses it). */
+  dynamoFaults?: DynamoFaultProxy;
   env: NodeJS.ProcessEnv;
   keys: KeyStore;
   /** The deps of the router instance behind the emulator. */
@@ -104,13 +112,15 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const rawConfig = opts.configJson ?? readConfigFile(opts.configPath ?? defaultConfigPath());
 
   const dynamo = await startLocalDynamo({ path: opts.dataDir });
+  const dynamoFaults = opts.dynamoFaults ? await startDynamoFaultProxy(dynamo.endpoint) : undefined;
   let providers: SimulatedProviders | undefined;
   let emulator: Emulator | undefined;
   let healthCheck: LocalHealthCheck | undefined;
   try {
     providers = simulate ? await startSimulatedProviders({ timeScale: opts.timeScale ?? 1 }) : undefined;
     const configJson = providers ? simulateProviders(rawConfig, providers) : rawConfig;
-    const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...(opts.env ?? {}) };
+    const faultEnv = dynamoFaults ? { SWITCHYARD_DYNAMODB_ENDPOINT: dynamoFaults.endpoint } : {};
+    const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...faultEnv, ...(opts.env ?? {}) };
 
     const ddb = createDynamoClient(env);
     const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env));
@@ -151,12 +161,14 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       onRequest: opts.onRequest,
     });
     const em = emulator;
+    if (dynamoFaults && typeof opts.dynamoFaults === 'object') await dynamoFaults.set(opts.dynamoFaults);
     return {
       url: em.url,
       baseUrl: `${em.url}/v1`,
       demoKey: DEMO_KEY,
       providers,
       dynamo,
+      dynamoFaults,
       env,
       keys,
       deps: main.deps,
@@ -172,6 +184,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         await em.close();
         await providers?.close();
         ddb.destroy();
+        await dynamoFaults?.close();
         await dynamo.close();
       },
     };
@@ -179,6 +192,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     await healthCheck?.stop();
     await emulator?.close();
     await providers?.close();
+    await dynamoFaults?.close();
     await dynamo.close();
     throw e;
   }

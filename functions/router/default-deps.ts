@@ -10,6 +10,7 @@ import { createDynamoLeaseStore } from '../adapters/dynamo/lease-store';
 import { createStateSnapshot } from '../adapters/dynamo/state-snapshot';
 import { COST_TABLE, STATE_TABLE, tableName } from '../adapters/dynamo/table-specs';
 import { createDynamoRateLimiter } from '../adapters/dynamo/rate-limit-store';
+import { createWriteBacklog } from '../adapters/dynamo/write-backlog';
 import { KEYS_TABLE } from '../adapters/dynamo/table-specs';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createPowertoolsTelemetry } from '../adapters/telemetry/powertools-telemetry';
@@ -31,7 +32,10 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
   const ddb = createDynamoClient(env);
   const { telemetry, log } = createPowertoolsTelemetry({ env, sink: opts.telemetrySink });
-  const dynamo = createDynamoHealth(log);
+  // Spend, counters and given-back leases that DynamoDB could not take are kept and replayed once
+  // it answers again (the first success after an outage, and after each response while any are kept).
+  const backlog = createWriteBacklog({ failed: (op, err) => dynamo.failed(op, err), ok: () => dynamo.ok(), log });
+  const dynamo = createDynamoHealth(log, Date.now, undefined, { onRecovered: () => void backlog.flush(), pendingWrites: () => backlog.size() });
   const stateTable = tableName(STATE_TABLE, env);
   const costTable = tableName(COST_TABLE, env);
   const state = createStateSnapshot({
@@ -45,11 +49,12 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
   return {
     config,
     upstream: createUndiciClient({ connectTimeoutMs: config.raw.gateway.connectTimeoutMs }),
-    usage: createDynamoUsageStore(ddb, costTable),
+    usage: createDynamoUsageStore(ddb, costTable, backlog),
     state,
     breakers: createDynamoBreakerStore({ ddb, table: stateTable, snapshot: state, settings: config.raw.breaker, dynamo, now: Date.now }),
-    leases: createDynamoLeaseStore({ ddb, table: stateTable, dynamo, now: Date.now }),
-    ledger: createDynamoBudgetLedger({ ddb, table: costTable, globalShards: config.raw.budgets.globalShards, random: Math.random }),
+    leases: createDynamoLeaseStore({ ddb, table: stateTable, dynamo, now: Date.now, backlog }),
+    ledger: createDynamoBudgetLedger({ ddb, table: costTable, globalShards: config.raw.budgets.globalShards, random: Math.random, backlog }),
+    backlog,
     secrets: createSecretSource(env),
     // Health from the health-check function, through the same snapshot; AWS_REGION is the caller's
     // region when the edge sends no x-switchyard-region.

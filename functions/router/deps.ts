@@ -12,6 +12,7 @@ import type { BreakerStore } from '../adapters/dynamo/breaker-store';
 import type { LeaseStore } from '../adapters/dynamo/lease-store';
 import type { BudgetLedger } from '../adapters/dynamo/budget-ledger';
 import type { StateSnapshot } from '../adapters/dynamo/state-snapshot';
+import type { WriteBacklog } from '../adapters/dynamo/write-backlog';
 import type { CallerKey } from './request-context';
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -66,6 +67,8 @@ export interface RouterDeps {
   /** Daily budget ledgers (reserve, settle, sweep, snapshot for stats). */
   ledger: BudgetLedger;
   dynamo: DynamoHealth;
+  /** Writes kept while DynamoDB failed (spend, counters, lease releases); drained after responses once it answers. */
+  backlog?: WriteBacklog;
   now: () => number;
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -59,6 +59,19 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
     errorType: 'invalid_request_error',
     code: 'request_too_large',
   },
+  // The authorizer threw (not "Unauthorized"), timed out or could not be invoked: typically its key
+  // store (DynamoDB) is unreachable. Auth fails closed, but the client must see a retryable 503 that
+  // says so, not a bare 500 (AUTHORIZER_CONFIGURATION_ERROR is what a throwing authorizer gives).
+  ...(['AUTHORIZER_CONFIGURATION_ERROR', 'AUTHORIZER_FAILURE'] as const).map(
+    (name): OpenAiGatewayResponse => ({
+      type: apigateway.ResponseType[name],
+      statusCode: '503',
+      message: 'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
+      errorType: 'service_unavailable',
+      code: 'authorizer_unavailable',
+      headers: { 'Retry-After': "'1'" },
+    }),
+  ),
   {
     type: apigateway.ResponseType.DEFAULT_4XX,
     message: null,

@@ -22,11 +22,40 @@ export interface FaultSpec {
   stallAfterChunks?: number;
   /** Streams: delay between chunks; not scaled by timeScale. */
   chunkDelayMs?: number;
+  /**
+   * Reset the connection (TCP RST) once the request has been read, before any response byte: what a
+   * crashing upstream process or a load balancer dropping the connection looks like.
+   */
+  reset?: boolean;
+  /**
+   * Send the 200 headers, then wait this long (not scaled) before the body: non-stream, the first half
+   * of the JSON body goes with the headers and the rest after the wait; stream, the first event comes
+   * after the wait. A wait longer than the gateway's `bodyIdleTimeoutMs` is a slow-body timeout.
+   */
+  slowBodyMs?: number;
+  /**
+   * Send the 200 headers (non-stream: and the first half of the JSON body; stream: one keep-alive
+   * comment, no event), then close the connection: the body is cut before it is complete.
+   */
+  bodyCut?: boolean;
+  /**
+   * Answer 200 with a body that does not parse: non-stream, the completion JSON cut in half (still
+   * `application/json`, with a matching content-length); stream, a first event whose JSON is cut in
+   * half, then the end of the stream.
+   */
+  malformedBody?: boolean;
+  /**
+   * Answer 200 with this content-type and a body of that kind instead of the requested one, for stream
+   * and non-stream requests alike: `text/html...` an HTML error page (a proxy or captive portal in
+   * front of the upstream), `application/json...` the complete non-stream completion (an upstream that
+   * ignores `stream: true`), anything else a line of plain text.
+   */
+  contentType?: string;
 }
 
 export type FaultTarget = { provider: string; model?: string };
 
-const STRING_FIELDS = ['provider', 'model', 'retryAfter'] as const;
+const STRING_FIELDS = ['provider', 'model', 'retryAfter', 'contentType'] as const;
 const NUMBER_FIELDS = [
   'status',
   'latencyMs',
@@ -35,14 +64,17 @@ const NUMBER_FIELDS = [
   'malformedAfterChunks',
   'stallAfterChunks',
   'chunkDelayMs',
+  'slowBodyMs',
 ] as const;
+const BOOLEAN_FIELDS = ['hang', 'reset', 'bodyCut', 'malformedBody'] as const;
+const ALL_FIELDS: readonly string[] = [...STRING_FIELDS, ...NUMBER_FIELDS, ...BOOLEAN_FIELDS];
 
 /** Checks a FaultSpec that arrived over HTTP; returns an error message or the spec. */
 export function parseFaultSpec(value: unknown): FaultSpec | string {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return 'fault must be a JSON object';
   const spec = value as Record<string, unknown>;
   for (const key of Object.keys(spec)) {
-    if (![...STRING_FIELDS, ...NUMBER_FIELDS, 'hang'].includes(key)) return `unknown fault field '${key}'`;
+    if (!ALL_FIELDS.includes(key)) return `unknown fault field '${key}'`;
   }
   for (const key of STRING_FIELDS) {
     if (spec[key] !== undefined && typeof spec[key] !== 'string') return `'${key}' must be a string`;
@@ -53,7 +85,9 @@ export function parseFaultSpec(value: unknown): FaultSpec | string {
       return `'${key}' must be a non-negative integer`;
     }
   }
-  if (spec.hang !== undefined && typeof spec.hang !== 'boolean') return "'hang' must be a boolean";
+  for (const key of BOOLEAN_FIELDS) {
+    if (spec[key] !== undefined && typeof spec[key] !== 'boolean') return `'${key}' must be a boolean`;
+  }
   if (spec.status !== undefined && ((spec.status as number) < 400 || (spec.status as number) > 599)) {
     return "'status' must be an HTTP error status (400-599)";
   }

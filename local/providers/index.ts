@@ -3,3 +3,4 @@ export { startSimulatedProviders } from './server';
 export { expectedReply, countPromptTokens, countTokens } from './completion';
 export type { FaultSpec } from './faults';
 export type { RequestRecord, SimulatedProviders, SimulatedProvidersOptions } from './types';
+export { startUnacceptingListener, type UnacceptingListener } from './unaccepting-listener';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sleep, untilAborted } from './abort';
+import { bodyFault, resetConnection } from './body-faults';
 import { generate } from './completion';
 import { FaultStore, parseFaultSpec, type FaultSpec } from './faults';
 import { errorBody, faultErrorBody, readBody, sendJson, type ErrorBody } from './http';
@@ -44,6 +45,10 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     if (fault.latencyMs && !(await sleep(fault.latencyMs, ex.signal))) return false;
     if (fault.hang) {
       await untilAborted(ex.signal);
+      return false;
+    }
+    if (fault.reset) {
+      resetConnection(ex.res);
       return false;
     }
     if (fault.status !== undefined) {
@@ -114,35 +119,38 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
 
-    if (!ex.record.stream) {
-      return respondJson(ex, 200, {
-        id,
-        object: 'chat.completion',
-        created,
-        model,
-        system_fingerprint: 'fp_switchyard_sim',
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: generated.content, refusal: null },
-            logprobs: null,
-            finish_reason: generated.finishReason,
-          },
-        ],
-        usage,
-      });
-    }
+    const completion = {
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      system_fingerprint: 'fp_switchyard_sim',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: generated.content, refusal: null },
+          logprobs: null,
+          finish_reason: generated.finishReason,
+        },
+      ],
+      usage,
+    };
+    ex.record.status = 200;
+    const faulted = await bodyFault(ex.res, fault, { completion, stream: ex.record.stream, requestId: ex.requestId }, ex.signal);
+    if (faulted === true) return;
+    if (!ex.record.stream) return respondJson(ex, 200, completion);
 
     const streamOptions = body.stream_options;
     const includeUsage = isObject(streamOptions) && streamOptions.include_usage === true;
-    ex.record.status = 200;
-    ex.res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-request-id': ex.requestId,
-    });
-    ex.res.flushHeaders();
+    if (faulted !== 'then-stream') {
+      ex.res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-request-id': ex.requestId,
+      });
+      ex.res.flushHeaders();
+    }
     await writeStream(
       ex.res,
       {

@@ -138,7 +138,7 @@ describe('API Gateway identity-source rules in the emulator', () => {
     }
   });
 
-  it('answers 500 in the OpenAI shape when the authorizer itself fails (e.g. DynamoDB down)', async () => {
+  it('answers a retryable 503 in the OpenAI shape when the authorizer itself fails (e.g. DynamoDB down)', async () => {
     const router = gw.newRouterInstance();
     const em = await startApiGatewayEmulator({
       selectTarget: () => ({ handler: router.handler, version: '1' }),
@@ -148,8 +148,11 @@ describe('API Gateway identity-source rules in the emulator', () => {
     });
     try {
       const res = await fetch(`${em.url}/v1/models`, { headers: bearer(USER) });
-      expect(res.status).toBe(500);
-      expect(((await res.json()) as any).error).toMatchObject({ type: 'server_error', code: 'gateway_error' });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      const r = OPENAI_GATEWAY_RESPONSES.find((x) => x.type.responseType === 'AUTHORIZER_CONFIGURATION_ERROR')!;
+      expect(await res.json()).toEqual(JSON.parse(openAiErrorTemplate(r)));
+      expect(r.statusCode).toBe('503');
     } finally {
       await em.close();
     }

@@ -1,6 +1,7 @@
 import OpenAI, { NotFoundError, RateLimitError } from 'openai';
 import { encode, encodeChat } from 'gpt-tokenizer';
-import { expectedReply, startSimulatedProviders, type SimulatedProviders } from '../../local/providers';
+import { connect } from 'node:net';
+import { expectedReply, startSimulatedProviders, startUnacceptingListener, type SimulatedProviders } from '../../local/providers';
 
 const messages = [
   { role: 'system', content: 'You are terse.' },
@@ -232,6 +233,67 @@ describe('simulated providers', () => {
     expect(events).not.toContain('data: [DONE]');
   });
 
+  it('resets the connection before any response byte', async () => {
+    sim.setFault({ model: 'gpt-4.1', reset: true, times: 1 });
+    await expect(chat(sim, 'openai', { model: 'gpt-4.1', messages })).rejects.toThrow();
+    expect(sim.requests().at(-1)).toMatchObject({ model: 'gpt-4.1', status: 0 });
+  });
+
+  it('sends a slow body: the headers at once, the rest after slowBodyMs (unscaled)', async () => {
+    sim.setFault({ model: 'gpt-4.1', slowBodyMs: 150 });
+    const started = Date.now();
+    const res = await chat(sim, 'openai', { model: 'gpt-4.1', messages });
+    const headersAt = Date.now();
+    const body = await json(res);
+    expect(body.choices[0].message.content).toBe(expectedReply('gpt-4.1', messages));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(145);
+    expect(Date.now() - headersAt).toBeGreaterThanOrEqual(100); // the wait came after the headers
+    const stream = await readEvents(await chat(sim, 'openai', { model: 'gpt-4.1', messages, stream: true }));
+    expect(contentOf(stream.events)).toBe(expectedReply('gpt-4.1', messages));
+  });
+
+  it('cuts the body after the headers (bodyCut)', async () => {
+    sim.setFault({ model: 'gpt-4.1', bodyCut: true });
+    const res = await chat(sim, 'openai', { model: 'gpt-4.1', messages });
+    expect(res.status).toBe(200);
+    await expect(res.text()).rejects.toThrow();
+    const stream = await readEvents(await chat(sim, 'openai', { model: 'gpt-4.1', messages, stream: true }));
+    expect(stream.events.filter((e) => e.startsWith('data:'))).toEqual([]);
+  });
+
+  it('answers 200 with a body that does not parse (malformedBody)', async () => {
+    sim.setFault({ model: 'gpt-4.1', malformedBody: true });
+    const res = await chat(sim, 'openai', { model: 'gpt-4.1', messages });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    const text = await res.text();
+    expect(text.startsWith('{"id":"chatcmpl-')).toBe(true);
+    expect(() => JSON.parse(text)).toThrow();
+    const stream = await readEvents(await chat(sim, 'openai', { model: 'gpt-4.1', messages, stream: true }));
+    expect(stream.error).toBeUndefined();
+    expect(stream.events).toHaveLength(1);
+    expect(() => JSON.parse(stream.events[0].slice('data: '.length))).toThrow();
+  });
+
+  it('answers 200 with the wrong content-type (contentType)', async () => {
+    sim.setFault({ model: 'gpt-4.1', contentType: 'text/html; charset=utf-8', times: 2 });
+    for (const stream of [false, true]) {
+      const res = await chat(sim, 'openai', { model: 'gpt-4.1', messages, stream });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await res.text()).toContain('<html>');
+    }
+    sim.setFault({ model: 'gpt-4.1', contentType: 'application/json', times: 1 });
+    const ignored = await chat(sim, 'openai', { model: 'gpt-4.1', messages, stream: true });
+    expect((await json(ignored)).object).toBe('chat.completion');
+  });
+
+  it('validates the new fault fields', () => {
+    expect(() => sim.setFault({ reset: 'yes' } as never)).toThrow(/'reset' must be a boolean/);
+    expect(() => sim.setFault({ slowBodyMs: -1 })).toThrow(/'slowBodyMs' must be a non-negative integer/);
+    expect(() => sim.setFault({ contentType: 1 } as never)).toThrow(/'contentType' must be a string/);
+  });
+
   it('lists models, including SWITCHYARD_SIM_EXTRA_MODELS, and applies provider faults to /models', async () => {
     process.env.SWITCHYARD_SIM_EXTRA_MODELS = 'gpt-4.1-turbo';
     try {
@@ -289,5 +351,31 @@ describe('simulated providers close()', () => {
     await expect(hanging).rejects.toThrow();
     expect((await reading).error).toBeDefined();
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('unaccepting listener (connect timeouts on loopback)', () => {
+  it('takes no new connection: a connect attempt stays pending until the client gives up', async () => {
+    const listener = await startUnacceptingListener();
+    try {
+      expect(listener.url).toBe(`http://127.0.0.1:${listener.port}`);
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port: listener.port });
+        const timer = setTimeout(() => {
+          socket.destroy();
+          resolve('pending');
+        }, 300);
+        const settle = (result: string) => {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(result);
+        };
+        socket.once('connect', () => settle('connected'));
+        socket.once('error', (e) => settle(`error ${String(e)}`));
+      });
+      expect(outcome).toBe('pending');
+    } finally {
+      await listener.close();
+    }
   });
 });

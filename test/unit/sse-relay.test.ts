@@ -108,6 +108,17 @@ describe('SseRelay', () => {
     expect(await relay.firstEvent()).toMatchObject({ ok: false, failure: 'stream_error' });
   });
 
+  it('fails over as a server error (not a connection failure) on a 2xx body that is no event stream', async () => {
+    // An HTML error page from a proxy, or a JSON body from an upstream that ignored `stream: true`: it
+    // ends cleanly without a single event. A socket error before any event stays a connection failure.
+    const html = new SseRelay(upstream(['<html><body><h1>502 Bad Gateway</h1></body></html>\n']), () => undefined, false);
+    expect(await html.firstEvent()).toMatchObject({ ok: false, failure: 'server_error' });
+    const json = new SseRelay(upstream([JSON.stringify({ id: 'x', object: 'chat.completion', choices: [] })]), () => undefined, false);
+    expect(await json.firstEvent()).toMatchObject({ ok: false, failure: 'server_error' });
+    const cut = new SseRelay(upstream([': keep-alive\n\n'], new Error('other side closed')), () => undefined, false);
+    expect(await cut.firstEvent()).toMatchObject({ ok: false, failure: 'connection' });
+  });
+
   it('keeps the text of every choice and of tool-call arguments (the estimate when a stream is cut)', async () => {
     const two = JSON.stringify({ choices: [{ index: 0, delta: { content: 'one ' } }, { index: 1, delta: { content: 'two ' } }] });
     const tool = JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] } }] });

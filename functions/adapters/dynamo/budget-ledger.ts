@@ -10,11 +10,15 @@
  *   settle:  ADD committed (real - amt), spent real, REMOVE r_x  IF r_x is still ours
  *   sweep:   ADD committed -amt, REMOVE r_x  IF r_x unchanged and expired
  *   charge:  ADD committed real, spent real   (no reservation was taken: DynamoDB failed then)
+ *
+ * With a write backlog (the router passes one), settle, release, charge and rollback writes that
+ * DynamoDB cannot take are kept and replayed once it answers again (write-backlog.ts).
  */
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { shardLimit, shardOrder, type BudgetScope } from '../../core/budget/reservation';
 import type { BudgetRow } from '../../core/stats/stats-report';
 import { conditionally, queryPartition } from './operations';
+import type { WriteBacklog } from './write-backlog';
 
 export interface ScopeRequest {
   kind: BudgetScope['kind'];
@@ -47,8 +51,18 @@ export interface BudgetLedger {
 
 const KEEP_SECONDS = 400 * 86400;
 
-export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: string; globalShards: number; random: () => number }): BudgetLedger {
+export function createDynamoBudgetLedger(opts: {
+  ddb: DynamoDBClient;
+  table: string;
+  globalShards: number;
+  random: () => number;
+  /** Keeps settle/charge/release writes DynamoDB could not take, for replay (the router's); without it they throw. */
+  backlog?: WriteBacklog;
+}): BudgetLedger {
   const { ddb, table, globalShards } = opts;
+  /** A write that must happen eventually (spend, given-back reservations): kept for replay when DynamoDB fails. */
+  const durable = (label: string, write: () => Promise<unknown>): Promise<void> =>
+    opts.backlog ? opts.backlog.run(label, write) : write().then(() => undefined);
   const pk = (day: string) => ({ S: `ledger#${day}` });
   const expiresAt = (day: string) => ({ N: String(Math.floor(Date.parse(day) / 1000) + KEEP_SECONDS) });
 
@@ -116,28 +130,33 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
       const attr = `r_${requestId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
       const value = `${amount}:${expires}`;
       const held: Reservation['held'] = [];
-      // Best effort: a hold that cannot be given back now carries its expiry and the sweep releases
-      // it. A failed rollback must not turn a refusal into an error (which the caller treats as
-      // "DynamoDB down: serve without a reservation").
-      const rollback = () => Promise.all(held.map((h) => unhold(day, h.sk, attr, h.value, null).catch(() => undefined)));
+      // Best effort: a hold that cannot be given back now is kept in the backlog for replay, and
+      // carries its expiry so the sweep releases it anyway. A failed rollback must not turn a refusal
+      // into an error (which the caller treats as "DynamoDB down: serve without a reservation").
+      const rollback = () => Promise.all(held.map((h) => durable('budget rollback', () => unhold(day, h.sk, attr, h.value, null)).catch(() => undefined)));
       for (const scope of scopes) {
         let got: string | undefined;
         let failed: BudgetScope | undefined;
+        let trying: string | undefined;
         try {
           if (scope.kind === 'global') {
             for (const shard of shardOrder(globalShards, opts.random())) {
-              const sk = `global#${shard}`;
-              if (await hold(day, sk, shardLimit(scope.limitMicros, globalShards, shard), scope.limitMicros, amount, attr, value)) {
-                got = sk;
+              trying = `global#${shard}`;
+              if (await hold(day, trying, shardLimit(scope.limitMicros, globalShards, shard), scope.limitMicros, amount, attr, value)) {
+                got = trying;
                 break;
               }
             }
-          } else if (await hold(day, scope.id, scope.limitMicros, scope.limitMicros, amount, attr, value)) {
-            got = scope.id;
+          } else {
+            trying = scope.id;
+            if (await hold(day, scope.id, scope.limitMicros, scope.limitMicros, amount, attr, value)) got = scope.id;
           }
           if (!got) failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
         } catch (err) {
           // DynamoDB failed part-way: the scopes already held would block their budgets until the sweep.
+          // The hold that failed may have been applied all the same (the answer was lost, not the
+          // write): give it back too; its release is conditional on our value, so it is a no-op otherwise.
+          if (trying) held.push({ sk: trying, value });
           await rollback();
           throw err;
         }
@@ -151,11 +170,11 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
     },
 
     async settle(r, actual) {
-      await Promise.all(r.held.map((h) => unhold(r.day, h.sk, r.attr, h.value, actual)));
+      await Promise.all(r.held.map((h) => durable('budget settle', () => unhold(r.day, h.sk, r.attr, h.value, actual))));
     },
 
     async release(r) {
-      await Promise.all(r.held.map((h) => unhold(r.day, h.sk, r.attr, h.value, null)));
+      await Promise.all(r.held.map((h) => durable('budget release', () => unhold(r.day, h.sk, r.attr, h.value, null))));
     },
 
     async charge(day, scopes, actual) {
@@ -165,20 +184,19 @@ export function createDynamoBudgetLedger(opts: { ddb: DynamoDBClient; table: str
           const shard = Math.floor(opts.random() * globalShards) % globalShards;
           const sk = scope.kind === 'global' ? `global#${shard}` : scope.id;
           const limit = scope.kind === 'global' ? shardLimit(scope.limitMicros, globalShards, shard) : scope.limitMicros;
-          return ddb.send(
-            new UpdateItemCommand({
-              TableName: table,
-              Key: { pk: pk(day), sk: { S: sk } },
-              UpdateExpression:
-                'ADD committed :actual, spent :actual SET limitMicros = if_not_exists(limitMicros, :limit), scopeLimitMicros = if_not_exists(scopeLimitMicros, :scopeLimit), expiresAt = if_not_exists(expiresAt, :exp)',
-              ExpressionAttributeValues: {
-                ':actual': { N: String(actual) },
-                ':limit': { N: String(limit) },
-                ':scopeLimit': { N: String(scope.limitMicros) },
-                ':exp': expiresAt(day),
-              },
-            }),
-          );
+          const input = {
+            TableName: table,
+            Key: { pk: pk(day), sk: { S: sk } },
+            UpdateExpression:
+              'ADD committed :actual, spent :actual SET limitMicros = if_not_exists(limitMicros, :limit), scopeLimitMicros = if_not_exists(scopeLimitMicros, :scopeLimit), expiresAt = if_not_exists(expiresAt, :exp)',
+            ExpressionAttributeValues: {
+              ':actual': { N: String(actual) },
+              ':limit': { N: String(limit) },
+              ':scopeLimit': { N: String(scope.limitMicros) },
+              ':exp': expiresAt(day),
+            },
+          };
+          return durable('budget charge', () => ddb.send(new UpdateItemCommand(input)));
         }),
       );
     },

@@ -6,22 +6,32 @@
 export interface DynamoHealth {
   ok(): void;
   failed(operation: string, err: unknown): void;
-  status(): { reachable: boolean; since?: string; lastError?: string };
+  status(): { reachable: boolean; since?: string; lastError?: string; pendingWrites?: number };
+}
+
+export interface DynamoHealthHooks {
+  /** Called on the first success after an outage (the write backlog replays from here). */
+  onRecovered?: () => void;
+  /** Writes kept for replay; reported by status() when there are any. */
+  pendingWrites?: () => number;
 }
 
 export function createDynamoHealth(
   log: (level: 'warn' | 'info', msg: string, fields?: Record<string, unknown>) => void,
   now: () => number = Date.now,
   logEveryMs = 60_000,
+  hooks: DynamoHealthHooks = {},
 ): DynamoHealth {
   let downSince: number | undefined;
   let lastError: string | undefined;
   let lastLogged = 0;
   return {
     ok() {
-      if (downSince !== undefined) log('info', 'DynamoDB reachable again; shared state restored', { downForMs: now() - downSince });
+      const recovered = downSince !== undefined;
+      if (recovered) log('info', 'DynamoDB reachable again; shared state restored', { downForMs: now() - downSince! });
       downSince = undefined;
       lastError = undefined;
+      if (recovered) hooks.onRecovered?.();
     },
     failed(operation, err) {
       const t = now();
@@ -32,10 +42,11 @@ export function createDynamoHealth(
         log('warn', 'DynamoDB unreachable; routing on instance-local state (breakers and leases fail open)', { operation, error: (err as Error)?.message });
       }
     },
-    status: () =>
-      downSince === undefined
-        ? { reachable: true }
-        : { reachable: false, since: new Date(downSince).toISOString(), lastError },
+    status: () => {
+      const pending = hooks.pendingWrites?.() ?? 0;
+      const writes = pending > 0 ? { pendingWrites: pending } : {};
+      return downSince === undefined ? { reachable: true, ...writes } : { reachable: false, since: new Date(downSince).toISOString(), lastError, ...writes };
+    },
   };
 }
 

@@ -10,6 +10,7 @@
 import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import type { DynamoHealth } from './dynamo-health';
 import { conditionally } from './operations';
+import type { WriteBacklog } from './write-backlog';
 
 export interface Lease {
   release(): Promise<void>;
@@ -22,7 +23,14 @@ export interface LeaseStore {
 
 const HOLDER_PREFIX = 'h_';
 
-export function createDynamoLeaseStore(opts: { ddb: DynamoDBClient; table: string; dynamo: DynamoHealth; now: () => number }): LeaseStore {
+export function createDynamoLeaseStore(opts: {
+  ddb: DynamoDBClient;
+  table: string;
+  dynamo: DynamoHealth;
+  now: () => number;
+  /** Keeps a release DynamoDB could not take, for replay (else the slot waits for its expiry and a reclaim). */
+  backlog?: WriteBacklog;
+}): LeaseStore {
   const { ddb, table, dynamo, now } = opts;
   const key = (model: string) => ({ pk: { S: `lease#${model}` }, sk: { S: 'lease' } });
   const holderAttr = (holderId: string) => HOLDER_PREFIX + holderId.replace(/[^A-Za-z0-9_-]/g, '_');
@@ -64,14 +72,16 @@ export function createDynamoLeaseStore(opts: { ddb: DynamoDBClient; table: strin
       async release() {
         if (released) return;
         released = true;
-        try {
-          // A failed condition means the holder was reclaimed as expired: the slot was given back then.
-          await updateLease(model, {
+        // A failed condition means the holder was reclaimed as expired: the slot was given back then.
+        const write = () =>
+          updateLease(model, {
             UpdateExpression: 'REMOVE #h ADD inflight :minus',
             ConditionExpression: 'attribute_exists(#h)',
             ExpressionAttributeNames: { '#h': attr },
             ExpressionAttributeValues: { ':minus': { N: '-1' } },
           });
+        try {
+          await (opts.backlog ? opts.backlog.run('lease release', write) : write());
         } catch (err) {
           dynamo.failed('lease release', err);
         }
@@ -92,7 +102,9 @@ export function createDynamoLeaseStore(opts: { ddb: DynamoDBClient; table: strin
       } catch (err) {
         // Fail open: without DynamoDB the cap cannot be enforced across instances; serving beats refusing.
         dynamo.failed('lease acquire', err);
-        return { release: async () => undefined };
+        // The acquire may have been applied with only its answer lost: release it like any lease (the
+        // release is conditional on our holder being there, so it does nothing if it was not).
+        return leaseFor(model, attr);
       }
     },
   };

@@ -6,6 +6,7 @@ import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb
 import { latencyBucket } from '../../core/latency-histogram';
 import type { UsageRow } from '../../core/stats/stats-report';
 import { queryPartition } from './operations';
+import type { WriteBacklog } from './write-backlog';
 
 export interface UsageEvent {
   day: string;
@@ -31,7 +32,8 @@ export interface UsageStore {
 
 const KEEP_DAYS = 400;
 
-export function createDynamoUsageStore(ddb: DynamoDBClient, table: string): UsageStore {
+/** `backlog`: keeps counter writes DynamoDB could not take, for replay (the router's); without it they throw. */
+export function createDynamoUsageStore(ddb: DynamoDBClient, table: string, backlog?: WriteBacklog): UsageStore {
   async function add(day: string, scope: string, e: UsageEvent): Promise<void> {
     const bucket = `lat_${latencyBucket(e.latencyMs)}`;
     await ddb.send(
@@ -57,7 +59,7 @@ export function createDynamoUsageStore(ddb: DynamoDBClient, table: string): Usag
   return {
     async record(e) {
       const scopes = e.onlyScopes ?? [`model#${e.model}`, ...(e.extraScopes ?? [])];
-      await Promise.all(scopes.map((s) => add(e.day, s, e)));
+      await Promise.all(scopes.map((s) => (backlog ? backlog.run('usage counters', () => add(e.day, s, e)) : add(e.day, s, e))));
     },
     async day(day) {
       return (await queryPartition(ddb, table, `usage#${day}`, false)).map((item) => {

@@ -48,7 +48,8 @@ export async function openJson(
   } catch (err) {
     const code = (err as { code?: string })?.code;
     if (signal.aborted) return fail('timeout', 'the request deadline was reached while reading the response');
-    return fail(code === 'UND_ERR_BODY_TIMEOUT' ? 'timeout' : 'connection', 'the response body was cut off');
+    if (code === 'UND_ERR_BODY_TIMEOUT') return fail('timeout', 'the response body stalled past the idle timeout');
+    return fail('connection', 'the response body was cut off');
   }
   let parsed: { usage?: unknown; choices?: unknown; error?: { message?: unknown } | string };
   try {

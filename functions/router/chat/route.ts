@@ -15,7 +15,13 @@ import { executeChain, type ChainResult, type ExecInput } from './execute';
 import { openJson, type JsonAnswer } from './open-json';
 import { openStream } from './open-stream';
 import { finishFailure, finishSuccess, reportRejected, usageOrEstimate, type Accounting } from './settle';
-import type { SseRelay } from './sse-relay';
+import { STREAM_TIME_LIMIT, type SseRelay } from './sse-relay';
+
+/**
+ * Time kept back from the Lambda's remaining time to answer and settle: the request deadline ends
+ * this much before the function would be killed, and so does a stream (with an explicit error event).
+ */
+export const ANSWER_RESERVE_MS = 1_000;
 
 export async function chatCompletions(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   try {
@@ -59,7 +65,7 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     plan,
     planRequest: planReq,
     // One deadline for the whole request; never past what the Lambda has left (1 s kept to answer).
-    deadline: ctx.startedAt + Math.min(gw.requestDeadlineMs, Math.max(0, ctx.remainingMs() - 1_000)),
+    deadline: ctx.startedAt + Math.min(gw.requestDeadlineMs, Math.max(0, ctx.remainingMs() - ANSWER_RESERVE_MS)),
     callerRegion: ctx.headers['x-switchyard-region'] || undefined,
   };
   const acct: Omit<Accounting, 'chain'> = { ctx, deps, plan, req, promptTokens, rateHeaders: rate.headers };
@@ -123,6 +129,12 @@ function streamResponse(a: Accounting & { chain: Extract<ChainResult<SseRelay>, 
     'x-switchyard-overhead-ms': String(overhead),
   };
   relay.commit();
+  // The deadline bounds the first byte only: a long generation can outlive the function. End it with
+  // an explicit error event (never a silent cut when the runtime kills the function), leaving the
+  // same reserve to settle the tokens relayed so far.
+  const timeLimit = setTimeout(() => relay.cutOff(STREAM_TIME_LIMIT.code, STREAM_TIME_LIMIT.message, STREAM_TIME_LIMIT.type), Math.max(0, ctx.remainingMs() - ANSWER_RESERVE_MS));
+  timeLimit.unref?.();
+  void relay.done.then(() => clearTimeout(timeLimit));
   return {
     statusCode: 200,
     headers,

@@ -14,7 +14,7 @@ import type { UsageEvent } from '../../adapters/dynamo/usage-store';
 import type { RouterDeps } from '../deps';
 import type { RequestContext } from '../request-context';
 import { budgetScopes, type ChainResult } from './execute';
-import type { StreamOutcome } from './sse-relay';
+import { STREAM_TIME_LIMIT, type StreamOutcome } from './sse-relay';
 
 export interface Accounting {
   ctx: RequestContext;
@@ -63,6 +63,20 @@ function usageSteps(a: Accounting, figures: UsageFigures, answeredBy: string | n
 async function settleAll(deps: RouterDeps, steps: Array<() => Promise<unknown> | unknown>): Promise<void> {
   const results = await Promise.allSettled(steps.map(async (s) => s()));
   for (const r of results) if (r.status === 'rejected') deps.log('warn', 'after-response step failed', { error: String(r.reason) });
+  await drainBacklog(deps);
+}
+
+/**
+ * Writes kept during a DynamoDB outage are replayed here, inside an invocation (a frozen Lambda
+ * would stall a replay started in the background), once DynamoDB answers again.
+ */
+async function drainBacklog(deps: RouterDeps): Promise<void> {
+  if (!deps.backlog?.size() || !deps.dynamo.status().reachable) return;
+  try {
+    await deps.backlog.flush();
+  } catch (err) {
+    deps.log('warn', 'write backlog replay failed', { error: String(err) });
+  }
 }
 
 export async function finishSuccess(
@@ -76,6 +90,8 @@ export async function finishSuccess(
   const usage = fromStream?.usage ?? r.usage ?? { promptTokens: 0, completionTokens: 0 };
   const cost = costMicros(model.prices, usage);
   const streamFailed = !!r.stream?.error && !r.stream.clientAborted;
+  // Cut at the function's time limit: incomplete for the client, but no fault of the endpoint's.
+  const endpointFault = streamFailed && r.stream!.error!.code !== STREAM_TIME_LIMIT.code;
   const totalMs = deps.now() - ctx.startedAt;
   deps.endpoints.finished(endpoint.id);
 
@@ -85,7 +101,7 @@ export async function finishSuccess(
     () => (reservation ? deps.ledger.settle(reservation, cost) : deps.ledger.charge(utcDay(ctx.startedAt), budgetScopes(a, model), cost)),
     () => lease?.release(),
     async () => {
-      if (streamFailed && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);
+      if (endpointFault && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);
     },
     ...usageSteps(
       a,
@@ -150,9 +166,10 @@ export async function finishFailure(a: Accounting): Promise<void> {
   const { deps, ctx, chain } = a;
   if (chain.ok) return;
   const totalMs = deps.now() - ctx.startedAt;
-  if (chain.lastModel) {
-    await settleAll(deps, usageSteps(a, { model: chain.lastModel, ok: false, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs }, null));
-  }
+  await settleAll(
+    deps,
+    chain.lastModel ? usageSteps(a, { model: chain.lastModel, ok: false, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs }, null) : [],
+  );
   deps.telemetry.requestDone({
     ...baseSummary(a),
     model: chain.lastModel,

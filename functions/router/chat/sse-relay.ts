@@ -17,14 +17,21 @@ export interface StreamOutcome {
   /** `[DONE]` was relayed. */
   completed: boolean;
   clientAborted: boolean;
-  /** Why the stream ended early, when it did. */
-  error?: { code: string; message: string };
+  /** Why the stream ended early, when it did (`type` defaults to `upstream_error`). */
+  error?: { code: string; message: string; type?: string };
   usage?: TokenUsage;
   /** Assistant text relayed so far (for estimating completion tokens when no usage arrived). */
   text: string;
 }
 
-export type FirstEventResult = { ok: true } | { ok: false; failure: 'stream_error' | 'timeout' | 'connection'; message: string };
+/** The terminal event of a stream still running when the function is about to time out (see SseRelay.cutOff). */
+export const STREAM_TIME_LIMIT = {
+  code: 'stream_timeout',
+  type: 'timeout_error',
+  message: "The response reached the gateway's time limit before the upstream finished; the output is incomplete.",
+} as const;
+
+export type FirstEventResult = { ok: true } | { ok: false; failure: 'stream_error' | 'server_error' | 'timeout' | 'connection'; message: string };
 
 interface Parsed {
   raw: string;
@@ -104,6 +111,18 @@ export class SseRelay {
     this.finish();
   }
 
+  /**
+   * Ends a committed stream now with an explicit error event and stops the upstream read (the
+   * function is about to run out of time): the client learns the output is incomplete instead of
+   * seeing the connection drop. No-op once the stream has ended.
+   */
+  cutOff(code: string, message: string, type: string): void {
+    if (this.finished || !this.committed) return;
+    this.outcome.error = { code, message, type };
+    this.closeWithError();
+    this.finish();
+  }
+
   private async pump(): Promise<void> {
     try {
       for await (const chunk of this.upstream) {
@@ -112,7 +131,12 @@ export class SseRelay {
       }
       // A last event without its closing blank line (`data: [DONE]` at EOF) is still an event.
       this.parser.feed(this.decoder.decode() + '\n\n');
-      if (!this.outcome.completed && !this.finished) this.fail('stream_interrupted', 'The upstream closed the stream before it was complete.', 'connection');
+      if (this.outcome.completed || this.finished) return;
+      // A clean end without a single event: the upstream answered 2xx with something that is no event
+      // stream (an HTML error page, a JSON body). Like a 2xx that is no completion on the JSON path, that
+      // is the upstream's error, not a connection failure.
+      if (!this.committed && this.pending.length === 0) this.fail('stream_malformed', 'The upstream answered 2xx with a body that is not an event stream.', 'server_error');
+      else this.fail('stream_interrupted', 'The upstream closed the stream before it was complete.', 'connection');
     } catch (err) {
       // After [DONE] the answer is whole: a connection error while the upstream closes is not a failure.
       if (this.finished || this.outcome.completed) return;
@@ -190,7 +214,7 @@ export class SseRelay {
     this.finish();
   }
 
-  private fail(code: string, message: string, failure: 'stream_error' | 'timeout' | 'connection'): void {
+  private fail(code: string, message: string, failure: Extract<FirstEventResult, { ok: false }>['failure']): void {
     if (this.finished) return;
     this.outcome.error = { code, message };
     if (!this.committed) {
@@ -204,8 +228,8 @@ export class SseRelay {
 
   /** The explicit error event (no `[DONE]`) and the end of the client's stream. */
   private closeWithError(): void {
-    const { code, message } = this.outcome.error ?? { code: 'stream_interrupted', message: 'The upstream stream ended early.' };
-    const event = { error: { message, type: 'upstream_error', param: null, code } };
+    const { code, message, type = 'upstream_error' } = this.outcome.error ?? { code: 'stream_interrupted', message: 'The upstream stream ended early.' };
+    const event = { error: { message, type, param: null, code } };
     this.body.push(encoder.encode(sseData(JSON.stringify(event))));
     this.body.push(null);
   }
