@@ -1,4 +1,5 @@
 import { decode, encode, encodeChat } from 'gpt-tokenizer';
+import { countByWindows } from '../../functions/core/routing/token-windows';
 
 /**
  * What a simulated model answers and how many tokens it bills. The text is a pure function of the
@@ -55,13 +56,26 @@ function roleOf(message: unknown): string {
 
 /** Prompt tokens the way OpenAI bills a chat: ChatML framing included (gpt-4o / o200k_base rules). */
 export function countPromptTokens(messages: unknown[]): number {
-  const chat = messages.map((m) => ({ role: roleOf(m), content: messageText(m) }));
-  return encodeChat(chat as Parameters<typeof encodeChat>[0], 'gpt-4o').length;
+  // encodeChat encodes each content on its own between the framing tokens: the framing of empty
+  // messages plus each content's count is the same number, with long runs counted in windows.
+  const framing = messages.map((m) => ({ role: roleOf(m), content: '' }));
+  const content = messages.reduce((n: number, m) => n + countTokens(messageText(m)), 0);
+  return encodeChat(framing as Parameters<typeof encodeChat>[0], 'gpt-4o').length + content;
 }
 
+/**
+ * A client's text is billed as the plain text it is, `<|endoftext|>` look-alikes included, as real
+ * providers do (the tokenizer's default throws on them). Long unbroken runs are counted in windows
+ * (functions/core/routing/token-windows.ts): one pass is quadratic in a run's length.
+ */
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
 export function countTokens(text: string): number {
-  return encode(text).length;
+  return countByWindows(text, (piece) => encode(piece, PLAIN_TEXT).length);
 }
+
+/** Echoed words are cut to this many characters, so a huge unbroken prompt does not come back whole. */
+const ECHO_WORD_CHARS = 64;
 
 /** FNV-1a: cheap, stable across runs and platforms, enough to vary the reply per prompt. */
 function hash(text: string): number {
@@ -80,7 +94,10 @@ function lastUserText(messages: unknown[]): string {
 
 function fullReply(model: string, messages: unknown[]): string {
   const prompt = lastUserText(messages);
-  const words = prompt.split(/\s+/).filter((w) => w.length > 0);
+  const words = prompt
+    .split(/\s+/)
+    .filter((w) => w.length > 0)
+    .map((w) => (w.length > ECHO_WORD_CHARS ? `${w.slice(0, ECHO_WORD_CHARS)}...` : w));
   const echo =
     words.length === 0 ? '(empty prompt)' : words.slice(0, ECHO_WORDS).join(' ') + (words.length > ECHO_WORDS ? ' ...' : '');
   const h = hash(`${model}\n${prompt}`);
@@ -95,7 +112,7 @@ export function generate(model: string, messages: unknown[], maxTokens?: number)
   let content = fullReply(model, messages);
   let finishReason: Generated['finishReason'] = 'stop';
   if (maxTokens !== undefined) {
-    const tokens = encode(content);
+    const tokens = encode(content, PLAIN_TEXT);
     if (tokens.length > maxTokens) {
       content = decode(tokens.slice(0, maxTokens));
       finishReason = 'length';

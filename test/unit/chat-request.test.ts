@@ -1,4 +1,4 @@
-import { parseChatRequest, requestedMaxTokens } from '../../functions/core/openai/chat-request';
+import { MAX_JSON_DEPTH, parseChatRequest, requestedMaxTokens } from '../../functions/core/openai/chat-request';
 import { GatewayError } from '../../functions/core/openai/errors';
 
 function rejection(raw: string | null, limit = 10_000): GatewayError {
@@ -39,6 +39,16 @@ describe('chat request validation', () => {
   it('rejects an empty body and an oversized one', () => {
     expect(rejection(null).status).toBe(400);
     expect(rejection(JSON.stringify({ ...ok, pad: 'x'.repeat(200) }), 100).status).toBe(413);
+  });
+
+  it('refuses nesting deeper than MAX_JSON_DEPTH (the gateway re-serialises bodies; JSON.stringify overflows at ~10k levels)', () => {
+    // The body object is level 1, `meta` adds depth - 1 arrays; brackets inside strings do not count.
+    const nested = (depth: number) => '['.repeat(depth - 1) + '"[{\\"]}"' + ']'.repeat(depth - 1);
+    expect(parseChatRequest(JSON.stringify(ok).replace(/}$/, `,"meta":${nested(MAX_JSON_DEPTH)}}`), false, 1e6).model).toBe('gpt-4.1');
+    for (const depth of [MAX_JSON_DEPTH + 1, 20_000]) {
+      const err = rejection(JSON.stringify(ok).replace(/}$/, `,"meta":${nested(depth)}}`), 1e6);
+      expect([err.status, err.code, err.param]).toEqual([400, 'invalid_value', 'body']);
+    }
   });
 
   it('decodes base64 bodies', () => {

@@ -40,6 +40,31 @@ function fieldPath(parts: PropertyKey[]): string {
   return parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
+/**
+ * Deepest nesting of arrays and objects a body may have. JSON.parse copes with any depth, but the
+ * gateway serialises the body again (upstream request, token estimate of tools) and JSON.stringify
+ * recurses: ~10k levels overflow the stack and would answer 500. Real requests (JSON schemas of tools
+ * and response formats included) stay far below this.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** True when valid JSON `text` nests arrays/objects deeper than `max` (brackets inside strings do not count). */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 /** Decodes, size-checks, parses and validates a raw body; throws an OpenAI-style GatewayError. */
 export function parseChatRequest(raw: string | null | undefined, isBase64: boolean, maxBytes: number): ChatRequest {
   if (raw == null || raw === '') throw errors.invalidField('body', 'the request body is empty; send a JSON object');
@@ -53,6 +78,9 @@ export function parseChatRequest(raw: string | null | undefined, isBase64: boole
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw errors.invalidField('body', 'expected a JSON object');
+  }
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw errors.invalidField('body', `JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
   }
   const result = ChatRequestSchema.safeParse(json);
   if (!result.success) {
