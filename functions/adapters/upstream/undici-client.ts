@@ -2,7 +2,7 @@
  * The upstream HTTP client: one undici Agent per Lambda instance, so keep-alive connections (and
  * their TLS sessions) survive across warm invocations instead of paying a handshake per request.
  */
-import { Agent, errors as undiciErrors } from 'undici';
+import { Agent, errors as undiciErrors, request } from './undici-core';
 import { UpstreamFailure, type UpstreamCall, type UpstreamClient, type UpstreamResponse } from './types';
 
 export interface UndiciClientOptions {
@@ -29,7 +29,7 @@ export function createUndiciClient(opts: UndiciClientOptions): UpstreamClient {
       if (call.body !== undefined) headers['content-type'] = 'application/json';
       if (call.apiKey) headers.authorization = `Bearer ${call.apiKey}`;
       try {
-        const res = await agent.request({
+        const res = await request(agent, {
           origin: url.origin,
           path: url.pathname + url.search,
           method: call.method,
