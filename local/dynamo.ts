@@ -1,14 +1,32 @@
 /**
- * DynamoDB for the local runtime: dynalite in-process (pure JS, no Docker, no Java) with the same
- * tables the stack creates, built from the shared specs. The real AWS SDK talks to it over HTTP.
+ * DynamoDB for the local runtime: dynalite (pure JS, no Docker, no Java) in a worker thread, with
+ * the same tables the stack creates, built from the shared specs. The real AWS SDK talks to it over
+ * HTTP. Its own thread keeps its CPU off the gateway's event loop (on a 2-core machine it was half
+ * the local runtime's CPU per request), and a process hosting it may block (execFileSync) without
+ * deadlocking it.
  */
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { TABLE_SPECS, type TableSpec } from '../functions/adapters/dynamo/table-specs';
 
-// dynalite ships no types; this is the part of its API the runtime uses.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const dynalite: (opts: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }) => import('node:http').Server = require('dynalite');
+/** Operations counted one by one; anything else lands in `other`. */
+const COUNTED_OPS = [
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchGetItem',
+  'BatchWriteItem',
+  'Query',
+  'Scan',
+  'TransactGetItems',
+  'TransactWriteItems',
+  'CreateTable',
+  'DescribeTable',
+  'DeleteTable',
+  'ListTables',
+];
 
 export interface LocalDynamo {
   endpoint: string;
@@ -28,18 +46,21 @@ export interface LocalDynamoOptions {
 }
 
 export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(opts.path ? { path: opts.path } : {}) });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  const shared = new SharedArrayBuffer(4 * (COUNTED_OPS.length + 1));
+  const counts = new Int32Array(shared);
+  const worker = new Worker(join(__dirname, 'dynalite-worker.cjs'), {
+    // No TypeScript loader in the worker: its entry is plain CommonJS.
+    execArgv: [],
+    workerData: { switchyardDynalite: true, path: opts.path, port: opts.port, counts: shared, ops: COUNTED_OPS },
   });
-  // A second 'request' listener only reads a header; dynalite's own listener still serves the request.
-  let counts: Record<string, number> = {};
-  server.on('request', (req: import('node:http').IncomingMessage) => {
-    const op = String(req.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown';
-    counts[op] = (counts[op] ?? 0) + 1;
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`dynalite worker exited (${code}) before listening`)));
+    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`dynalite: ${m.error}`))));
   });
-  const { port } = server.address() as AddressInfo;
+  // The worker must never keep a finished process (a CLI, a test) alive on its own.
+  worker.unref();
+
   const endpoint = `http://127.0.0.1:${port}`;
   const prefix = opts.tablePrefix ?? 'switchyard-';
   const env: Record<string, string> = { SWITCHYARD_DYNAMODB_ENDPOINT: endpoint };
@@ -50,18 +71,30 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
     await createTable(client, spec, name);
   }
   client.destroy();
+
+  let baseline = Array.from(counts);
+  let closing: Promise<void> | undefined;
   return {
     endpoint,
     env,
-    requestCounts: () => ({ ...counts }),
+    requestCounts: () => {
+      const out: Record<string, number> = {};
+      for (let i = 0; i <= COUNTED_OPS.length; i++) {
+        const n = Atomics.load(counts, i) - baseline[i];
+        if (n > 0) out[COUNTED_OPS[i] ?? 'other'] = n;
+      }
+      return out;
+    },
     resetRequestCounts: () => {
-      counts = {};
+      baseline = Array.from(counts);
     },
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
+      (closing ??= new Promise<void>((resolve) => {
+        const done = () => void worker.terminate().then(() => resolve());
+        worker.once('message', (m) => m === 'closed' && done());
+        worker.once('exit', () => resolve());
+        worker.postMessage('close');
+      })),
   };
 }
 
