@@ -1,0 +1,29 @@
+/**
+ * The bench's routing config: config/switchyard.json with every provider pointed at the bench's
+ * one upstream, and two limits lifted that a load test would hit instead of measuring overhead.
+ * Both still run their DynamoDB writes: the lease is taken and released, the reservation is made
+ * and settled; they just never refuse.
+ */
+import defaultConfig from '../../config/switchyard.json';
+
+interface Cfg {
+  providers: Record<string, { baseUrl: string; apiKeyRef: string }>;
+  models: Array<{ maxConcurrency?: number; dailyBudgetUsd?: number }>;
+  budgets: { globalDailyUsd: number };
+}
+
+export function benchConfig(upstreamUrl?: string): Cfg {
+  const cfg = structuredClone(defaultConfig) as unknown as Cfg;
+  if (upstreamUrl) for (const [name, p] of Object.entries(cfg.providers)) p.baseUrl = `${upstreamUrl}/${name}/v1`;
+  for (const m of cfg.models) {
+    if (m.maxConcurrency !== undefined) m.maxConcurrency = Math.max(m.maxConcurrency, 10_000);
+    if (m.dailyBudgetUsd !== undefined) m.dailyBudgetUsd = 1_000_000;
+  }
+  cfg.budgets.globalDailyUsd = 1_000_000;
+  return cfg;
+}
+
+/** Environment with a (dummy) key for every provider: the simulated upstream accepts any key. */
+export function providerKeyEnv(cfg: Cfg): Record<string, string> {
+  return Object.fromEntries(Object.values(cfg.providers).map((p) => [p.apiKeyRef, 'sk-bench-upstream-key']));
+}
