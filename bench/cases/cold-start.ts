@@ -5,7 +5,7 @@
  * module-scope wiring (Lambda's INIT phase, minus the runtime's own start), median of N.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +16,8 @@ export interface ColdStartRow {
   bytes: number;
   gzipBytes: number;
   mapBytes: number;
+  /** Every other .js file of the asset (modules loaded only on a slow path), bytes. */
+  sideLoadedBytes: number;
   /** Each fresh process's require() time for index.js, ms. */
   importMs: number[];
 }
@@ -46,6 +48,17 @@ const t0 = process.hrtime.bigint();
 require(process.argv[1]);
 process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));
 `;
+
+/** Bytes of the asset's .js files other than index.js (see `sideLoadedModules` in lib/constructs/node-function.ts). */
+function sideLoaded(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (path !== join(dir, 'index.js')) total += statSync(path).size;
+  }
+  return total;
+}
 
 /** Names a function by its description's first words ("Switchyard router: ..." -> "router"). */
 function shortName(f: BundledFunction): string {
@@ -78,6 +91,7 @@ export async function coldStartCase(opts: { imports: number }): Promise<ColdStar
         bytes: statSync(file).size,
         gzipBytes: gzipSync(readFileSync(file)).length,
         mapBytes: statSync(`${file}.map`).size,
+        sideLoadedBytes: sideLoaded(f.dir),
         importMs,
       });
     }

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { join } from 'node:path';
 import { LOCK_FILE, REPO_ROOT, fromRepoRoot } from '../paths';
 
 export interface SwitchyardFunctionProps {
@@ -22,6 +23,13 @@ export interface SwitchyardFunctionProps {
    * replaces them, so an alias can still be shifted back to the previous version after a deploy.
    */
   readonly retainVersions?: boolean;
+  /**
+   * Module specifiers the code `require`s only on a slow path (e.g. `gpt-tokenizer/encoding/cl100k_base`,
+   * 1 MB of rank tables): left out of index.js and bundled into their own file under the asset's
+   * node_modules, where Node's resolution finds them on first use. Every cold start then parses
+   * only the code it runs.
+   */
+  readonly sideLoadedModules?: readonly string[];
 }
 
 /**
@@ -71,6 +79,7 @@ export class SwitchyardFunction extends Construct {
         format: nodejs.OutputFormat.CJS,
         logLevel: nodejs.LogLevel.WARNING,
         define: props.define,
+        ...sideLoading(props.sideLoadedModules ?? []),
       },
     });
     Validations.of(this.function).acknowledge({
@@ -80,4 +89,27 @@ export class SwitchyardFunction extends Construct {
         'are built and tested for Node 22; moving to a newer runtime is a deliberate, tested upgrade.',
     });
   }
+}
+
+/**
+ * NodejsFunction bundling options that keep `specifiers` out of index.js and bundle each, after the
+ * main bundle, into `node_modules/<specifier>.js` of the asset with the same local esbuild.
+ */
+function sideLoading(specifiers: readonly string[]): Pick<nodejs.BundlingOptions, 'externalModules' | 'commandHooks'> {
+  if (specifiers.length === 0) return {};
+  const esbuild = join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
+  const packages = [...new Set(specifiers.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2) : s.split('/').slice(0, 1)).join('/')))];
+  return {
+    // The nodejs22.x runtime provides the AWS SDK: keep the default exclusion too.
+    externalModules: ['@aws-sdk/*', ...packages],
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) =>
+        specifiers.map(
+          (spec) =>
+            `"${esbuild}" "${require.resolve(spec, { paths: [REPO_ROOT] })}" --bundle --minify --platform=node --target=node22 --format=cjs --log-level=warning --outfile="${join(outputDir, 'node_modules', `${spec}.js`)}"`,
+        ),
+    },
+  };
 }

@@ -74,6 +74,8 @@ export class RouterFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'switchyard-router',
       },
       define: { [BUNDLED_CONFIG_DEFINE]: JSON.stringify(config.json) },
+      // The BPE tokenizer is needed only for long prompts (functions/core/routing/token-estimate.ts).
+      sideLoadedModules: ['gpt-tokenizer/encoding/cl100k_base'],
       // Rollback (CodeDeploy or by hand) shifts `live` back to the previous version: keep it around.
       retainVersions: true,
       logRetention: props.logRetention,

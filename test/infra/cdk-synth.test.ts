@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -24,5 +25,19 @@ describe('npx cdk synth', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'Switchyard.assets.json'), 'utf8'));
     const bundles = Object.values(manifest.files as Record<string, { source: { path: string } }>).filter((f) => existsSync(join(out, f.source.path, 'index.js')));
     expect(bundles.length).toBeGreaterThanOrEqual(4);
+
+    // The router loads the BPE tokenizer only for long prompts: it is not in index.js but next to it,
+    // where the bundle's require finds it (with no other node_modules to fall back on).
+    const routerKey = Object.entries(template.Resources as Record<string, { Type: string; Properties: { Description?: string; Code?: { S3Key?: string } } }>).find(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.startsWith('Switchyard router'),
+    )![1].Properties.Code!.S3Key!;
+    const routerDir = join(out, `asset.${routerKey.replace(/\.zip$/, '')}`);
+    const index = readFileSync(join(routerDir, 'index.js'), 'utf8');
+    expect(index).toContain('require("gpt-tokenizer/encoding/cl100k_base")');
+    expect(index.length).toBeLessThan(600 * 1024);
+    const fromBundle = createRequire(join(routerDir, 'index.js'));
+    expect(fromBundle.resolve('gpt-tokenizer/encoding/cl100k_base')).toBe(join(routerDir, 'node_modules', 'gpt-tokenizer', 'encoding', 'cl100k_base.js'));
+    const { encode } = fromBundle('gpt-tokenizer/encoding/cl100k_base') as { encode(text: string): number[] };
+    expect(encode('hello world')).toHaveLength(2);
   }, 300_000);
 });

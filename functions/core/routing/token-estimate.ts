@@ -10,7 +10,8 @@
  * smaller vocabulary counts the same or more tokens, most of all for Japanese and Chinese text, so the
  * estimate errs on the safe side for reservations. Vendors' tokenizers differ anyway; settlement always
  * uses the upstream's real usage. It is loaded on first use, not at cold start: its 1 MB rank table
- * is most of the router's import time, and most requests never need it.
+ * is most of the router's import time, and most requests never need it. The deployed router keeps it
+ * out of its bundle altogether (`sideLoadedModules` in lib/constructs/node-function.ts).
  */
 import type { encode as Encode } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countByWindows } from './token-windows';
