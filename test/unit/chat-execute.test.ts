@@ -237,8 +237,9 @@ describe('chat request path: stream failing right after its first event', () => 
 });
 
 describe('chat request path: open breakers cost nothing', () => {
-  it('skips a model whose breakers are all open before reserving budget or taking a lease', async () => {
+  it('skips a model whose breakers are all open before reserving budget or taking a lease, and counts it as a fallback', async () => {
     const { log, deps } = books();
+    const summaries: Array<{ fallbacks: number }> = [];
     const open = { phase: 'open' as const, failures: 5, windowStart: 0, changedAt: Date.now(), probes: 0, successes: 0 };
     const app = createRouterApp(
       stubDeps({
@@ -250,11 +251,15 @@ describe('chat request path: open breakers cost nothing', () => {
           releaseProbe: async () => undefined,
           view: (id) => (id === 'openai-gpt-4.1' ? open : { ...open, phase: 'closed' as const }),
         },
+        telemetry: { requestDone: (summary) => void summaries.push(summary) },
       }),
     );
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-switchyard-attempts']).toBe('gpt-4.1:open,deepseek-v3.2:200');
+    await res.afterResponse?.();
+    // The cutover's fallback-rate alarm relies on this: a skipped model is a candidate passed over.
+    expect(summaries.map((x) => x.fallbacks)).toEqual([1]);
     // Only the candidate that was called reserved and leased.
     expect(log.reserved).toHaveLength(1);
     expect(log.leases).toBe(1);

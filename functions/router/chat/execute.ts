@@ -82,7 +82,6 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   let upstreamMs = 0;
   let lastModel: string | null = null;
   let candidates = [...plan.candidates];
-  let tried = 0;
   const worstCaseOf = (m: CompiledModel) => worstCaseMicros(m, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices);
 
   for (let i = 0; i < candidates.length; i++) {
@@ -156,11 +155,13 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
         held: { model, endpoint: result.endpoint, probe: result.probe, lease: lease ?? undefined, reservation },
         attempts,
         upstreamMs,
-        fallbacks: tried,
+        // Every candidate passed over counts, skipped (breaker open, down, full, out of budget) or
+        // tried: once a failing model's breaker opens it is only skipped, and the fallback rate is
+        // then what still shows that its requests are served by something else.
+        fallbacks: new Set(attempts.filter((a) => a.model !== model.id).map((a) => a.model)).size,
         breakersOpened,
       };
     }
-    tried++;
     await lease?.release();
     await releaseQuietly(reservation);
   }
