@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 
   log('starting the upstream, Switchyard and Portkey...');
   const upstream = await Child.start<UpstreamInfo>(join(__dirname, 'processes', 'upstream.ts'));
-  const switchyard = await Child.start<SwitchyardInfo>(join(__dirname, 'processes', 'switchyard.ts'), { UPSTREAM_URL: upstream.info.url });
+  const switchyard = await Child.start<SwitchyardInfo>(join(__dirname, 'processes', 'switchyard.ts'), { env: { UPSTREAM_URL: upstream.info.url } });
   const portkey = await startPortkey();
   try {
     const direct: HttpTarget = { label: 'direct', url: `${upstream.info.openaiBaseUrl}/chat/completions`, headers: UPSTREAM_KEY, body: BODY, pid: upstream.pid };
@@ -97,11 +97,11 @@ async function main(): Promise<void> {
     const throughput = [];
     for (const c of SETTINGS.levels) {
       log(`throughput: concurrency ${c}, ${SETTINGS.seconds} s per target in 3 interleaved slices...`);
-      throughput.push(await throughputCase(targets, c, SETTINGS.seconds, () => switchyard.call<Record<string, number>>('dynamo')));
+      throughput.push(await throughputCase(targets, c, SETTINGS.seconds, () => switchyard.call<Record<string, number>>({ cmd: 'dynamo' })));
     }
 
     log(`streaming: ${SETTINGS.streams} streams per target for time to first token, then paced streams for inter-token gaps...`);
-    const streaming = await streamingCase(direct, sy, SETTINGS.streams, (chunkDelayMs) => upstream.call('pace', { chunkDelayMs }));
+    const streaming = await streamingCase(direct, sy, SETTINGS.streams, (chunkDelayMs) => upstream.call({ cmd: 'pace', chunkDelayMs }));
 
     await portkey.close();
     await switchyard.close();

@@ -30,12 +30,11 @@
  * SOAK_JSON (a path for a machine-readable summary), SOAK_VERBOSE=1 (log every fault round),
  * SOAK_KEEP_SIM_LOG=1 (keep the simulator's request log: a deliberate leak, to see the check fire).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { createInterface } from 'node:readline';
+import { Child } from './child';
 import { createFaultScheduler } from './soak/faults';
-import type { Audit, Command, CommandBody, DrainResult, DynamoFaultCommand, MemorySample, Reply, ServerInfo } from './soak/protocol';
+import type { Audit, Command, DrainResult, DynamoFaultCommand, MemorySample, Push, ServerInfo } from './soak/protocol';
 import { seededRng } from './soak/random';
 import { fmt, judgeMemory, renderReport, Tally, type SoakResult } from './soak/report';
 import { createClient, createPlanner, execute } from './soak/traffic';
@@ -96,46 +95,45 @@ const DRAIN_TIMEOUT_MS = 60_000;
 const log = (msg: string) => process.stderr.write(`soak: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-/** The gateway process, driven over IPC. */
+/** The gateway process (a `Child`), with the soak's back-pressure and log-line counts on top. */
 class SoakServer {
-  private nextId = 1;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  exited: number | null | undefined;
   /** Router invocations running, as last pushed by the server, and the highest value seen. */
   inFlight = 0;
   maxInFlight = 0;
   private inFlightWaiters: Array<() => void> = [];
   /** stderr/stdout lines of the gateway, counted by message. */
   readonly lines = new Map<string, number>();
+  private child!: Child<ServerInfo>;
 
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly info: ServerInfo,
-  ) {
-    child.on('message', (m: Reply) => {
-      if ('inFlight' in m) {
-        this.inFlight = m.inFlight;
-        this.maxInFlight = Math.max(this.maxInFlight, m.inFlight);
-        if (m.inFlight < MAX_INVOCATIONS && this.inFlightWaiters.length > 0) {
-          const w = this.inFlightWaiters;
-          this.inFlightWaiters = [];
-          for (const resolve of w) resolve();
-        }
-        return;
-      }
-      if (!('id' in m)) return;
-      const p = this.pending.get(m.id);
-      this.pending.delete(m.id);
-      if (m.error) p?.reject(new Error(m.error));
-      else p?.resolve(m.result);
+  get info(): ServerInfo {
+    return this.child.info;
+  }
+
+  static async start(): Promise<SoakServer> {
+    const server = new SoakServer();
+    server.child = await Child.start<ServerInfo>(join(__dirname, 'soak', 'server.ts'), {
+      // tsx's loader is in process.execArgv; pass it on, plus --expose-gc for heap after GC.
+      execArgv: [...process.execArgv, '--expose-gc'],
+      // The SDK's notice that Node 20 support ends is noise here (the Lambda runtime is Node 22).
+      env: {
+        SOAK_TIME_SCALE: String(TIME_SCALE),
+        SOAK_DYNAMO_FAULTS: DYNAMO_FAULTS ? '1' : '0',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+      onPush: (m) => server.onPush(m as Push),
+      onLine: (line) => server.count(line),
     });
-    child.on('exit', (code) => {
-      this.exited = code;
-      for (const p of this.pending.values()) p.reject(new Error(`gateway process exited (${code})`));
-      this.pending.clear();
-    });
-    for (const stream of [child.stdout, child.stderr]) {
-      if (stream) createInterface({ input: stream }).on('line', (line) => this.count(line));
+    return server;
+  }
+
+  private onPush(m: Push): void {
+    if (!('inFlight' in m)) return;
+    this.inFlight = m.inFlight;
+    this.maxInFlight = Math.max(this.maxInFlight, m.inFlight);
+    if (m.inFlight < MAX_INVOCATIONS && this.inFlightWaiters.length > 0) {
+      const w = this.inFlightWaiters;
+      this.inFlightWaiters = [];
+      for (const resolve of w) resolve();
     }
   }
 
@@ -152,42 +150,13 @@ class SoakServer {
     this.lines.set(key, (this.lines.get(key) ?? 0) + 1);
   }
 
-  static start(): Promise<SoakServer> {
-    // tsx's loader is in process.execArgv; pass it on, plus --expose-gc for heap after GC.
-    const child = fork(join(__dirname, 'soak', 'server.ts'), [], {
-      execArgv: [...process.execArgv, '--expose-gc'],
-      // The SDK's notice that Node 20 support ends is noise here (the Lambda runtime is Node 22).
-      env: {
-        ...process.env,
-        SOAK_TIME_SCALE: String(TIME_SCALE),
-        SOAK_DYNAMO_FAULTS: DYNAMO_FAULTS ? '1' : '0',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    return new Promise((resolve, reject) => {
-      const onExit = (code: number | null) => reject(new Error(`gateway process exited (${code}) before it was ready`));
-      child.once('exit', onExit);
-      child.once('message', (m: Reply) => {
-        child.off('exit', onExit);
-        if ('ready' in m) resolve(new SoakServer(child, m.ready));
-        else reject(new Error(`gateway process failed: ${'failed' in m ? m.failed : JSON.stringify(m)}`));
-      });
-    });
-  }
-
-  call<T>(cmd: CommandBody): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      if (this.exited !== undefined) return reject(new Error(`gateway process exited (${this.exited})`));
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.child.send({ ...cmd, id } as Command);
-    });
+  call<T>(cmd: Command): Promise<T> {
+    return this.child.call<T>(cmd);
   }
 
   /** Resolves once fewer than MAX_INVOCATIONS router invocations are running (at once if so). */
   room(): Promise<void> {
-    if (this.inFlight < MAX_INVOCATIONS || this.exited !== undefined) return Promise.resolve();
+    if (this.inFlight < MAX_INVOCATIONS || this.child.exited !== undefined) return Promise.resolve();
     return new Promise((r) => this.inFlightWaiters.push(r));
   }
 
@@ -195,17 +164,8 @@ class SoakServer {
     return this.call<MemorySample>({ cmd: 'memory', gc: true });
   }
 
-  async close(): Promise<void> {
-    if (this.exited !== undefined) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    try {
-      await Promise.race([this.call({ cmd: 'close' }), new Promise((r) => setTimeout(r, 10_000).unref())]);
-    } catch {
-      // already gone
-    }
-    const timer = setTimeout(() => this.child.kill(), 5_000);
-    await exited;
-    clearTimeout(timer);
+  close(): Promise<void> {
+    return this.child.close();
   }
 }
 

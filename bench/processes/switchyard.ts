@@ -10,6 +10,8 @@ import { benchConfig, providerKeyEnv } from '../config/bench-config';
 import { failChild, serveChild } from '../child';
 import { startLocalGateway } from '../../local/gateway';
 
+export type SwitchyardCommand = { cmd: 'dynamo' } | { cmd: 'close' };
+
 export interface SwitchyardInfo {
   chatUrl: string;
   apiKey: string;
@@ -29,7 +31,7 @@ async function main(): Promise<void> {
     healthCheckIntervalMs: 0,
     telemetry: 'quiet',
   });
-  serveChild(
+  serveChild<SwitchyardCommand>(
     { chatUrl: `${gw.baseUrl}/chat/completions`, apiKey: gw.demoKey } satisfies SwitchyardInfo,
     {
       dynamo: () => {

@@ -9,6 +9,8 @@
 import { failChild, serveChild } from '../child';
 import { startSimulatedProviders } from '../../local/providers';
 
+export type UpstreamCommand = { cmd: 'pace'; chunkDelayMs: number } | { cmd: 'close' };
+
 export interface UpstreamInfo {
   /** e.g. http://127.0.0.1:PORT: providers live under /<provider>/v1 */
   url: string;
@@ -19,12 +21,11 @@ async function main(): Promise<void> {
   const sim = await startSimulatedProviders({ timeScale: 0 });
   // The request log would otherwise grow by one record per request for the whole run.
   const trim = setInterval(() => sim.resetRequests(), 1_000);
-  serveChild(
+  serveChild<UpstreamCommand>(
     { url: sim.url, openaiBaseUrl: sim.baseUrlFor('openai') } satisfies UpstreamInfo,
     {
-      pace: (arg) => {
+      pace: ({ chunkDelayMs }) => {
         sim.clearFaults();
-        const chunkDelayMs = (arg as { chunkDelayMs?: number })?.chunkDelayMs ?? 0;
         if (chunkDelayMs > 0) sim.setFault({ chunkDelayMs });
       },
     },

@@ -95,19 +95,13 @@ export interface DrainResult {
   backlogAfterFlush: number;
 }
 
+/** The driver's commands (bench/child.ts adds the id and carries the replies). */
 export type Command =
-  | { id: number; cmd: 'memory'; gc: boolean }
-  | { id: number; cmd: 'audit' }
-  | { id: number; cmd: 'drain'; timeoutMs: number }
-  | { id: number; cmd: 'dynamoFault'; fault: DynamoFaultCommand }
-  | { id: number; cmd: 'close' };
+  | { cmd: 'memory'; gc: boolean }
+  | { cmd: 'audit' }
+  | { cmd: 'drain'; timeoutMs: number }
+  | { cmd: 'dynamoFault'; fault: DynamoFaultCommand }
+  | { cmd: 'close' };
 
-/** A command as the driver writes it; the id is added when it is sent. */
-export type CommandBody = Command extends infer C ? (C extends unknown ? Omit<C, 'id'> : never) : never;
-
-export type Reply =
-  | { id: number; result?: unknown; error?: string }
-  | { ready: ServerInfo }
-  | { failed: string }
-  /** Pushed whenever the number of running router invocations changes (the driver's back-pressure). */
-  | { inFlight: number };
+/** Pushed whenever the number of running router invocations changes (the driver's back-pressure). */
+export type Push = { inFlight: number };

@@ -21,7 +21,8 @@ import { utcDay } from '../../functions/core/time';
 import { createRouterHandler } from '../../functions/router/lambda-handler';
 import { startLocalGateway } from '../../local/gateway';
 import type { StreamingHandler } from '../../local/lambda-streaming';
-import type { Audit, Command, DrainResult, DynamoFaultCommand, LeaseState, MemorySample, Reply, ScopeDrift, ServerInfo, SoakKeys } from './protocol';
+import { failChild, serveChild } from '../child';
+import type { Audit, Command, DrainResult, DynamoFaultCommand, LeaseState, MemorySample, Push, ScopeDrift, ServerInfo, SoakKeys } from './protocol';
 
 const MB = 1024 * 1024;
 
@@ -48,7 +49,7 @@ export function soakConfig(): unknown {
 }
 
 async function main(): Promise<void> {
-  const send = (m: Reply) => process.send?.(m);
+  const send = (m: Push) => process.send?.(m);
   const timeScale = Number(process.env.SOAK_TIME_SCALE ?? 0.05);
   const configJson = soakConfig();
   // The DynamoDB fault proxy sits between every handler and dynalite (SOAK_DYNAMO_FAULTS=0: none).
@@ -219,28 +220,6 @@ async function main(): Promise<void> {
     return s.startsWith('model#') && cfg.models.get(s.slice('model#'.length))?.dailyBudgetUsd !== undefined;
   }
 
-  process.on('message', async (m: Command) => {
-    try {
-      let result: unknown;
-      if (m.cmd === 'drain') result = await drain(m.timeoutMs);
-      else if (m.cmd === 'memory') result = memory(m.gc);
-      else if (m.cmd === 'audit') result = await audit();
-      else if (m.cmd === 'dynamoFault') result = await dynamoFault(m.fault);
-      else if (m.cmd === 'close') {
-        clearInterval(trim);
-        clearTimeout(liftDynamoFault);
-        ddb.destroy();
-        await gw.close();
-        send({ id: m.id });
-        process.disconnect();
-        return;
-      }
-      send({ id: m.id, result });
-    } catch (e) {
-      send({ id: m.id, error: String((e as Error)?.stack ?? e) });
-    }
-  });
-
   const info: ServerInfo = {
     url: gw.url,
     simUrl: providers.url,
@@ -251,10 +230,21 @@ async function main(): Promise<void> {
     dynamoFaults: gw.dynamoFaults !== undefined,
     pid: process.pid,
   };
-  send({ ready: info });
+  serveChild<Command>(
+    info,
+    {
+      drain: (m) => drain(m.timeoutMs),
+      memory: (m) => memory(m.gc),
+      audit: () => audit(),
+      dynamoFault: (m) => dynamoFault(m.fault),
+    },
+    async () => {
+      clearInterval(trim);
+      clearTimeout(liftDynamoFault);
+      ddb.destroy();
+      await gw.close();
+    },
+  );
 }
 
-main().catch((e) => {
-  process.send?.({ failed: String((e as Error)?.stack ?? e) } satisfies Reply);
-  process.exitCode = 1;
-});
+main().catch(failChild);
