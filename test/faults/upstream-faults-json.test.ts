@@ -23,6 +23,12 @@ import {
   type FaultGateway,
   type PairRun,
   type Sleeps,
+  backoff,
+  rateLimited,
+  twice,
+  upstreamError,
+  upstreamTimeout,
+  type FaultCase,
 } from './upstream-gateway';
 
 let f: FaultGateway;
@@ -34,27 +40,8 @@ afterAll(() => f?.close());
 const FALLBACK = 'deepseek-v3.2';
 const KEY = `key#${CLIENT_KEY_ID}`;
 
-interface Case {
-  name: string;
-  /** Applied to the `gpt-4.1` upstream model. */
-  fault?: FaultSpec;
-  /** The model asked for; default gpt-4.1. */
-  model?: string;
-  /** The failed attempts, as `x-switchyard-attempts` lists them. */
-  attempts: string;
-  /** Retry waits one request asks for. */
-  sleeps: Sleeps;
-  /** What the client gets without a fallback. */
-  off: { status: number; type: string; code: string; retryAfter?: string | null; message?: RegExp };
-}
 
-const twice = (outcome: string, model = 'gpt-4.1') => `${model}:${outcome},${model}:${outcome}`;
-const backoff = { backoffs: 1 };
-const upstreamError = { status: 502, type: 'upstream_error', code: 'upstream_error' };
-const upstreamTimeout = { status: 504, type: 'timeout_error', code: 'upstream_timeout' };
-const rateLimited = { status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited' };
-
-const CASES: Case[] = [
+const CASES: FaultCase[] = [
   { name: 'upstream 500', fault: { status: 500 }, attempts: twice('500'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 500/ } },
   { name: 'upstream 502', fault: { status: 502 }, attempts: twice('502'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 502/ } },
   { name: 'upstream 503', fault: { status: 503 }, attempts: twice('503'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 503/ } },

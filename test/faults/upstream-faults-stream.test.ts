@@ -21,8 +21,13 @@ import {
   startFaultGateway,
   type FaultGateway,
   type PairRun,
-  type Sleeps,
   type StreamReply,
+  backoff,
+  rateLimited,
+  twice,
+  upstreamError,
+  upstreamTimeout,
+  type FaultCase,
 } from './upstream-gateway';
 
 let f: FaultGateway;
@@ -50,24 +55,10 @@ function expectCompleteStream(r: StreamReply, upstreamModel: string): void {
 const usageCost = (model: string, r: StreamReply) => costMicros(price(model), { promptTokens: r.usage!.prompt_tokens, completionTokens: r.usage!.completion_tokens });
 
 describe('before the first byte: the stream falls back', () => {
-  interface Case {
-    name: string;
-    fault?: FaultSpec;
-    model?: string;
-    attempts: string;
-    sleeps: Sleeps;
-    off: { status: number; type: string; code: string; retryAfter?: string | null; message?: RegExp };
-  }
-  const twice = (outcome: string, model = 'gpt-4.1') => `${model}:${outcome},${model}:${outcome}`;
-  const backoff = { backoffs: 1 };
-  const upstreamError = { status: 502, type: 'upstream_error', code: 'upstream_error' };
-  const upstreamTimeout = { status: 504, type: 'timeout_error', code: 'upstream_timeout' };
-  const rateLimited = { status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited' };
-
   // Faults before the response headers take the same path for streams as for JSON requests
   // (upstream-faults-json.test.ts has them all, the connect timeout and 502 included); the ones here
   // are the common ones plus every fault between the headers and the first event.
-  const CASES: Case[] = [
+  const CASES: FaultCase[] = [
     { name: 'upstream 500', fault: { status: 500 }, attempts: twice('500'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 500/ } },
     { name: 'upstream 503', fault: { status: 503 }, attempts: twice('503'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 503/ } },
     { name: 'upstream 429 without Retry-After', fault: { status: 429 }, attempts: twice('429'), sleeps: backoff, off: { ...rateLimited, retryAfter: null } },

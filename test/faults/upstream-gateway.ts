@@ -284,6 +284,28 @@ export async function runPair<R>(f: FaultGateway, fault: FaultSpec | undefined, 
 /** Retry waits: `n` full-jitter backoffs (each below retry.maxDelayMs = 40), or exactly these values. */
 export type Sleeps = { backoffs: number } | number[];
 
+/** One row of the pre-response fault tables (JSON and stream files). */
+export interface FaultCase {
+  name: string;
+  /** Applied to the `gpt-4.1` upstream model. */
+  fault?: FaultSpec;
+  /** The model asked for; default gpt-4.1. */
+  model?: string;
+  /** The failed attempts, as `x-switchyard-attempts` lists them. */
+  attempts: string;
+  /** Retry waits one request asks for. */
+  sleeps: Sleeps;
+  /** What the client gets without a fallback. */
+  off: { status: number; type: string; code: string; retryAfter?: string | null; message?: RegExp };
+}
+
+/** The same outcome on two attempts of one model (the first try and its retry). */
+export const twice = (outcome: string, model = 'gpt-4.1') => `${model}:${outcome},${model}:${outcome}`;
+export const backoff = { backoffs: 1 };
+export const upstreamError = { status: 502, type: 'upstream_error', code: 'upstream_error' };
+export const upstreamTimeout = { status: 504, type: 'timeout_error', code: 'upstream_timeout' };
+export const rateLimited = { status: 429, type: 'rate_limit_error', code: 'upstream_rate_limited' };
+
 export function expectSleeps(actual: number[], expected: Sleeps): void {
   if (Array.isArray(expected)) {
     expect(actual).toEqual(expected);
