@@ -3,7 +3,7 @@ import type { ThroughputRow } from './cases/http-cases';
 import type { ColdStartRow } from './cases/cold-start';
 import type { InProcessRow } from './cases/in-process';
 import { PACE_MS, type StreamingResult } from './cases/streaming';
-import { pctMs, pctUs, type Histogram } from './histogram';
+import { latencyHistogram, pctMs, pctUs, recordMs, type Histogram } from './histogram';
 import type { LoadResult } from './http-load';
 import { ms, num, ratio, section, signedMs, table } from './report';
 
@@ -21,9 +21,11 @@ export interface Results {
 const READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 const PCTS = [50, 90, 99] as const;
 
+/** Median through the same HdrHistogram as every other percentile here. */
 const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  const h = latencyHistogram();
+  for (const x of xs) recordMs(h, x);
+  return pctMs(h, 50);
 };
 const sum = (m: Record<string, number>, pred: (op: string) => boolean) => Object.entries(m).reduce((s, [op, v]) => (pred(op) ? s + v : s), 0);
 const ops = (m: Record<string, number>) =>
