@@ -5,7 +5,19 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   setupFiles: ['<rootDir>/test/setup-env.ts'],
   transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: { module: 'commonjs', allowJs: true, esModuleInterop: true, resolveJsonModule: true, target: 'ES2022', isolatedModules: true } }],
+    '^.+\\.[tj]s$': [
+      'ts-jest',
+      {
+        tsconfig: {
+          module: 'commonjs',
+          allowJs: true,
+          esModuleInterop: true,
+          resolveJsonModule: true,
+          target: 'ES2022',
+          isolatedModules: true,
+        },
+      },
+    ],
   },
   // middy 6 ships ESM only; let ts-jest turn it into CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],

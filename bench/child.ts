@@ -62,7 +62,8 @@ export class Child<Info> {
       ...(opts.execArgv ? { execArgv: opts.execArgv } : {}),
     });
     if (opts.onLine) {
-      for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream }).on('line', opts.onLine);
+      for (const stream of [child.stdout, child.stderr])
+        if (stream) createInterface({ input: stream }).on('line', opts.onLine);
     } else {
       // Keep the parent's stdout for its own output: anything the child prints goes to stderr.
       child.stdout?.pipe(process.stderr);
@@ -93,7 +94,9 @@ export class Child<Info> {
 
   /** Asks the child to close (bounded wait), then kills it if it is still there. */
   async close(): Promise<void> {
-    const exited = new Promise<void>((r) => (this.child.exitCode !== null || this.child.signalCode !== null ? r() : this.child.once('exit', () => r())));
+    const exited = new Promise<void>((r) =>
+      this.child.exitCode !== null || this.child.signalCode !== null ? r() : this.child.once('exit', () => r()),
+    );
     if (this.child.connected) {
       try {
         await Promise.race([this.call({ cmd: 'close' }), new Promise((r) => setTimeout(r, 10_000).unref())]);

@@ -12,7 +12,13 @@ export function machineTable(): string {
       ['memory', `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`],
       ['os', `${os.type()} ${os.release()} ${os.arch()}`],
       ['node', process.version],
-      ['load average at start (1/5/15 min)', os.loadavg().map((v) => v.toFixed(2)).join(' / ')],
+      [
+        'load average at start (1/5/15 min)',
+        os
+          .loadavg()
+          .map((v) => v.toFixed(2))
+          .join(' / '),
+      ],
     ],
     ['l', 'l'],
   );

@@ -9,7 +9,16 @@ import { ms, num, ratio, section, signedMs, table } from './report';
 
 export interface Results {
   machine: string;
-  settings: { n: number; warmup: number; rounds: number; levels: number[]; seconds: number; streams: number; inProcessN: number; imports: number };
+  settings: {
+    n: number;
+    warmup: number;
+    rounds: number;
+    levels: number[];
+    seconds: number;
+    streams: number;
+    inProcessN: number;
+    imports: number;
+  };
   latency: Map<string, LoadResult>;
   throughput: ThroughputRow[];
   inProcess: InProcessRow[];
@@ -27,7 +36,8 @@ const median = (xs: number[]) => {
   for (const x of xs) recordMs(h, x);
   return pctMs(h, 50);
 };
-const sum = (m: Record<string, number>, pred: (op: string) => boolean) => Object.entries(m).reduce((s, [op, v]) => (pred(op) ? s + v : s), 0);
+const sum = (m: Record<string, number>, pred: (op: string) => boolean) =>
+  Object.entries(m).reduce((s, [op, v]) => (pred(op) ? s + v : s), 0);
 const ops = (m: Record<string, number>) =>
   Object.entries(m)
     .sort((a, b) => b[1] - a[1])
@@ -48,11 +58,16 @@ function latencySection(r: Results): string {
   ]);
   const sy = r.latency.get('Switchyard')!;
   const pk = r.latency.get('Portkey')!;
-  const ratios = PCTS.map((p) => `p${p} ${ratio(added(sy.latency, direct.latency, p), added(pk.latency, direct.latency, p))}`).join(', ');
+  const ratios = PCTS.map(
+    (p) => `p${p} ${ratio(added(sy.latency, direct.latency, p), added(pk.latency, direct.latency, p))}`,
+  ).join(', ');
   return section(
     `1. Added latency, sequential (one connection), ${r.settings.n} requests per target after ${r.settings.warmup} warm-up, ${r.settings.rounds} interleaved rounds`,
     'Non-streaming chat completion, time to the last byte as autocannon measures it. "Added" is the target\'s percentile minus the direct percentile.',
-    table(['target', 'requests', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'added p50', 'added p90', 'added p99', 'errors'], rows),
+    table(
+      ['target', 'requests', 'p50 (ms)', 'p90 (ms)', 'p99 (ms)', 'added p50', 'added p90', 'added p99', 'errors'],
+      rows,
+    ),
     `Switchyard's added latency as a multiple of Portkey's: ${ratios}.`,
   );
 }
@@ -78,8 +93,11 @@ function throughputSection(r: Results): string {
   const dyn = r.throughput.map((l) => `concurrency ${l.concurrency}: ${ops(l.switchyardDynamo)}`).join('; ');
   return section(
     `2. Throughput, closed loop, ${r.settings.seconds} s per target per level (3 interleaved slices)`,
-    'Server CPU per request is the target process\'s user + system CPU (from /proc) over its requests: for direct that is the upstream alone; for Switchyard the emulator, authorizer, router and dynalite (one process, dynalite in a worker thread); for Portkey its gateway process. The upstream\'s own CPU is not included for the gateways.',
-    table(['concurrency', 'target', 'req/s', 'vs direct', 'p50 (ms)', 'p99 (ms)', 'errors', 'server CPU / req (ms)'], rows),
+    "Server CPU per request is the target process's user + system CPU (from /proc) over its requests: for direct that is the upstream alone; for Switchyard the emulator, authorizer, router and dynalite (one process, dynalite in a worker thread); for Portkey its gateway process. The upstream's own CPU is not included for the gateways.",
+    table(
+      ['concurrency', 'target', 'req/s', 'vs direct', 'p50 (ms)', 'p99 (ms)', 'errors', 'server CPU / req (ms)'],
+      rows,
+    ),
     `DynamoDB calls per Switchyard request under load, counted at dynalite (after-response writes included): ${dyn}.`,
   );
 }
@@ -92,14 +110,42 @@ function inProcessSection(r: Results): string {
     num(pctUs(row.response, 99)),
     num(pctUs(row.invocation, 50)),
     num(pctUs(row.invocation, 99)),
-    row.dynamo ? `${num(sum(row.dynamo.hot, (op) => READS.has(op)), 3)} / ${num(sum(row.dynamo.hot, (op) => !READS.has(op)), 2)}` : '-',
-    row.dynamo ? `${num(sum(row.dynamo.after, (op) => READS.has(op)), 3)} / ${num(sum(row.dynamo.after, (op) => !READS.has(op)), 2)}` : '-',
+    row.dynamo
+      ? `${num(
+          sum(row.dynamo.hot, (op) => READS.has(op)),
+          3,
+        )} / ${num(
+          sum(row.dynamo.hot, (op) => !READS.has(op)),
+          2,
+        )}`
+      : '-',
+    row.dynamo
+      ? `${num(
+          sum(row.dynamo.after, (op) => READS.has(op)),
+          3,
+        )} / ${num(
+          sum(row.dynamo.after, (op) => !READS.has(op)),
+          2,
+        )}`
+      : '-',
   ]);
   const dynamoRow = r.inProcess.find((row) => row.dynamo);
   return section(
     '3. The router handler in-process (prepared event, instant upstream)',
     'The deployed streaming handler (`createRouterHandler`) invoked directly with an API Gateway proxy event as the authorizer leaves it, writing into a discarding response stream; the upstream answers at once from memory. "Response" ends when the response stream ends (what the client waits for); "invocation" includes the after-response work (settlement, usage rows). µs.',
-    table(['variant', 'requests', 'response p50 (µs)', 'response p99 (µs)', 'invocation p50 (µs)', 'invocation p99 (µs)', 'DynamoDB reads / writes before the response', 'reads / writes after it'], rows),
+    table(
+      [
+        'variant',
+        'requests',
+        'response p50 (µs)',
+        'response p99 (µs)',
+        'invocation p50 (µs)',
+        'invocation p99 (µs)',
+        'DynamoDB reads / writes before the response',
+        'reads / writes after it',
+      ],
+      rows,
+    ),
     dynamoRow?.dynamo
       ? `DynamoDB calls per request by operation: before the response ${ops(dynamoRow.dynamo.hot)}; after it ${ops(dynamoRow.dynamo.after)}. A read before the response is the state snapshot's background refresh (every 2 s, never awaited by a warm request) landing inside the window.`
       : '',
@@ -108,10 +154,18 @@ function inProcessSection(r: Results): string {
 
 function streamingSection(r: Results): string {
   const { burst, paced } = r.streaming;
-  const row = (what: string, pick: (t: { ttft: Histogram; gap: Histogram }) => Histogram, m: Map<string, { ttft: Histogram; gap: Histogram; ok: number; errors: number }>) => {
+  const row = (
+    what: string,
+    pick: (t: { ttft: Histogram; gap: Histogram }) => Histogram,
+    m: Map<string, { ttft: Histogram; gap: Histogram; ok: number; errors: number }>,
+  ) => {
     const d = pick(m.get('direct')!);
     const s = pick(m.get('Switchyard')!);
-    return [what, ...PCTS.map((p) => `${ms(pctMs(d, p))} / ${ms(pctMs(s, p))}`), ...PCTS.map((p) => signedMs(pctMs(s, p) - pctMs(d, p)))];
+    return [
+      what,
+      ...PCTS.map((p) => `${ms(pctMs(d, p))} / ${ms(pctMs(s, p))}`),
+      ...PCTS.map((p) => signedMs(pctMs(s, p) - pctMs(d, p))),
+    ];
   };
   const errors = [...burst.entries(), ...paced.entries()].map(([l, t]) => `${l} ${t.errors}`).join(', ');
   return section(
@@ -119,18 +173,30 @@ function streamingSection(r: Results): string {
     `One stream at a time, alternating targets. Time to first token: request start to the first SSE event carrying content, ${r.settings.streams} streams per target, upstream sending back to back. Inter-token gap: between consecutive content events, ${r.streaming.pacedStreams} streams per target with the upstream pacing its events ${PACE_MS} ms apart.`,
     table(
       ['', 'p50 direct / Switchyard (ms)', 'p90', 'p99', 'added p50', 'added p90', 'added p99'],
-      [row('time to first token', (t) => t.ttft, burst), row(`inter-token gap (paced ${PACE_MS} ms)`, (t) => t.gap, paced)],
+      [
+        row('time to first token', (t) => t.ttft, burst),
+        row(`inter-token gap (paced ${PACE_MS} ms)`, (t) => t.gap, paced),
+      ],
     ),
     `Stream errors (no [DONE], non-200): ${errors}.`,
   );
 }
 
 function coldStartSection(r: Results): string {
-  const rows = r.coldStart.map((c) => [c.name, kb(c.bytes), kb(c.gzipBytes), kb(c.mapBytes), c.sideLoadedBytes ? kb(c.sideLoadedBytes) : '-', ms(median(c.importMs)), ms(Math.min(...c.importMs)), ms(Math.max(...c.importMs))]);
+  const rows = r.coldStart.map((c) => [
+    c.name,
+    kb(c.bytes),
+    kb(c.gzipBytes),
+    kb(c.mapBytes),
+    c.sideLoadedBytes ? kb(c.sideLoadedBytes) : '-',
+    ms(median(c.importMs)),
+    ms(Math.min(...c.importMs)),
+    ms(Math.max(...c.importMs)),
+  ]);
   return section(
     `5. Cold start: each function as \`cdk synth\` bundles it, ${r.settings.imports} fresh Node processes each`,
-    'Bundle = the asset\'s index.js (esbuild, minified, CommonJS, `@aws-sdk/*` left to the nodejs22.x runtime); gzip is roughly what the deployment zip holds. Import = `require()` of the bundle in a fresh `node` process, module-scope wiring included (config compile, clients), with the repository\'s AWS SDK on NODE_PATH standing in for the runtime\'s. Lambda\'s own runtime start is not in it.',
-    'Side-loaded: code in the asset but not in index.js, required only on a slow path (the router\'s BPE tokenizer, for long prompts); not in the import time.',
+    "Bundle = the asset's index.js (esbuild, minified, CommonJS, `@aws-sdk/*` left to the nodejs22.x runtime); gzip is roughly what the deployment zip holds. Import = `require()` of the bundle in a fresh `node` process, module-scope wiring included (config compile, clients), with the repository's AWS SDK on NODE_PATH standing in for the runtime's. Lambda's own runtime start is not in it.",
+    "Side-loaded: code in the asset but not in index.js, required only on a slow path (the router's BPE tokenizer, for long prompts); not in the import time.",
     table(['function', 'bundle', 'gzip', 'source map', 'side-loaded', 'import median (ms)', 'min', 'max'], rows),
   );
 }
@@ -141,38 +207,80 @@ function targetsSection(r: Results): string {
   const direct = r.latency.get('direct')!.latency;
   const sy = r.latency.get('Switchyard')!.latency;
   const pk = r.latency.get('Portkey')!.latency;
-  const ttftAdded99 = pctMs(r.streaming.burst.get('Switchyard')!.ttft, 99) - pctMs(r.streaming.burst.get('direct')!.ttft, 99);
+  const ttftAdded99 =
+    pctMs(r.streaming.burst.get('Switchyard')!.ttft, 99) - pctMs(r.streaming.burst.get('direct')!.ttft, 99);
   const router = r.coldStart.find((c) => c.name === 'router');
   const hotReads = sum(dyn.hot, (op) => READS.has(op) && op !== 'BatchGetItem');
   const hotWrites = sum(dyn.hot, (op) => !READS.has(op));
   const afterWrites = sum(dyn.after, (op) => !READS.has(op));
   const rows: string[][] = [
-    ['added latency in-process, p50', '< 0.5 ms', `${ms(pctUs(memory.response, 50) / 1000)} ms`, verdict(pctUs(memory.response, 50) < 500)],
-    ['added latency in-process, p99', '< 1.5 ms', `${ms(pctUs(memory.response, 99) / 1000)} ms`, verdict(pctUs(memory.response, 99) < 1500)],
+    [
+      'added latency in-process, p50',
+      '< 0.5 ms',
+      `${ms(pctUs(memory.response, 50) / 1000)} ms`,
+      verdict(pctUs(memory.response, 50) < 500),
+    ],
+    [
+      'added latency in-process, p99',
+      '< 1.5 ms',
+      `${ms(pctUs(memory.response, 99) / 1000)} ms`,
+      verdict(pctUs(memory.response, 99) < 1500),
+    ],
     ...PCTS.map((p) => {
       const s = added(sy, direct, p);
       const k = added(pk, direct, p);
-      return [`added latency through the local HTTP runtime, p${p}`, 'lower than Portkey', `${signedMs(s)} vs Portkey ${signedMs(k)} ms`, verdict(s < k)];
+      return [
+        `added latency through the local HTTP runtime, p${p}`,
+        'lower than Portkey',
+        `${signedMs(s)} vs Portkey ${signedMs(k)} ms`,
+        verdict(s < k),
+      ];
     }),
     ['streaming added time to first token, p99', '< 1 ms', `${signedMs(ttftAdded99)} ms`, verdict(ttftAdded99 < 1)],
-    ['synchronous DynamoDB reads per warm request', '0', `${num(hotReads, 3)} (GetItem/Query/Scan before the response)`, verdict(hotReads === 0)],
-    ['DynamoDB writes per warm request', 'at most 2', `${num(hotWrites, 2)} before the response, ${num(afterWrites, 2)} after it`, verdict(hotWrites <= 2)],
-    ['router bundle', '< 400 KB', router ? `${kb(router.bytes)} index.js${router.sideLoadedBytes ? ` (+${kb(router.sideLoadedBytes)} side-loaded tokenizer)` : ''}` : '-', verdict(!!router && router.bytes < 400 * 1024)],
-    ['router import, median', '< 120 ms', router ? `${ms(median(router.importMs))} ms` : '-', verdict(!!router && median(router.importMs) < 120)],
+    [
+      'synchronous DynamoDB reads per warm request',
+      '0',
+      `${num(hotReads, 3)} (GetItem/Query/Scan before the response)`,
+      verdict(hotReads === 0),
+    ],
+    [
+      'DynamoDB writes per warm request',
+      'at most 2',
+      `${num(hotWrites, 2)} before the response, ${num(afterWrites, 2)} after it`,
+      verdict(hotWrites <= 2),
+    ],
+    [
+      'router bundle',
+      '< 400 KB',
+      router
+        ? `${kb(router.bytes)} index.js${router.sideLoadedBytes ? ` (+${kb(router.sideLoadedBytes)} side-loaded tokenizer)` : ''}`
+        : '-',
+      verdict(!!router && router.bytes < 400 * 1024),
+    ],
+    [
+      'router import, median',
+      '< 120 ms',
+      router ? `${ms(median(router.importMs))} ms` : '-',
+      verdict(!!router && median(router.importMs) < 120),
+    ],
   ];
   const withDynamo = r.inProcess.find((x) => x.dynamo)!;
   const code = pctUs(memory.response, 50) / 1000;
   const hot = pctUs(withDynamo.response, 50) / 1000;
   const after = pctUs(withDynamo.invocation, 50) / 1000 - hot;
   const where = [
-    'Where Switchyard\'s added time goes (p50, from case 3):',
+    "Where Switchyard's added time goes (p50, from case 3):",
     `- the router's own code (validation, token estimate, plan, executor, settlement, logs and EMF): ${ms(code)} ms;`,
     `- the ${num(hotWrites, 0)} DynamoDB writes before the response (budget reservation and concurrency lease, in parallel, AWS SDK to dynalite): ${ms(hot - code)} ms more;`,
     `- the ${num(afterWrites, 0)} writes after it (settlement, lease release, usage rows): ${ms(after)} ms, which the client does not wait for but a back-to-back client's next request shares the event loop with (on AWS an instance takes its next request only after them, and API Gateway sends concurrent requests to other instances);`,
     '- the rest of the HTTP difference is the extra loopback hop, the API Gateway emulator (event building, cached authorizer, response relay) and the upstream call through undici.',
     'Portkey keeps no shared state per request (no budgets, leases or usage ledger), so it has none of the DynamoDB work.',
   ].join('\n');
-  return section('Targets and where we stand', table(['what', 'target', 'measured', ''], rows, ['l', 'l', 'l', 'l']), where);
+  return section(
+    'Targets and where we stand',
+    table(['what', 'target', 'measured', ''], rows, ['l', 'l', 'l', 'l']),
+    where,
+  );
 }
 
 export function renderResults(r: Results): string {
@@ -183,7 +291,12 @@ export function renderResults(r: Results): string {
       'Targets: **direct** (the client calls the upstream), **Switchyard** (the local runtime: API Gateway emulator, REQUEST authorizer with its 60 s cache, streaming router handler, dynalite), **Portkey** (`@portkey-ai/gateway` 1.15.2 from npm, `start-server.js --headless`, pointed at the same upstream with `x-portkey-provider: openai` and `x-portkey-custom-host`).',
       'One upstream for all: the simulated OpenAI-compatible provider at zero model latency, in its own process. Each gateway and the upstream run in their own processes; the load generator (autocannon 9, keep-alive, no pipelining) runs in the parent. Latencies are recorded at µs resolution into HdrHistograms (hdr-histogram-js).',
     ].join('\n'),
-    section('Command and machine', '```sh\nnpm run bench\n```', `Settings: ${JSON.stringify(r.settings)}. Total time ${r.totalSeconds.toFixed(0)} s.`, r.machine),
+    section(
+      'Command and machine',
+      '```sh\nnpm run bench\n```',
+      `Settings: ${JSON.stringify(r.settings)}. Total time ${r.totalSeconds.toFixed(0)} s.`,
+      r.machine,
+    ),
     targetsSection(r),
     latencySection(r),
     throughputSection(r),

@@ -39,7 +39,10 @@ export const SETTINGS = {
   n: intEnv('BENCH_N', 2000),
   warmup: intEnv('BENCH_WARMUP', 300),
   rounds: intEnv('BENCH_ROUNDS', 10),
-  levels: (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map((s) => Number.parseInt(s, 10)).filter((c) => c > 0),
+  levels: (process.env.BENCH_CONCURRENCY ?? '10,50')
+    .split(',')
+    .map((s) => Number.parseInt(s, 10))
+    .filter((c) => c > 0),
   seconds: intEnv('BENCH_SECONDS', 6),
   streams: intEnv('BENCH_STREAMS', 1000),
   inProcessN: intEnv('BENCH_INPROC_N', 5000),
@@ -58,13 +61,18 @@ const UPSTREAM_KEY = { authorization: 'Bearer sk-bench-upstream-key-000000000000
 async function sanityCheck(targets: HttpTarget[]): Promise<void> {
   const replies = await Promise.all(
     targets.map(async (t) => {
-      const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json', ...t.headers }, body: t.body });
+      const res = await fetch(t.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...t.headers },
+        body: t.body,
+      });
       const text = await res.text();
       if (res.status !== 200) throw new Error(`sanity check: ${t.label} answered ${res.status}: ${text.slice(0, 300)}`);
       return (JSON.parse(text) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content;
     }),
   );
-  if (new Set(replies).size !== 1) throw new Error(`sanity check: the targets' replies differ: ${JSON.stringify(replies)}`);
+  if (new Set(replies).size !== 1)
+    throw new Error(`sanity check: the targets' replies differ: ${JSON.stringify(replies)}`);
 }
 
 async function main(): Promise<void> {
@@ -72,14 +80,26 @@ async function main(): Promise<void> {
   const machine = machineTable();
 
   log(`in-process: the router handler, ${SETTINGS.inProcessN} requests per variant...`);
-  const inProcess = await inProcessCase({ n: SETTINGS.inProcessN, nDynamo: Math.ceil(SETTINGS.inProcessN / 2), warmup: 500 });
+  const inProcess = await inProcessCase({
+    n: SETTINGS.inProcessN,
+    nDynamo: Math.ceil(SETTINGS.inProcessN / 2),
+    warmup: 500,
+  });
 
   log('starting the upstream, Switchyard and Portkey...');
   const upstream = await Child.start<UpstreamInfo>(join(__dirname, 'processes', 'upstream.ts'));
-  const switchyard = await Child.start<SwitchyardInfo>(join(__dirname, 'processes', 'switchyard.ts'), { env: { UPSTREAM_URL: upstream.info.url } });
+  const switchyard = await Child.start<SwitchyardInfo>(join(__dirname, 'processes', 'switchyard.ts'), {
+    env: { UPSTREAM_URL: upstream.info.url },
+  });
   const portkey = await startPortkey();
   try {
-    const direct: HttpTarget = { label: 'direct', url: `${upstream.info.openaiBaseUrl}/chat/completions`, headers: UPSTREAM_KEY, body: BODY, pid: upstream.pid };
+    const direct: HttpTarget = {
+      label: 'direct',
+      url: `${upstream.info.openaiBaseUrl}/chat/completions`,
+      headers: UPSTREAM_KEY,
+      body: BODY,
+      pid: upstream.pid,
+    };
     const sy: HttpTarget = {
       label: 'Switchyard',
       url: switchyard.info.chatUrl,
@@ -87,21 +107,37 @@ async function main(): Promise<void> {
       body: BODY,
       pid: switchyard.pid,
     };
-    const pk: HttpTarget = { label: 'Portkey', url: portkey.chatUrl, headers: { ...UPSTREAM_KEY, ...portkey.headers(upstream.info.openaiBaseUrl) }, body: BODY, pid: portkey.pid };
+    const pk: HttpTarget = {
+      label: 'Portkey',
+      url: portkey.chatUrl,
+      headers: { ...UPSTREAM_KEY, ...portkey.headers(upstream.info.openaiBaseUrl) },
+      body: BODY,
+      pid: portkey.pid,
+    };
     const targets = [direct, sy, pk];
     await sanityCheck(targets);
 
-    log(`latency: ${SETTINGS.warmup} warm-up + ${SETTINGS.n} sequential requests per target in ${SETTINGS.rounds} interleaved rounds...`);
+    log(
+      `latency: ${SETTINGS.warmup} warm-up + ${SETTINGS.n} sequential requests per target in ${SETTINGS.rounds} interleaved rounds...`,
+    );
     const latency = await latencyCase(targets, SETTINGS);
 
     const throughput = [];
     for (const c of SETTINGS.levels) {
       log(`throughput: concurrency ${c}, ${SETTINGS.seconds} s per target in 3 interleaved slices...`);
-      throughput.push(await throughputCase(targets, c, SETTINGS.seconds, () => switchyard.call<Record<string, number>>({ cmd: 'dynamo' })));
+      throughput.push(
+        await throughputCase(targets, c, SETTINGS.seconds, () =>
+          switchyard.call<Record<string, number>>({ cmd: 'dynamo' }),
+        ),
+      );
     }
 
-    log(`streaming: ${SETTINGS.streams} streams per target for time to first token, then paced streams for inter-token gaps...`);
-    const streaming = await streamingCase(direct, sy, SETTINGS.streams, (chunkDelayMs) => upstream.call({ cmd: 'pace', chunkDelayMs }));
+    log(
+      `streaming: ${SETTINGS.streams} streams per target for time to first token, then paced streams for inter-token gaps...`,
+    );
+    const streaming = await streamingCase(direct, sy, SETTINGS.streams, (chunkDelayMs) =>
+      upstream.call({ cmd: 'pace', chunkDelayMs }),
+    );
 
     await portkey.close();
     await switchyard.close();
@@ -110,7 +146,16 @@ async function main(): Promise<void> {
     log(`cold start: synthesising the stack, then ${SETTINGS.imports} fresh imports per function...`);
     const coldStart = await coldStartCase({ imports: SETTINGS.imports });
 
-    const md = renderResults({ machine, settings: SETTINGS, latency, throughput, inProcess, streaming, coldStart, totalSeconds: (performance.now() - started) / 1000 });
+    const md = renderResults({
+      machine,
+      settings: SETTINGS,
+      latency,
+      throughput,
+      inProcess,
+      streaming,
+      coldStart,
+      totalSeconds: (performance.now() - started) / 1000,
+    });
     process.stdout.write(`${md}\n`);
     if (OUT !== '-') {
       writeFileSync(OUT, `${md}\n`);

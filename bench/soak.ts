@@ -63,7 +63,10 @@ const DYNAMO_UNREACHABLE = process.env.SOAK_DYNAMO_UNREACHABLE === '1';
 const AUTHORIZER_FAILURE = new Set(['503 authorizer_unavailable', '500 gateway_error']);
 /** After a DynamoDB fault is lifted, calls started during it may still fail (SDK retry, backoff). */
 const DYNAMO_FAULT_GRACE_MS = 2_000;
-const WARMUP_SECONDS = Math.min(SECONDS / 2, numEnv('SOAK_WARMUP_SECONDS', Math.min(60, Math.max(2, Math.round(SECONDS * 0.1)))));
+const WARMUP_SECONDS = Math.min(
+  SECONDS / 2,
+  numEnv('SOAK_WARMUP_SECONDS', Math.min(60, Math.max(2, Math.round(SECONDS * 0.1)))),
+);
 const SAMPLE_SECONDS = Math.max(0.5, numEnv('SOAK_SAMPLE_SECONDS', Math.min(15, Math.max(1, SECONDS / 40))));
 /**
  * Retained memory after GC (V8 heap plus the off-heap buffers it keeps alive, `heapUsed +
@@ -182,7 +185,9 @@ async function main(): Promise<number> {
     SOAK_SEED: SEED,
     SOAK_MAX_RETAINED_GROWTH_MB: MAX_RETAINED_GROWTH_MB,
   };
-  log(`starting the gateway (time scale ${TIME_SCALE}); ${SECONDS} s of traffic at concurrency ${CONCURRENCY}, seed ${SEED}`);
+  log(
+    `starting the gateway (time scale ${TIME_SCALE}); ${SECONDS} s of traffic at concurrency ${CONCURRENCY}, seed ${SEED}`,
+  );
   const server = await SoakServer.start();
   const info = server.info;
   const failures: string[] = [];
@@ -203,7 +208,8 @@ async function main(): Promise<number> {
     let stopAt = t0 + SECONDS * 1000;
     /** DynamoDB fault windows [start, end], end = Infinity while one is on. */
     const dynamoWindows: Array<{ start: number; end: number }> = [];
-    const duringDynamoFault = (from: number, to: number) => dynamoWindows.some((w) => w.start <= to && w.end + DYNAMO_FAULT_GRACE_MS >= from);
+    const duringDynamoFault = (from: number, to: number) =>
+      dynamoWindows.some((w) => w.start <= to && w.end + DYNAMO_FAULT_GRACE_MS >= from);
     /** Set while the warm-up baseline is taken: workers finish their request, then wait. */
     let pause: Promise<void> | undefined;
     const workers = Array.from({ length: CONCURRENCY }, async () => {
@@ -236,7 +242,12 @@ async function main(): Promise<number> {
           [3, { kind: 'throttle', fraction: 1, ms: r.int(300, 2_000) }],
           ...(DYNAMO_UNREACHABLE ? ([[2, { kind: 'unreachable', ms: r.int(300, 1_500) }]] as const) : []),
         ]);
-        const name = fault.kind === 'throttle' ? (fault.fraction === 1 ? 'outage (all calls throttled)' : `throttle ${fault.fraction * 100}%${fault.operations ? ' UpdateItem' : ''}`) : fault.kind;
+        const name =
+          fault.kind === 'throttle'
+            ? fault.fraction === 1
+              ? 'outage (all calls throttled)'
+              : `throttle ${fault.fraction * 100}%${fault.operations ? ' UpdateItem' : ''}`
+            : fault.kind;
         const window = { start: Date.now(), end: Infinity };
         dynamoWindows.push(window);
         await server.call({ cmd: 'dynamoFault', fault });
@@ -276,7 +287,9 @@ async function main(): Promise<number> {
       resume();
       sentAtBaseline = tally.sent;
       samples.push(baseline);
-      log(`warm-up done at ${fmt(baseline.t)} s (traffic paused ${fmt(pausedMs / 1000)} s to drain): heap ${fmt(baseline.heapUsedMB)} MB, external ${fmt(baseline.externalMB)} MB, RSS ${fmt(baseline.rssMB)} MB, ${tally.sent} requests`);
+      log(
+        `warm-up done at ${fmt(baseline.t)} s (traffic paused ${fmt(pausedMs / 1000)} s to drain): heap ${fmt(baseline.heapUsedMB)} MB, external ${fmt(baseline.externalMB)} MB, RSS ${fmt(baseline.rssMB)} MB, ${tally.sent} requests`,
+      );
       let nextLog = Date.now() + Math.max(10_000, (SECONDS * 1000) / 10);
       for (;;) {
         const at = Date.now() + SAMPLE_SECONDS * 1000;
@@ -287,7 +300,9 @@ async function main(): Promise<number> {
         if (Date.now() >= nextLog) {
           nextLog += Math.max(10_000, (SECONDS * 1000) / 10);
           const elapsed = (Date.now() - t0) / 1000;
-          log(`${fmt(elapsed, 0)} s: ${tally.sent} requests (${fmt(tally.sent / elapsed)}/s), ok ${tally.byClass.get('ok') ?? 0}, violations ${tally.violationCount()}, heap ${fmt(s.heapUsedMB)} MB, external ${fmt(s.externalMB)} MB, RSS ${fmt(s.rssMB)} MB`);
+          log(
+            `${fmt(elapsed, 0)} s: ${tally.sent} requests (${fmt(tally.sent / elapsed)}/s), ok ${tally.byClass.get('ok') ?? 0}, violations ${tally.violationCount()}, heap ${fmt(s.heapUsedMB)} MB, external ${fmt(s.externalMB)} MB, RSS ${fmt(s.rssMB)} MB`,
+          );
         }
       }
     })();
@@ -309,17 +324,28 @@ async function main(): Promise<number> {
     const end = await server.memory();
     samples.push(end);
     const audit = await server.call<Audit>({ cmd: 'audit' });
-    const memory = judgeMemory(baseline ?? samples[0] ?? end, end, samples, { maxGrowthMB: MAX_RETAINED_GROWTH_MB, maxSlopeMBPerMin: MAX_RETAINED_SLOPE_MB_PER_MIN, trafficSeconds });
+    const memory = judgeMemory(baseline ?? samples[0] ?? end, end, samples, {
+      maxGrowthMB: MAX_RETAINED_GROWTH_MB,
+      maxSlopeMBPerMin: MAX_RETAINED_SLOPE_MB_PER_MIN,
+      trafficSeconds,
+    });
 
     if (tally.sent === 0) failures.push('no request was sent');
-    if (!drain.idle) failures.push(`router invocations still running ${DRAIN_TIMEOUT_MS / 1000} s after traffic stopped`);
-    if (drain.backlogAfterFlush > 0) failures.push(`${drain.backlogAfterFlush} DynamoDB writes still in the router's backlog after the drain`);
+    if (!drain.idle)
+      failures.push(`router invocations still running ${DRAIN_TIMEOUT_MS / 1000} s after traffic stopped`);
+    if (drain.backlogAfterFlush > 0)
+      failures.push(`${drain.backlogAfterFlush} DynamoDB writes still in the router's backlog after the drain`);
     for (const s of audit.scopes) {
-      if (s.driftMicros !== 0) failures.push(`budget drift in ${s.scope}: ledger ${s.ledgerSpentMicros} vs usage ${s.usageCostMicros} micro-USD (${s.driftMicros})`);
-      if (s.openReservations !== 0 || s.reservedMicros !== 0) failures.push(`${s.scope}: ${s.openReservations} reservations still open (${s.reservedMicros} micro-USD held)`);
+      if (s.driftMicros !== 0)
+        failures.push(
+          `budget drift in ${s.scope}: ledger ${s.ledgerSpentMicros} vs usage ${s.usageCostMicros} micro-USD (${s.driftMicros})`,
+        );
+      if (s.openReservations !== 0 || s.reservedMicros !== 0)
+        failures.push(`${s.scope}: ${s.openReservations} reservations still open (${s.reservedMicros} micro-USD held)`);
     }
     for (const l of audit.leases) {
-      if (l.inflight !== 0 || l.holders !== 0) failures.push(`lease ${l.model}: inflight ${l.inflight}, ${l.holders} holders after drain`);
+      if (l.inflight !== 0 || l.holders !== 0)
+        failures.push(`lease ${l.model}: inflight ${l.inflight}, ${l.holders} holders after drain`);
     }
     for (const [key, v] of tally.violations) failures.push(`${v.n} x ${key}`);
     if (memory.leak) failures.push(`memory: ${memory.reason}`);
@@ -338,7 +364,11 @@ async function main(): Promise<number> {
         ? 'not wired (no local/dynamo-faults.ts proxy)'
         : !DYNAMO_FAULTS
           ? 'proxy present, off (SOAK_DYNAMO_FAULTS=0)'
-          : `wired: ${Object.entries(dynamoCounts).map(([k, v]) => `${k} x${v}`).join(', ') || 'none in this run'}`,
+          : `wired: ${
+              Object.entries(dynamoCounts)
+                .map(([k, v]) => `${k} x${v}`)
+                .join(', ') || 'none in this run'
+            }`,
       audit,
       memory,
       samples,

@@ -45,7 +45,8 @@ export function streamClient(t: HttpTarget): { send(into: StreamTimings): Promis
       try {
         const res = await pool.request({ method: 'POST', path: url.pathname, headers, body: t.body });
         for await (const piece of res.body as AsyncIterable<Buffer>) parser.feed(piece.toString('utf8'));
-        if (res.statusCode !== 200 || !done || ttft === undefined) throw new Error(`HTTP ${res.statusCode}${done ? '' : ', no [DONE]'}`);
+        if (res.statusCode !== 200 || !done || ttft === undefined)
+          throw new Error(`HTTP ${res.statusCode}${done ? '' : ', no [DONE]'}`);
         into.ok++;
         recordMs(into.ttft, ttft);
         for (const g of gaps) recordMs(into.gap, g);

@@ -23,7 +23,8 @@ import { startLoad } from '../local/cutover/load';
 import { runCutover } from '../local/cutover/run-cutover';
 import { defaultConfigPath, startLocalGateway } from '../local/gateway';
 
-const USAGE = 'usage: npm run cutover -- --to config/green.json [--from FILE] [--minute-ms 1000] [--fail-green 500 | --missing-green] [--concurrency 4]';
+const USAGE =
+  'usage: npm run cutover -- --to config/green.json [--from FILE] [--minute-ms 1000] [--fail-green 500 | --missing-green] [--concurrency 4]';
 
 function readJson(path: string): unknown {
   return JSON.parse(readFileSync(resolve(path), 'utf8'));
@@ -65,16 +66,27 @@ async function main(): Promise<number> {
     process.env.SWITCHYARD_SIM_EXTRA_MODELS = [...new Set([...known, ...added])].join(',');
   }
 
-  const gw = await startLocalGateway({ port: 0, configJson: blueConfig, timeScale: 0.05, telemetry: 'quiet', healthCheckIntervalMs: 0 });
+  const gw = await startLocalGateway({
+    port: 0,
+    configJson: blueConfig,
+    timeScale: 0.05,
+    telemetry: 'quiet',
+    healthCheckIntervalMs: 0,
+  });
   const routes = routesUnderCutover(blueConfig, greenConfig);
   const load = startLoad({
     url: gw.url,
     apiKey: gw.demoKey,
     concurrency,
-    bodies: (routes.length ? routes : ['gpt-4.1']).map((model) => ({ model, messages: [{ role: 'user', content: 'hi' }] })),
+    bodies: (routes.length ? routes : ['gpt-4.1']).map((model) => ({
+      model,
+      messages: [{ role: 'user', content: 'hi' }],
+    })),
   });
   try {
-    console.log(`blue v1: ${values.from ?? 'current config'}   green v2: ${values.to}   new upstream models: ${added.join(', ') || 'none'}`);
+    console.log(
+      `blue v1: ${values.from ?? 'current config'}   green v2: ${values.to}   new upstream models: ${added.join(', ') || 'none'}`,
+    );
     console.log(`clients: ${concurrency} calling ${routes.join(', ')}   1 schedule minute = ${minuteMs} ms`);
     const result = await runCutover({
       gateway: gw,
@@ -95,7 +107,9 @@ async function main(): Promise<number> {
     console.log(
       `clients saw ${clients.errors} errors in ${clients.sent} requests (${Object.entries(clients.byStatus)
         .map(([s, n]) => `${s}: ${n}`)
-        .join(', ')}); through the alias v1 served ${result.alias.invocations('1')}, v2 served ${result.alias.invocations('2')}`,
+        .join(
+          ', ',
+        )}); through the alias v1 served ${result.alias.invocations('1')}, v2 served ${result.alias.invocations('2')}`,
     );
     for (const sample of clients.errorSamples) console.log(`  ${sample}`);
     return result.outcome === 'completed' ? 0 : 1;
@@ -108,7 +122,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err) => {
-    console.error(err instanceof ConfigError ? err.message : (err as Error)?.stack ?? String(err));
+    console.error(err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? String(err)));
     process.exit(2);
   },
 );

@@ -33,28 +33,31 @@ export interface CliIo {
 
 class UsageError extends Error {}
 
+const parseKeysArgs = (argv: string[]) =>
+  parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      endpoint: { type: 'string' },
+      table: { type: 'string' },
+      region: { type: 'string' },
+      name: { type: 'string' },
+      admin: { type: 'boolean', default: false },
+      models: { type: 'string' },
+      rpm: { type: 'string' },
+      tpm: { type: 'string' },
+      'daily-budget': { type: 'string' },
+      'budget-factor': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+
 /** Runs one command; resolves to the process exit code. */
 export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseKeysArgs>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        endpoint: { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        name: { type: 'string' },
-        admin: { type: 'boolean', default: false },
-        models: { type: 'string' },
-        rpm: { type: 'string' },
-        tpm: { type: 'string' },
-        'daily-budget': { type: 'string' },
-        'budget-factor': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parseKeysArgs(argv);
   } catch (e) {
     io.err(`${(e as Error).message}\n\n${KEYS_USAGE}`);
     return 2;
@@ -143,7 +146,10 @@ export interface Target {
 function resolveTarget(values: { endpoint?: string; table?: string; region?: string }, env: NodeJS.ProcessEnv): Target {
   const endpoint = values.endpoint ?? env.SWITCHYARD_DYNAMODB_ENDPOINT;
   const table = values.table ?? env[KEYS_TABLE.envVar] ?? (endpoint ? `switchyard-${KEYS_TABLE.name}` : undefined);
-  if (!table) throw new Error(`Say which keys table: --endpoint URL (local runtime) or --table NAME / ${KEYS_TABLE.envVar} (deployed stack).`);
+  if (!table)
+    throw new Error(
+      `Say which keys table: --endpoint URL (local runtime) or --table NAME / ${KEYS_TABLE.envVar} (deployed stack).`,
+    );
   return { table, endpoint, region: values.region };
 }
 
@@ -169,7 +175,13 @@ function number(flag: string, v: string | undefined): number | undefined {
 }
 
 function limitsFrom(values: Record<string, string | boolean | undefined>): KeyLimits {
-  const models = typeof values.models === 'string' ? values.models.split(',').map((m) => m.trim()).filter(Boolean) : undefined;
+  const models =
+    typeof values.models === 'string'
+      ? values.models
+          .split(',')
+          .map((m) => m.trim())
+          .filter(Boolean)
+      : undefined;
   const limits: KeyLimits = {
     allowedModels: models?.length ? models : undefined,
     rpm: number('rpm', values.rpm as string | undefined),
@@ -199,7 +211,15 @@ function table(records: KeyRecord[]): string {
   if (!records.length) return 'No keys.';
   const rows = [
     ['ID', 'NAME', 'STATUS', 'ADMIN', 'CREATED', 'LAST USED', 'LIMITS'],
-    ...records.map((r) => [r.keyId, r.name, r.status, r.admin ? 'yes' : '', r.createdAt.slice(0, 19), r.lastUsedAt?.slice(0, 19) ?? '-', limitsText(r)]),
+    ...records.map((r) => [
+      r.keyId,
+      r.name,
+      r.status,
+      r.admin ? 'yes' : '',
+      r.createdAt.slice(0, 19),
+      r.lastUsedAt?.slice(0, 19) ?? '-',
+      limitsText(r),
+    ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n');

@@ -52,7 +52,9 @@ async function main(): Promise<void> {
       '',
       `  ${curl}`,
       '',
-      gw.providers ? `  inject a fault: curl -s -X POST ${gw.providers.url}/_admin/faults -d '{"model":"gpt-4.1","status":503,"times":1}'` : '',
+      gw.providers
+        ? `  inject a fault: curl -s -X POST ${gw.providers.url}/_admin/faults -d '{"model":"gpt-4.1","status":503,"times":1}'`
+        : '',
       '  Ctrl-C stops it.',
       '',
     ].join('\n'),

@@ -88,7 +88,9 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
 
 /** The `context` block of the repository's cdk.json (feature flags and switchyard:* defaults). */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
   return cdkJson.context ?? {};
 }
 
@@ -99,7 +101,8 @@ function str(v: unknown): string | undefined {
 function num(v: unknown, key: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`context ${key} must be a non-negative number, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new Error(`context ${key} must be a non-negative number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -109,7 +112,9 @@ function retentionDays(v: unknown): logs.RetentionDays | undefined {
   if (n === undefined) return undefined;
   const allowed = Object.values(logs.RetentionDays).filter((d): d is number => typeof d === 'number');
   if (!allowed.includes(n)) {
-    throw new Error(`context ${CONTEXT.logRetentionDays} must be one of ${allowed.sort((a, b) => a - b).join(', ')}; got ${JSON.stringify(v)}`);
+    throw new Error(
+      `context ${CONTEXT.logRetentionDays} must be one of ${allowed.sort((a, b) => a - b).join(', ')}; got ${JSON.stringify(v)}`,
+    );
   }
   return n as logs.RetentionDays;
 }

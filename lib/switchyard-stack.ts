@@ -100,7 +100,10 @@ export class SwitchyardStack extends Stack {
     });
     this.cutover = new RouterCutover(this, 'Cutover', { router: this.router, logRetention, removalPolicy });
 
-    this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', { providers: this.router.keyedProviders, removalPolicy });
+    this.providerSecrets = new ProviderSecrets(this, 'ProviderSecrets', {
+      providers: this.router.keyedProviders,
+      removalPolicy,
+    });
     this.providerSecrets.attachTo(this.router.function);
 
     this.healthCheck = new HealthCheckFunction(this, 'HealthCheck', {

@@ -8,10 +8,24 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
-import { PRELUDE_DELIMITER, isStreamingHandler, localLambdaContext, type HttpPrelude, type StreamingHandler } from './lambda-streaming';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayRequestAuthorizerEvent,
+  Context,
+} from 'aws-lambda';
+import {
+  PRELUDE_DELIMITER,
+  isStreamingHandler,
+  localLambdaContext,
+  type HttpPrelude,
+  type StreamingHandler,
+} from './lambda-streaming';
 
-export type AuthorizerFn = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+export type AuthorizerFn = (
+  event: APIGatewayRequestAuthorizerEvent,
+  context: Context,
+) => Promise<APIGatewayAuthorizerResult>;
 
 /** One published version behind the alias; the emulator asks `selectTarget` which one serves a request. */
 export interface InvokeTarget {
@@ -112,7 +126,8 @@ export const REQUEST_TOO_LARGE_RESPONSE = {
  */
 export const AUTHORIZER_UNAVAILABLE_RESPONSE = {
   status: 503,
-  message: 'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
+  message:
+    'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
   type: 'service_unavailable',
   code: 'authorizer_unavailable',
   headers: { 'retry-after': '1' },
@@ -135,7 +150,14 @@ export const FUNCTION_ERROR_RESPONSE = {
   code: 'gateway_error',
 } as const;
 
-function gatewayError(res: ServerResponse, status: number, message: string, type: string, code: string, headers: Record<string, string> = {}) {
+function gatewayError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string,
+  headers: Record<string, string> = {},
+) {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -184,14 +206,23 @@ function queryMaps(url: URL) {
 
 /** Invoked through the alias `live`, as the API's integration does. */
 function lambdaContext(target: InvokeTarget, timeoutMs: number): Context {
-  return localLambdaContext({ functionName: target.functionName ?? 'switchyard-router', version: target.version, qualifier: 'live', timeoutMs });
+  return localLambdaContext({
+    functionName: target.functionName ?? 'switchyard-router',
+    version: target.version,
+    qualifier: 'live',
+    timeoutMs,
+  });
 }
 
 /**
  * Reads the prelude (JSON + 8 NUL bytes) the handler writes first, answers the HTTP head from it,
  * then copies every later chunk straight to the client.
  */
-function relay(stream: PassThrough, res: ServerResponse, onHead: (status: number, headers: Record<string, string>) => void): void {
+function relay(
+  stream: PassThrough,
+  res: ServerResponse,
+  onHead: (status: number, headers: Record<string, string>) => void,
+): void {
   let pending: Buffer | null = Buffer.alloc(0);
   stream.on('data', (chunk: Buffer) => {
     if (pending === null) {
@@ -208,10 +239,14 @@ function relay(stream: PassThrough, res: ServerResponse, onHead: (status: number
     // each value of a multi-valued header on its own line (e.g. several Set-Cookie).
     const headers: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(prelude.headers ?? {})) headers[k] = [v];
-    for (const [k, vs] of Object.entries(prelude.multiValueHeaders ?? {})) headers[k] = [...new Set([...(headers[k] ?? []), ...vs])];
+    for (const [k, vs] of Object.entries(prelude.multiValueHeaders ?? {}))
+      headers[k] = [...new Set([...(headers[k] ?? []), ...vs])];
     const status = prelude.statusCode ?? 200;
     onHead(status, Object.fromEntries(Object.entries(headers).map(([k, vs]) => [k, vs.join(', ')])));
-    res.writeHead(status, Object.fromEntries(Object.entries(headers).map(([k, vs]) => [k, vs.length === 1 ? vs[0] : vs])));
+    res.writeHead(
+      status,
+      Object.fromEntries(Object.entries(headers).map(([k, vs]) => [k, vs.length === 1 ? vs[0] : vs])),
+    );
     // Send the head at once: a stream's first token must not wait for more body bytes.
     res.flushHeaders();
     if (rest.length) res.write(rest);
@@ -245,8 +280,11 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
     req: IncomingMessage,
     event: APIGatewayProxyEvent,
     route: ApiRoute,
-  ): Promise<APIGatewayAuthorizerResult | { status: number; message: string; code: string; type: string; headers?: Record<string, string> }> {
-    const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${event.path}`;  // API Gateway puts the request path, not the resource template, in the ARN
+  ): Promise<
+    | APIGatewayAuthorizerResult
+    | { status: number; message: string; code: string; type: string; headers?: Record<string, string> }
+  > {
+    const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${event.path}`; // API Gateway puts the request path, not the resource template, in the ARN
     const values = identityHeaders.map((h) => req.headers[h]);
     // API Gateway does not call the authorizer when an identity source is missing or empty.
     if (values.some((v) => typeof v !== 'string' || v.trim() === '')) return UNAUTHORIZED_RESPONSE;
@@ -271,7 +309,10 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         requestContext: event.requestContext,
       } as unknown as APIGatewayRequestAuthorizerEvent;
       try {
-        result = await opts.authorizer!(authEvent, lambdaContext({ handler: null, version: '$LATEST', functionName: 'switchyard-authorizer' }, 10_000));
+        result = await opts.authorizer!(
+          authEvent,
+          lambdaContext({ handler: null, version: '$LATEST', functionName: 'switchyard-authorizer' }, 10_000),
+        );
       } catch (e) {
         if ((e as Error)?.message === 'Unauthorized') return UNAUTHORIZED_RESPONSE;
         // API Gateway answers an authorizer that fails (not "Unauthorized") through its
@@ -363,7 +404,10 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         const auth = await runAuthorizer(req, event, route);
         if ('status' in auth) {
           log(auth.status, {});
-          return gatewayError(res, auth.status, auth.message, auth.type, auth.code, { 'x-request-id': requestId, ...('headers' in auth ? auth.headers : {}) });
+          return gatewayError(res, auth.status, auth.message, auth.type, auth.code, {
+            'x-request-id': requestId,
+            ...('headers' in auth ? auth.headers : {}),
+          });
         }
         event.requestContext.authorizer = { ...(auth.context ?? {}), principalId: auth.principalId };
       }
@@ -439,15 +483,20 @@ export function requestUrl(target: string): URL | undefined {
  * API Gateway resource matching: exact resources first, then templates, where `{name}` is one path
  * segment and `{name+}` (greedy) the rest of the path.
  */
-export function matchRoute(routes: ApiRoute[], path: string): { route: ApiRoute; params: Record<string, string> | null } | undefined {
+export function matchRoute(
+  routes: ApiRoute[],
+  path: string,
+): { route: ApiRoute; params: Record<string, string> | null } | undefined {
   const exact = routes.find((r) => r.resource === path);
   if (exact) return { route: exact, params: null };
   for (const route of routes) {
     const names: string[] = [];
-    const pattern = route.resource.replace(/[.*?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)(\+?)\}/g, (_m, name: string, greedy: string) => {
-      names.push(name);
-      return greedy ? '(.+)' : '([^/]+)';
-    });
+    const pattern = route.resource
+      .replace(/[.*?^$()|[\]\\]/g, '\\$&')
+      .replace(/\{(\w+)(\+?)\}/g, (_m, name: string, greedy: string) => {
+        names.push(name);
+        return greedy ? '(.+)' : '([^/]+)';
+      });
     if (!names.length) continue;
     const m = new RegExp(`^${pattern}$`).exec(path);
     if (m) return { route, params: Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) };
@@ -457,6 +506,13 @@ export function matchRoute(routes: ApiRoute[], path: string): { route: ApiRoute;
 
 /** IAM-style ARN match with `*` wildcards, as API Gateway evaluates authorizer policies. */
 export function arnMatches(pattern: string, arn: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
   return re.test(arn);
 }

@@ -37,7 +37,9 @@ function closeLevelIteratorsOnReturn() {
 /** Counts requests by operation into a shared array the gateway thread reads without a message. */
 function countRequests(server, counts, ops) {
   server.on('request', (req) => {
-    const op = String(req.headers['x-amz-target'] || '').split('.').pop();
+    const op = String(req.headers['x-amz-target'] || '')
+      .split('.')
+      .pop();
     const i = ops.indexOf(op);
     Atomics.add(counts, i === -1 ? ops.length : i, 1);
   });
@@ -48,7 +50,12 @@ module.exports = { closeLevelIteratorsOnReturn };
 if (!isMainThread && workerData && workerData.switchyardDynalite) {
   closeLevelIteratorsOnReturn();
   const dynalite = require('dynalite');
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(workerData.path ? { path: workerData.path } : {}) });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(workerData.path ? { path: workerData.path } : {}),
+  });
   countRequests(server, new Int32Array(workerData.counts), workerData.ops);
   server.once('error', (e) => parentPort.postMessage({ error: String(e && e.message ? e.message : e) }));
   server.listen(workerData.port || 0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));

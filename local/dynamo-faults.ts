@@ -14,7 +14,14 @@
  * and by soak scripts. Setup writes made before a mode is set (tables, the demo key) go through
  * in pass-through like any other call.
  */
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  Agent,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type DynamoFaultMode = 'pass' | 'unreachable' | 'throttle';
@@ -70,15 +77,22 @@ export interface DynamoFaultProxyOptions {
 export const THROTTLE_ERROR_TYPE = 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException';
 const THROTTLE_BODY = JSON.stringify({
   __type: THROTTLE_ERROR_TYPE,
-  message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+  message:
+    'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
 });
 
-const operationOf = (req: IncomingMessage) => String(req.headers['x-amz-target'] ?? '').split('.').pop() || 'unknown';
+const operationOf = (req: IncomingMessage) =>
+  String(req.headers['x-amz-target'] ?? '')
+    .split('.')
+    .pop() || 'unknown';
 const bump = (m: Record<string, number>, k: string) => {
   m[k] = (m[k] ?? 0) + 1;
 };
 
-export async function startDynamoFaultProxy(target: string, opts: DynamoFaultProxyOptions = {}): Promise<DynamoFaultProxy> {
+export async function startDynamoFaultProxy(
+  target: string,
+  opts: DynamoFaultProxyOptions = {},
+): Promise<DynamoFaultProxy> {
   const upstream = new URL(target);
   const random = opts.random ?? Math.random;
   const agent = new Agent({ keepAlive: true });
@@ -169,7 +183,11 @@ export async function startDynamoFaultProxy(target: string, opts: DynamoFaultPro
     pass: () => proxy.set({ mode: 'pass' }),
     unreachable: () => proxy.set({ mode: 'unreachable' }),
     throttle: (o = {}) => proxy.set({ mode: 'throttle', ...o }),
-    counts: () => ({ forwarded: { ...counts.forwarded }, throttled: { ...counts.throttled }, connectionsCut: counts.connectionsCut }),
+    counts: () => ({
+      forwarded: { ...counts.forwarded },
+      throttled: { ...counts.throttled },
+      connectionsCut: counts.connectionsCut,
+    }),
     resetCounts() {
       counts = { forwarded: {}, throttled: {}, connectionsCut: 0 };
     },

@@ -56,7 +56,9 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`dynalite worker exited (${code}) before listening`)));
-    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`dynalite: ${m.error}`))));
+    worker.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(`dynalite: ${m.error}`)),
+    );
   });
   // The worker must never keep a finished process (a CLI, a test) alive on its own.
   worker.unref();
@@ -64,7 +66,11 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
   const endpoint = `http://127.0.0.1:${port}`;
   const prefix = opts.tablePrefix ?? 'switchyard-';
   const env: Record<string, string> = { SWITCHYARD_DYNAMODB_ENDPOINT: endpoint };
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   for (const spec of TABLE_SPECS) {
     const name = `${prefix}${spec.name}`;
     env[spec.envVar] = name;

@@ -128,9 +128,19 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       await keys.create(DEMO_KEY, { name: 'local demo key', admin: true });
     }
 
-    const telemetrySink = opts.telemetry === 'emf' ? stdoutSink : !opts.telemetry || opts.telemetry === 'quiet' ? quietSink : opts.telemetry;
+    const telemetrySink =
+      opts.telemetry === 'emf'
+        ? stdoutSink
+        : !opts.telemetry || opts.telemetry === 'quiet'
+          ? quietSink
+          : opts.telemetry;
     const newRouterInstance = (overrides: Partial<RouterDeps> = {}, instance: { configJson?: unknown } = {}) => {
-      const own = instance.configJson === undefined ? configJson : providers ? simulateProviders(instance.configJson, providers) : instance.configJson;
+      const own =
+        instance.configJson === undefined
+          ? configJson
+          : providers
+            ? simulateProviders(instance.configJson, providers)
+            : instance.configJson;
       const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), ...overrides };
       return { handler: createRouterHandler(deps), deps };
     };

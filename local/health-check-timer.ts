@@ -46,7 +46,10 @@ export function startLocalHealthCheck(opts: LocalHealthCheckOptions): LocalHealt
   const invoke = async () => {
     if (stopped) return;
     const deadline = Date.now() + roundBudgetMs;
-    const context = { functionName: 'switchyard-health-check-local', getRemainingTimeInMillis: () => deadline - Date.now() } as Partial<Context>;
+    const context = {
+      functionName: 'switchyard-health-check-local',
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    } as Partial<Context>;
     await handler({}, context as Context);
     await opts.afterRound?.();
   };

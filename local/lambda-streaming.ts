@@ -46,7 +46,12 @@ export function isStreamingHandler(fn: unknown): fn is StreamingHandler {
 }
 
 /** A Lambda invocation context for local invocations: a deadline `timeoutMs` away and the invoked ARN's qualifier. */
-export function localLambdaContext(opts: { functionName: string; version: string; qualifier: string; timeoutMs: number }): Context {
+export function localLambdaContext(opts: {
+  functionName: string;
+  version: string;
+  qualifier: string;
+  timeoutMs: number;
+}): Context {
   const deadline = Date.now() + opts.timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,

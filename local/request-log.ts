@@ -25,7 +25,13 @@ export function formatRequestLog(log: RequestLog, mode: 'text' | 'json'): string
   };
   if (mode === 'json') return JSON.stringify(fields);
   const time = new Date().toISOString().slice(11, 19);
-  const parts = [time, log.method.padEnd(4), log.path, String(log.status), fields.stream ? `${log.ms}ms to head (stream)` : `${log.ms}ms`];
+  const parts = [
+    time,
+    log.method.padEnd(4),
+    log.path,
+    String(log.status),
+    fields.stream ? `${log.ms}ms to head (stream)` : `${log.ms}ms`,
+  ];
   if (fields.model) parts.push(`model=${fields.model}`);
   if (fields.route && fields.route !== 'direct') parts.push(`route=${fields.route}`);
   if (fields.intent) parts.push(`intent=${fields.intent}`);

@@ -26,13 +26,19 @@ const REPO = join(__dirname, '..', '..');
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd ?? REPO,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }
 
@@ -71,7 +77,9 @@ export async function coldStartCase(opts: { imports: number }): Promise<ColdStar
   try {
     const tsx = join(REPO, 'node_modules', '.bin', 'tsx');
     const functions = JSON.parse(
-      await run(tsx, [join(REPO, 'bench', 'processes', 'synth-bundles.ts'), outdir], { env: { ...process.env, CDK_VALIDATION: 'false' } }),
+      await run(tsx, [join(REPO, 'bench', 'processes', 'synth-bundles.ts'), outdir], {
+        env: { ...process.env, CDK_VALIDATION: 'false' },
+      }),
     ) as BundledFunction[];
     if (functions.length === 0) throw new Error('cold start: the synthesised stack has no bundled functions');
     const env = {
@@ -85,7 +93,8 @@ export async function coldStartCase(opts: { imports: number }): Promise<ColdStar
     for (const f of functions) {
       const file = join(f.dir, 'index.js');
       const importMs: number[] = [];
-      for (let i = 0; i < opts.imports; i++) importMs.push(Number(await run(process.execPath, ['-e', IMPORT_SCRIPT, file], { cwd: f.dir, env })));
+      for (let i = 0; i < opts.imports; i++)
+        importMs.push(Number(await run(process.execPath, ['-e', IMPORT_SCRIPT, file], { cwd: f.dir, env })));
       rows.push({
         name: shortName(f),
         bytes: statSync(file).size,

@@ -8,7 +8,10 @@ import { processCpuMicros } from '../proc-cpu';
 export type ByTarget<T> = Map<string, T>;
 
 /** Case 1: sequential requests (one connection), `n` per target after `warmup`, in `rounds` rounds. */
-export async function latencyCase(targets: HttpTarget[], s: { n: number; warmup: number; rounds: number }): Promise<ByTarget<LoadResult>> {
+export async function latencyCase(
+  targets: HttpTarget[],
+  s: { n: number; warmup: number; rounds: number },
+): Promise<ByTarget<LoadResult>> {
   for (const t of targets) await runLoad(t, { connections: 1, amount: s.warmup });
   const out: ByTarget<LoadResult> = new Map(targets.map((t) => [t.label, emptyResult()]));
   const perRound = Math.ceil(s.n / s.rounds);
@@ -59,6 +62,8 @@ export async function throughputCase(
   }
   const sy = results.get('Switchyard');
   const requests = sy ? sy.ok + sy.errors : 0;
-  const switchyardDynamo = Object.fromEntries(Object.entries(dynamo).map(([op, v]) => [op, requests > 0 ? v / requests : Number.NaN]));
+  const switchyardDynamo = Object.fromEntries(
+    Object.entries(dynamo).map(([op, v]) => [op, requests > 0 ? v / requests : Number.NaN]),
+  );
   return { concurrency, results, switchyardDynamo };
 }

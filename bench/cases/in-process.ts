@@ -74,9 +74,16 @@ function instantUpstream(): UpstreamClient {
 
 /** The event API Gateway sends after the authorizer allowed a key without limits. */
 function preparedEvent(stream: boolean): APIGatewayProxyEvent {
-  const body = JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'Say hello to the benchmark.' }], ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+  const body = JSON.stringify({
+    model: 'gpt-4.1',
+    messages: [{ role: 'user', content: 'Say hello to the benchmark.' }],
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
   const event = chatEvent(body, { 'content-type': 'application/json' }, 'bench');
-  event.requestContext = { ...event.requestContext, authorizer: { keyId: 'bench-key', keyName: 'bench', admin: 'false', limits: '{}' } } as APIGatewayProxyEvent['requestContext'];
+  event.requestContext = {
+    ...event.requestContext,
+    authorizer: { keyId: 'bench-key', keyName: 'bench', admin: 'false', limits: '{}' },
+  } as APIGatewayProxyEvent['requestContext'];
   return event;
 }
 
@@ -112,7 +119,11 @@ async function measure(
       tEnd = performance.now();
       if (c0) c1 = dynamoCounts!();
     });
-    await handler(event, out, localLambdaContext({ functionName: 'switchyard-router', version: '1', qualifier: 'live', timeoutMs: 900_000 }));
+    await handler(
+      event,
+      out,
+      localLambdaContext({ functionName: 'switchyard-router', version: '1', qualifier: 'live', timeoutMs: 900_000 }),
+    );
     const tDone = performance.now();
     if (!counted) continue;
     recordMs(response, tEnd - t0);
@@ -123,7 +134,13 @@ async function measure(
     }
   }
   const per = (m: Record<string, number>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / n]));
-  return { label, requests: n, response, invocation, ...(dynamoCounts ? { dynamo: { hot: per(hot), after: per(after) } } : {}) };
+  return {
+    label,
+    requests: n,
+    response,
+    invocation,
+    ...(dynamoCounts ? { dynamo: { hot: per(hot), after: per(after) } } : {}),
+  };
 }
 
 export async function inProcessCase(opts: { n: number; nDynamo: number; warmup: number }): Promise<InProcessRow[]> {
@@ -144,7 +161,16 @@ export async function inProcessCase(opts: { n: number; nDynamo: number; warmup: 
     const handler = createRouterHandler(deps) as unknown as StreamingHandler;
     // The first invocation of a cold instance waits for the state snapshot; load it first, as a warm instance has.
     await deps.state.refresh();
-    rows.push(await measure('DynamoDB adapters (AWS SDK -> dynalite), non-stream', handler, preparedEvent(false), opts.nDynamo, opts.warmup, () => dynamo.requestCounts()));
+    rows.push(
+      await measure(
+        'DynamoDB adapters (AWS SDK -> dynalite), non-stream',
+        handler,
+        preparedEvent(false),
+        opts.nDynamo,
+        opts.warmup,
+        () => dynamo.requestCounts(),
+      ),
+    );
   } finally {
     await dynamo.close();
   }

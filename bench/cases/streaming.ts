@@ -35,8 +35,16 @@ async function alternate(targets: HttpTarget[], n: number, warmup: number): Prom
   }
 }
 
-export async function streamingCase(direct: HttpTarget, switchyard: HttpTarget, n: number, pace: (chunkDelayMs: number) => Promise<unknown>): Promise<StreamingResult> {
-  const streamBody = (t: HttpTarget): HttpTarget => ({ ...t, body: JSON.stringify({ ...JSON.parse(t.body), stream: true, stream_options: { include_usage: true } }) });
+export async function streamingCase(
+  direct: HttpTarget,
+  switchyard: HttpTarget,
+  n: number,
+  pace: (chunkDelayMs: number) => Promise<unknown>,
+): Promise<StreamingResult> {
+  const streamBody = (t: HttpTarget): HttpTarget => ({
+    ...t,
+    body: JSON.stringify({ ...JSON.parse(t.body), stream: true, stream_options: { include_usage: true } }),
+  });
   const targets = [streamBody(direct), streamBody(switchyard)];
   await pace(0);
   const burst = await alternate(targets, n, 100);

@@ -16,7 +16,11 @@ type Spec = Record<string, string | number | boolean>;
 const OPTIONAL_FIELDS: Array<{ field: string; sample: Spec; make: (rng: Rng) => Spec }> = [
   { field: 'reset', sample: { reset: true }, make: (r) => ({ reset: true, times: r.int(1, 4) }) },
   // Around the soak config's bodyIdleTimeoutMs (2 s): some slow bodies are waited for, some time out.
-  { field: 'slowBodyMs', sample: { slowBodyMs: 1 }, make: (r) => ({ slowBodyMs: r.int(100, 2_600), times: r.int(1, 3) }) },
+  {
+    field: 'slowBodyMs',
+    sample: { slowBodyMs: 1 },
+    make: (r) => ({ slowBodyMs: r.int(100, 2_600), times: r.int(1, 3) }),
+  },
   { field: 'bodyCut', sample: { bodyCut: true }, make: () => ({ bodyCut: true }) },
   { field: 'malformedBody', sample: { malformedBody: true }, make: () => ({ malformedBody: true }) },
   {
@@ -37,7 +41,11 @@ export interface FaultScheduler {
 }
 
 async function post(simUrl: string, spec: Spec): Promise<boolean> {
-  const res = await fetch(`${simUrl}/_admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  const res = await fetch(`${simUrl}/_admin/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
   await res.arrayBuffer();
   return res.ok;
 }
@@ -59,7 +67,10 @@ export async function createFaultScheduler(info: ServerInfo, rng: Rng): Promise<
     ],
     [2, (r) => ['status 503 x N', { status: 503, times: r.int(1, 6) }]],
     [3, () => ['429', { status: 429 }]],
-    [2, (r) => ['429 Retry-After', { status: 429, retryAfter: r.pick(['0', '1', '2', 'Wed, 21 Oct 2015 07:28:00 GMT']) }]],
+    [
+      2,
+      (r) => ['429 Retry-After', { status: 429, retryAfter: r.pick(['0', '1', '2', 'Wed, 21 Oct 2015 07:28:00 GMT']) }],
+    ],
     [3, (r) => ['latency', { latencyMs: r.int(50, 1_500) }]],
     [1, () => ['latency past headers timeout', { latencyMs: 3_500, times: 2 }]],
     [2, (r) => ['hang', { hang: true, times: r.int(1, 3) }]],
@@ -84,11 +95,20 @@ export async function createFaultScheduler(info: ServerInfo, rng: Rng): Promise<
       counts['provider outage (several rounds)'] = (counts['provider outage (several rounds)'] ?? 0) + 1;
     }
     if (outage) {
-      if (await post(info.simUrl, { provider: outage.provider, status: 503 })) parts.push(`provider outage @ ${outage.provider}`);
+      if (await post(info.simUrl, { provider: outage.provider, status: 503 }))
+        parts.push(`provider outage @ ${outage.provider}`);
       if (--outage.roundsLeft <= 0) outage = undefined;
     }
     if (rng.chance(0.25)) return parts.length ? parts.join(', ') : 'calm';
-    for (let i = rng.weighted([[3, 1], [2, 2], [1, 3]]); i > 0; i--) {
+    for (
+      let i = rng.weighted([
+        [3, 1],
+        [2, 2],
+        [1, 3],
+      ]);
+      i > 0;
+      i--
+    ) {
       const target = rng.pick(info.models);
       const [name, spec] = rng.weighted(kinds)(rng);
       // Mostly one model; now and then the provider as well (its health probe then fails too),

@@ -15,7 +15,14 @@ export class Tally {
 
   add(o: Outcome): void {
     this.sent++;
-    inc(this.byStatus, o.status === 0 ? (o.cls === 'client_disconnect' ? 'none (client hung up)' : 'none (network error)') : String(o.status));
+    inc(
+      this.byStatus,
+      o.status === 0
+        ? o.cls === 'client_disconnect'
+          ? 'none (client hung up)'
+          : 'none (network error)'
+        : String(o.status),
+    );
     inc(this.byClass, o.cls);
     const k = this.byKind.get(o.kind) ?? { n: 0, ok: 0, errors: 0 };
     k.n++;
@@ -65,7 +72,12 @@ const retained = (s: MemorySample) => s.heapUsedMB + s.externalMB;
  * `maxSlopeMBPerMin` across the samples with growth above a quarter of the limit. RSS is reported
  * but not judged: it includes allocator caches and does not shrink reliably after a peak.
  */
-export function judgeMemory(baseline: MemorySample, end: MemorySample, samples: MemorySample[], opts: { maxGrowthMB: number; maxSlopeMBPerMin: number; trafficSeconds: number }): MemoryVerdict {
+export function judgeMemory(
+  baseline: MemorySample,
+  end: MemorySample,
+  samples: MemorySample[],
+  opts: { maxGrowthMB: number; maxSlopeMBPerMin: number; trafficSeconds: number },
+): MemoryVerdict {
   const heapGrowthMB = end.heapUsedMB - baseline.heapUsedMB;
   const externalGrowthMB = end.externalMB - baseline.externalMB;
   const retainedGrowthMB = retained(end) - retained(baseline);
@@ -78,11 +90,26 @@ export function judgeMemory(baseline: MemorySample, end: MemorySample, samples: 
   if (retainedGrowthMB > opts.maxGrowthMB) {
     leak = true;
     reason = `retained memory grew ${fmt(retainedGrowthMB)} MB (${parts}), over the ${opts.maxGrowthMB} MB limit`;
-  } else if (opts.trafficSeconds >= 300 && retainedSlopeMBPerMin !== null && retainedSlopeMBPerMin > opts.maxSlopeMBPerMin && retainedGrowthMB > opts.maxGrowthMB / 4) {
+  } else if (
+    opts.trafficSeconds >= 300 &&
+    retainedSlopeMBPerMin !== null &&
+    retainedSlopeMBPerMin > opts.maxSlopeMBPerMin &&
+    retainedGrowthMB > opts.maxGrowthMB / 4
+  ) {
     leak = true;
     reason = `retained memory climbs ${fmt(retainedSlopeMBPerMin, 2)} MB/min across the samples (limit ${opts.maxSlopeMBPerMin}) and grew ${fmt(retainedGrowthMB)} MB (${parts})`;
   }
-  return { baseline, end, heapGrowthMB, externalGrowthMB, retainedGrowthMB, rssGrowthMB, retainedSlopeMBPerMin, leak, reason };
+  return {
+    baseline,
+    end,
+    heapGrowthMB,
+    externalGrowthMB,
+    retainedGrowthMB,
+    rssGrowthMB,
+    retainedSlopeMBPerMin,
+    leak,
+    reason,
+  };
 }
 
 function signed(n: number): string {
@@ -113,7 +140,8 @@ export function usd(micros: number): string {
 export function table(head: string[], rows: Array<Array<string | number>>): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(3, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const line = (r: string[]) =>
+    `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (i === 0 ? ':' : '-') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|')}|`;
   return [line(cells[0]), sep, ...cells.slice(1).map(line)].join('\n');
 }
@@ -169,7 +197,11 @@ export function renderReport(r: SoakResult): string {
   const out: string[] = [];
   out.push(`# Soak run ${r.startedAt}`);
   out.push('');
-  out.push(Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join('  '));
+  out.push(
+    Object.entries(r.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('  '),
+  );
   out.push('');
 
   const lat = [...t.okLatencies].sort((a, b) => a - b);
@@ -182,13 +214,19 @@ export function renderReport(r: SoakResult): string {
         ['requests sent', t.sent],
         ['requests/s', fmt(t.sent / Math.max(1, r.trafficSeconds))],
         ['answered 2xx', `${t.answered2xx} (${pct(t.answered2xx, t.sent)})`],
-        ['ok (valid answer, stream ended with [DONE])', `${t.byClass.get('ok') ?? 0} (${pct(t.byClass.get('ok') ?? 0, t.sent)})`],
+        [
+          'ok (valid answer, stream ended with [DONE])',
+          `${t.byClass.get('ok') ?? 0} (${pct(t.byClass.get('ok') ?? 0, t.sent)})`,
+        ],
         ['more than one upstream attempt', `${t.retried} (${pct(t.retried, t.sent)})`],
         ['answered by a fallback model', `${t.fellBack} (${pct(t.fellBack, t.answered2xx)} of 2xx)`],
         ['ok latency p50 / p99 (ms)', `${fmt(quantile(lat, 0.5), 0)} / ${fmt(quantile(lat, 0.99), 0)}`],
         ['gateway process CPU after warm-up: per request (ms) / utilisation', cpuLine(r)],
         ['router invocations running at once, max (after-response work included)', r.maxInFlight],
-        ['fault rounds', `${r.faultRounds}${r.optionalFaultFields.length ? ` (newer fields: ${r.optionalFaultFields.join(', ')})` : ''}`],
+        [
+          'fault rounds',
+          `${r.faultRounds}${r.optionalFaultFields.length ? ` (newer fields: ${r.optionalFaultFields.join(', ')})` : ''}`,
+        ],
         ['DynamoDB faults', r.dynamoFaults],
       ],
     ),
@@ -196,13 +234,25 @@ export function renderReport(r: SoakResult): string {
   out.push('');
   out.push('### Answers by status');
   out.push('');
-  out.push(table(['status', 'requests', 'share'], sorted(t.byStatus).map(([k, v]) => [k, v, pct(v, t.sent)])));
+  out.push(
+    table(
+      ['status', 'requests', 'share'],
+      sorted(t.byStatus).map(([k, v]) => [k, v, pct(v, t.sent)]),
+    ),
+  );
   out.push('');
   out.push('### Outcomes by class');
   out.push('');
-  out.push('`<status> <code>`: the OpenAI error code the gateway answered; `stream:<code>`: the terminal error event of a stream that had started; `net:<code>`: no HTTP answer; `client_disconnect`: the soak hung up on purpose.');
+  out.push(
+    '`<status> <code>`: the OpenAI error code the gateway answered; `stream:<code>`: the terminal error event of a stream that had started; `net:<code>`: no HTTP answer; `client_disconnect`: the soak hung up on purpose.',
+  );
   out.push('');
-  out.push(table(['class', 'requests', 'share'], sorted(t.byClass).map(([k, v]) => [k, v, pct(v, t.sent)])));
+  out.push(
+    table(
+      ['class', 'requests', 'share'],
+      sorted(t.byClass).map(([k, v]) => [k, v, pct(v, t.sent)]),
+    ),
+  );
   out.push('');
   out.push('### By request kind');
   out.push('');
@@ -215,24 +265,48 @@ export function renderReport(r: SoakResult): string {
   out.push('');
   out.push('### Faults injected (upstream)');
   out.push('');
-  out.push(table(['fault', 'times set'], Object.entries(r.faultCounts).sort((a, b) => b[1] - a[1])));
+  out.push(
+    table(
+      ['fault', 'times set'],
+      Object.entries(r.faultCounts).sort((a, b) => b[1] - a[1]),
+    ),
+  );
   out.push('');
 
   out.push('## Budget ledger vs usage rows');
   out.push('');
-  const backlog = r.drain.backlogAtIdle > 0 ? `; ${r.drain.backlogAtIdle} DynamoDB writes kept by the router during faults were replayed, ${r.drain.backlogAfterFlush} left` : '';
-  out.push(`After traffic stopped and every router invocation returned (drain ${fmt(r.drainSeconds)} s${r.drain.idle ? '' : ', TIMED OUT'}${backlog}); days ${r.audit.days.join(', ')}.`);
+  const backlog =
+    r.drain.backlogAtIdle > 0
+      ? `; ${r.drain.backlogAtIdle} DynamoDB writes kept by the router during faults were replayed, ${r.drain.backlogAfterFlush} left`
+      : '';
+  out.push(
+    `After traffic stopped and every router invocation returned (drain ${fmt(r.drainSeconds)} s${r.drain.idle ? '' : ', TIMED OUT'}${backlog}); days ${r.audit.days.join(', ')}.`,
+  );
   out.push('');
   out.push(
     table(
       ['scope', 'ledger spent', 'usage cost', 'drift', 'reserved', 'open reservations'],
-      r.audit.scopes.map((s: ScopeDrift) => [s.scope, usd(s.ledgerSpentMicros), usd(s.usageCostMicros), String(s.driftMicros), String(s.reservedMicros), s.openReservations]),
+      r.audit.scopes.map((s: ScopeDrift) => [
+        s.scope,
+        usd(s.ledgerSpentMicros),
+        usd(s.usageCostMicros),
+        String(s.driftMicros),
+        String(s.reservedMicros),
+        s.openReservations,
+      ]),
     ),
   );
   out.push('');
-  out.push(`Drift in micro-dollars = ledger spent - usage cost (global: every \`model#\` usage row). Usage rows count ${r.audit.usageRequests} chat requests; the router saw ${r.audit.invocations} invocations.`);
+  out.push(
+    `Drift in micro-dollars = ledger spent - usage cost (global: every \`model#\` usage row). Usage rows count ${r.audit.usageRequests} chat requests; the router saw ${r.audit.invocations} invocations.`,
+  );
   out.push('');
-  out.push(table(['lease', 'inflight', 'holders'], r.audit.leases.map((l) => [l.model, l.inflight, l.holders])));
+  out.push(
+    table(
+      ['lease', 'inflight', 'holders'],
+      r.audit.leases.map((l) => [l.model, l.inflight, l.holders]),
+    ),
+  );
   out.push('');
 
   out.push('## Memory of the gateway process');
@@ -240,11 +314,43 @@ export function renderReport(r: SoakResult): string {
   const m = r.memory;
   out.push(
     table(
-      ['', 't (s)', 'RSS (MB)', 'heapUsed (MB)', 'external (MB)', 'retained = heapUsed + external (MB)', 'heapTotal (MB)'],
       [
-        ['end of warm-up', fmt(m.baseline.t), fmt(m.baseline.rssMB), fmt(m.baseline.heapUsedMB), fmt(m.baseline.externalMB), fmt(retained(m.baseline)), fmt(m.baseline.heapTotalMB)],
-        ['end (drained)', fmt(m.end.t), fmt(m.end.rssMB), fmt(m.end.heapUsedMB), fmt(m.end.externalMB), fmt(retained(m.end)), fmt(m.end.heapTotalMB)],
-        ['growth', '', signed(m.rssGrowthMB), signed(m.heapGrowthMB), signed(m.externalGrowthMB), signed(m.retainedGrowthMB), signed(m.end.heapTotalMB - m.baseline.heapTotalMB)],
+        '',
+        't (s)',
+        'RSS (MB)',
+        'heapUsed (MB)',
+        'external (MB)',
+        'retained = heapUsed + external (MB)',
+        'heapTotal (MB)',
+      ],
+      [
+        [
+          'end of warm-up',
+          fmt(m.baseline.t),
+          fmt(m.baseline.rssMB),
+          fmt(m.baseline.heapUsedMB),
+          fmt(m.baseline.externalMB),
+          fmt(retained(m.baseline)),
+          fmt(m.baseline.heapTotalMB),
+        ],
+        [
+          'end (drained)',
+          fmt(m.end.t),
+          fmt(m.end.rssMB),
+          fmt(m.end.heapUsedMB),
+          fmt(m.end.externalMB),
+          fmt(retained(m.end)),
+          fmt(m.end.heapTotalMB),
+        ],
+        [
+          'growth',
+          '',
+          signed(m.rssGrowthMB),
+          signed(m.heapGrowthMB),
+          signed(m.externalGrowthMB),
+          signed(m.retainedGrowthMB),
+          signed(m.end.heapTotalMB - m.baseline.heapTotalMB),
+        ],
       ],
     ),
   );
@@ -253,7 +359,9 @@ export function renderReport(r: SoakResult): string {
     `Samples after GC (t s: heapUsed MB / external MB / RSS MB / router invocations running): ${r.samples.map((s) => `${fmt(s.t, 0)}: ${fmt(s.heapUsedMB)}/${fmt(s.externalMB)}/${fmt(s.rssMB, 0)}/${s.inFlight}`).join(', ')}`,
   );
   out.push('');
-  out.push(`Memory after a forced GC in the gateway process. Slope of retained memory after warm-up: ${m.retainedSlopeMBPerMin === null ? 'n/a (too few samples)' : `${fmt(m.retainedSlopeMBPerMin, 2)} MB/min`}; ${m.reason}.`);
+  out.push(
+    `Memory after a forced GC in the gateway process. Slope of retained memory after warm-up: ${m.retainedSlopeMBPerMin === null ? 'n/a (too few samples)' : `${fmt(m.retainedSlopeMBPerMin, 2)} MB/min`}; ${m.reason}.`,
+  );
   out.push('');
 
   if (r.serverLog.size > 0) {
@@ -265,7 +373,12 @@ export function renderReport(r: SoakResult): string {
   if (t.violations.size > 0) {
     out.push('## Contract violations');
     out.push('');
-    out.push(table(['violation', 'requests', 'example'], [...t.violations.entries()].map(([k, v]) => [k, v.n, v.example.slice(0, 140)])));
+    out.push(
+      table(
+        ['violation', 'requests', 'example'],
+        [...t.violations.entries()].map(([k, v]) => [k, v.n, v.example.slice(0, 140)]),
+      ),
+    );
     out.push('');
   }
 

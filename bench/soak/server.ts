@@ -22,7 +22,18 @@ import { createRouterHandler } from '../../functions/router/lambda-handler';
 import { startLocalGateway } from '../../local/gateway';
 import type { StreamingHandler } from '../../local/lambda-streaming';
 import { failChild, serveChild } from '../child';
-import type { Audit, Command, DrainResult, DynamoFaultCommand, LeaseState, MemorySample, Push, ScopeDrift, ServerInfo, SoakKeys } from './protocol';
+import type {
+  Audit,
+  Command,
+  DrainResult,
+  DynamoFaultCommand,
+  LeaseState,
+  MemorySample,
+  Push,
+  ScopeDrift,
+  ServerInfo,
+  SoakKeys,
+} from './protocol';
 
 const MB = 1024 * 1024;
 
@@ -54,7 +65,14 @@ async function main(): Promise<void> {
   const configJson = soakConfig();
   // The DynamoDB fault proxy sits between every handler and dynalite (SOAK_DYNAMO_FAULTS=0: none).
   const withDynamoFaults = process.env.SOAK_DYNAMO_FAULTS !== '0';
-  const gw = await startLocalGateway({ host: '127.0.0.1', port: 0, timeScale, configJson, telemetry: 'quiet', dynamoFaults: withDynamoFaults });
+  const gw = await startLocalGateway({
+    host: '127.0.0.1',
+    port: 0,
+    timeScale,
+    configJson,
+    telemetry: 'quiet',
+    dynamoFaults: withDynamoFaults,
+  });
   if (!gw.providers) throw new Error('expected simulated providers');
   const providers = gw.providers;
   const startedAt = Date.now();
@@ -75,7 +93,12 @@ async function main(): Promise<void> {
     limitedModels: ['gemini-2.5-flash', 'chat-default'],
   };
   await gw.keys.create(keys.budget, { name: 'soak budget key', admin: false, dailyBudgetUsd: 0.05 });
-  await gw.keys.create(keys.limited, { name: 'soak limited key', admin: false, rpm: 30, allowedModels: keys.limitedModels });
+  await gw.keys.create(keys.limited, {
+    name: 'soak limited key',
+    admin: false,
+    rpm: 30,
+    allowedModels: keys.limitedModels,
+  });
 
   // The gateway's own router deps, wrapped to know when every invocation (after-response writes
   // included) has returned: the audit must not race settlements still in flight.
@@ -172,7 +195,18 @@ async function main(): Promise<void> {
     const scopes = new Map<string, ScopeDrift>();
     const scope = (id: string): ScopeDrift => {
       let s = scopes.get(id);
-      if (!s) scopes.set(id, (s = { scope: id, ledgerSpentMicros: 0, usageCostMicros: 0, driftMicros: 0, reservedMicros: 0, openReservations: 0 }));
+      if (!s)
+        scopes.set(
+          id,
+          (s = {
+            scope: id,
+            ledgerSpentMicros: 0,
+            usageCostMicros: 0,
+            driftMicros: 0,
+            reservedMicros: 0,
+            openReservations: 0,
+          }),
+        );
       return s;
     };
     scope('global');
@@ -208,9 +242,19 @@ async function main(): Promise<void> {
     const leases: LeaseState[] = [];
     for (const m of cfg.models.values()) {
       if (m.maxConcurrency === undefined) continue;
-      const res = await ddb.send(new GetItemCommand({ TableName: stateTable, Key: { pk: { S: `lease#${m.id}` }, sk: { S: 'lease' } }, ConsistentRead: true }));
+      const res = await ddb.send(
+        new GetItemCommand({
+          TableName: stateTable,
+          Key: { pk: { S: `lease#${m.id}` }, sk: { S: 'lease' } },
+          ConsistentRead: true,
+        }),
+      );
       const item = res.Item ?? {};
-      leases.push({ model: m.id, inflight: Number(item.inflight?.N ?? 0), holders: Object.keys(item).filter((k) => k.startsWith('h_')).length });
+      leases.push({
+        model: m.id,
+        inflight: Number(item.inflight?.N ?? 0),
+        holders: Object.keys(item).filter((k) => k.startsWith('h_')).length,
+      });
     }
     return { days, scopes: [...scopes.values()], leases, usageRequests, usageCostMicros, inFlight, invocations };
   }
@@ -224,7 +268,11 @@ async function main(): Promise<void> {
     url: gw.url,
     simUrl: providers.url,
     keys,
-    models: [...cfg.models.values()].map((m) => ({ id: m.id, upstream: m.endpoints[0].upstreamModel, provider: m.endpoints[0].providerName })),
+    models: [...cfg.models.values()].map((m) => ({
+      id: m.id,
+      upstream: m.endpoints[0].upstreamModel,
+      provider: m.endpoints[0].providerName,
+    })),
     routes: Object.keys((configJson as { routes: Record<string, unknown> }).routes),
     timeScale,
     dynamoFaults: gw.dynamoFaults !== undefined,

@@ -51,15 +51,38 @@ export interface Outcome {
 // The mix
 
 const PROMPTS = {
-  general: ['hi', 'What should I check before a product launch?', 'Give me three tips for a code review.', 'こんにちは、今日の予定を手伝ってください。'],
-  summary: ['Summarize: the meeting moved the launch by a week because the load tests failed twice.', 'tl;dr of the retry policy please', '要約してください: 障害は30分で復旧しました。'],
-  reasoning: ['Why do retries need jitter? Analyze step by step.', 'Compare DynamoDB and Postgres for a ledger.', '为什么需要熔断器?'],
+  general: [
+    'hi',
+    'What should I check before a product launch?',
+    'Give me three tips for a code review.',
+    'こんにちは、今日の予定を手伝ってください。',
+  ],
+  summary: [
+    'Summarize: the meeting moved the launch by a week because the load tests failed twice.',
+    'tl;dr of the retry policy please',
+    '要約してください: 障害は30分で復旧しました。',
+  ],
+  reasoning: [
+    'Why do retries need jitter? Analyze step by step.',
+    'Compare DynamoDB and Postgres for a ledger.',
+    '为什么需要熔断器?',
+  ],
   creative: ['Write a haiku about queues.', 'A short story about a lighthouse keeper.', '詩を書いて: 秋の夜'],
-  code: ['Fix this bug in my TypeScript function: const f = (a) => a.map(x => x * 2', 'Refactor this python code to be async.'],
+  code: [
+    'Fix this bug in my TypeScript function: const f = (a) => a.map(x => x * 2',
+    'Refactor this python code to be async.',
+  ],
 };
 
 const TOOLS = [
-  { type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } },
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'Weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  },
 ];
 
 /** A prompt long enough (> 4000 chars) for the `reasoning` rule by length. */
@@ -74,10 +97,20 @@ export function createPlanner(info: ServerInfo, rng: Rng): () => Planned {
   const auth = (key: string) => ({ authorization: `Bearer ${key}`, 'content-type': 'application/json' });
   const admin = auth(info.keys.admin);
   const prompt = () => rng.pick(PROMPTS[rng.pick(Object.keys(PROMPTS) as Array<keyof typeof PROMPTS>)]);
-  const maxTokens = () => rng.weighted<number | undefined>([[3, undefined], [4, rng.int(8, 128)], [1, rng.int(129, 600)]]);
+  const maxTokens = () =>
+    rng.weighted<number | undefined>([
+      [3, undefined],
+      [4, rng.int(8, 128)],
+      [1, rng.int(129, 600)],
+    ]);
   const messages = () =>
     rng.chance(0.1)
-      ? [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: prompt() }, { role: 'assistant', content: 'Ok.' }, { role: 'user', content: 'More detail.' }]
+      ? [
+          { role: 'system', content: 'You are terse.' },
+          { role: 'user', content: prompt() },
+          { role: 'assistant', content: 'Ok.' },
+          { role: 'user', content: 'More detail.' },
+        ]
       : [{ role: 'user', content: rng.chance(0.03) ? LONG_PROMPT : prompt() }];
   const body = (model: string, stream: boolean, extra: Record<string, unknown> = {}) => {
     const b: Record<string, unknown> = { model, messages: messages(), ...extra };
@@ -90,7 +123,14 @@ export function createPlanner(info: ServerInfo, rng: Rng): () => Planned {
     if (rng.chance(0.2)) b.temperature = Math.round(rng() * 20) / 10;
     return JSON.stringify(b);
   };
-  const post = (kind: string, headers: Record<string, string>, b: string, stream: boolean, expect: Expect, extra: Partial<Planned> = {}): Planned => ({
+  const post = (
+    kind: string,
+    headers: Record<string, string>,
+    b: string,
+    stream: boolean,
+    expect: Expect,
+    extra: Partial<Planned> = {},
+  ): Planned => ({
     kind,
     method: 'POST',
     path: chat,
@@ -106,22 +146,121 @@ export function createPlanner(info: ServerInfo, rng: Rng): () => Planned {
     () => post('bad:empty_body', admin, '', false, 'client_error'),
     () => post('bad:not_object', admin, '[1,2,3]', false, 'client_error'),
     () => post('bad:no_messages', admin, JSON.stringify({ model: rng.pick(models) }), false, 'client_error'),
-    () => post('bad:empty_messages', admin, JSON.stringify({ model: rng.pick(routes), messages: [], stream: rng.chance(0.5) }), false, 'client_error'),
-    () => post('bad:bad_role', admin, JSON.stringify({ model: rng.pick(models), messages: [{ role: 'robot', content: 'hi' }] }), false, 'client_error'),
-    () => post('bad:unknown_model', admin, JSON.stringify({ model: 'gpt-9-ultra', messages: [{ role: 'user', content: 'hi' }], stream: rng.chance(0.5) }), false, 'client_error'),
-    () => post('bad:model_type', admin, JSON.stringify({ model: 42, messages: [{ role: 'user', content: 'hi' }] }), false, 'client_error'),
-    () => post('bad:max_tokens', admin, JSON.stringify({ model: rng.pick(models), messages: [{ role: 'user', content: 'hi' }], max_tokens: rng.pick([-1, 0, 1.5, 'ten']) }), false, 'client_error'),
-    () => post('bad:max_tokens_over_cap', admin, JSON.stringify({ model: rng.pick([...models, ...routes]), messages: [{ role: 'user', content: 'hi' }], max_tokens: 500_000 }), false, 'client_error'),
-    () => post('bad:temperature', admin, JSON.stringify({ model: rng.pick(routes), messages: [{ role: 'user', content: 'hi' }], temperature: 7 }), false, 'client_error'),
-    () => post('bad:stream_type', admin, JSON.stringify({ model: rng.pick(models), messages: [{ role: 'user', content: 'hi' }], stream: 'yes' }), false, 'client_error'),
-    () => post('bad:n', admin, JSON.stringify({ model: rng.pick(models), messages: [{ role: 'user', content: 'hi' }], n: 0 }), false, 'client_error'),
-    () => post('bad:budget_factor_header', { ...admin, 'x-budget-factor': rng.pick(['cheap', '-1', '1.5']) }, body('auto', false), false, 'client_error'),
-    () => post('bad:content_part', admin, JSON.stringify({ model: rng.pick(models), messages: [{ role: 'user', content: [{ text: 'no type' }] }] }), false, 'client_error'),
+    () =>
+      post(
+        'bad:empty_messages',
+        admin,
+        JSON.stringify({ model: rng.pick(routes), messages: [], stream: rng.chance(0.5) }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:bad_role',
+        admin,
+        JSON.stringify({ model: rng.pick(models), messages: [{ role: 'robot', content: 'hi' }] }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:unknown_model',
+        admin,
+        JSON.stringify({ model: 'gpt-9-ultra', messages: [{ role: 'user', content: 'hi' }], stream: rng.chance(0.5) }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:model_type',
+        admin,
+        JSON.stringify({ model: 42, messages: [{ role: 'user', content: 'hi' }] }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:max_tokens',
+        admin,
+        JSON.stringify({
+          model: rng.pick(models),
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: rng.pick([-1, 0, 1.5, 'ten']),
+        }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:max_tokens_over_cap',
+        admin,
+        JSON.stringify({
+          model: rng.pick([...models, ...routes]),
+          messages: [{ role: 'user', content: 'hi' }],
+          max_tokens: 500_000,
+        }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:temperature',
+        admin,
+        JSON.stringify({ model: rng.pick(routes), messages: [{ role: 'user', content: 'hi' }], temperature: 7 }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:stream_type',
+        admin,
+        JSON.stringify({ model: rng.pick(models), messages: [{ role: 'user', content: 'hi' }], stream: 'yes' }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:n',
+        admin,
+        JSON.stringify({ model: rng.pick(models), messages: [{ role: 'user', content: 'hi' }], n: 0 }),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:budget_factor_header',
+        { ...admin, 'x-budget-factor': rng.pick(['cheap', '-1', '1.5']) },
+        body('auto', false),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'bad:content_part',
+        admin,
+        JSON.stringify({ model: rng.pick(models), messages: [{ role: 'user', content: [{ text: 'no type' }] }] }),
+        false,
+        'client_error',
+      ),
   ];
   const authProblems: Array<() => Planned> = [
     () => post('auth:no_key', { 'content-type': 'application/json' }, body('gpt-4.1', false), false, 'client_error'),
-    () => post('auth:unknown_key', auth('sk-sy-not-a-real-key-' + rng.int(0, 9)), body('gpt-4.1', false), false, 'client_error'),
-    () => post('auth:malformed', { authorization: 'Basic Zm9vOmJhcg==', 'content-type': 'application/json' }, body('auto', false), false, 'client_error'),
+    () =>
+      post(
+        'auth:unknown_key',
+        auth('sk-sy-not-a-real-key-' + rng.int(0, 9)),
+        body('gpt-4.1', false),
+        false,
+        'client_error',
+      ),
+    () =>
+      post(
+        'auth:malformed',
+        { authorization: 'Basic Zm9vOmJhcg==', 'content-type': 'application/json' },
+        body('auto', false),
+        false,
+        'client_error',
+      ),
   ];
 
   return () =>
@@ -130,37 +269,136 @@ export function createPlanner(info: ServerInfo, rng: Rng): () => Planned {
       [18, () => post('stream:model', admin, body(rng.pick(models), true), true, 'served')],
       [14, () => post('json:route', admin, body(rng.pick(routes), false), false, 'served')],
       [12, () => post('stream:route', admin, body(rng.pick(routes), true), true, 'served')],
-      [4, () => {
-        const stream = rng.chance(0.5);
-        return post(`${stream ? 'stream' : 'json'}:tools`, admin, body(rng.pick([...routes, ...models]), stream, { tools: TOOLS, ...(rng.chance(0.5) ? { tool_choice: 'auto' } : {}) }), stream, 'served');
-      }],
-      [4, () => {
-        const stream = rng.chance(0.3);
-        return post(`${stream ? 'stream' : 'json'}:json_mode`, admin, body(rng.pick([...routes, ...models]), stream, { response_format: { type: 'json_object' } }), stream, 'served');
-      }],
-      [3, () => post('json:fallback_off', { ...admin, 'x-switchyard-fallback': 'off' }, body(rng.pick(models), false), false, 'served')],
-      [3, () => {
-        const stream = rng.chance(0.5);
-        return post(`${stream ? 'stream' : 'json'}:budget_factor`, { ...admin, 'x-budget-factor': String(rng.pick([0, 0.1, 0.3, 0.5, 0.9])) }, body('auto', stream), stream, 'served');
-      }],
-      [3, () => post('stream:disconnect', admin, body(rng.pick([...routes, ...models]), true), true, 'served', { disconnect: { afterEvents: rng.int(1, 4) } })],
-      [1, () => post('json:disconnect', admin, body(rng.pick([...routes, ...models]), false), false, 'served', { disconnect: { afterMs: rng.int(1, 60) } })],
-      [5, () => {
-        const stream = rng.chance(0.4);
-        return post(`${stream ? 'stream' : 'json'}:budget_key`, auth(info.keys.budget), body(rng.pick(['gpt-4.1', 'claude-sonnet-4.5', 'auto', 'chat-default']), stream), stream, 'served');
-      }],
-      [3, () => {
-        if (rng.chance(0.2)) return post('limited:not_allowed', auth(info.keys.limited), body(rng.pick(['gpt-4.1', 'auto']), false), false, 'client_error');
-        return post('limited:allowed', auth(info.keys.limited), body(rng.pick(info.keys.limitedModels), false), false, 'served');
-      }],
-      [4, () => (rng.chance(0.03) ? post('bad:too_large', admin, JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: HUGE_PROMPT }] }), false, 'client_error') : rng.pick(badInputs)())],
+      [
+        4,
+        () => {
+          const stream = rng.chance(0.5);
+          return post(
+            `${stream ? 'stream' : 'json'}:tools`,
+            admin,
+            body(rng.pick([...routes, ...models]), stream, {
+              tools: TOOLS,
+              ...(rng.chance(0.5) ? { tool_choice: 'auto' } : {}),
+            }),
+            stream,
+            'served',
+          );
+        },
+      ],
+      [
+        4,
+        () => {
+          const stream = rng.chance(0.3);
+          return post(
+            `${stream ? 'stream' : 'json'}:json_mode`,
+            admin,
+            body(rng.pick([...routes, ...models]), stream, { response_format: { type: 'json_object' } }),
+            stream,
+            'served',
+          );
+        },
+      ],
+      [
+        3,
+        () =>
+          post(
+            'json:fallback_off',
+            { ...admin, 'x-switchyard-fallback': 'off' },
+            body(rng.pick(models), false),
+            false,
+            'served',
+          ),
+      ],
+      [
+        3,
+        () => {
+          const stream = rng.chance(0.5);
+          return post(
+            `${stream ? 'stream' : 'json'}:budget_factor`,
+            { ...admin, 'x-budget-factor': String(rng.pick([0, 0.1, 0.3, 0.5, 0.9])) },
+            body('auto', stream),
+            stream,
+            'served',
+          );
+        },
+      ],
+      [
+        3,
+        () =>
+          post('stream:disconnect', admin, body(rng.pick([...routes, ...models]), true), true, 'served', {
+            disconnect: { afterEvents: rng.int(1, 4) },
+          }),
+      ],
+      [
+        1,
+        () =>
+          post('json:disconnect', admin, body(rng.pick([...routes, ...models]), false), false, 'served', {
+            disconnect: { afterMs: rng.int(1, 60) },
+          }),
+      ],
+      [
+        5,
+        () => {
+          const stream = rng.chance(0.4);
+          return post(
+            `${stream ? 'stream' : 'json'}:budget_key`,
+            auth(info.keys.budget),
+            body(rng.pick(['gpt-4.1', 'claude-sonnet-4.5', 'auto', 'chat-default']), stream),
+            stream,
+            'served',
+          );
+        },
+      ],
+      [
+        3,
+        () => {
+          if (rng.chance(0.2))
+            return post(
+              'limited:not_allowed',
+              auth(info.keys.limited),
+              body(rng.pick(['gpt-4.1', 'auto']), false),
+              false,
+              'client_error',
+            );
+          return post(
+            'limited:allowed',
+            auth(info.keys.limited),
+            body(rng.pick(info.keys.limitedModels), false),
+            false,
+            'served',
+          );
+        },
+      ],
+      [
+        4,
+        () =>
+          rng.chance(0.03)
+            ? post(
+                'bad:too_large',
+                admin,
+                JSON.stringify({ model: 'gpt-4.1', messages: [{ role: 'user', content: HUGE_PROMPT }] }),
+                false,
+                'client_error',
+              )
+            : rng.pick(badInputs)(),
+      ],
       [1, () => rng.pick(authProblems)()],
-      [1, () => {
-        const path = rng.pick(['/v1/models', '/v1/models/auto', `/v1/models/${rng.pick(models)}`, '/health']);
-        // /health answers 503 when health data says every model is down (a provider-wide fault can do that).
-        const expect: Expect = path === '/health' ? 'served' : 'ok';
-        return { kind: `get:${path.startsWith('/v1/models/') ? '/v1/models/{id}' : path}`, method: 'GET', path, headers: { authorization: admin.authorization }, stream: false, expect };
-      }],
+      [
+        1,
+        () => {
+          const path = rng.pick(['/v1/models', '/v1/models/auto', `/v1/models/${rng.pick(models)}`, '/health']);
+          // /health answers 503 when health data says every model is down (a provider-wide fault can do that).
+          const expect: Expect = path === '/health' ? 'served' : 'ok';
+          return {
+            kind: `get:${path.startsWith('/v1/models/') ? '/v1/models/{id}' : path}`,
+            method: 'GET',
+            path,
+            headers: { authorization: admin.authorization },
+            stream: false,
+            expect,
+          };
+        },
+      ],
     ])();
 }
 
@@ -212,7 +450,13 @@ export async function execute(pool: Pool, p: Planned, timeoutMs: number): Promis
     ...extra,
   });
   try {
-    const res = await pool.request({ method: p.method, path: p.path, headers: p.headers, body: p.body, signal: ac.signal });
+    const res = await pool.request({
+      method: p.method,
+      path: p.path,
+      headers: p.headers,
+      body: p.body,
+      signal: ac.signal,
+    });
     const status = res.statusCode;
     const attempts = attemptsOf(res.headers['x-switchyard-attempts']);
     const answeredBy = res.headers['x-switchyard-model'];
@@ -244,7 +488,10 @@ export async function execute(pool: Pool, p: Planned, timeoutMs: number): Promis
     if (hungUp) return out(0, 'client_disconnect');
     const e = err as { code?: string; name?: string; message?: string };
     const code = ac.signal.aborted ? 'client_timeout' : (e.code ?? e.name ?? 'error');
-    return out(0, `net:${code}`, { violation: p.expect === 'served' || p.expect === 'ok' ? `no response: ${code} ${e.message ?? ''}`.trim() : undefined });
+    return out(0, `net:${code}`, {
+      violation:
+        p.expect === 'served' || p.expect === 'ok' ? `no response: ${code} ${e.message ?? ''}`.trim() : undefined,
+    });
   } finally {
     clearTimeout(timer);
     if (early) clearTimeout(early);
@@ -279,7 +526,11 @@ async function readText(body: AsyncIterable<Buffer>): Promise<string> {
  * Reads an SSE answer to its end: `[DONE]` (ok), an explicit `{"error":...}` event (the gateway's
  * terminal error, classified by its code), or neither (a silent truncation: a violation).
  */
-async function readStream(body: AsyncIterable<Buffer>, p: Planned, ac: AbortController): Promise<{ cls: string; violation?: string }> {
+async function readStream(
+  body: AsyncIterable<Buffer>,
+  p: Planned,
+  ac: AbortController,
+): Promise<{ cls: string; violation?: string }> {
   const decoder = new TextDecoder();
   let buffered = '';
   let events = 0;
@@ -317,7 +568,8 @@ async function readStream(body: AsyncIterable<Buffer>, p: Planned, ac: AbortCont
       }
     }
   } catch (err) {
-    if (ac.signal.aborted) return { cls: 'stream:client_timeout', violation: 'stream still open at the client timeout' };
+    if (ac.signal.aborted)
+      return { cls: 'stream:client_timeout', violation: 'stream still open at the client timeout' };
     const code = (err as { code?: string }).code ?? 'error';
     return { cls: `stream:net:${code}`, violation: `stream broke without an error event (${code})` };
   }

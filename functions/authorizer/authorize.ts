@@ -3,7 +3,15 @@
  * call exactly the code that runs on AWS.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { extractApiKey, hashApiKey, lastUsedCutoff, lastUsedIsStale, looksLikeApiKey, type KeyHeader, type KeyRecord } from '../core/keys';
+import {
+  extractApiKey,
+  hashApiKey,
+  lastUsedCutoff,
+  lastUsedIsStale,
+  looksLikeApiKey,
+  type KeyHeader,
+  type KeyRecord,
+} from '../core/keys';
 import type { KeyStore } from '../adapters/dynamo/key-store';
 
 /** What the router finds in `requestContext.authorizer` (API Gateway only passes flat strings/numbers/booleans). */
@@ -22,7 +30,9 @@ export const UNAUTHORIZED = 'Unauthorized';
  * Endpoints only admin keys may call. Non-admin keys get an explicit Deny for them in their
  * policy, so API Gateway answers 403 even from its cache; the router checks again (requireAdmin).
  */
-export const ADMIN_ENDPOINTS: ReadonlyArray<{ method: string; resource: string }> = [{ method: 'GET', resource: '/v1/stats' }];
+export const ADMIN_ENDPOINTS: ReadonlyArray<{ method: string; resource: string }> = [
+  { method: 'GET', resource: '/v1/stats' },
+];
 
 export interface AuthorizerOptions {
   /**
@@ -93,7 +103,11 @@ export function createAuthorizer(keys: KeyStore, opts: AuthorizerOptions = {}): 
 }
 
 /** One decision without a cache (tests, simple callers). */
-export function authorize(event: APIGatewayRequestAuthorizerEvent, keys: KeyStore, opts: AuthorizerOptions = {}): Promise<APIGatewayAuthorizerResult> {
+export function authorize(
+  event: APIGatewayRequestAuthorizerEvent,
+  keys: KeyStore,
+  opts: AuthorizerOptions = {},
+): Promise<APIGatewayAuthorizerResult> {
   return createAuthorizer(keys, { ...opts, cacheTtlMs: 0 })(event);
 }
 

@@ -51,6 +51,7 @@ export const KEY_HEADER_SPECS: Readonly<Record<KeyHeaderMode, KeyHeaderSpec>> = 
 export function keyHeaderSpec(mode: string | undefined): KeyHeaderSpec {
   if (mode === undefined || mode === '') return KEY_HEADER_SPECS.authorization;
   const spec = KEY_HEADER_SPECS[mode as KeyHeaderMode];
-  if (!spec) throw new Error(`${KEY_HEADER_MODE_ENV} must be one of ${Object.keys(KEY_HEADER_SPECS).join(', ')}; got "${mode}"`);
+  if (!spec)
+    throw new Error(`${KEY_HEADER_MODE_ENV} must be one of ${Object.keys(KEY_HEADER_SPECS).join(', ')}; got "${mode}"`);
   return spec;
 }

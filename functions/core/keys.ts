@@ -71,7 +71,11 @@ export function lastUsedCutoff(nowMs: number, intervalMs = LAST_USED_INTERVAL_MS
   return new Date(nowMs - intervalMs).toISOString();
 }
 
-export function lastUsedIsStale(lastUsedAt: string | undefined, nowMs: number, intervalMs = LAST_USED_INTERVAL_MS): boolean {
+export function lastUsedIsStale(
+  lastUsedAt: string | undefined,
+  nowMs: number,
+  intervalMs = LAST_USED_INTERVAL_MS,
+): boolean {
   return lastUsedAt === undefined || lastUsedAt < lastUsedCutoff(nowMs, intervalMs);
 }
 
@@ -90,9 +94,11 @@ export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[
   positiveInt('rpm');
   positiveInt('tpm');
   const budget = fields.dailyBudgetUsd;
-  if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0)) problems.push('dailyBudgetUsd: must be a number >= 0');
+  if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0))
+    problems.push('dailyBudgetUsd: must be a number >= 0');
   const factor = fields.defaultBudgetFactor;
-  if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0 && factor <= 1)) problems.push('defaultBudgetFactor: must be between 0 and 1');
+  if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0 && factor <= 1))
+    problems.push('defaultBudgetFactor: must be between 0 and 1');
   if (fields.allowedModels?.some((m) => !m.trim())) problems.push('allowedModels: names must not be empty');
   return problems;
 }

@@ -39,7 +39,12 @@ export function rateWindow(nowMs: number, windowMs = RATE_WINDOW_MS): RateWindow
   const startMs = Math.floor(nowMs / windowMs) * windowMs;
   const iso = new Date(startMs).toISOString();
   const id = windowMs % 60_000 === 0 ? `${iso.slice(0, 16)}Z` : iso;
-  return { startMs, endMs: startMs + windowMs, id, expiresAt: Math.ceil((startMs + windowMs) / 1000) + WINDOW_RETENTION_S };
+  return {
+    startMs,
+    endMs: startMs + windowMs,
+    id,
+    expiresAt: Math.ceil((startMs + windowMs) / 1000) + WINDOW_RETENTION_S,
+  };
 }
 
 /**
@@ -78,7 +83,12 @@ export function formatResetDuration(ms: number): string {
 }
 
 /** OpenAI's `x-ratelimit-*` headers for the limits the key has, from the counters after this request. */
-export function rateLimitHeaders(key: RateLimitedKey, after: WindowCounters, nowMs: number, windowMs = RATE_WINDOW_MS): Record<string, string> {
+export function rateLimitHeaders(
+  key: RateLimitedKey,
+  after: WindowCounters,
+  nowMs: number,
+  windowMs = RATE_WINDOW_MS,
+): Record<string, string> {
   const reset = formatResetDuration(rateWindow(nowMs, windowMs).endMs - nowMs);
   const headers: Record<string, string> = {};
   if (key.rpm !== undefined) {

@@ -27,9 +27,13 @@ export function describeIssue(issue: Issue): string {
     case 'invalid_type':
       return `expected ${issue.expected === 'int' ? 'an integer' : (issue.expected ?? 'another type')}`;
     case 'too_small':
-      return sized ? `must have at least ${issue.minimum}${sized}` : `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+      return sized
+        ? `must have at least ${issue.minimum}${sized}`
+        : `must be ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
     case 'too_big':
-      return sized ? `must have at most ${issue.maximum}${sized}` : `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
+      return sized
+        ? `must have at most ${issue.maximum}${sized}`
+        : `must be ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     case 'invalid_value':
       return `expected one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_format':

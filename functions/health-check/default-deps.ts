@@ -27,18 +27,30 @@ const jsonLog: HealthLogFn = (level, msg, fields) => {
   else console.log(line);
 };
 
-export function createHealthCheckDeps(env: NodeJS.ProcessEnv = process.env, opts: HealthCheckDepsOptions = {}): HealthCheckDeps {
+export function createHealthCheckDeps(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: HealthCheckDepsOptions = {},
+): HealthCheckDeps {
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
   const { health, gateway } = config.raw;
   const ddb = createDynamoClient(env);
   return {
     config,
-    upstream: createUndiciClient({ connectTimeoutMs: Math.min(gateway.connectTimeoutMs, health.probeTimeoutMs), connectionsPerOrigin: 4 }),
+    upstream: createUndiciClient({
+      connectTimeoutMs: Math.min(gateway.connectTimeoutMs, health.probeTimeoutMs),
+      connectionsPerOrigin: 4,
+    }),
     // Same source as the router: Secrets Manager on AWS (lib/ grants read on the provider secrets), env locally.
     secrets: createSecretSource(env),
     store: createDynamoHealthStore(ddb, tableName(STATE_TABLE, env)),
-    ledger: createDynamoBudgetLedger({ ddb, table: tableName(COST_TABLE, env), globalShards: config.raw.budgets.globalShards, random: Math.random }),
-    metrics: opts.metrics ?? createCloudWatchHealthMetrics(new CloudWatchClient({ region: env.AWS_REGION, maxAttempts: 2 })),
+    ledger: createDynamoBudgetLedger({
+      ddb,
+      table: tableName(COST_TABLE, env),
+      globalShards: config.raw.budgets.globalShards,
+      random: Math.random,
+    }),
+    metrics:
+      opts.metrics ?? createCloudWatchHealthMetrics(new CloudWatchClient({ region: env.AWS_REGION, maxAttempts: 2 })),
     now: Date.now,
     sleep: (ms) => sleep(ms),
     log: opts.log ?? jsonLog,

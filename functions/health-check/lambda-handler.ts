@@ -17,15 +17,17 @@ export interface HealthCheckHandlerOptions {
 
 export function createHealthCheckHandler(deps: HealthCheckDeps, opts: HealthCheckHandlerOptions) {
   const { health } = deps.config.raw;
-  return middy<ScheduledEvent | Record<string, never>, RoundsReport & { reservationsReleased: number }>().handler(async (_event: unknown, context: Context) => {
-    // The sweep runs first: it is one query per day and must not wait behind a minute of probe rounds.
-    const reservationsReleased = await sweepReservations(deps);
-    const report = await runRounds(deps, {
-      rounds: roundsPerInvocation(opts.schedulePeriodMs, health.probeIntervalMs),
-      intervalMs: health.probeIntervalMs,
-      minSpacingMs: opts.minSpacingMs ?? Math.floor(health.probeIntervalMs / 2),
-      remainingMs: () => context.getRemainingTimeInMillis(),
-    });
-    return { ...report, reservationsReleased };
-  });
+  return middy<ScheduledEvent | Record<string, never>, RoundsReport & { reservationsReleased: number }>().handler(
+    async (_event: unknown, context: Context) => {
+      // The sweep runs first: it is one query per day and must not wait behind a minute of probe rounds.
+      const reservationsReleased = await sweepReservations(deps);
+      const report = await runRounds(deps, {
+        rounds: roundsPerInvocation(opts.schedulePeriodMs, health.probeIntervalMs),
+        intervalMs: health.probeIntervalMs,
+        minSpacingMs: opts.minSpacingMs ?? Math.floor(health.probeIntervalMs / 2),
+        remainingMs: () => context.getRemainingTimeInMillis(),
+      });
+      return { ...report, reservationsReleased };
+    },
+  );
 }

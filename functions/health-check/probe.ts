@@ -22,7 +22,11 @@ function probeCall(endpoint: CompiledEndpoint, kind: ProbeKind): Pick<UpstreamCa
     path: '/chat/completions',
     method: 'POST',
     // max_tokens rather than max_completion_tokens: every OpenAI-compatible server accepts it.
-    body: JSON.stringify({ model: endpoint.upstreamModel, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 }),
+    body: JSON.stringify({
+      model: endpoint.upstreamModel,
+      messages: [{ role: 'user', content: 'ping' }],
+      max_tokens: 1,
+    }),
   };
 }
 
@@ -37,7 +41,12 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
-export async function probeEndpoint(endpoint: CompiledEndpoint, kind: ProbeKind, timeoutMs: number, deps: ProbeDeps): Promise<ProbeResult> {
+export async function probeEndpoint(
+  endpoint: CompiledEndpoint,
+  kind: ProbeKind,
+  timeoutMs: number,
+  deps: ProbeDeps,
+): Promise<ProbeResult> {
   const started = deps.now();
   const deadline = AbortSignal.timeout(timeoutMs);
   let apiKey: string | undefined;

@@ -4,7 +4,13 @@
  * results go to CloudWatch in one batch.
  */
 import type { CompiledConfig, CompiledEndpoint } from '../core/config/compile';
-import { nextHealth, shouldRecord, type EndpointHealth, type HealthStatus, type ProbeResult } from '../core/health/endpoint-health';
+import {
+  nextHealth,
+  shouldRecord,
+  type EndpointHealth,
+  type HealthStatus,
+  type ProbeResult,
+} from '../core/health/endpoint-health';
 import { roundFits } from '../core/health/rounds';
 import type { HealthRecord } from '../adapters/dynamo/health-item';
 import type { HealthStore } from '../adapters/dynamo/health-store';
@@ -15,7 +21,11 @@ import { probeEndpoint } from './probe';
 
 import type { BudgetLedger } from '../adapters/dynamo/budget-ledger';
 
-export type HealthLogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+export type HealthLogFn = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  fields?: Record<string, unknown>,
+) => void;
 
 export interface HealthCheckDeps {
   config: CompiledConfig;
@@ -65,8 +75,12 @@ async function record(
   let current = stored;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     if (!shouldRecord(current, probedAt, opts.minSpacingMs)) return { health: current, recorded: false };
-    const next: HealthRecord = { ...nextHealth(current, probe, probedAt, settings), version: (current?.version ?? 0) + 1 };
-    if (await deps.store.write(endpoint.id, next, current?.version)) return { health: next, recorded: true, previous: current?.status };
+    const next: HealthRecord = {
+      ...nextHealth(current, probe, probedAt, settings),
+      version: (current?.version ?? 0) + 1,
+    };
+    if (await deps.store.write(endpoint.id, next, current?.version))
+      return { health: next, recorded: true, previous: current?.status };
     current = await deps.store.read(endpoint.id);
   }
   return { health: current, recorded: false };
@@ -92,7 +106,10 @@ export async function runRound(deps: HealthCheckDeps, opts: RoundOptions): Promi
       try {
         const outcome = await record(deps, e, stored.get(e.id), result, probedAt, opts);
         // A first observation is news only when it is bad; after that, every change is.
-        const changed = outcome.previous === undefined ? outcome.health?.status !== 'healthy' : outcome.previous !== outcome.health?.status;
+        const changed =
+          outcome.previous === undefined
+            ? outcome.health?.status !== 'healthy'
+            : outcome.previous !== outcome.health?.status;
         if (outcome.recorded && outcome.health && changed) {
           deps.log(outcome.health.status === 'down' ? 'warn' : 'info', 'endpoint health changed', {
             endpoint: e.id,
@@ -102,9 +119,19 @@ export async function runRound(deps: HealthCheckDeps, opts: RoundOptions): Promi
             lastError: outcome.health.lastError,
           });
         }
-        return { endpointId: e.id, model: e.model, status: outcome.health?.status ?? 'healthy', probe: result, probedAt, recorded: outcome.recorded };
+        return {
+          endpointId: e.id,
+          model: e.model,
+          status: outcome.health?.status ?? 'healthy',
+          probe: result,
+          probedAt,
+          recorded: outcome.recorded,
+        };
       } catch (err) {
-        deps.log('error', 'cannot record endpoint health', { endpoint: e.id, error: (err as Error)?.name ?? String(err) });
+        deps.log('error', 'cannot record endpoint health', {
+          endpoint: e.id,
+          error: (err as Error)?.name ?? String(err),
+        });
         return undefined;
       }
     }),
@@ -129,7 +156,11 @@ async function publishMetrics(
   let breakers: HealthRoundMetrics['breakers'] = [];
   try {
     const phases = await deps.store.readBreakerPhases(endpoints.map((e) => e.id));
-    breakers = endpoints.map((e) => ({ endpointId: e.id, model: e.model, open: (phases.get(e.id) ?? 'closed') !== 'closed' }));
+    breakers = endpoints.map((e) => ({
+      endpointId: e.id,
+      model: e.model,
+      open: (phases.get(e.id) ?? 'closed') !== 'closed',
+    }));
   } catch (err) {
     deps.log('warn', 'cannot read breaker state for metrics', { error: (err as Error)?.name ?? String(err) });
   }
@@ -137,7 +168,12 @@ async function publishMetrics(
     at,
     endpoints: done
       .filter((r) => r.recorded)
-      .map((r) => ({ endpointId: r.endpointId, model: r.model, up: r.status !== 'down', latencyMs: r.probe.ok ? r.probe.latencyMs : undefined })),
+      .map((r) => ({
+        endpointId: r.endpointId,
+        model: r.model,
+        up: r.status !== 'down',
+        latencyMs: r.probe.ok ? r.probe.latencyMs : undefined,
+      })),
     models: [...deps.config.models.values()].map((m) => ({
       model: m.id,
       // No data counts as up, as it does for routing.
@@ -182,7 +218,11 @@ export async function runRounds(deps: HealthCheckDeps, opts: RoundsOptions): Pro
       report.last = last;
     } catch (err) {
       report.failedRounds += 1;
-      deps.log('error', 'health round failed', { round: i, error: (err as Error)?.name ?? String(err), message: (err as Error)?.message });
+      deps.log('error', 'health round failed', {
+        round: i,
+        error: (err as Error)?.name ?? String(err),
+        message: (err as Error)?.message,
+      });
     }
   }
   return report;

@@ -62,7 +62,12 @@ export const PRE_TRAFFIC_CALLER = {
 } as const;
 
 /** Upstream answers that no retry will fix: the version is misconfigured. */
-const CONFIGURATION_ERRORS = new Set(['upstream_model_not_found', 'upstream_auth_failed', 'upstream_rejected', 'model_not_found']);
+const CONFIGURATION_ERRORS = new Set([
+  'upstream_model_not_found',
+  'upstream_auth_failed',
+  'upstream_rejected',
+  'model_not_found',
+]);
 
 export function planChecks(cfg: CompiledConfig): SyntheticCheck[] {
   return [
@@ -90,7 +95,11 @@ export function syntheticEvent(check: SyntheticCheck, requestId: string): APIGat
     pathParameters: null,
     stageVariables: null,
     isBase64Encoded: false,
-    body: JSON.stringify({ model: check.name, messages: [{ role: 'user', content: 'Reply with the single word OK.' }], max_tokens: 1 }),
+    body: JSON.stringify({
+      model: check.name,
+      messages: [{ role: 'user', content: 'Reply with the single word OK.' }],
+      max_tokens: 1,
+    }),
     requestContext: {
       accountId: 'pre-traffic',
       apiId: 'pre-traffic',
@@ -108,12 +117,17 @@ export function syntheticEvent(check: SyntheticCheck, requestId: string): APIGat
   };
 }
 
-export type Verdict = { ok: true; detail: string; servedBy?: string } | { ok: false; retry: boolean; detail: string; servedBy?: string };
+export type Verdict =
+  | { ok: true; detail: string; servedBy?: string }
+  | { ok: false; retry: boolean; detail: string; servedBy?: string };
 
 function errorOf(body: string): { message?: string; code?: string } {
   try {
     const e = (JSON.parse(body) as { error?: { message?: unknown; code?: unknown } }).error;
-    return { message: typeof e?.message === 'string' ? e.message : undefined, code: typeof e?.code === 'string' ? e.code : undefined };
+    return {
+      message: typeof e?.message === 'string' ? e.message : undefined,
+      code: typeof e?.code === 'string' ? e.code : undefined,
+    };
   } catch {
     return {};
   }
@@ -128,7 +142,8 @@ export function judge(check: SyntheticCheck, res: InvokedResponse): Verdict {
     } catch {
       completion = undefined;
     }
-    if (!completion || !Array.isArray(completion.choices)) return { ok: false, retry: true, detail: 'answered 200 without a chat completion body', servedBy };
+    if (!completion || !Array.isArray(completion.choices))
+      return { ok: false, retry: true, detail: 'answered 200 without a chat completion body', servedBy };
     if (check.kind === 'model' && servedBy !== undefined && servedBy !== check.name) {
       return { ok: false, retry: false, detail: `answered by ${servedBy} although fallbacks were off`, servedBy };
     }
@@ -140,7 +155,12 @@ export function judge(check: SyntheticCheck, res: InvokedResponse): Verdict {
   return { ok: false, retry: transient, detail, servedBy };
 }
 
-async function runOne(check: SyntheticCheck, index: number, invoke: VersionInvoker, opts: CheckOptions): Promise<CheckOutcome> {
+async function runOne(
+  check: SyntheticCheck,
+  index: number,
+  invoke: VersionInvoker,
+  opts: CheckOptions,
+): Promise<CheckOutcome> {
   const retries = opts.retries ?? 1;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let last: CheckOutcome = { ...check, ok: false, detail: 'not run', tries: 0 };
@@ -163,7 +183,11 @@ async function runOne(check: SyntheticCheck, index: number, invoke: VersionInvok
 }
 
 /** Runs every check (a few at a time); the version passes only when all of them pass. */
-export async function checkVersion(cfg: CompiledConfig, invoke: VersionInvoker, opts: CheckOptions): Promise<CheckReport> {
+export async function checkVersion(
+  cfg: CompiledConfig,
+  invoke: VersionInvoker,
+  opts: CheckOptions,
+): Promise<CheckReport> {
   const checks = planChecks(cfg);
   const outcomes: CheckOutcome[] = new Array(checks.length);
   let next = 0;
@@ -178,5 +202,7 @@ export async function checkVersion(cfg: CompiledConfig, invoke: VersionInvoker, 
 }
 
 export function describeReport(report: CheckReport): string[] {
-  return report.outcomes.map((o) => `${o.ok ? 'ok  ' : 'FAIL'} ${o.kind} ${o.name}: ${o.detail}${o.tries > 1 ? ` (${o.tries} tries)` : ''}`);
+  return report.outcomes.map(
+    (o) => `${o.ok ? 'ok  ' : 'FAIL'} ${o.kind} ${o.name}: ${o.detail}${o.tries > 1 ? ` (${o.tries} tries)` : ''}`,
+  );
 }

@@ -35,7 +35,10 @@ export const REPORT_MARGIN_MS = 5_000;
 async function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the checks did not finish in the ${Math.max(0, ms)} ms the hook had left`)), Math.max(0, ms));
+    timer = setTimeout(
+      () => reject(new Error(`the checks did not finish in the ${Math.max(0, ms)} ms the hook had left`)),
+      Math.max(0, ms),
+    );
   });
   try {
     return await Promise.race([work, timeout]);
@@ -44,7 +47,10 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
-export async function runPreTrafficHook(event: CodeDeployHookEvent, deps: HookDeps): Promise<{ status: HookStatus; report?: CheckReport }> {
+export async function runPreTrafficHook(
+  event: CodeDeployHookEvent,
+  deps: HookDeps,
+): Promise<{ status: HookStatus; report?: CheckReport }> {
   let status: HookStatus = 'Failed';
   let report: CheckReport | undefined;
   try {
@@ -61,13 +67,20 @@ export async function runPreTrafficHook(event: CodeDeployHookEvent, deps: HookDe
       });
       report = deps.remainingMs ? await within(checks, deps.remainingMs() - REPORT_MARGIN_MS) : await checks;
       status = report.ok ? 'Succeeded' : 'Failed';
-      deps.log(report.ok ? 'info' : 'error', report.ok ? 'pre-traffic check passed' : 'pre-traffic check failed: the new version takes no traffic', {
-        deploymentId: event.DeploymentId,
-        results: describeReport(report),
-      });
+      deps.log(
+        report.ok ? 'info' : 'error',
+        report.ok ? 'pre-traffic check passed' : 'pre-traffic check failed: the new version takes no traffic',
+        {
+          deploymentId: event.DeploymentId,
+          results: describeReport(report),
+        },
+      );
     }
   } catch (err) {
-    deps.log('error', 'pre-traffic check could not run', { deploymentId: event.DeploymentId, error: String((err as Error)?.message ?? err) });
+    deps.log('error', 'pre-traffic check could not run', {
+      deploymentId: event.DeploymentId,
+      error: String((err as Error)?.message ?? err),
+    });
   }
   await deps.report(event.DeploymentId, event.LifecycleEventHookExecutionId, status);
   return { status, report };

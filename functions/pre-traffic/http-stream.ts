@@ -35,7 +35,8 @@ export function decodeHttpStream(bytes: Uint8Array): InvokedResponse {
   // Without a prelude Lambda would serve the bytes as a 200 (the emulator does the same).
   if (!prelude || typeof prelude !== 'object') return { statusCode: 200, headers: {}, body: text(bytes) };
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries((prelude.headers ?? {}) as Record<string, unknown>)) headers[k.toLowerCase()] = String(v);
+  for (const [k, v] of Object.entries((prelude.headers ?? {}) as Record<string, unknown>))
+    headers[k.toLowerCase()] = String(v);
   for (const [k, vs] of Object.entries((prelude.multiValueHeaders ?? {}) as Record<string, unknown>)) {
     if (Array.isArray(vs)) headers[k.toLowerCase()] = vs.map(String).join(', ');
   }

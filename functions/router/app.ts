@@ -32,7 +32,9 @@ export function createRouterApp(deps: RouterDeps) {
     const ctx = requestContextFrom(event, context, deps.now());
     try {
       const key = routeKey(ctx.path);
-      const methods = key ? ROUTES[key] : PREFIX_ROUTES.find(([prefix]) => ctx.path.includes(prefix) && !ctx.path.endsWith(prefix))?.[1];
+      const methods = key
+        ? ROUTES[key]
+        : PREFIX_ROUTES.find(([prefix]) => ctx.path.includes(prefix) && !ctx.path.endsWith(prefix))?.[1];
       if (!methods) throw errors.notFound(ctx.method, ctx.path);
       const route = methods[ctx.method];
       if (!route) throw errors.methodNotAllowed(ctx.method, ctx.path);
@@ -40,7 +42,10 @@ export function createRouterApp(deps: RouterDeps) {
     } catch (err) {
       const gwErr = toGatewayError(err, ctx.requestId);
       if (gwErr.status >= 500) {
-        deps.log('error', 'request failed inside the gateway', { requestId: ctx.requestId, error: String((err as Error)?.stack ?? err) });
+        deps.log('error', 'request failed inside the gateway', {
+          requestId: ctx.requestId,
+          error: String((err as Error)?.stack ?? err),
+        });
       }
       return withOverhead(errorResult(gwErr, { 'x-request-id': ctx.requestId }), ctx, deps);
     }

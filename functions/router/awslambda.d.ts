@@ -5,11 +5,14 @@ import type { Context } from 'aws-lambda';
 declare global {
   // eslint-disable-next-line no-var
   var awslambda: {
-    streamifyResponse<TEvent>(handler: (event: TEvent, responseStream: Writable, context: Context) => Promise<void>): (event: TEvent, context: Context) => Promise<void>;
+    streamifyResponse<TEvent>(
+      handler: (event: TEvent, responseStream: Writable, context: Context) => Promise<void>,
+    ): (event: TEvent, context: Context) => Promise<void>;
     HttpResponseStream: {
-      from(stream: Writable, prelude: { statusCode?: number; headers?: Record<string, string>; cookies?: string[] }): Writable;
+      from(
+        stream: Writable,
+        prelude: { statusCode?: number; headers?: Record<string, string>; cookies?: string[] },
+      ): Writable;
     };
   };
 }
-
-export {};

@@ -35,7 +35,10 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
   // Spend, counters and given-back leases that DynamoDB could not take are kept and replayed once
   // it answers again (the first success after an outage, and after each response while any are kept).
   const backlog = createWriteBacklog({ failed: (op, err) => dynamo.failed(op, err), ok: () => dynamo.ok(), log });
-  const dynamo = createDynamoHealth(log, Date.now, undefined, { onRecovered: () => void backlog.flush(), pendingWrites: () => backlog.size() });
+  const dynamo = createDynamoHealth(log, Date.now, undefined, {
+    onRecovered: () => void backlog.flush(),
+    pendingWrites: () => backlog.size(),
+  });
   const stateTable = tableName(STATE_TABLE, env);
   const costTable = tableName(COST_TABLE, env);
   const state = createStateSnapshot({
@@ -51,14 +54,33 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
     upstream: createUndiciClient({ connectTimeoutMs: config.raw.gateway.connectTimeoutMs }),
     usage: createDynamoUsageStore(ddb, costTable, backlog),
     state,
-    breakers: createDynamoBreakerStore({ ddb, table: stateTable, snapshot: state, settings: config.raw.breaker, dynamo, now: Date.now }),
+    breakers: createDynamoBreakerStore({
+      ddb,
+      table: stateTable,
+      snapshot: state,
+      settings: config.raw.breaker,
+      dynamo,
+      now: Date.now,
+    }),
     leases: createDynamoLeaseStore({ ddb, table: stateTable, dynamo, now: Date.now, backlog }),
-    ledger: createDynamoBudgetLedger({ ddb, table: costTable, globalShards: config.raw.budgets.globalShards, random: Math.random, backlog }),
+    ledger: createDynamoBudgetLedger({
+      ddb,
+      table: costTable,
+      globalShards: config.raw.budgets.globalShards,
+      random: Math.random,
+      backlog,
+    }),
     backlog,
     secrets: createSecretSource(env),
     // Health from the health-check function, through the same snapshot; AWS_REGION is the caller's
     // region when the edge sends no x-switchyard-region.
-    endpoints: createHealthAwareEndpointPicker({ config, snapshot: state, region: env.AWS_REGION, random: Math.random, now: Date.now }),
+    endpoints: createHealthAwareEndpointPicker({
+      config,
+      snapshot: state,
+      region: env.AWS_REGION,
+      random: Math.random,
+      now: Date.now,
+    }),
     telemetry,
     keyPolicy: createKeyPolicy(createDynamoRateLimiter(ddb, tableName(KEYS_TABLE, env), { log })),
     dynamo,

@@ -22,14 +22,30 @@ export type EndpointStatus = 'healthy' | 'degraded' | 'down' | 'unknown';
 /** Chooses an endpoint inside a model's pool (balancing strategy, health, region preference). */
 export interface EndpointPicker {
   /** The endpoint to call next, or undefined when none is usable (all down or excluded). */
-  pick(model: CompiledModel, opts: { callerRegion?: string; exclude: ReadonlySet<string> }): CompiledEndpoint | undefined;
+  pick(
+    model: CompiledModel,
+    opts: { callerRegion?: string; exclude: ReadonlySet<string> },
+  ): CompiledEndpoint | undefined;
   /** `down` when health checks say every endpoint of the model is down. */
   modelStatus(model: CompiledModel): EndpointStatus;
   /** In-flight bookkeeping (least-in-flight balancing). */
   started(endpointId: string): void;
   finished(endpointId: string): void;
   /** Counts and per-endpoint status for GET /health: never URLs or keys. */
-  summary(): { healthy: number; degraded: number; down: number; unknown: number; endpoints: Array<{ id: string; model: string; region?: string; status: EndpointStatus; latencyEwmaMs?: number; lastError?: string }> };
+  summary(): {
+    healthy: number;
+    degraded: number;
+    down: number;
+    unknown: number;
+    endpoints: Array<{
+      id: string;
+      model: string;
+      region?: string;
+      status: EndpointStatus;
+      latencyEwmaMs?: number;
+      lastError?: string;
+    }>;
+  };
 }
 
 /** Structured logs and metrics for a finished request; synchronous, no network I/O. */

@@ -28,7 +28,13 @@ export function createKeyPolicy(limiter?: RateLimiter): KeyPolicy {
     checkModelAccess(key, requested) {
       if (!key?.allowedModels?.length) return;
       if (!key.allowedModels.includes(requested)) {
-        throw new GatewayError(403, `This API key may not use '${requested}'. Allowed: ${key.allowedModels.join(', ')}.`, 'permission_error', 'model_not_allowed', 'model');
+        throw new GatewayError(
+          403,
+          `This API key may not use '${requested}'. Allowed: ${key.allowedModels.join(', ')}.`,
+          'permission_error',
+          'model_not_allowed',
+          'model',
+        );
       }
     },
     async admit(key, estimatedTokens) {

@@ -19,7 +19,9 @@ import type { HttpResult } from './http';
 
 export function createRouterHandler(deps: RouterDeps) {
   const app = createRouterApp(deps);
-  const pipelineHandler = middy<APIGatewayProxyEvent, HttpResult>({ timeoutEarlyInMillis: 0 }).handler((event, context) => app(event, context));
+  const pipelineHandler = middy<APIGatewayProxyEvent, HttpResult>({ timeoutEarlyInMillis: 0 }).handler(
+    (event, context) => app(event, context),
+  );
 
   return awslambda.streamifyResponse<APIGatewayProxyEvent>(async (event, responseStream, context: Context) => {
     const result = await pipelineHandler(event, context);

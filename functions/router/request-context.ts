@@ -57,7 +57,11 @@ function callerKey(event: APIGatewayProxyEvent): CallerKey | undefined {
   };
 }
 
-export function requestContextFrom(event: APIGatewayProxyEvent, context: Partial<Context>, now: number): RequestContext {
+export function requestContextFrom(
+  event: APIGatewayProxyEvent,
+  context: Partial<Context>,
+  now: number,
+): RequestContext {
   const stageless = (event.path ?? '/').replace(/\/+$/, '') || '/';
   return {
     requestId: event.requestContext?.requestId ?? context.awsRequestId ?? `req-${now.toString(36)}`,
@@ -65,7 +69,9 @@ export function requestContextFrom(event: APIGatewayProxyEvent, context: Partial
     path: stageless,
     headers: lowerHeaders(event),
     body: event.body ?? null,
-    query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    query: Object.fromEntries(
+      Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    ),
     isBase64Encoded: event.isBase64Encoded === true,
     sourceIp: event.requestContext?.identity?.sourceIp,
     startedAt: now,

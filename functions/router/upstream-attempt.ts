@@ -87,7 +87,13 @@ export async function openAttempt(
     apiKey = await deps.secrets.providerKey(endpoint.providerName, endpoint.provider.apiKeyRef);
   } catch {
     // Not the endpoint's failure: no retry, no breaker count, and a message without the secret's name.
-    return { ok: false, endpoint, failure: 'credentials_unavailable', message: `the gateway could not read the API key of provider '${endpoint.providerName}'`, upstreamMs: 0 };
+    return {
+      ok: false,
+      endpoint,
+      failure: 'credentials_unavailable',
+      message: `the gateway could not read the API key of provider '${endpoint.providerName}'`,
+      upstreamMs: 0,
+    };
   }
   try {
     response = await deps.upstream.send({

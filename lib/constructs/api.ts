@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -174,7 +174,8 @@ export class SwitchyardApi extends Construct {
     }
     Validations.of(this.methods.health).acknowledge({
       id: 'AwsSolutions-APIG4',
-      reason: 'GET /health is a deliberately public liveness probe for load balancers and Route 53 health checks; it returns no secrets.',
+      reason:
+        'GET /health is a deliberately public liveness probe for load balancers and Route 53 health checks; it returns no secrets.',
     });
   }
 }

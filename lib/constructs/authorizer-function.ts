@@ -1,11 +1,16 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { KEYS_TABLE } from '../../functions/adapters/dynamo/table-specs';
-import { AUTHORIZER_CACHE_MS_ENV, KEY_HEADER_MODE_ENV, keyHeaderSpec, type KeyHeaderMode } from '../../functions/core/key-headers';
+import {
+  AUTHORIZER_CACHE_MS_ENV,
+  KEY_HEADER_MODE_ENV,
+  keyHeaderSpec,
+  type KeyHeaderMode,
+} from '../../functions/core/key-headers';
 import { SwitchyardFunction } from './node-function';
 
 export interface AuthorizerFunctionProps {

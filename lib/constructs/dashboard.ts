@@ -23,7 +23,13 @@ const ONE_DAY = Duration.days(1);
  * the exact dimension set the router emits (metric-names.ts). The dashboard therefore needs no
  * redeploy when a model is added or a new version starts taking traffic.
  */
-export function search(metric: string, dims: readonly string[], stat: string, period: Duration, opts: { label?: string; scale?: number } = {}): cloudwatch.MathExpression {
+export function search(
+  metric: string,
+  dims: readonly string[],
+  stat: string,
+  period: Duration,
+  opts: { label?: string; scale?: number } = {},
+): cloudwatch.MathExpression {
   const schema = [METRIC_NAMESPACE, ...dims].join(',');
   const base = `SEARCH('{${schema}} MetricName="${metric}"', '${stat}', ${period.toSeconds()})`;
   return new cloudwatch.MathExpression({
@@ -69,13 +75,21 @@ export class SwitchyardDashboard extends Construct {
     // Which model is failing?
     this.dashboard.addWidgets(
       graph('Requests per model', [search(METRICS.requests, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
-      graph('Server errors (5xx to clients) per model', [search(METRICS.serverErrors, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
-      graph('Upstream errors by model and class (429, 5xx, timeout, connection, ...)', [search(METRICS.upstreamErrors, [MODEL, ERROR_CLASS, VERSION], 'Sum', FIVE_MINUTES)], { stacked: true }),
+      graph('Server errors (5xx to clients) per model', [
+        search(METRICS.serverErrors, [MODEL, VERSION], 'Sum', FIVE_MINUTES),
+      ]),
+      graph(
+        'Upstream errors by model and class (429, 5xx, timeout, connection, ...)',
+        [search(METRICS.upstreamErrors, [MODEL, ERROR_CLASS, VERSION], 'Sum', FIVE_MINUTES)],
+        { stacked: true },
+      ),
     );
     this.dashboard.addWidgets(
       graph('Latency p50 per model (ms)', [search(METRICS.latency, [MODEL, VERSION], 'p50', FIVE_MINUTES)]),
       graph('Latency p99 per model (ms)', [search(METRICS.latency, [MODEL, VERSION], 'p99', FIVE_MINUTES)]),
-      graph('Time to first token p50 per model (ms, streams)', [search(METRICS.timeToFirstToken, [MODEL, VERSION], 'p50', FIVE_MINUTES)]),
+      graph('Time to first token p50 per model (ms, streams)', [
+        search(METRICS.timeToFirstToken, [MODEL, VERSION], 'p50', FIVE_MINUTES),
+      ]),
     );
 
     // What did today cost?
@@ -90,7 +104,14 @@ export class SwitchyardDashboard extends Construct {
         left: [
           new cloudwatch.MathExpression({
             expression: `m1 * ${usd}`,
-            usingMetrics: { m1: new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName: METRICS.costMicros, statistic: 'Sum', period: ONE_DAY }) },
+            usingMetrics: {
+              m1: new cloudwatch.Metric({
+                namespace: METRIC_NAMESPACE,
+                metricName: METRICS.costMicros,
+                statistic: 'Sum',
+                period: ONE_DAY,
+              }),
+            },
             period: ONE_DAY,
             label: 'all models',
           }),
@@ -120,24 +141,53 @@ export class SwitchyardDashboard extends Construct {
 
     // Resilience: fallbacks, breakers, endpoint health.
     this.dashboard.addWidgets(
-      graph('Fallback rate (% of requests served after a fallback)', [search(METRICS.fallbacks, [VERSION], 'Average', FIVE_MINUTES, { scale: 100 })], { leftYAxis: { min: 0, max: 100 } }),
+      graph(
+        'Fallback rate (% of requests served after a fallback)',
+        [search(METRICS.fallbacks, [VERSION], 'Average', FIVE_MINUTES, { scale: 100 })],
+        { leftYAxis: { min: 0, max: 100 } },
+      ),
       graph('Breaker opens per endpoint', [search(METRICS.breakerOpened, [ENDPOINT, VERSION], 'Sum', FIVE_MINUTES)]),
-      graph('Breakers open (1 = open or half-open, health check)', [search(METRICS.breakerOpen, [ENDPOINT], 'Maximum', Duration.minutes(1))], { period: Duration.minutes(1) }),
+      graph(
+        'Breakers open (1 = open or half-open, health check)',
+        [search(METRICS.breakerOpen, [ENDPOINT], 'Maximum', Duration.minutes(1))],
+        { period: Duration.minutes(1) },
+      ),
     );
     this.dashboard.addWidgets(
-      graph('Healthy endpoints per model (health check)', [search(METRICS.healthyEndpoints, [MODEL], 'Minimum', Duration.minutes(1))], { period: Duration.minutes(1), leftYAxis: { min: 0 } }),
-      graph('Endpoint up (1) / down (0)', [search(METRICS.endpointUp, [MODEL, ENDPOINT], 'Minimum', Duration.minutes(1))], { period: Duration.minutes(1), leftYAxis: { min: 0, max: 1 } }),
-      graph('Probe latency p50 per endpoint (ms)', [search(METRICS.endpointLatency, [MODEL, ENDPOINT], 'p50', FIVE_MINUTES)]),
+      graph(
+        'Healthy endpoints per model (health check)',
+        [search(METRICS.healthyEndpoints, [MODEL], 'Minimum', Duration.minutes(1))],
+        { period: Duration.minutes(1), leftYAxis: { min: 0 } },
+      ),
+      graph(
+        'Endpoint up (1) / down (0)',
+        [search(METRICS.endpointUp, [MODEL, ENDPOINT], 'Minimum', Duration.minutes(1))],
+        { period: Duration.minutes(1), leftYAxis: { min: 0, max: 1 } },
+      ),
+      graph('Probe latency p50 per endpoint (ms)', [
+        search(METRICS.endpointLatency, [MODEL, ENDPOINT], 'p50', FIVE_MINUTES),
+      ]),
     );
 
     // Is green worse than blue? Every router metric carries FunctionVersion.
     this.dashboard.addWidgets(
-      graph('Traffic per version (requests)', [search(METRICS.requests, [VERSION], 'Sum', Duration.minutes(1))], { period: Duration.minutes(1), stacked: true }),
-      graph('Server error rate per version (%)', [search(METRICS.serverErrors, [VERSION], 'Average', Duration.minutes(1), { scale: 100 })], { period: Duration.minutes(1), leftYAxis: { min: 0 } }),
-      graph('Latency p99 per version (ms)', [search(METRICS.latency, [VERSION], 'p99', Duration.minutes(1))], { period: Duration.minutes(1) }),
+      graph('Traffic per version (requests)', [search(METRICS.requests, [VERSION], 'Sum', Duration.minutes(1))], {
+        period: Duration.minutes(1),
+        stacked: true,
+      }),
+      graph(
+        'Server error rate per version (%)',
+        [search(METRICS.serverErrors, [VERSION], 'Average', Duration.minutes(1), { scale: 100 })],
+        { period: Duration.minutes(1), leftYAxis: { min: 0 } },
+      ),
+      graph('Latency p99 per version (ms)', [search(METRICS.latency, [VERSION], 'p99', Duration.minutes(1))], {
+        period: Duration.minutes(1),
+      }),
     );
     this.dashboard.addWidgets(
-      graph('Upstream errors per version', [search(METRICS.upstreamErrors, [VERSION], 'Sum', Duration.minutes(1))], { period: Duration.minutes(1) }),
+      graph('Upstream errors per version', [search(METRICS.upstreamErrors, [VERSION], 'Sum', Duration.minutes(1))], {
+        period: Duration.minutes(1),
+      }),
       graph('Gateway overhead p50 / p99 per version (ms)', [
         search(METRICS.overhead, [VERSION], 'p50', FIVE_MINUTES),
         search(METRICS.overhead, [VERSION], 'p99', FIVE_MINUTES),
@@ -146,7 +196,8 @@ export class SwitchyardDashboard extends Construct {
     );
 
     if (props.alarms?.length) this.addAlarmStatus('Operational alarms', props.alarms);
-    if (props.cutoverAlarms?.length) this.addAlarmStatus('Cutover alarms (newest version; ALARM rolls the deployment back)', props.cutoverAlarms);
+    if (props.cutoverAlarms?.length)
+      this.addAlarmStatus('Cutover alarms (newest version; ALARM rolls the deployment back)', props.cutoverAlarms);
   }
 
   addAlarmStatus(title: string, alarms: readonly cloudwatch.IAlarm[]): void {

@@ -66,7 +66,8 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
     (name): OpenAiGatewayResponse => ({
       type: apigateway.ResponseType[name],
       statusCode: '503',
-      message: 'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
+      message:
+        'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
       errorType: 'service_unavailable',
       code: 'authorizer_unavailable',
       headers: { 'Retry-After': "'1'" },

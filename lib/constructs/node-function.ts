@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -98,7 +98,11 @@ export class SwitchyardFunction extends Construct {
 function sideLoading(specifiers: readonly string[]): Pick<nodejs.BundlingOptions, 'externalModules' | 'commandHooks'> {
   if (specifiers.length === 0) return {};
   const esbuild = join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
-  const packages = [...new Set(specifiers.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2) : s.split('/').slice(0, 1)).join('/')))];
+  const packages = [
+    ...new Set(
+      specifiers.map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2) : s.split('/').slice(0, 1)).join('/')),
+    ),
+  ];
   return {
     // The nodejs22.x runtime provides the AWS SDK: keep the default exclusion too.
     externalModules: ['@aws-sdk/*', ...packages],

@@ -51,6 +51,10 @@ export class Observability extends Construct {
       topic: this.topic,
       breakerOpenMinutes: props.breakerOpenAlarmMinutes,
     });
-    this.dashboard = new SwitchyardDashboard(this, 'Dashboard', { config: props.config, alarms: this.alarms.all, cutoverAlarms: props.cutoverAlarms });
+    this.dashboard = new SwitchyardDashboard(this, 'Dashboard', {
+      config: props.config,
+      alarms: this.alarms.all,
+      cutoverAlarms: props.cutoverAlarms,
+    });
   }
 }

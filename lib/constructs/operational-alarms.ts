@@ -48,9 +48,13 @@ export class OperationalAlarms extends Construct {
     const downMinutes = props.noHealthyEndpointMinutes ?? 3;
     const ratio = props.budgetWarningRatio ?? 0.8;
     if (!(ratio > 0 && ratio <= 1)) throw new Error(`budgetWarningRatio must be in (0, 1], got ${ratio}`);
-    for (const [name, n] of [['breakerOpenMinutes', breakerMinutes], ['noHealthyEndpointMinutes', downMinutes]] as const) {
+    for (const [name, n] of [
+      ['breakerOpenMinutes', breakerMinutes],
+      ['noHealthyEndpointMinutes', downMinutes],
+    ] as const) {
       // One-minute periods: CloudWatch evaluates at most a day of them.
-      if (!Number.isInteger(n) || n < 1 || n > 1440) throw new Error(`${name} must be an integer from 1 to 1440, got ${n}`);
+      if (!Number.isInteger(n) || n < 1 || n > 1440)
+        throw new Error(`${name} must be an integer from 1 to 1440, got ${n}`);
     }
     const metric = (metricName: string, dimensionsMap: Record<string, string>, statistic: string, period: Duration) =>
       new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap, statistic, period });
@@ -64,7 +68,12 @@ export class OperationalAlarms extends Construct {
     for (const model of props.config.models) {
       noHealthy.set(
         model.id,
-        metric(METRICS.healthyEndpoints, { [DIMENSIONS.model]: model.id }, cloudwatch.Stats.MAXIMUM, Duration.minutes(1)).createAlarm(this, `NoHealthyEndpoint-${cid(model.id)}`, {
+        metric(
+          METRICS.healthyEndpoints,
+          { [DIMENSIONS.model]: model.id },
+          cloudwatch.Stats.MAXIMUM,
+          Duration.minutes(1),
+        ).createAlarm(this, `NoHealthyEndpoint-${cid(model.id)}`, {
           alarmName: `${prefix}-no-healthy-endpoint-${model.id}`,
           alarmDescription: `Switchyard: no endpoint of model ${model.id} has passed health checks for ${downMinutes} minutes; requests for it fall back or fail.`,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -77,7 +86,12 @@ export class OperationalAlarms extends Construct {
       for (const endpoint of model.endpoints) {
         breakers.set(
           endpoint,
-          metric(METRICS.breakerOpen, { [DIMENSIONS.endpoint]: endpoint }, cloudwatch.Stats.MINIMUM, Duration.minutes(1)).createAlarm(this, `BreakerOpen-${cid(endpoint)}`, {
+          metric(
+            METRICS.breakerOpen,
+            { [DIMENSIONS.endpoint]: endpoint },
+            cloudwatch.Stats.MINIMUM,
+            Duration.minutes(1),
+          ).createAlarm(this, `BreakerOpen-${cid(endpoint)}`, {
             alarmName: `${prefix}-breaker-open-${endpoint}`,
             alarmDescription: `Switchyard: the circuit breaker of endpoint ${endpoint} (model ${model.id}) has been open for ${breakerMinutes} minutes.`,
             comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -104,7 +118,8 @@ export class OperationalAlarms extends Construct {
       );
     if (props.config.globalDailyUsd > 0) spendAlarm('global', 'SpendGlobal', {}, props.config.globalDailyUsd, 'global');
     for (const m of props.config.models) {
-      if (m.dailyBudgetUsd && m.dailyBudgetUsd > 0) spendAlarm(m.id, `Spend-${cid(m.id)}`, { [DIMENSIONS.model]: m.id }, m.dailyBudgetUsd, `model ${m.id}`);
+      if (m.dailyBudgetUsd && m.dailyBudgetUsd > 0)
+        spendAlarm(m.id, `Spend-${cid(m.id)}`, { [DIMENSIONS.model]: m.id }, m.dailyBudgetUsd, `model ${m.id}`);
     }
 
     this.noHealthyEndpoint = noHealthy;

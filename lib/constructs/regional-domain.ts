@@ -37,10 +37,16 @@ export class RegionalDomain extends Construct {
   constructor(scope: Construct, id: string, props: RegionalDomainProps) {
     super(scope, id);
     const { region, urlSuffix } = Stack.of(this);
-    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: props.hostedZoneId, zoneName: props.zoneName });
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: props.hostedZoneId,
+      zoneName: props.zoneName,
+    });
     const certificate = props.certificateArn
       ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)
-      : new acm.Certificate(this, 'Certificate', { domainName: props.domainName, validation: acm.CertificateValidation.fromDns(zone) });
+      : new acm.Certificate(this, 'Certificate', {
+          domainName: props.domainName,
+          validation: acm.CertificateValidation.fromDns(zone),
+        });
 
     // The API's stage at the root of the custom domain: https://<domainName>/v1/...
     this.domain = new apigateway.DomainName(this, 'Domain', {
@@ -86,7 +92,9 @@ export function regionalDomainOptions(values: {
   const given = [domainName, hostedZoneId, zoneName].filter(Boolean).length;
   if (given === 0) return undefined;
   if (!domainName || !hostedZoneId || !zoneName) {
-    throw new Error('multi-region needs all of switchyard:domainName, switchyard:hostedZoneId and switchyard:hostedZoneName');
+    throw new Error(
+      'multi-region needs all of switchyard:domainName, switchyard:hostedZoneId and switchyard:hostedZoneName',
+    );
   }
   return { domainName, hostedZoneId, zoneName, ...(certificateArn ? { certificateArn } : {}) };
 }

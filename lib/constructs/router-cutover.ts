@@ -1,11 +1,16 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { cutoverAlarms, renderExpression, type AlarmSpec, type CutoverAlarmId } from '../../functions/core/cutover/alarms';
+import {
+  cutoverAlarms,
+  renderExpression,
+  type AlarmSpec,
+  type CutoverAlarmId,
+} from '../../functions/core/cutover/alarms';
 import { cutoverSettings, PRE_TRAFFIC_TARGET_ENV, type CutoverSettings } from '../../functions/core/cutover/settings';
 import { SwitchyardFunction } from './node-function';
 import { BUNDLED_CONFIG_DEFINE, type RouterFunction } from './router-function';
@@ -48,7 +53,11 @@ export class RouterCutover extends Construct {
   constructor(scope: Construct, id: string, props: RouterCutoverProps) {
     super(scope, id);
     const { router } = props;
-    const config = JSON.parse(router.bundledConfigJson) as { cutover?: unknown; models?: unknown[]; routes?: Record<string, unknown> };
+    const config = JSON.parse(router.bundledConfigJson) as {
+      cutover?: unknown;
+      models?: unknown[];
+      routes?: Record<string, unknown>;
+    };
     this.settings = props.settings ?? cutoverSettings(config.cutover);
     const stackName = Stack.of(this).stackName;
     const version = router.function.currentVersion;
@@ -78,10 +87,12 @@ export class RouterCutover extends Construct {
     if (this.settings.preTraffic.enabled) {
       const checks = (config.models?.length ?? 0) + Object.keys(config.routes ?? {}).length;
       // Two tries per check, a few checks at a time, plus cold starts; Lambda's cap is 15 minutes.
-      const seconds = Math.ceil(checks / HOOK_CONCURRENCY) * 2 * Math.ceil(this.settings.preTraffic.requestTimeoutMs / 1000 + 1) + 30;
+      const seconds =
+        Math.ceil(checks / HOOK_CONCURRENCY) * 2 * Math.ceil(this.settings.preTraffic.requestTimeoutMs / 1000 + 1) + 30;
       const hook = new SwitchyardFunction(this, 'PreTrafficHook', {
         entry: 'functions/pre-traffic/handler.ts',
-        description: 'Switchyard pre-traffic check: calls the new router version once per model and route before CodeDeploy shifts traffic',
+        description:
+          'Switchyard pre-traffic check: calls the new router version once per model and route before CodeDeploy shifts traffic',
         memorySize: 256,
         timeout: Duration.seconds(Math.min(900, seconds)),
         environment: {
@@ -95,7 +106,11 @@ export class RouterCutover extends Construct {
       });
       // The new version only (qualified ARN): not the alias, not $LATEST, not older versions.
       hook.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'InvokeVersionUnderTest', actions: ['lambda:InvokeFunction'], resources: [version.functionArn] }),
+        new iam.PolicyStatement({
+          sid: 'InvokeVersionUnderTest',
+          actions: ['lambda:InvokeFunction'],
+          resources: [version.functionArn],
+        }),
       );
       this.preTrafficHook = hook.function;
       hookConstruct = hook;
@@ -124,7 +139,11 @@ export class RouterCutover extends Construct {
     );
     if (this.preTrafficHook) {
       this.serviceRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'RunPreTrafficHook', actions: ['lambda:InvokeFunction'], resources: [this.preTrafficHook.functionArn] }),
+        new iam.PolicyStatement({
+          sid: 'RunPreTrafficHook',
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.preTrafficHook.functionArn],
+        }),
       );
     }
 
@@ -151,10 +170,24 @@ export class RouterCutover extends Construct {
 function cdkMetric(spec: AlarmSpec): cloudwatch.IMetric {
   const period = Duration.seconds(spec.periodSeconds);
   const metrics = Object.fromEntries(
-    spec.metrics.map((q) => [q.id, new cloudwatch.Metric({ namespace: q.namespace, metricName: q.metricName, dimensionsMap: q.dimensions, statistic: q.statistic, period })]),
+    spec.metrics.map((q) => [
+      q.id,
+      new cloudwatch.Metric({
+        namespace: q.namespace,
+        metricName: q.metricName,
+        dimensionsMap: q.dimensions,
+        statistic: q.statistic,
+        period,
+      }),
+    ]),
   );
   if (!spec.expression) return metrics[spec.metrics[0].id];
-  return new cloudwatch.MathExpression({ expression: renderExpression(spec.expression), usingMetrics: metrics, period, label: spec.id });
+  return new cloudwatch.MathExpression({
+    expression: renderExpression(spec.expression),
+    usingMetrics: metrics,
+    period,
+    label: spec.id,
+  });
 }
 
 const PREDEFINED: Record<string, codedeploy.ILambdaDeploymentConfig> = {

@@ -12,7 +12,8 @@ interface RawConfig {
 
 /** Upstream model names the green config calls and blue does not (e.g. `gpt-4.1-turbo`). */
 export function newUpstreamModels(blue: unknown, green: unknown): string[] {
-  const names = (c: unknown) => new Set(((c as RawConfig).models ?? []).flatMap((m) => (m.endpoints ?? []).map((e) => e.upstreamModel)));
+  const names = (c: unknown) =>
+    new Set(((c as RawConfig).models ?? []).flatMap((m) => (m.endpoints ?? []).map((e) => e.upstreamModel)));
   const before = names(blue);
   return [...names(green)].filter((n) => !before.has(n));
 }
@@ -34,7 +35,11 @@ export function routesUnderCutover(blue: unknown, green: unknown): string[] {
   const shared = sharedRoutes(blue, green);
   const reaching = shared.filter((name) => {
     const r = routes[name];
-    const ids = [...Object.values(r.intents ?? {}).flatMap((l) => l ?? []), ...(r.fallbacks ?? []), ...(r.variants ?? []).map((v) => v.model)];
+    const ids = [
+      ...Object.values(r.intents ?? {}).flatMap((l) => l ?? []),
+      ...(r.fallbacks ?? []),
+      ...(r.variants ?? []).map((v) => v.model),
+    ];
     return ids.some((id) => added.has(id));
   });
   return reaching.length ? reaching : shared;

@@ -51,7 +51,9 @@ export function formatEvent(e: CutoverEvent): string[] {
         const mark = r.state === 'ALARM' ? ' ALARM' : r.green !== undefined && r.green > s.threshold ? ' !' : '';
         return `${s.slug} ${value(s, r.green)} (blue ${value(s, r.blue)})${mark}`;
       });
-      return [`${clock(p.atMinute)}  period ${String(p.index).padStart(2)} green ${String(p.greenPercent).padStart(3)}%  req v1 ${p.requests.blue} v2 ${p.requests.green}  ${cells.join('  ')}`];
+      return [
+        `${clock(p.atMinute)}  period ${String(p.index).padStart(2)} green ${String(p.greenPercent).padStart(3)}%  req v1 ${p.requests.blue} v2 ${p.requests.green}  ${cells.join('  ')}`,
+      ];
     }
     case 'rollback':
       return [`${clock(e.atMinute)}  ROLLBACK  ${e.alarms.join(', ')} in ALARM -> live -> ${weights(e.weights)}`];

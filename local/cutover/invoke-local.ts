@@ -8,8 +8,11 @@ import { decodeHttpStream } from '../../functions/pre-traffic/http-stream';
 import { localLambdaContext, type StreamingHandler } from '../lambda-streaming';
 import { LOCAL_FUNCTION_NAME } from './version-metrics';
 
-
-export function localVersionInvoker(handler: StreamingHandler, version: string, functionTimeoutMs = 900_000): VersionInvoker {
+export function localVersionInvoker(
+  handler: StreamingHandler,
+  version: string,
+  functionTimeoutMs = 900_000,
+): VersionInvoker {
   return async (event, signal) => {
     const stream = new PassThrough();
     const chunks: Buffer[] = [];
@@ -23,7 +26,19 @@ export function localVersionInvoker(handler: StreamingHandler, version: string, 
     });
     aborted.catch(() => undefined); // settled by the race below or never observed
     try {
-      await Promise.race([handler(event, stream, localLambdaContext({ functionName: LOCAL_FUNCTION_NAME, version, qualifier: version, timeoutMs: functionTimeoutMs })), aborted]);
+      await Promise.race([
+        handler(
+          event,
+          stream,
+          localLambdaContext({
+            functionName: LOCAL_FUNCTION_NAME,
+            version,
+            qualifier: version,
+            timeoutMs: functionTimeoutMs,
+          }),
+        ),
+        aborted,
+      ]);
       if (!stream.writableEnded) stream.end();
       await Promise.race([ended, aborted]);
     } finally {

@@ -102,8 +102,14 @@ export async function runCutover(opts: CutoverRunOptions): Promise<CutoverResult
   const metrics = new VersionMetrics();
   const blueInstance = gw.newRouterInstance({ telemetry: metrics.telemetry() });
   const greenInstance = gw.newRouterInstance({ telemetry: metrics.telemetry() }, { configJson: opts.greenConfig });
-  const blue: AliasVersion = { version: BLUE, handler: countingErrors(blueInstance.handler as unknown as StreamingHandler, BLUE, metrics) };
-  const green: AliasVersion = { version: GREEN, handler: countingErrors(greenInstance.handler as unknown as StreamingHandler, GREEN, metrics) };
+  const blue: AliasVersion = {
+    version: BLUE,
+    handler: countingErrors(blueInstance.handler as unknown as StreamingHandler, BLUE, metrics),
+  };
+  const green: AliasVersion = {
+    version: GREEN,
+    handler: countingErrors(greenInstance.handler as unknown as StreamingHandler, GREEN, metrics),
+  };
   const settings = timeScaled(opts.settings ?? greenInstance.deps.config.raw.cutover, minuteMs);
 
   const alias = new WeightedAlias(blue);
@@ -183,11 +189,20 @@ export async function runCutover(opts: CutoverRunOptions): Promise<CutoverResult
       const value = periodValue(spec, samples, from, to);
       const values = history.get(spec.id)!;
       values.push(value);
-      alarms[spec.id] = { green: value, blue: periodValue(blueSpecs[i], samples, from, to), state: alarmState(spec, values) };
+      alarms[spec.id] = {
+        green: value,
+        blue: periodValue(blueSpecs[i], samples, from, to),
+        state: alarmState(spec, values),
+      };
     });
     const requestsOf = (version: string) =>
       samples.filter(
-        (s) => s.at >= from && s.at < to && s.metricName === METRICS.requests && Object.keys(s.dimensions).length === 1 && s.dimensions[DIMENSIONS.version] === version,
+        (s) =>
+          s.at >= from &&
+          s.at < to &&
+          s.metricName === METRICS.requests &&
+          Object.keys(s.dimensions).length === 1 &&
+          s.dimensions[DIMENSIONS.version] === version,
       ).length;
     const period: PeriodRecord = {
       index: ++index,

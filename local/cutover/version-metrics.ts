@@ -26,7 +26,8 @@ export class VersionMetrics {
           for (const names of doc.dimensionSets) {
             // EMF: each dimension set (names) takes its values from the document.
             const dimensions = Object.fromEntries(names.map((n) => [n, doc.dimensions[n]]));
-            for (const m of doc.metrics) this.data.push({ at, namespace: METRIC_NAMESPACE, metricName: m.name, dimensions, value: m.value });
+            for (const m of doc.metrics)
+              this.data.push({ at, namespace: METRIC_NAMESPACE, metricName: m.name, dimensions, value: m.value });
           }
         }
       },
@@ -39,7 +40,11 @@ export class VersionMetrics {
       at: this.now(),
       namespace: 'AWS/Lambda',
       metricName: 'Errors',
-      dimensions: { FunctionName: LOCAL_FUNCTION_NAME, Resource: `${LOCAL_FUNCTION_NAME}:${ALIAS_NAME}`, ExecutedVersion: version },
+      dimensions: {
+        FunctionName: LOCAL_FUNCTION_NAME,
+        Resource: `${LOCAL_FUNCTION_NAME}:${ALIAS_NAME}`,
+        ExecutedVersion: version,
+      },
       value: 1,
     });
   }

@@ -53,7 +53,10 @@ export class WeightedAlias {
   /** Percent per version, e.g. { '1': 90, '2': 10 }. */
   weights(): Record<string, number> {
     const extra = this.additional ? Math.round(this.additional.weight * 100) : 0;
-    return { [this.current.version]: 100 - extra, ...(this.additional ? { [this.additional.target.version]: extra } : {}) };
+    return {
+      [this.current.version]: 100 - extra,
+      ...(this.additional ? { [this.additional.target.version]: extra } : {}),
+    };
   }
 
   /** Invocations per version through the alias so far. */

@@ -11,7 +11,11 @@ import type { FaultSpec } from './faults';
 const HTML_PAGE =
   '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1><p>The upstream server is temporarily unavailable.</p></body></html>\n';
 
-const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+};
 
 export interface BodyFaultAnswer {
   /** The non-stream `chat.completion` object this request would get. */
@@ -36,7 +40,12 @@ export function resetConnection(res: ServerResponse): void {
  * Returns false when the fault has none, so the caller answers normally; for a stream with
  * `slowBodyMs` it returns 'then-stream': the headers are out and the wait is over, write the stream.
  */
-export async function bodyFault(res: ServerResponse, fault: FaultSpec | undefined, answer: BodyFaultAnswer, signal: AbortSignal): Promise<boolean | 'then-stream'> {
+export async function bodyFault(
+  res: ServerResponse,
+  fault: FaultSpec | undefined,
+  answer: BodyFaultAnswer,
+  signal: AbortSignal,
+): Promise<boolean | 'then-stream'> {
   if (!fault) return false;
   const head = (contentType: string, extra: Record<string, string | number> = {}) =>
     res.writeHead(200, { 'content-type': contentType, 'x-request-id': answer.requestId, ...extra });
@@ -54,7 +63,13 @@ export async function bodyFault(res: ServerResponse, fault: FaultSpec | undefine
     if (answer.stream) {
       head(SSE_HEADERS['content-type'], { 'cache-control': 'no-cache' });
       const { id, created, model } = answer.completion;
-      const roleChunk = JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+      const roleChunk = JSON.stringify({
+        id,
+        object: 'chat.completion.chunk',
+        created,
+        model,
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+      });
       res.end(`data: ${roleChunk.slice(0, Math.floor(roleChunk.length / 2))}\n\n`);
     } else {
       head('application/json', { 'content-length': Buffer.byteLength(half) });

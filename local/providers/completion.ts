@@ -99,7 +99,9 @@ function fullReply(model: string, messages: unknown[]): string {
     .filter((w) => w.length > 0)
     .map((w) => (w.length > ECHO_WORD_CHARS ? `${w.slice(0, ECHO_WORD_CHARS)}...` : w));
   const echo =
-    words.length === 0 ? '(empty prompt)' : words.slice(0, ECHO_WORDS).join(' ') + (words.length > ECHO_WORDS ? ' ...' : '');
+    words.length === 0
+      ? '(empty prompt)'
+      : words.slice(0, ECHO_WORDS).join(' ') + (words.length > ECHO_WORDS ? ' ...' : '');
   const h = hash(`${model}\n${prompt}`);
   const count = 3 + (h % 3);
   // A step coprime with the bank size visits distinct sentences.

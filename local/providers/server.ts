@@ -53,7 +53,12 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     }
     if (fault.status !== undefined) {
       // Error statuses answer without the model's latency: a rate limit or outage is decided before generation.
-      respondJson(ex, fault.status, faultErrorBody(fault.status), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+      respondJson(
+        ex,
+        fault.status,
+        faultErrorBody(fault.status),
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
       return false;
     }
     return true;
@@ -64,7 +69,11 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     try {
       body = JSON.parse(await readBody(req));
     } catch {
-      return respondError(ex, 400, errorBody('We could not parse the JSON body of your request.', 'invalid_request_error'));
+      return respondError(
+        ex,
+        400,
+        errorBody('We could not parse the JSON body of your request.', 'invalid_request_error'),
+      );
     }
     if (!isObject(body)) {
       return respondError(ex, 400, errorBody('The request body must be a JSON object.', 'invalid_request_error'));
@@ -72,7 +81,11 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     ex.record.body = body;
     ex.record.stream = body.stream === true;
     if (typeof body.model !== 'string' || body.model.length === 0) {
-      return respondError(ex, 400, errorBody('you must provide a model parameter', 'invalid_request_error', null, 'model'));
+      return respondError(
+        ex,
+        400,
+        errorBody('you must provide a model parameter', 'invalid_request_error', null, 'model'),
+      );
     }
     const model = body.model;
     ex.record.model = model;
@@ -81,7 +94,12 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
       return respondError(
         ex,
         400,
-        errorBody("'messages' must be a non-empty array of message objects.", 'invalid_request_error', null, 'messages'),
+        errorBody(
+          "'messages' must be a non-empty array of message objects.",
+          'invalid_request_error',
+          null,
+          'messages',
+        ),
       );
     }
     const maxTokensParam = body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
@@ -90,7 +108,12 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
       return respondError(
         ex,
         400,
-        errorBody(`Invalid '${maxTokensParam}': expected a positive integer.`, 'invalid_request_error', null, maxTokensParam),
+        errorBody(
+          `Invalid '${maxTokensParam}': expected a positive integer.`,
+          'invalid_request_error',
+          null,
+          maxTokensParam,
+        ),
       );
     }
 
@@ -136,7 +159,12 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
       usage,
     };
     ex.record.status = 200;
-    const faulted = await bodyFault(ex.res, fault, { completion, stream: ex.record.stream, requestId: ex.requestId }, ex.signal);
+    const faulted = await bodyFault(
+      ex.res,
+      fault,
+      { completion, stream: ex.record.stream, requestId: ex.requestId },
+      ex.signal,
+    );
     if (faulted === true) return;
     if (!ex.record.stream) return respondJson(ex, 200, completion);
 

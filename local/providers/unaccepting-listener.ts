@@ -42,7 +42,11 @@ server.listen({ host: workerData.host, port: 0, backlog: 1 }, () => {
 `;
 
 /** Resolves 'connected' or 'pending' (no handshake within `ms`); the socket stays open either way. */
-function tryConnect(host: string, port: number, ms: number): Promise<{ state: 'connected' | 'pending' | 'error'; socket: Socket }> {
+function tryConnect(
+  host: string,
+  port: number,
+  ms: number,
+): Promise<{ state: 'connected' | 'pending' | 'error'; socket: Socket }> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.on('error', () => resolve({ state: 'error', socket }));
@@ -60,7 +64,9 @@ export async function startUnacceptingListener(host = '127.0.0.1'): Promise<Unac
   worker.unref(); // a forgotten close() must not keep the process alive
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
-    worker.once('message', (m: { port?: number; error?: string }) => (m.port ? resolve(m.port) : reject(new Error(`unaccepting listener: ${m.error}`))));
+    worker.once('message', (m: { port?: number; error?: string }) =>
+      m.port ? resolve(m.port) : reject(new Error(`unaccepting listener: ${m.error}`)),
+    );
     worker.once('error', reject);
   });
 
@@ -83,5 +89,7 @@ export async function startUnacceptingListener(host = '127.0.0.1'): Promise<Unac
     if (state === 'error') break;
   }
   await close();
-  throw new Error('unaccepting listener: this kernel completes TCP handshakes the listener never accepts (SYN cookies forced on?); no connect timeout can be produced here');
+  throw new Error(
+    'unaccepting listener: this kernel completes TCP handshakes the listener never accepts (SYN cookies forced on?); no connect timeout can be produced here',
+  );
 }

@@ -13,11 +13,15 @@ function startLocal(): Promise<{ child: ChildProcess; banner: string }> {
   const env = { ...process.env };
   delete env.PORT;
   delete env.SWITCHYARD_CONFIG;
-  const child = spawn(process.execPath, [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/local.ts', '--fast', '--port', '0'], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/local.ts', '--fast', '--port', '0'],
+    {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner within 30 s; output:\n${out}`)), 30_000);
@@ -53,7 +57,11 @@ describe('npm start', () => {
     const target = curl!.match(/curl -s (\S+)/)![1];
     const body = curl!.match(/-d '(.+)'/)![1];
     expect(curl).toContain(`Bearer ${key}`);
-    const res = await fetch(target, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(res.status).toBe(200);
     const json = (await res.json()) as { object: string; usage: { total_tokens: number } };
     expect(json.object).toBe('chat.completion');
@@ -72,8 +80,11 @@ describe('npm start with an invalid config', () => {
       const path = join(dir, 'bad.json');
       writeFileSync(path, JSON.stringify(cfg));
       const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        execFile(process.execPath, [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/local.ts', '--port', '0'], { cwd: REPO, env: { ...process.env, SWITCHYARD_CONFIG: path }, timeout: 30_000 }, (err, _stdout, stderr) =>
-          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
+        execFile(
+          process.execPath,
+          [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/local.ts', '--port', '0'],
+          { cwd: REPO, env: { ...process.env, SWITCHYARD_CONFIG: path }, timeout: 30_000 },
+          (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
         );
       });
       expect(result.code).toBe(1);

@@ -15,7 +15,9 @@ describe('official openai SDK against the local gateway', () => {
 
   it('creates a chat completion', async () => {
     const messages = [{ role: 'user' as const, content: 'Say hi to Switchyard' }];
-    const { data, response } = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gemini-2.5-flash', messages })
+      .withResponse();
     expect(data.object).toBe('chat.completion');
     expect(data.choices[0].message.content).toBe(expectedReply('gemini-2.5-flash', messages));
     expect(data.usage?.total_tokens).toBeGreaterThan(0);
@@ -37,7 +39,9 @@ describe('official openai SDK against the local gateway', () => {
   });
 
   it('surfaces gateway errors as the SDK error classes', async () => {
-    await expect(client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    await expect(
+      client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }),
+    ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const bad = new OpenAI({ baseURL: gw.baseUrl, apiKey: 'sk-sy-wrong-key-000000000000000000', maxRetries: 0 });
     await expect(bad.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });

@@ -33,11 +33,20 @@ describe('npm run soak (short)', () => {
           [join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bench/soak.ts'],
           {
             cwd: REPO,
-            env: { ...process.env, SOAK_SECONDS: '6', SOAK_CONCURRENCY: '8', SOAK_FAULT_EVERY_MS: '1500', SOAK_SEED: '7', SOAK_OUT: '-', SOAK_JSON: jsonPath },
+            env: {
+              ...process.env,
+              SOAK_SECONDS: '6',
+              SOAK_CONCURRENCY: '8',
+              SOAK_FAULT_EVERY_MS: '1500',
+              SOAK_SEED: '7',
+              SOAK_OUT: '-',
+              SOAK_JSON: jsonPath,
+            },
             timeout: 55_000,
             maxBuffer: 8 * 1024 * 1024,
           },
-          (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          (err, stdout, stderr) =>
+            resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
       const summary = JSON.parse(readFileSync(jsonPath, 'utf8')) as SoakSummary;

@@ -28,7 +28,11 @@ async function breakerFailures(gw: LocalGateway, endpointId: string): Promise<nu
   const ddb = createDynamoClient(gw.env);
   try {
     const res = await ddb.send(
-      new GetItemCommand({ TableName: tableName(STATE_TABLE, gw.env), Key: { pk: { S: `endpoint#${endpointId}` }, sk: { S: 'breaker' } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: tableName(STATE_TABLE, gw.env),
+        Key: { pk: { S: `endpoint#${endpointId}` }, sk: { S: 'breaker' } },
+        ConsistentRead: true,
+      }),
     );
     return Number(res.Item?.failures?.N ?? 0);
   } finally {
@@ -48,7 +52,10 @@ describe('router Lambda near its timeout', () => {
   async function invoke(timeoutMs: number, body: unknown, fault?: FaultSpec) {
     const invocations: InvocationRecord[] = [];
     const instance = gw.newRouterInstance();
-    gw.setTargetSelector(() => ({ handler: withLambdaTimeout(instance.handler as never, timeoutMs, invocations), version: '1' }));
+    gw.setTargetSelector(() => ({
+      handler: withLambdaTimeout(instance.handler as never, timeoutMs, invocations),
+      version: '1',
+    }));
     if (fault) gw.providers!.setFault(fault);
     const started = Date.now();
     const reply = await post(gw, '/v1/chat/completions', body);
@@ -69,7 +76,12 @@ describe('router Lambda near its timeout', () => {
     expect(record.remainingAtStartMs).toBeLessThanOrEqual(ANSWER_RESERVE_MS);
     expect(reply.status).toBe(504);
     expect(reply.json).toEqual({
-      error: { message: 'The request deadline passed before any model could answer.', type: 'timeout_error', param: null, code: 'deadline_exceeded' },
+      error: {
+        message: 'The request deadline passed before any model could answer.',
+        type: 'timeout_error',
+        param: null,
+        code: 'deadline_exceeded',
+      },
     });
     expect(reply.headers.get('x-switchyard-attempts')).toBe('');
     expect(record.killed).toBe(false);
@@ -98,11 +110,17 @@ describe('router Lambda near its timeout', () => {
   it('ends a stream that would outlive the function with the stream_timeout event, settles its tokens, and spares the breaker', async () => {
     const before = await readLedger(gw);
     const failuresBefore = await breakerFailures(gw, 'openai-gpt-4.1');
-    const { reply, record } = await invoke(2_000, hi('gpt-4.1', { stream: true }), { model: 'gpt-4.1', stallAfterChunks: 2 });
+    const { reply, record } = await invoke(2_000, hi('gpt-4.1', { stream: true }), {
+      model: 'gpt-4.1',
+      stallAfterChunks: 2,
+    });
     expect(reply.status).toBe(200);
     const events = sseData(reply.text);
     expect(events).not.toContain('[DONE]');
-    const content = events.slice(0, -1).map((e) => JSON.parse(e).choices?.[0]?.delta?.content ?? '').join('');
+    const content = events
+      .slice(0, -1)
+      .map((e) => JSON.parse(e).choices?.[0]?.delta?.content ?? '')
+      .join('');
     expect(content.length).toBeGreaterThan(0);
     expect(JSON.parse(events.at(-1)!)).toEqual({
       error: { message: STREAM_TIME_LIMIT.message, type: 'timeout_error', param: null, code: 'stream_timeout' },

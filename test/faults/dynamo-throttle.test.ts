@@ -20,7 +20,8 @@ import { eventually, get, hi, post } from '../helpers/local-gateway';
 import { BUDGETED_MODELS, costMicrosOf, direct, sseData, startFaultGateway } from './dynamo-helpers';
 import { expectSettled, readLedger } from './ledger-check';
 
-const chat = (gw: LocalGateway, extra: Record<string, unknown> = {}) => post(gw, '/v1/chat/completions', hi('gpt-4.1', extra));
+const chat = (gw: LocalGateway, extra: Record<string, unknown> = {}) =>
+  post(gw, '/v1/chat/completions', hi('gpt-4.1', extra));
 const total = (m: Record<string, number>) => Object.values(m).reduce((s, v) => s + v, 0);
 
 describe('DynamoDB throttling', () => {
@@ -48,12 +49,27 @@ describe('DynamoDB throttling', () => {
     expect(raw.headers.get('content-type')).toBe('application/x-amz-json-1.0');
     expect(((await raw.json()) as { __type: string }).__type).toBe(THROTTLE_ERROR_TYPE);
 
-    const ddb = new DynamoDBClient({ endpoint: gw.dynamoFaults!.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
+    const ddb = new DynamoDBClient({
+      endpoint: gw.dynamoFaults!.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+      maxAttempts: 1,
+    });
     try {
-      const err = await ddb.send(new GetItemCommand({ TableName: tableName(KEYS_TABLE, gw.env), Key: { pk: { S: 'x' }, sk: { S: 'y' } } })).catch((e: unknown) => e);
+      const err = await ddb
+        .send(new GetItemCommand({ TableName: tableName(KEYS_TABLE, gw.env), Key: { pk: { S: 'x' }, sk: { S: 'y' } } }))
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
       // Other operations pass: only GetItem is throttled.
-      await expect(ddb.send(new QueryCommand({ TableName: tableName(KEYS_TABLE, gw.env), KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'x' } } }))).resolves.toMatchObject({ Count: 0 });
+      await expect(
+        ddb.send(
+          new QueryCommand({
+            TableName: tableName(KEYS_TABLE, gw.env),
+            KeyConditionExpression: 'pk = :p',
+            ExpressionAttributeValues: { ':p': { S: 'x' } },
+          }),
+        ),
+      ).resolves.toMatchObject({ Count: 0 });
     } finally {
       ddb.destroy();
     }
@@ -108,7 +124,10 @@ describe('DynamoDB throttling', () => {
       expect(h.json.dynamo.pendingWrites).toBeGreaterThan(0);
       return h;
     });
-    expect(health.json).toMatchObject({ status: 'degraded', dynamo: { reachable: false, lastError: expect.stringMatching(/: ProvisionedThroughputExceededException$/) } });
+    expect(health.json).toMatchObject({
+      status: 'degraded',
+      dynamo: { reachable: false, lastError: expect.stringMatching(/: ProvisionedThroughputExceededException$/) },
+    });
     const during = await readLedger(direct(gw));
     expect(during.spent).toEqual(before.spent);
 
@@ -121,6 +140,8 @@ describe('DynamoDB throttling', () => {
     const after = await chat(gw);
     expect(after.status).toBe(200);
     const settled = await expectSettled(direct(gw), before, { requests: 4, modelsWithBudget: BUDGETED_MODELS });
-    expect(settled.spentDelta).toBeGreaterThan(costMicrosOf(answers[0]) + costMicrosOf(answers[1]) + costMicrosOf(after));
+    expect(settled.spentDelta).toBeGreaterThan(
+      costMicrosOf(answers[0]) + costMicrosOf(answers[1]) + costMicrosOf(after),
+    );
   });
 });

@@ -18,7 +18,8 @@ import { eventually, get, hi, post } from '../helpers/local-gateway';
 import { BUDGETED_MODELS, costMicrosOf, direct, sseData, startFaultGateway } from './dynamo-helpers';
 import { expectSettled, readLedger } from './ledger-check';
 
-const chat = (gw: LocalGateway, extra: Record<string, unknown> = {}) => post(gw, '/v1/chat/completions', hi('gpt-4.1', extra));
+const chat = (gw: LocalGateway, extra: Record<string, unknown> = {}) =>
+  post(gw, '/v1/chat/completions', hi('gpt-4.1', extra));
 const streamed = (gw: LocalGateway) => chat(gw, { stream: true });
 /** Distinct reservations among `<sk>.<attr>` entries: a reservation uses the same attribute in every scope. */
 const reservations = (open: string[]) => new Set(open.map((o) => o.slice(o.indexOf('.r_') + 1)));
@@ -46,7 +47,10 @@ describe('DynamoDB unreachable when the gateway starts', () => {
     const health = await get(gw, '/health');
     expect(health.status).toBe(200);
     expect(health.json.status).toBe('degraded');
-    expect(health.json.dynamo).toMatchObject({ reachable: false, lastError: expect.stringMatching(/^state snapshot refresh: /) });
+    expect(health.json.dynamo).toMatchObject({
+      reachable: false,
+      lastError: expect.stringMatching(/^state snapshot refresh: /),
+    });
   });
 
   it('serves the same key as soon as DynamoDB answers again, and accounts for it', async () => {
@@ -164,6 +168,8 @@ describe('DynamoDB unreachable mid-run', () => {
     const after = await chat(gw);
     expect(after.status).toBe(200);
     const settled = await expectSettled(direct(gw), before, { requests: 4, modelsWithBudget: BUDGETED_MODELS });
-    expect(settled.spentDelta).toBeGreaterThan(costMicrosOf(answers[0]) + costMicrosOf(answers[1]) + costMicrosOf(after));
+    expect(settled.spentDelta).toBeGreaterThan(
+      costMicrosOf(answers[0]) + costMicrosOf(answers[1]) + costMicrosOf(after),
+    );
   });
 });

@@ -16,7 +16,11 @@ export interface InvocationRecord {
   remainingAtStartMs?: number;
 }
 
-export function withLambdaTimeout(handler: StreamingHandler, timeoutMs: number, invocations: InvocationRecord[]): StreamingHandler {
+export function withLambdaTimeout(
+  handler: StreamingHandler,
+  timeoutMs: number,
+  invocations: InvocationRecord[],
+): StreamingHandler {
   return globalThis.awslambda.streamifyResponse(async (event: unknown, responseStream: Writable) => {
     const started = Date.now();
     const record: InvocationRecord = { killed: false };

@@ -47,7 +47,15 @@ export async function readLedger(gw: LocalGateway): Promise<LedgerSnapshot> {
   const ddb = createDynamoClient(gw.env);
   try {
     const costTable = tableName(COST_TABLE, gw.env);
-    const snap: LedgerSnapshot = { spent: {}, held: {}, openReservations: [], usageCost: {}, usageRequests: {}, usageErrors: {}, leases: {} };
+    const snap: LedgerSnapshot = {
+      spent: {},
+      held: {},
+      openReservations: [],
+      usageCost: {},
+      usageRequests: {},
+      usageErrors: {},
+      leases: {},
+    };
     for (const day of days()) {
       for (const item of await queryPartition(ddb, costTable, `ledger#${day}`, true)) {
         const sk = item.sk.S!;
@@ -72,7 +80,10 @@ export async function readLedger(gw: LocalGateway): Promise<LedgerSnapshot> {
       }),
     );
     for (const item of leases.Items ?? []) {
-      snap.leases[item.pk.S!.slice('lease#'.length)] = { inflight: n(item, 'inflight'), holders: Object.keys(item).filter((a) => a.startsWith('h_')) };
+      snap.leases[item.pk.S!.slice('lease#'.length)] = {
+        inflight: n(item, 'inflight'),
+        holders: Object.keys(item).filter((a) => a.startsWith('h_')),
+      };
     }
     return snap;
   } finally {
@@ -80,20 +91,25 @@ export async function readLedger(gw: LocalGateway): Promise<LedgerSnapshot> {
   }
 }
 
-const sumWhere = (m: Record<string, number>, prefix: string) => Object.entries(m).reduce((s, [k, v]) => (k.startsWith(prefix) ? s + v : s), 0);
+const sumWhere = (m: Record<string, number>, prefix: string) =>
+  Object.entries(m).reduce((s, [k, v]) => (k.startsWith(prefix) ? s + v : s), 0);
 
 /** The invariants that must hold whenever no request is in flight. */
 function checkInvariants(s: LedgerSnapshot, modelsWithBudget: string[]): void {
   expect(s.openReservations).toEqual([]);
   for (const [scope, held] of Object.entries(s.held)) expect({ scope, held }).toEqual({ scope, held: 0 });
-  for (const [model, lease] of Object.entries(s.leases)) expect({ model, ...lease }).toEqual({ model, inflight: 0, holders: [] });
+  for (const [model, lease] of Object.entries(s.leases))
+    expect({ model, ...lease }).toEqual({ model, inflight: 0, holders: [] });
   // Every request's cost is counted once in its model's usage row: their sum is the global spend.
   expect(s.spent.global ?? 0).toBe(sumWhere(s.usageCost, 'model#'));
   for (const [scope, spent] of Object.entries(s.spent)) {
     if (scope.startsWith('key#')) expect({ scope, spent }).toEqual({ scope, spent: s.usageCost[scope] ?? 0 });
   }
   for (const model of modelsWithBudget) {
-    expect({ model, spent: s.spent[`model#${model}`] ?? 0 }).toEqual({ model, spent: s.usageCost[`model#${model}`] ?? 0 });
+    expect({ model, spent: s.spent[`model#${model}`] ?? 0 }).toEqual({
+      model,
+      spent: s.usageCost[`model#${model}`] ?? 0,
+    });
   }
 }
 

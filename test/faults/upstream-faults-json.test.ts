@@ -40,13 +40,42 @@ afterAll(() => f?.close());
 const FALLBACK = 'deepseek-v3.2';
 const KEY = `key#${CLIENT_KEY_ID}`;
 
-
 const CASES: FaultCase[] = [
-  { name: 'upstream 500', fault: { status: 500 }, attempts: twice('500'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 500/ } },
-  { name: 'upstream 502', fault: { status: 502 }, attempts: twice('502'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 502/ } },
-  { name: 'upstream 503', fault: { status: 503 }, attempts: twice('503'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 503/ } },
-  { name: 'upstream 429 without Retry-After', fault: { status: 429 }, attempts: twice('429'), sleeps: backoff, off: { ...rateLimited, retryAfter: null } },
-  { name: 'upstream 429 with Retry-After: 1', fault: { status: 429, retryAfter: '1' }, attempts: twice('429'), sleeps: [1000], off: { ...rateLimited, retryAfter: '1' } },
+  {
+    name: 'upstream 500',
+    fault: { status: 500 },
+    attempts: twice('500'),
+    sleeps: backoff,
+    off: { ...upstreamError, message: /HTTP 500/ },
+  },
+  {
+    name: 'upstream 502',
+    fault: { status: 502 },
+    attempts: twice('502'),
+    sleeps: backoff,
+    off: { ...upstreamError, message: /HTTP 502/ },
+  },
+  {
+    name: 'upstream 503',
+    fault: { status: 503 },
+    attempts: twice('503'),
+    sleeps: backoff,
+    off: { ...upstreamError, message: /HTTP 503/ },
+  },
+  {
+    name: 'upstream 429 without Retry-After',
+    fault: { status: 429 },
+    attempts: twice('429'),
+    sleeps: backoff,
+    off: { ...rateLimited, retryAfter: null },
+  },
+  {
+    name: 'upstream 429 with Retry-After: 1',
+    fault: { status: 429, retryAfter: '1' },
+    attempts: twice('429'),
+    sleeps: [1000],
+    off: { ...rateLimited, retryAfter: '1' },
+  },
   {
     name: 'upstream 429 with a Retry-After past the deadline (no wait, next candidate)',
     fault: { status: 429, retryAfter: '3600' },
@@ -59,25 +88,78 @@ const CASES: FaultCase[] = [
     fault: { status: 401 },
     attempts: 'gpt-4.1:401',
     sleeps: [],
-    off: { status: 502, type: 'upstream_error', code: 'upstream_auth_failed', message: /provider 'openai' rejected the gateway's credentials/ },
+    off: {
+      status: 502,
+      type: 'upstream_error',
+      code: 'upstream_auth_failed',
+      message: /provider 'openai' rejected the gateway's credentials/,
+    },
   },
-  { name: 'connect timeout', model: 'gpt-4.1-unreachable', attempts: twice('timeout', 'gpt-4.1-unreachable'), sleeps: backoff, off: { ...upstreamTimeout, message: /timed out connecting/ } },
-  { name: 'slow headers', fault: { latencyMs: 5_000 }, attempts: twice('timeout'), sleeps: backoff, off: { ...upstreamTimeout, message: /waiting for response headers/ } },
-  { name: 'connection reset before the response', fault: { reset: true }, attempts: twice('connection'), sleeps: backoff, off: { ...upstreamError, message: /connection to .* failed/ } },
-  { name: 'slow body (stalls past the idle timeout)', fault: { slowBodyMs: 5_000 }, attempts: twice('timeout'), sleeps: backoff, off: { ...upstreamTimeout, message: /response body stalled/ } },
-  { name: 'body cut mid-way', fault: { bodyCut: true }, attempts: twice('connection'), sleeps: backoff, off: { ...upstreamError, message: /cut off/ } },
-  { name: 'malformed JSON body', fault: { malformedBody: true }, attempts: twice('server_error'), sleeps: backoff, off: { ...upstreamError, message: /not JSON/ } },
-  { name: 'wrong content-type (200 text/html)', fault: { contentType: 'text/html; charset=utf-8' }, attempts: twice('server_error'), sleeps: backoff, off: { ...upstreamError, message: /not JSON/ } },
+  {
+    name: 'connect timeout',
+    model: 'gpt-4.1-unreachable',
+    attempts: twice('timeout', 'gpt-4.1-unreachable'),
+    sleeps: backoff,
+    off: { ...upstreamTimeout, message: /timed out connecting/ },
+  },
+  {
+    name: 'slow headers',
+    fault: { latencyMs: 5_000 },
+    attempts: twice('timeout'),
+    sleeps: backoff,
+    off: { ...upstreamTimeout, message: /waiting for response headers/ },
+  },
+  {
+    name: 'connection reset before the response',
+    fault: { reset: true },
+    attempts: twice('connection'),
+    sleeps: backoff,
+    off: { ...upstreamError, message: /connection to .* failed/ },
+  },
+  {
+    name: 'slow body (stalls past the idle timeout)',
+    fault: { slowBodyMs: 5_000 },
+    attempts: twice('timeout'),
+    sleeps: backoff,
+    off: { ...upstreamTimeout, message: /response body stalled/ },
+  },
+  {
+    name: 'body cut mid-way',
+    fault: { bodyCut: true },
+    attempts: twice('connection'),
+    sleeps: backoff,
+    off: { ...upstreamError, message: /cut off/ },
+  },
+  {
+    name: 'malformed JSON body',
+    fault: { malformedBody: true },
+    attempts: twice('server_error'),
+    sleeps: backoff,
+    off: { ...upstreamError, message: /not JSON/ },
+  },
+  {
+    name: 'wrong content-type (200 text/html)',
+    fault: { contentType: 'text/html; charset=utf-8' },
+    attempts: twice('server_error'),
+    sleeps: backoff,
+    off: { ...upstreamError, message: /not JSON/ },
+  },
 ];
 
 const price = (model: string) => f.deps.config.models.get(model)!.prices;
-const usageCost = (model: string, r: Reply) => costMicros(price(model), { promptTokens: r.json.usage.prompt_tokens, completionTokens: r.json.usage.completion_tokens });
+const usageCost = (model: string, r: Reply) =>
+  costMicros(price(model), {
+    promptTokens: r.json.usage.prompt_tokens,
+    completionTokens: r.json.usage.completion_tokens,
+  });
 
 describe.each(CASES)('$name', (c) => {
   const model = c.model ?? 'gpt-4.1';
   let run: PairRun<Reply>;
   beforeAll(async () => {
-    run = await runPair(f, c.fault && { model: 'gpt-4.1', ...c.fault }, (headers) => f.chat({ model, messages: MESSAGES }, headers));
+    run = await runPair(f, c.fault && { model: 'gpt-4.1', ...c.fault }, (headers) =>
+      f.chat({ model, messages: MESSAGES }, headers),
+    );
   });
 
   it('with a fallback: 200 from the fallback model, the failed attempts listed', async () => {
@@ -87,7 +169,13 @@ describe.each(CASES)('$name', (c) => {
     expect(r.headers.get('x-switchyard-attempts')).toBe(`${c.attempts},${FALLBACK}:200`);
     expect(r.json).toMatchObject({ object: 'chat.completion', model: 'deepseek-chat' });
     expect(r.headers.get('x-switchyard-cost-usd')).toBe(microsToUsd(usageCost(FALLBACK, r)));
-    expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({ status: 200, model: FALLBACK, costMicros: usageCost(FALLBACK, r), usageEstimated: false, fallbacks: 1 });
+    expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({
+      status: 200,
+      model: FALLBACK,
+      costMicros: usageCost(FALLBACK, r),
+      usageEstimated: false,
+      fallbacks: 1,
+    });
   });
 
   it(`without a fallback: ${c.off.status} ${c.off.code}`, async () => {
@@ -96,14 +184,19 @@ describe.each(CASES)('$name', (c) => {
     if (c.off.retryAfter !== undefined) expect(r.headers.get('retry-after')).toBe(c.off.retryAfter);
     expect(r.headers.get('x-switchyard-attempts')).toBe(c.attempts);
     expect(r.headers.get('x-switchyard-cost-usd')).toBeNull();
-    expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({ status: c.off.status, errorCode: c.off.code, costMicros: 0 });
+    expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({
+      status: c.off.status,
+      errorCode: c.off.code,
+      costMicros: 0,
+    });
   });
 
   it('retried as documented: the waits asked for, and the upstream calls made', () => {
     const waits = Array.isArray(c.sleeps) ? [...c.sleeps, ...c.sleeps] : { backoffs: c.sleeps.backoffs * 2 };
     expectSleeps(run.sleeps, waits);
     const failedPerRequest = c.attempts.split(',').length;
-    if (model === 'gpt-4.1') expect(run.upstream.filter((q) => q.model === 'gpt-4.1')).toHaveLength(failedPerRequest * 2);
+    if (model === 'gpt-4.1')
+      expect(run.upstream.filter((q) => q.model === 'gpt-4.1')).toHaveLength(failedPerRequest * 2);
     expect(run.upstream.filter((q) => q.model === 'deepseek-chat')).toHaveLength(1);
   });
 
@@ -158,15 +251,21 @@ describe('slow but within the timeouts', () => {
     f.sim.clearFaults();
     expect(r.status).toBe(200);
     expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:200');
-    expect((await expectSettled(f.gw, before, { requests: 1, modelsWithBudget: BUDGETED_MODELS })).spentDelta).toBe(usageCost('gpt-4.1', r));
+    expect((await expectSettled(f.gw, before, { requests: 1, modelsWithBudget: BUDGETED_MODELS })).spentDelta).toBe(
+      usageCost('gpt-4.1', r),
+    );
   });
 });
 
 describe('secrets under the fault matrix', () => {
   it('sent the provider keys upstream, and no key (or its hash) appears in any log line, body or header', async () => {
     f.sim.resetRequests();
-    for (const model of ['gpt-4.1', 'deepseek-v3.2']) expect((await f.chat({ model, messages: MESSAGES }, OFF)).status).toBe(200);
-    expect(f.sim.requests().map((r) => r.authorization)).toEqual([`Bearer ${UPSTREAM_KEYS.OPENAI_API_KEY}`, `Bearer ${UPSTREAM_KEYS.DEEPSEEK_API_KEY}`]);
+    for (const model of ['gpt-4.1', 'deepseek-v3.2'])
+      expect((await f.chat({ model, messages: MESSAGES }, OFF)).status).toBe(200);
+    expect(f.sim.requests().map((r) => r.authorization)).toEqual([
+      `Bearer ${UPSTREAM_KEYS.OPENAI_API_KEY}`,
+      `Bearer ${UPSTREAM_KEYS.DEEPSEEK_API_KEY}`,
+    ]);
 
     const lines = f.logLines();
     expect(lines.some((l) => l.includes('"message":"request"'))).toBe(true); // logs were captured at all

@@ -52,29 +52,89 @@ function expectCompleteStream(r: StreamReply, upstreamModel: string): void {
   expect(r.usage?.completion_tokens).toBeGreaterThan(0);
 }
 
-const usageCost = (model: string, r: StreamReply) => costMicros(price(model), { promptTokens: r.usage!.prompt_tokens, completionTokens: r.usage!.completion_tokens });
+const usageCost = (model: string, r: StreamReply) =>
+  costMicros(price(model), { promptTokens: r.usage!.prompt_tokens, completionTokens: r.usage!.completion_tokens });
 
 describe('before the first byte: the stream falls back', () => {
   // Faults before the response headers take the same path for streams as for JSON requests
   // (upstream-faults-json.test.ts has them all, the connect timeout and 502 included); the ones here
   // are the common ones plus every fault between the headers and the first event.
   const CASES: FaultCase[] = [
-    { name: 'upstream 500', fault: { status: 500 }, attempts: twice('500'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 500/ } },
-    { name: 'upstream 503', fault: { status: 503 }, attempts: twice('503'), sleeps: backoff, off: { ...upstreamError, message: /HTTP 503/ } },
-    { name: 'upstream 429 without Retry-After', fault: { status: 429 }, attempts: twice('429'), sleeps: backoff, off: { ...rateLimited, retryAfter: null } },
-    { name: 'upstream 429 with Retry-After: 1', fault: { status: 429, retryAfter: '1' }, attempts: twice('429'), sleeps: [1000], off: { ...rateLimited, retryAfter: '1' } },
+    {
+      name: 'upstream 500',
+      fault: { status: 500 },
+      attempts: twice('500'),
+      sleeps: backoff,
+      off: { ...upstreamError, message: /HTTP 500/ },
+    },
+    {
+      name: 'upstream 503',
+      fault: { status: 503 },
+      attempts: twice('503'),
+      sleeps: backoff,
+      off: { ...upstreamError, message: /HTTP 503/ },
+    },
+    {
+      name: 'upstream 429 without Retry-After',
+      fault: { status: 429 },
+      attempts: twice('429'),
+      sleeps: backoff,
+      off: { ...rateLimited, retryAfter: null },
+    },
+    {
+      name: 'upstream 429 with Retry-After: 1',
+      fault: { status: 429, retryAfter: '1' },
+      attempts: twice('429'),
+      sleeps: [1000],
+      off: { ...rateLimited, retryAfter: '1' },
+    },
     {
       name: 'upstream 401 (bad provider key)',
       fault: { status: 401 },
       attempts: 'gpt-4.1:401',
       sleeps: [],
-      off: { status: 502, type: 'upstream_error', code: 'upstream_auth_failed', message: /provider 'openai' rejected the gateway's credentials/ },
+      off: {
+        status: 502,
+        type: 'upstream_error',
+        code: 'upstream_auth_failed',
+        message: /provider 'openai' rejected the gateway's credentials/,
+      },
     },
-    { name: 'slow headers', fault: { latencyMs: 5_000 }, attempts: twice('timeout'), sleeps: backoff, off: { ...upstreamTimeout, message: /waiting for response headers/ } },
-    { name: 'connection reset before the response', fault: { reset: true }, attempts: twice('connection'), sleeps: backoff, off: { ...upstreamError, message: /connection to .* failed/ } },
-    { name: 'connection cut after the headers, before any event', fault: { bodyCut: true }, attempts: twice('connection'), sleeps: backoff, off: upstreamError },
-    { name: 'stalled after the headers, before any event', fault: { slowBodyMs: 5_000 }, attempts: twice('timeout'), sleeps: backoff, off: { ...upstreamTimeout, message: /idle timeout/ } },
-    { name: 'malformed first event', fault: { malformedBody: true }, attempts: 'gpt-4.1:stream_error', sleeps: [], off: { ...upstreamError, message: /malformed stream event/ } },
+    {
+      name: 'slow headers',
+      fault: { latencyMs: 5_000 },
+      attempts: twice('timeout'),
+      sleeps: backoff,
+      off: { ...upstreamTimeout, message: /waiting for response headers/ },
+    },
+    {
+      name: 'connection reset before the response',
+      fault: { reset: true },
+      attempts: twice('connection'),
+      sleeps: backoff,
+      off: { ...upstreamError, message: /connection to .* failed/ },
+    },
+    {
+      name: 'connection cut after the headers, before any event',
+      fault: { bodyCut: true },
+      attempts: twice('connection'),
+      sleeps: backoff,
+      off: upstreamError,
+    },
+    {
+      name: 'stalled after the headers, before any event',
+      fault: { slowBodyMs: 5_000 },
+      attempts: twice('timeout'),
+      sleeps: backoff,
+      off: { ...upstreamTimeout, message: /idle timeout/ },
+    },
+    {
+      name: 'malformed first event',
+      fault: { malformedBody: true },
+      attempts: 'gpt-4.1:stream_error',
+      sleeps: [],
+      off: { ...upstreamError, message: /malformed stream event/ },
+    },
     {
       name: 'wrong content-type (200 text/html)',
       fault: { contentType: 'text/html; charset=utf-8' },
@@ -95,7 +155,9 @@ describe('before the first byte: the stream falls back', () => {
     const model = c.model ?? 'gpt-4.1';
     let run: PairRun<StreamReply>;
     beforeAll(async () => {
-      run = await runPair(f, c.fault && { model: 'gpt-4.1', ...c.fault }, (headers) => f.stream({ model, ...BODY }, headers));
+      run = await runPair(f, c.fault && { model: 'gpt-4.1', ...c.fault }, (headers) =>
+        f.stream({ model, ...BODY }, headers),
+      );
     });
 
     it('with a fallback: a complete stream from the fallback model, the failed attempts listed', async () => {
@@ -103,7 +165,12 @@ describe('before the first byte: the stream falls back', () => {
       expectCompleteStream(r, 'deepseek-chat');
       expect(r.headers.get('x-switchyard-model')).toBe(FALLBACK);
       expect(r.headers.get('x-switchyard-attempts')).toBe(`${c.attempts},${FALLBACK}:200`);
-      expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({ status: 200, model: FALLBACK, costMicros: usageCost(FALLBACK, r), usageEstimated: false });
+      expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({
+        status: 200,
+        model: FALLBACK,
+        costMicros: usageCost(FALLBACK, r),
+        usageEstimated: false,
+      });
     });
 
     it(`without a fallback: ${c.off.status} ${c.off.code} (a JSON error: nothing was streamed yet)`, async () => {
@@ -111,12 +178,21 @@ describe('before the first byte: the stream falls back', () => {
       expectOpenAIError(r, c.off);
       if (c.off.retryAfter !== undefined) expect(r.headers.get('retry-after')).toBe(c.off.retryAfter);
       expect(r.headers.get('x-switchyard-attempts')).toBe(c.attempts);
-      expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({ status: c.off.status, errorCode: c.off.code, costMicros: 0, stream: true });
+      expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({
+        status: c.off.status,
+        errorCode: c.off.code,
+        costMicros: 0,
+        stream: true,
+      });
     });
 
     it('retried as documented', () => {
-      expectSleeps(run.sleeps, Array.isArray(c.sleeps) ? [...c.sleeps, ...c.sleeps] : { backoffs: c.sleeps.backoffs * 2 });
-      if (model === 'gpt-4.1') expect(run.upstream.filter((q) => q.model === 'gpt-4.1')).toHaveLength(c.attempts.split(',').length * 2);
+      expectSleeps(
+        run.sleeps,
+        Array.isArray(c.sleeps) ? [...c.sleeps, ...c.sleeps] : { backoffs: c.sleeps.backoffs * 2 },
+      );
+      if (model === 'gpt-4.1')
+        expect(run.upstream.filter((q) => q.model === 'gpt-4.1')).toHaveLength(c.attempts.split(',').length * 2);
     });
 
     it('the ledger: spend is the fallback stream usage; the failed attempts cost 0', () => {
@@ -139,24 +215,34 @@ describe('after the first byte: an explicit error event, never [DONE]', () => {
   describe.each(CASES)('$name', (c) => {
     let run: PairRun<StreamReply>;
     beforeAll(async () => {
-      run = await runPair(f, { model: 'gpt-4.1', ...c.fault }, (headers) => f.stream({ model: 'gpt-4.1', ...BODY }, headers));
+      run = await runPair(f, { model: 'gpt-4.1', ...c.fault }, (headers) =>
+        f.stream({ model: 'gpt-4.1', ...BODY }, headers),
+      );
     });
 
-    it.each(['fallback', 'off'] as const)(`%s: 200, the 3 chunks, then data: {"error":{..."code":"${c.code}"}} and the end`, async (which) => {
-      const r = run[which];
-      expect(r.status).toBe(200);
-      // No fallback once the client has bytes, whether fallback was allowed or not.
-      expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:200');
-      expect(r.done).toBe(false);
-      expect(r.events).not.toContain('[DONE]');
-      expect(r.error).toEqual({ message: expect.any(String), type: 'upstream_error', param: null, code: c.code });
-      // role chunk + 3 content chunks + the error event: what was relayed is exactly a prefix of the reply.
-      expect(r.chunks.filter((x) => x.choices?.[0]?.delta?.content)).toHaveLength(3);
-      expect(r.content.length).toBeGreaterThan(0);
-      expect(expectedReply('gpt-4.1', MESSAGES).startsWith(r.content)).toBe(true);
-      expect(r.usage).toBeUndefined();
-      expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({ status: 200, errorCode: c.code, usageEstimated: true, costMicros: deliveredCost(r) });
-    });
+    it.each(['fallback', 'off'] as const)(
+      `%s: 200, the 3 chunks, then data: {"error":{..."code":"${c.code}"}} and the end`,
+      async (which) => {
+        const r = run[which];
+        expect(r.status).toBe(200);
+        // No fallback once the client has bytes, whether fallback was allowed or not.
+        expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:200');
+        expect(r.done).toBe(false);
+        expect(r.events).not.toContain('[DONE]');
+        expect(r.error).toEqual({ message: expect.any(String), type: 'upstream_error', param: null, code: c.code });
+        // role chunk + 3 content chunks + the error event: what was relayed is exactly a prefix of the reply.
+        expect(r.chunks.filter((x) => x.choices?.[0]?.delta?.content)).toHaveLength(3);
+        expect(r.content.length).toBeGreaterThan(0);
+        expect(expectedReply('gpt-4.1', MESSAGES).startsWith(r.content)).toBe(true);
+        expect(r.usage).toBeUndefined();
+        expect(await f.requestLog(r.headers.get('x-request-id')!)).toMatchObject({
+          status: 200,
+          errorCode: c.code,
+          usageEstimated: true,
+          costMicros: deliveredCost(r),
+        });
+      },
+    );
 
     it('the ledger: each stream is charged for what it delivered (prompt estimate + relayed tokens)', () => {
       const cost = deliveredCost(run.fallback) + deliveredCost(run.off);
@@ -170,7 +256,10 @@ describe('after the first byte: an explicit error event, never [DONE]', () => {
 
   /** What the gateway settles for a cut stream: no usage chunk arrived, so it estimates from what it relayed. */
   function deliveredCost(r: StreamReply): number {
-    return costMicros(price('gpt-4.1'), { promptTokens: estimatePromptTokens(MESSAGES), completionTokens: countTokens(r.content) });
+    return costMicros(price('gpt-4.1'), {
+      promptTokens: estimatePromptTokens(MESSAGES),
+      completionTokens: countTokens(r.content),
+    });
   }
 });
 

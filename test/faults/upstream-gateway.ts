@@ -40,7 +40,13 @@ export const CLIENT_KEY_ID = keyIdFromHash(hashApiKey(CLIENT_KEY));
 /** Every secret and its SHA-256 (the keys table stores the hash; it must not leak either). */
 export const SECRETS = [...Object.values(UPSTREAM_KEYS), CLIENT_KEY].flatMap((s) => [s, hashApiKey(s)]);
 /** Models with a daily budget: their ledger must match their usage row. */
-export const BUDGETED_MODELS = ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2', 'gpt-4.1-unreachable'];
+export const BUDGETED_MODELS = [
+  'gpt-4.1',
+  'claude-sonnet-4.5',
+  'gemini-2.5-flash',
+  'deepseek-v3.2',
+  'gpt-4.1-unreachable',
+];
 
 export const OFF = { 'x-switchyard-fallback': 'off' };
 export const MESSAGES = [{ role: 'user', content: 'Tell me about switchyards' }];
@@ -87,7 +93,13 @@ export interface StreamReply {
 function parseSse(text: string): Pick<StreamReply, 'events' | 'chunks' | 'content' | 'usage' | 'done' | 'error'> {
   const events = text
     .split('\n\n')
-    .map((block) => block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'))
+    .map((block) =>
+      block
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => l.slice(6))
+        .join('\n'),
+    )
     .filter((d) => d.length > 0);
   const chunks: Array<Record<string, any>> = [];
   for (const e of events) {
@@ -142,16 +154,27 @@ export async function startFaultGateway(): Promise<FaultGateway> {
     process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     gw = await startTestGateway(
       (c) => {
-        Object.assign(c.gateway, { connectTimeoutMs: 250, headersTimeoutMs: 400, bodyIdleTimeoutMs: 400, requestDeadlineMs: 10_000 });
+        Object.assign(c.gateway, {
+          connectTimeoutMs: 250,
+          headersTimeoutMs: 400,
+          bodyIdleTimeoutMs: 400,
+          requestDeadlineMs: 10_000,
+        });
         c.retry = { maxAttemptsPerModel: 2, baseDelayMs: 20, maxDelayMs: 40 };
         c.breaker.failureThreshold = 1_000_000;
         c.budgets.perKeyDailyUsd = 50;
-        c.providers.unreachable = { baseUrl: 'http://127.0.0.1:9/v1', region: 'us-east-1', apiKeyRef: 'UNREACHABLE_API_KEY' };
+        c.providers.unreachable = {
+          baseUrl: 'http://127.0.0.1:9/v1',
+          region: 'us-east-1',
+          apiKeyRef: 'UNREACHABLE_API_KEY',
+        };
         const gpt = c.models.find((m: { id: string }) => m.id === 'gpt-4.1');
         c.models.push({
           ...structuredClone(gpt),
           id: 'gpt-4.1-unreachable',
-          endpoints: [{ id: 'unreachable-gpt-4.1', provider: 'unreachable', upstreamModel: 'gpt-4.1', region: 'us-east-1' }],
+          endpoints: [
+            { id: 'unreachable-gpt-4.1', provider: 'unreachable', upstreamModel: 'gpt-4.1', region: 'us-east-1' },
+          ],
           fallbacks: ['deepseek-v3.2'],
         });
         for (const m of c.models) m.dailyBudgetUsd = 20;
@@ -211,7 +234,9 @@ export async function startFaultGateway(): Promise<FaultGateway> {
       },
       requestLog: (requestId) =>
         eventually(async () => {
-          const line = tel.logs.map((x) => JSON.parse(x.line)).find((x) => x.message === 'request' && x.requestId === requestId);
+          const line = tel.logs
+            .map((x) => JSON.parse(x.line))
+            .find((x) => x.message === 'request' && x.requestId === requestId);
           expect(line).toBeDefined();
           return line;
         }),
@@ -241,7 +266,9 @@ export async function startFaultGateway(): Promise<FaultGateway> {
 export function leaks(texts: string[]): Array<{ secret: string; text: string }> {
   const found: Array<{ secret: string; text: string }> = [];
   for (const text of texts) {
-    for (const secret of SECRETS) if (text.includes(secret)) found.push({ secret: `${secret.slice(0, 8)}...`, text: text.replaceAll(secret, '<SECRET>').slice(0, 300) });
+    for (const secret of SECRETS)
+      if (text.includes(secret))
+        found.push({ secret: `${secret.slice(0, 8)}...`, text: text.replaceAll(secret, '<SECRET>').slice(0, 300) });
   }
   return found;
 }
@@ -264,7 +291,11 @@ export interface PairRun<R> {
  * together halves the suite's time (a timeout costs ~1 s: undici's timers tick at 0.5-1 s) and puts
  * two requests in flight against the same ledger and lease items.
  */
-export async function runPair<R>(f: FaultGateway, fault: FaultSpec | undefined, send: (headers: Record<string, string>) => Promise<R>): Promise<PairRun<R>> {
+export async function runPair<R>(
+  f: FaultGateway,
+  fault: FaultSpec | undefined,
+  send: (headers: Record<string, string>) => Promise<R>,
+): Promise<PairRun<R>> {
   f.sim.clearFaults();
   f.sim.resetRequests();
   f.sleeps.length = 0;
@@ -319,7 +350,10 @@ export function expectSleeps(actual: number[], expected: Sleeps): void {
 }
 
 /** The OpenAI error shape, exactly: `{"error":{"message","type","param","code"}}`. */
-export function expectOpenAIError(r: { status: number; headers: Headers; json?: any }, e: { status: number; type: string; code: string; message?: RegExp }): void {
+export function expectOpenAIError(
+  r: { status: number; headers: Headers; json?: any },
+  e: { status: number; type: string; code: string; message?: RegExp },
+): void {
   expect(r.status).toBe(e.status);
   expect(r.headers.get('content-type')).toMatch(/^application\/json/);
   expect(r.json).toEqual({ error: { message: expect.any(String), type: e.type, param: null, code: e.code } });

@@ -54,7 +54,8 @@ function check(sent: Sent, res: Answer): void {
   }
   if (sent.method === 'HEAD') return; // no body by definition
   if (res.status >= 400) {
-    if (!res.contentType.startsWith('application/json')) throw new Error(`error without a JSON content type (${res.contentType}): ${where}`);
+    if (!res.contentType.startsWith('application/json'))
+      throw new Error(`error without a JSON content type (${res.contentType}): ${where}`);
     assertOpenAiError(res.body, where);
   } else if (res.contentType.startsWith('application/json')) {
     JSON.parse(res.body);
@@ -97,23 +98,45 @@ function assertOpenAiError(body: string, where: string): void {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function send(gw: LocalGateway, method: string, path: string, headers: Record<string, string | string[]>, body?: Buffer): Promise<Answer> {
+function send(
+  gw: LocalGateway,
+  method: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+  body?: Buffer,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     // An explicit length for every body: Node sends GET/DELETE/OPTIONS bodies unframed otherwise.
     const framed = body === undefined ? headers : { ...headers, 'content-length': String(body.length) };
-    const req = http.request({ host: '127.0.0.1', port: gw.emulator.port, method, path, headers: framed, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: gw.emulator.port, method, path, headers: framed, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(20_000, () => req.destroy(new Error(`no answer in 20 s: ${method} ${path.slice(0, 200)}`)));
     req.on('error', reject);
     req.end(body);
   });
 }
 
-async function sendChecked(gw: LocalGateway, method: string, path: string, headers: Record<string, string | string[]>, body: Buffer | undefined, what: string): Promise<Answer> {
+async function sendChecked(
+  gw: LocalGateway,
+  method: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+  body: Buffer | undefined,
+  what: string,
+): Promise<Answer> {
   tally.http++;
   const res = await send(gw, method, path, headers, body);
   check({ method, path, what }, res);
@@ -131,7 +154,14 @@ const render = (t: Text): string => t.map((p) => (typeof p === 'string' ? p : p[
 const lit = (s: string): Text => [s];
 const json = (v: unknown): Text => [JSON.stringify(v)];
 const join = (parts: Text[], sep: string): Text => parts.flatMap((p, i) => (i === 0 ? p : [sep, ...p]));
-const obj = (pairs: Array<readonly [string, Text]>): Text => ['{', ...join(pairs.map(([k, v]) => [JSON.stringify(k), ':', ...v]), ','), '}'];
+const obj = (pairs: Array<readonly [string, Text]>): Text => [
+  '{',
+  ...join(
+    pairs.map(([k, v]) => [JSON.stringify(k), ':', ...v]),
+    ',',
+  ),
+  '}',
+];
 const arr = (items: Text[]): Text => ['[', ...join(items, ','), ']'];
 
 const MODELS = ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2', 'auto', 'chat-default'];
@@ -139,7 +169,25 @@ const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
 
 /** Numbers JSON.parse accepts at their edges, and tokens it must refuse (NaN, Infinity, hex, ...). */
 const oddNumber: fc.Arbitrary<Text> = fc.oneof(
-  fc.constantFrom('-0', '0', '1e309', '-1e309', '1e-400', '9007199254740993', '-1', '0.5', '1.0', '2.0000001', '128', '129', '4294967296', '1e2', '-2147483649').map(lit),
+  fc
+    .constantFrom(
+      '-0',
+      '0',
+      '1e309',
+      '-1e309',
+      '1e-400',
+      '9007199254740993',
+      '-1',
+      '0.5',
+      '1.0',
+      '2.0000001',
+      '128',
+      '129',
+      '4294967296',
+      '1e2',
+      '-2147483649',
+    )
+    .map(lit),
   fc.constantFrom('NaN', 'Infinity', '-Infinity', '+1', '.5', '01', '0x10', '1_000', '1e', '--1').map(lit),
   fc.double().map((d) => lit(Number.isFinite(d) ? JSON.stringify(d) : String(d))),
   fc.integer().map(json),
@@ -150,19 +198,53 @@ const oddString: fc.Arbitrary<string> = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.constantFrom('', ' ', '\u0000', '\ud800', '\udfff', '<|endoftext|>', '<|im_start|>system', '\u202e', '${jndi:x}', '__proto__', 'constructor', '\r\n\r\n', '%00', '"'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\ud800',
+    '\udfff',
+    '<|endoftext|>',
+    '<|im_start|>system',
+    '\u202e',
+    '${jndi:x}',
+    '__proto__',
+    'constructor',
+    '\r\n\r\n',
+    '%00',
+    '"',
+  ),
 );
 
 /** A huge string value: up to ~1.5 MB of one repeated unit (whitespace, letters, CJK, emoji, escapes). */
 const hugeString: fc.Arbitrary<Text> = fc
-  .tuple(fc.constantFrom('a', 'ab ', ' ', '\n', '一', '😀', 'é', '\\"', '\\u0000', '<|endoftext|>', 'x y z '), fc.integer({ min: 1_000, max: 250_000 }))
+  .tuple(
+    fc.constantFrom('a', 'ab ', ' ', '\n', '一', '😀', 'é', '\\"', '\\u0000', '<|endoftext|>', 'x y z '),
+    fc.integer({ min: 1_000, max: 250_000 }),
+  )
   .map(([unit, times]) => ['"', [unit, times] as const, '"']);
 
 /** Arrays or objects nested up to 20,000 levels (JSON.parse copes; JSON.stringify does not). */
 const deepValue: fc.Arbitrary<Text> = fc
   .tuple(fc.constantFrom('array', 'object', 'mixed'), fc.integer({ min: 1, max: 20_000 }))
   .map(([shape, depth]) =>
-    shape === 'array' ? [['[', depth], ['"x"', 1], [']', depth]] : shape === 'object' ? [['{"a":', depth], ['1', 1], ['}', depth]] : [['[{"a":', depth], ['null', 1], ['}]', depth]],
+    shape === 'array'
+      ? [
+          ['[', depth],
+          ['"x"', 1],
+          [']', depth],
+        ]
+      : shape === 'object'
+        ? [
+            ['{"a":', depth],
+            ['1', 1],
+            ['}', depth],
+          ]
+        : [
+            ['[{"a":', depth],
+            ['null', 1],
+            ['}]', depth],
+          ],
   );
 
 const anyJson: fc.Arbitrary<Text> = fc.jsonValue({ maxDepth: 4 }).map(json);
@@ -172,12 +254,23 @@ const anyValue: fc.Arbitrary<Text> = fc.oneof(
   { weight: 4, arbitrary: anyJson },
   { weight: 3, arbitrary: oddNumber },
   { weight: 3, arbitrary: oddString.map(json) },
-  { weight: 1, arbitrary: fc.constantFrom('null', 'true', 'false', '[]', '{}', '""', '[null]', '[[]]', '{"":null}').map(lit) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('null', 'true', 'false', '[]', '{}', '""', '[null]', '[[]]', '{"":null}').map(lit),
+  },
 );
 
 const contentPart: fc.Arbitrary<Text> = fc.oneof(
   fc.record({ type: fc.constant('text'), text: oddString }).map(json),
-  fc.record({ type: fc.constantFrom('image_url', 'input_audio', 'file', 'refusal', ''), image_url: fc.record({ url: oddString }) }, { requiredKeys: ['type'] }).map(json),
+  fc
+    .record(
+      {
+        type: fc.constantFrom('image_url', 'input_audio', 'file', 'refusal', ''),
+        image_url: fc.record({ url: oddString }),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map(json),
   anyValue,
 );
 
@@ -191,7 +284,11 @@ const content: fc.Arbitrary<Text> = fc.oneof(
 const message: fc.Arbitrary<Text> = fc
   .record(
     {
-      role: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...ROLES).map(json) }, { weight: 2, arbitrary: oddString.map(json) }, { weight: 1, arbitrary: anyValue }),
+      role: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom(...ROLES).map(json) },
+        { weight: 2, arbitrary: oddString.map(json) },
+        { weight: 1, arbitrary: anyValue },
+      ),
       content,
       name: fc.oneof(oddString.map(json), anyValue),
       tool_calls: anyValue,
@@ -206,7 +303,15 @@ const messages: fc.Arbitrary<Text> = fc.oneof(
   { weight: 8, arbitrary: fc.array(message, { minLength: 1, maxLength: 5 }).map(arr) },
   { weight: 1, arbitrary: fc.constant(lit('[]')) },
   { weight: 1, arbitrary: anyValue },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...ROLES), fc.integer({ min: 50, max: 3_000 })).map(([role, n]) => ['[', [`${JSON.stringify({ role, content: 'again' })},`, n], '{"role":"user","content":"hi"}]'] as Text) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...ROLES), fc.integer({ min: 50, max: 3_000 }))
+      .map(
+        ([role, n]) =>
+          ['[', [`${JSON.stringify({ role, content: 'again' })},`, n], '{"role":"user","content":"hi"}]'] as Text,
+      ),
+  },
 );
 
 const validMessages: Text = json([{ role: 'user', content: 'hi' }]);
@@ -214,18 +319,53 @@ const validMessages: Text = json([{ role: 'user', content: 'hi' }]);
 /** A chat body: a valid base, then fields added, broken, repeated (duplicate keys: the last wins) or removed. */
 const chatBody: fc.Arbitrary<Text> = fc
   .record({
-    model: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...MODELS).map(json) }, { weight: 2, arbitrary: oddString.map(json) }, { weight: 2, arbitrary: anyValue }, { weight: 1, arbitrary: hugeString }),
+    model: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...MODELS).map(json) },
+      { weight: 2, arbitrary: oddString.map(json) },
+      { weight: 2, arbitrary: anyValue },
+      { weight: 1, arbitrary: hugeString },
+    ),
     messages: fc.oneof({ weight: 3, arbitrary: fc.constant(validMessages) }, { weight: 5, arbitrary: messages }),
     drop: fc.constantFrom('none', 'none', 'none', 'model', 'messages', 'both'),
     extra: fc.array(
       fc.tuple(
         fc.oneof(
-          fc.constantFrom('model', 'messages', 'stream', 'stream_options', 'max_tokens', 'max_completion_tokens', 'n', 'temperature', 'top_p', 'tools', 'tool_choice', 'response_format', 'user', 'seed', 'logit_bias', 'metadata', '__proto__', 'constructor'),
+          fc.constantFrom(
+            'model',
+            'messages',
+            'stream',
+            'stream_options',
+            'max_tokens',
+            'max_completion_tokens',
+            'n',
+            'temperature',
+            'top_p',
+            'tools',
+            'tool_choice',
+            'response_format',
+            'user',
+            'seed',
+            'logit_bias',
+            'metadata',
+            '__proto__',
+            'constructor',
+          ),
           oddString,
         ),
         fc.oneof(
           { weight: 6, arbitrary: anyValue },
-          { weight: 1, arbitrary: fc.constantFrom('true', 'false', '{"include_usage":true}', '[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]', '{"type":"json_object"}').map(lit) },
+          {
+            weight: 1,
+            arbitrary: fc
+              .constantFrom(
+                'true',
+                'false',
+                '{"include_usage":true}',
+                '[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]',
+                '{"type":"json_object"}',
+              )
+              .map(lit),
+          },
           { weight: 1, arbitrary: deepValue },
           { weight: 1, arbitrary: hugeString },
         ),
@@ -260,7 +400,10 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
   afterAll(async () => {
     agent.destroy();
     await Promise.all([gw?.close(), gwXApiKey?.close()]);
-    const statuses = [...tally.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ');
+    const statuses = [...tally.byStatus.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}:${n}`)
+      .join(' ');
     console.log(
       `fuzz: ${tally.http + tally.inProcess} cases (${tally.http} over HTTP, ${tally.inProcess} in-process), ` +
         `${tally.serverErrors} server errors, ${((Date.now() - startedAt) / 1000).toFixed(1)} s, seed ${SEED}\nstatuses ${statuses}`,
@@ -275,7 +418,14 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
         const text = render(body);
         // Half the cases ask for a stream through a header-free body edit: the last `stream` key wins.
         const sent = stream && text.endsWith('}') && text.length > 2 ? `${text.slice(0, -1)},"stream":true}` : text;
-        await sendChecked(gw, 'POST', '/v1/chat/completions', { ...auth(gw), 'content-type': 'application/json' }, Buffer.from(sent), sent.slice(0, 300));
+        await sendChecked(
+          gw,
+          'POST',
+          '/v1/chat/completions',
+          { ...auth(gw), 'content-type': 'application/json' },
+          Buffer.from(sent),
+          sent.slice(0, 300),
+        );
       }),
       opts(1, 1_900),
     );
@@ -289,14 +439,42 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
       // A valid request whose text carries invalid UTF-8 (API Gateway passes it on as text).
       fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => ({
         kind: 'utf8-in-json',
-        bytes: Buffer.concat([Buffer.from('{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"'), Buffer.from(b).filter((x) => x !== 0x22 && x !== 0x5c && x >= 0x20), Buffer.from('"}]}')]),
+        bytes: Buffer.concat([
+          Buffer.from('{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"'),
+          Buffer.from(b).filter((x) => x !== 0x22 && x !== 0x5c && x >= 0x20),
+          Buffer.from('"}]}'),
+        ]),
       })),
-      fc.constantFrom('', ' ', 'null', '[]', '{}', '""', '{"model":"gpt-4.1"}', '\ufeff{}', '{"messages":[{"role":"user","content":"x"}]}').map((s) => ({ kind: 'fixed', bytes: Buffer.from(s) })),
+      fc
+        .constantFrom(
+          '',
+          ' ',
+          'null',
+          '[]',
+          '{}',
+          '""',
+          '{"model":"gpt-4.1"}',
+          '\ufeff{}',
+          '{"messages":[{"role":"user","content":"x"}]}',
+        )
+        .map((s) => ({ kind: 'fixed', bytes: Buffer.from(s) })),
       fc.constant({ kind: 'absent', bytes: undefined as Buffer | undefined }),
     );
     const contentType = fc.option(
       fc.oneof(
-        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/octet-stream', 'image/png', '*/*', ';;;', 'application/json, text/plain'),
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'application/json; charset=latin1',
+          'text/plain',
+          'application/x-www-form-urlencoded',
+          'multipart/form-data; boundary=x',
+          'application/octet-stream',
+          'image/png',
+          '*/*',
+          ';;;',
+          'application/json, text/plain',
+        ),
         fc.string({ unit: 'grapheme-ascii', maxLength: 40 }),
       ),
     );
@@ -304,7 +482,14 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
       fc.asyncProperty(rawBody, contentType, async ({ kind, bytes }, ct) => {
         const headers: Record<string, string> = { ...auth(gw) };
         if (ct !== null) headers['content-type'] = ct;
-        await sendChecked(gw, 'POST', '/v1/chat/completions', headers, bytes, `${kind} ${ct} ${bytes?.toString('latin1').slice(0, 200)}`);
+        await sendChecked(
+          gw,
+          'POST',
+          '/v1/chat/completions',
+          headers,
+          bytes,
+          `${kind} ${ct} ${bytes?.toString('latin1').slice(0, 200)}`,
+        );
       }),
       opts(2, 900),
     );
@@ -313,11 +498,49 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
   it('big and deep: huge strings, 20k-level nesting, many messages, bodies over the gateway limit and API Gateway`s 10 MB', async () => {
     const maxBody = gw.deps.config.raw.gateway.maxBodyBytes;
     const shape: fc.Arbitrary<{ kind: string; text: Text; expect?: number }> = fc.oneof(
-      { weight: 4, arbitrary: hugeString.map((h) => ({ kind: 'huge content', text: obj([['model', json('gemini-2.5-flash')], ['messages', ['[{"role":"user","content":', ...h, '}]']]]) })) },
-      { weight: 4, arbitrary: deepValue.map((d) => ({ kind: 'deep field', text: obj([['model', json('deepseek-v3.2')], ['messages', validMessages], ['metadata', d]]) })) },
+      {
+        weight: 4,
+        arbitrary: hugeString.map((h) => ({
+          kind: 'huge content',
+          text: obj([
+            ['model', json('gemini-2.5-flash')],
+            ['messages', ['[{"role":"user","content":', ...h, '}]']],
+          ]),
+        })),
+      },
+      {
+        weight: 4,
+        arbitrary: deepValue.map((d) => ({
+          kind: 'deep field',
+          text: obj([
+            ['model', json('deepseek-v3.2')],
+            ['messages', validMessages],
+            ['metadata', d],
+          ]),
+        })),
+      },
       { weight: 2, arbitrary: deepValue.map((d) => ({ kind: 'deep body', text: d })) },
-      { weight: 2, arbitrary: deepValue.map((d) => ({ kind: 'deep tools', text: obj([['model', json('auto')], ['messages', validMessages], ['tools', ['[{"type":"function","function":', ...d, '}]']]]) })) },
-      { weight: 2, arbitrary: messages.map((m) => ({ kind: 'messages', text: obj([['model', json('auto')], ['messages', m]]) })) },
+      {
+        weight: 2,
+        arbitrary: deepValue.map((d) => ({
+          kind: 'deep tools',
+          text: obj([
+            ['model', json('auto')],
+            ['messages', validMessages],
+            ['tools', ['[{"type":"function","function":', ...d, '}]']],
+          ]),
+        })),
+      },
+      {
+        weight: 2,
+        arbitrary: messages.map((m) => ({
+          kind: 'messages',
+          text: obj([
+            ['model', json('auto')],
+            ['messages', m],
+          ]),
+        })),
+      },
       {
         weight: 2,
         arbitrary: fc.integer({ min: 1, max: 64 * 1024 }).map((over) => ({
@@ -330,7 +553,14 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
     await fc.assert(
       fc.asyncProperty(shape, async (c) => {
         const text = render(c.text);
-        const res = await sendChecked(gw, 'POST', '/v1/chat/completions', { ...auth(gw), 'content-type': 'application/json' }, Buffer.from(text), `${c.kind}, ${text.length} chars: ${text.slice(0, 150)}`);
+        const res = await sendChecked(
+          gw,
+          'POST',
+          '/v1/chat/completions',
+          { ...auth(gw), 'content-type': 'application/json' },
+          Buffer.from(text),
+          `${c.kind}, ${text.length} chars: ${text.slice(0, 150)}`,
+        );
         if (c.expect !== undefined) expect(res.status).toBe(c.expect);
         if (Buffer.byteLength(text) > maxBody) expect(res.status).toBe(413);
       }),
@@ -338,7 +568,14 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
     );
     // API Gateway's own hard limit (10 MB): refused before the authorizer or the router run.
     for (const size of [API_GATEWAY_MAX_PAYLOAD + 1, API_GATEWAY_MAX_PAYLOAD + 4096]) {
-      const res = await sendChecked(gw, 'POST', '/v1/chat/completions', { 'content-type': 'application/json' }, Buffer.alloc(size, 0x78), `${size} bytes, no key`);
+      const res = await sendChecked(
+        gw,
+        'POST',
+        '/v1/chat/completions',
+        { 'content-type': 'application/json' },
+        Buffer.alloc(size, 0x78),
+        `${size} bytes, no key`,
+      );
       expect(res.status).toBe(413);
       expect(JSON.parse(res.body).error.code).toBe('request_too_large');
     }
@@ -348,17 +585,84 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
     const headerValue = fc.oneof(
       { weight: 4, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 60 }) },
       // Bytes 0x80-0xff: not UTF-8 on the wire (obs-text), as a header may carry.
-      { weight: 2, arbitrary: fc.string({ unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 20 }) },
-      { weight: 1, arbitrary: fc.tuple(fc.constantFrom('A', 'é', ' ', ','), fc.integer({ min: 1_000, max: 7_000 })).map(([u, n]) => u.repeat(n)) },
-      { weight: 2, arbitrary: fc.constantFrom('', ' ', 'NaN', '-0', '0', '1', '0.5', '1e309', '-1e309', 'Infinity', '-Infinity', '1e-400', '0x1', ' 0.3 ', '.', '1,0', 'off', 'OFF', 'on', 'null', 'true', '[]') },
+      {
+        weight: 2,
+        arbitrary: fc.string({
+          unit: fc.integer({ min: 0x80, max: 0xff }).map((c) => String.fromCharCode(c)),
+          maxLength: 20,
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.constantFrom('A', 'é', ' ', ','), fc.integer({ min: 1_000, max: 7_000 }))
+          .map(([u, n]) => u.repeat(n)),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          '',
+          ' ',
+          'NaN',
+          '-0',
+          '0',
+          '1',
+          '0.5',
+          '1e309',
+          '-1e309',
+          'Infinity',
+          '-Infinity',
+          '1e-400',
+          '0x1',
+          ' 0.3 ',
+          '.',
+          '1,0',
+          'off',
+          'OFF',
+          'on',
+          'null',
+          'true',
+          '[]',
+        ),
+      },
     );
     const authValue = (key: string) =>
       fc.oneof(
-        fc.constantFrom(`Bearer ${key}`, `bearer ${key}`, `Bearer  ${key}`, `Bearer ${key} `, `Basic ${key}`, key, 'Bearer', 'Bearer ', `Bearer ${key}x`, `Bearer ${key.toUpperCase()}`, 'Bearer sk-sy-', `Bearer ${'sk-sy-'.padEnd(70, 'a')}`),
+        fc.constantFrom(
+          `Bearer ${key}`,
+          `bearer ${key}`,
+          `Bearer  ${key}`,
+          `Bearer ${key} `,
+          `Basic ${key}`,
+          key,
+          'Bearer',
+          'Bearer ',
+          `Bearer ${key}x`,
+          `Bearer ${key.toUpperCase()}`,
+          'Bearer sk-sy-',
+          `Bearer ${'sk-sy-'.padEnd(70, 'a')}`,
+        ),
         headerValue.map((v) => `Bearer ${v}`),
         headerValue,
       );
-    const names = fc.constantFrom('authorization', 'Authorization', 'x-api-key', 'x-budget-factor', 'content-type', 'x-switchyard-fallback', 'x-switchyard-region', 'accept', 'accept-encoding', 'content-encoding', 'x-request-id', 'x-forwarded-for', 'cookie', 'openai-organization', 'x-amzn-trace-id', 'user-agent');
+    const names = fc.constantFrom(
+      'authorization',
+      'Authorization',
+      'x-api-key',
+      'x-budget-factor',
+      'content-type',
+      'x-switchyard-fallback',
+      'x-switchyard-region',
+      'accept',
+      'accept-encoding',
+      'content-encoding',
+      'x-request-id',
+      'x-forwarded-for',
+      'cookie',
+      'openai-organization',
+      'x-amzn-trace-id',
+      'user-agent',
+    );
     const headerSet = fc.array(
       fc.oneof(
         fc.tuple(names, headerValue),
@@ -375,47 +679,170 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
       '{"model":1}',
     );
     await fc.assert(
-      fc.asyncProperty(fc.boolean(), fc.boolean(), fc.boolean(), bodies, headerSet, async (xApiKeyMode, withKey, duplicateKey, body, set) => {
-        const target = xApiKeyMode ? gwXApiKey : gw;
-        // Duplicates become repeated header lines (the emulator keeps the last in `headers`, all in `multiValueHeaders`).
-        const headers: Record<string, string | string[]> = withKey ? { authorization: `Bearer ${target.demoKey}` } : {};
-        for (const [name, value] of set) {
-          const existing = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
-          const key = existing ?? name;
-          headers[key] = existing && duplicateKey ? [headers[key]].flat().concat(value) : value;
-        }
-        await sendChecked(target, 'POST', '/v1/chat/completions', headers, Buffer.from(body), JSON.stringify(headers).slice(0, 300));
-      }),
+      fc.asyncProperty(
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        bodies,
+        headerSet,
+        async (xApiKeyMode, withKey, duplicateKey, body, set) => {
+          const target = xApiKeyMode ? gwXApiKey : gw;
+          // Duplicates become repeated header lines (the emulator keeps the last in `headers`, all in `multiValueHeaders`).
+          const headers: Record<string, string | string[]> = withKey
+            ? { authorization: `Bearer ${target.demoKey}` }
+            : {};
+          for (const [name, value] of set) {
+            const existing = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());
+            const key = existing ?? name;
+            headers[key] = existing && duplicateKey ? [headers[key]].flat().concat(value) : value;
+          }
+          await sendChecked(
+            target,
+            'POST',
+            '/v1/chat/completions',
+            headers,
+            Buffer.from(body),
+            JSON.stringify(headers).slice(0, 300),
+          );
+        },
+      ),
       opts(4, 1_000),
     );
   }, 120_000);
 
   it('paths and methods: traversal, encoded and malformed escapes, `//`, query strings, unknown routes (404 in OpenAI shape)', async () => {
     const segment = fc.oneof(
-      { weight: 6, arbitrary: fc.constantFrom('v1', 'chat', 'completions', 'models', 'stats', 'health', 'gpt-4.1', 'auto', 'prod') },
-      { weight: 3, arbitrary: fc.constantFrom('', '.', '..', '%2e%2e', '%2E', '%2F', '%2f..%2f', '%00', '%', '%zz', '%E0%A4%A', '%C3%A9', '%F0%9F%98%80', '%ff%fe', '{model+}', ';', ';jsessionid=1', '~', '*', '\\', '..\\..', '%5c', '@', ':', '+', '$', '!', '[', ']', '[::1]', 'a:b', 'user@host:99999') },
+      {
+        weight: 6,
+        arbitrary: fc.constantFrom('v1', 'chat', 'completions', 'models', 'stats', 'health', 'gpt-4.1', 'auto', 'prod'),
+      },
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          '',
+          '.',
+          '..',
+          '%2e%2e',
+          '%2E',
+          '%2F',
+          '%2f..%2f',
+          '%00',
+          '%',
+          '%zz',
+          '%E0%A4%A',
+          '%C3%A9',
+          '%F0%9F%98%80',
+          '%ff%fe',
+          '{model+}',
+          ';',
+          ';jsessionid=1',
+          '~',
+          '*',
+          '\\',
+          '..\\..',
+          '%5c',
+          '@',
+          ':',
+          '+',
+          '$',
+          '!',
+          '[',
+          ']',
+          '[::1]',
+          'a:b',
+          'user@host:99999',
+        ),
+      },
       { weight: 2, arbitrary: fc.stringMatching(/^[A-Za-z0-9._~!$&'()*+,;=:@-]{1,20}$/) },
-      { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 6 }).map((b) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('')) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .uint8Array({ minLength: 1, maxLength: 6 })
+          .map((b) => [...b].map((x) => `%${x.toString(16).padStart(2, '0')}`).join('')),
+      },
       { weight: 1, arbitrary: fc.integer({ min: 200, max: 4_000 }).map((n) => 'a'.repeat(n)) },
     );
-    const known = fc.constantFrom('/v1/chat/completions', '/v1/models', '/v1/models/gpt-4.1', '/v1/models/auto', '/v1/models/meta/llama', '/v1/stats', '/health', '/v1', '/', '/prod/v1/models', '/v1/chat/completions/', '/V1/MODELS', '/v1/models/', '/v1/models/..', '/v1/models/../stats', '/v1//models');
+    const known = fc.constantFrom(
+      '/v1/chat/completions',
+      '/v1/models',
+      '/v1/models/gpt-4.1',
+      '/v1/models/auto',
+      '/v1/models/meta/llama',
+      '/v1/stats',
+      '/health',
+      '/v1',
+      '/',
+      '/prod/v1/models',
+      '/v1/chat/completions/',
+      '/V1/MODELS',
+      '/v1/models/',
+      '/v1/models/..',
+      '/v1/models/../stats',
+      '/v1//models',
+    );
     const query = fc.oneof(
       fc.constant(''),
-      fc.constantFrom('?', '?&&==', '?a=1&a=2', '?key=sk-sy-secret', '?%', '?a=%E0%A4%A', '?model=gpt-4.1', '#frag', '?x=' + 'y'.repeat(3000)),
-      fc.array(fc.tuple(fc.stringMatching(/^[a-z%0-9]{0,8}$/), fc.stringMatching(/^[A-Za-z0-9%=+]{0,12}$/)), { maxLength: 4 }).map((ps) => `?${ps.map(([k, v]) => `${k}=${v}`).join('&')}`),
+      fc.constantFrom(
+        '?',
+        '?&&==',
+        '?a=1&a=2',
+        '?key=sk-sy-secret',
+        '?%',
+        '?a=%E0%A4%A',
+        '?model=gpt-4.1',
+        '#frag',
+        '?x=' + 'y'.repeat(3000),
+      ),
+      fc
+        .array(fc.tuple(fc.stringMatching(/^[a-z%0-9]{0,8}$/), fc.stringMatching(/^[A-Za-z0-9%=+]{0,12}$/)), {
+          maxLength: 4,
+        })
+        .map((ps) => `?${ps.map(([k, v]) => `${k}=${v}`).join('&')}`),
     );
     const path = fc.oneof(
       { weight: 2, arbitrary: known },
-      { weight: 3, arbitrary: fc.tuple(fc.constantFrom('/', '//', '/prod/', '/v1/', '/v1/models/'), fc.array(segment, { minLength: 1, maxLength: 6 })).map(([prefix, segs]) => prefix + segs.join('/')) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom('/', '//', '/prod/', '/v1/', '/v1/models/'),
+            fc.array(segment, { minLength: 1, maxLength: 6 }),
+          )
+          .map(([prefix, segs]) => prefix + segs.join('/')),
+      },
     );
-    const method = fc.constantFrom('GET', 'GET', 'POST', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND');
-    const body = fc.constantFrom(undefined, '', '{}', JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] }));
+    const method = fc.constantFrom(
+      'GET',
+      'GET',
+      'POST',
+      'POST',
+      'PUT',
+      'DELETE',
+      'PATCH',
+      'OPTIONS',
+      'HEAD',
+      'TRACE',
+      'PROPFIND',
+    );
+    const body = fc.constantFrom(
+      undefined,
+      '',
+      '{}',
+      JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] }),
+    );
     await fc.assert(
       fc.asyncProperty(method, path, query, body, fc.constantFrom('demo', 'none', 'wrong'), async (m, p, q, b, key) => {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (key === 'demo') headers.authorization = `Bearer ${gw.demoKey}`;
         if (key === 'wrong') headers.authorization = 'Bearer sk-sy-not-a-key';
-        const res = await sendChecked(gw, m, p + q, headers, b === undefined ? undefined : Buffer.from(b), `key ${key}, body ${b?.slice(0, 60)}`);
+        const res = await sendChecked(
+          gw,
+          m,
+          p + q,
+          headers,
+          b === undefined ? undefined : Buffer.from(b),
+          `key ${key}, body ${b?.slice(0, 60)}`,
+        );
         // Outside /v1 and /health (and with nothing URL parsing could rewrite): API Gateway's
         // MISSING_AUTHENTICATION_TOKEN, which the stack renders as OpenAI's 404.
         if (!/^\/(v1|health)/.test(p) && !/[.%\\]/.test(p) && !p.startsWith('//')) expect(res.status).toBe(404);
@@ -432,18 +859,51 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
       fc.constant({ body: validBody, isBase64Encoded: false }),
       fc.constant({ body: Buffer.from(validBody).toString('base64'), isBase64Encoded: true }),
       fc.constant({ body: validBody, isBase64Encoded: true }), // flag set, body not base64
-      fc.uint8Array({ maxLength: 256 }).map((b) => ({ body: Buffer.from(b).toString('base64'), isBase64Encoded: true })),
+      fc
+        .uint8Array({ maxLength: 256 })
+        .map((b) => ({ body: Buffer.from(b).toString('base64'), isBase64Encoded: true })),
       fc.tuple(fc.string(), fc.boolean()).map(([body, isBase64Encoded]) => ({ body, isBase64Encoded })),
       chatBody.map((t) => ({ body: Buffer.from(render(t)).toString('base64'), isBase64Encoded: true })),
       fc.constantFrom(null, '').map((body) => ({ body, isBase64Encoded: false })),
       fc.constant({ body: '!!!not base64!!!', isBase64Encoded: true }),
     );
-    const headerDict = fc.dictionary(fc.constantFrom('content-type', 'Content-Type', 'x-budget-factor', 'X-Budget-Factor', 'x-switchyard-fallback', 'x-switchyard-region', 'accept'), fc.string({ maxLength: 20 }), { maxKeys: 4 });
+    const headerDict = fc.dictionary(
+      fc.constantFrom(
+        'content-type',
+        'Content-Type',
+        'x-budget-factor',
+        'X-Budget-Factor',
+        'x-switchyard-fallback',
+        'x-switchyard-region',
+        'accept',
+      ),
+      fc.string({ maxLength: 20 }),
+      { maxKeys: 4 },
+    );
     const event = fc.record({
       method: fc.constantFrom('POST', 'post', 'GET', 'PUT', ''),
-      path: fc.constantFrom('/v1/chat/completions', '/prod/v1/chat/completions', '/v1/chat/completions/', '/v1/models', '/v1/models/gpt-4.1', '/v1/models/%E0%A4%A', '/v1/models/', '/health', '/v1/stats', '/nope', '', '/'),
+      path: fc.constantFrom(
+        '/v1/chat/completions',
+        '/prod/v1/chat/completions',
+        '/v1/chat/completions/',
+        '/v1/models',
+        '/v1/models/gpt-4.1',
+        '/v1/models/%E0%A4%A',
+        '/v1/models/',
+        '/health',
+        '/v1/stats',
+        '/nope',
+        '',
+        '/',
+      ),
       headers: fc.option(headerDict),
-      multiValueHeaders: fc.option(fc.dictionary(fc.constantFrom('x-budget-factor', 'content-type', 'x-switchyard-fallback'), fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }), { maxKeys: 3 })),
+      multiValueHeaders: fc.option(
+        fc.dictionary(
+          fc.constantFrom('x-budget-factor', 'content-type', 'x-switchyard-fallback'),
+          fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
+          { maxKeys: 3 },
+        ),
+      ),
       query: fc.option(fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 })),
       admin: fc.constantFrom('true', 'false', undefined),
       bodyAndFlag,
@@ -465,13 +925,26 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
           requestContext: {
             requestId: `fuzz-${tally.inProcess}`,
             // What the authorizer passes on for a valid key (API Gateway has already refused the rest).
-            authorizer: e.admin === undefined ? null : { keyId: 'key_00000000000000f0', keyName: 'fuzz', admin: e.admin, limits: '{}', principalId: 'key_00000000000000f0' },
+            authorizer:
+              e.admin === undefined
+                ? null
+                : {
+                    keyId: 'key_00000000000000f0',
+                    keyName: 'fuzz',
+                    admin: e.admin,
+                    limits: '{}',
+                    principalId: 'key_00000000000000f0',
+                  },
           },
         } as unknown as APIGatewayProxyEvent;
         tally.inProcess++;
         const res = await invoke(proxyEvent, new AbortController().signal);
         check(
-          { method: e.method, path: e.path, what: `in-process ${JSON.stringify({ ...e, bodyAndFlag: { ...e.bodyAndFlag, body: e.bodyAndFlag.body?.slice(0, 120) } })}` },
+          {
+            method: e.method,
+            path: e.path,
+            what: `in-process ${JSON.stringify({ ...e, bodyAndFlag: { ...e.bodyAndFlag, body: e.bodyAndFlag.body?.slice(0, 120) } })}`,
+          },
           { status: res.statusCode, contentType: res.headers['content-type'] ?? '', body: res.body },
         );
       }),

@@ -8,10 +8,20 @@ export type ConfigEdit = (cfg: any) => void;
  * No health-check timer (its probes would show up in provider request logs): pass healthCheckIntervalMs
  * or call gw.runHealthRound().
  */
-export async function startTestGateway(edit?: ConfigEdit, opts: Partial<LocalGatewayOptions> = {}): Promise<LocalGateway> {
+export async function startTestGateway(
+  edit?: ConfigEdit,
+  opts: Partial<LocalGatewayOptions> = {},
+): Promise<LocalGateway> {
   const cfg = structuredClone(defaultConfig) as any;
   edit?.(cfg);
-  return startLocalGateway({ port: 0, timeScale: 0.01, configJson: cfg, authorizerCacheTtlMs: 0, healthCheckIntervalMs: 0, ...opts });
+  return startLocalGateway({
+    port: 0,
+    timeScale: 0.01,
+    configJson: cfg,
+    authorizerCacheTtlMs: 0,
+    healthCheckIntervalMs: 0,
+    ...opts,
+  });
 }
 
 export interface Reply {
@@ -32,7 +42,12 @@ async function reply(res: Response): Promise<Reply> {
   return { status: res.status, headers: res.headers, json, text };
 }
 
-export async function post(gw: LocalGateway, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function post(
+  gw: LocalGateway,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   return reply(
     await fetch(gw.url + path, {
       method: 'POST',
@@ -46,7 +61,11 @@ export async function get(gw: LocalGateway, path: string, headers: Record<string
   return reply(await fetch(gw.url + path, { headers: { authorization: `Bearer ${gw.demoKey}`, ...headers } }));
 }
 
-export const hi = (model = 'gpt-4.1', extra: Record<string, unknown> = {}) => ({ model, messages: [{ role: 'user', content: 'hi' }], ...extra });
+export const hi = (model = 'gpt-4.1', extra: Record<string, unknown> = {}) => ({
+  model,
+  messages: [{ role: 'user', content: 'hi' }],
+  ...extra,
+});
 
 /** Waits until `check` passes (for work that completes after the response, like usage counters). */
 export async function eventually<T>(check: () => Promise<T>, timeoutMs = 3000): Promise<T> {

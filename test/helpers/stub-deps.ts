@@ -10,12 +10,29 @@ import { createKeyPolicy } from '../../functions/router/key-policy';
 /** Router deps with no I/O: every upstream answers 200 with a tiny completion; shared state is always fine. */
 export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
   const config = compileConfig(defaultConfig);
-  const state: RouterDeps['state'] = { get: () => undefined, put: () => undefined, ensureFresh: async () => undefined, refresh: async () => undefined, loadedAt: () => 0 };
-  const body = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1 } });
+  const state: RouterDeps['state'] = {
+    get: () => undefined,
+    put: () => undefined,
+    ensureFresh: async () => undefined,
+    refresh: async () => undefined,
+    loadedAt: () => 0,
+  };
+  const body = JSON.stringify({
+    id: 'x',
+    object: 'chat.completion',
+    choices: [],
+    usage: { prompt_tokens: 1, completion_tokens: 1 },
+  });
   return {
     config,
     upstream: {
-      send: async () => ({ status: 200, headers: {}, body: Readable.from([body]), text: async () => body, discard: () => undefined }),
+      send: async () => ({
+        status: 200,
+        headers: {},
+        body: Readable.from([body]),
+        text: async () => body,
+        discard: () => undefined,
+      }),
     },
     usage: { record: async () => undefined, day: async () => [] },
     secrets: { providerKey: async () => undefined },

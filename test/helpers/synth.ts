@@ -13,7 +13,10 @@ import { compileConfig } from '../../functions/core/config/compile';
 import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
 import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
 
-export type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]; UpdatePolicy?: any }>;
+export type Resources = Record<
+  string,
+  { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]; UpdatePolicy?: any }
+>;
 
 export function stackBuilder(prefix: string) {
   const outRoot = mkdtempSync(join(tmpdir(), prefix));

@@ -13,7 +13,6 @@ import { METRICS } from '../../functions/core/telemetry/metric-names';
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
-
 const BUILD_TIMEOUT = 120_000;
 const REPO = join(__dirname, '..', '..');
 const { build, outRoot: OUT_ROOT } = stackBuilder('switchyard-cutover-');
@@ -22,7 +21,9 @@ const ofType = (resources: Resources, type: string) => Object.entries(resources)
 
 /** The statements of the one inline policy attached to a role. */
 function statementsOf(resources: Resources, roleId: string): any[] {
-  const policies = ofType(resources, 'AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+  const policies = ofType(resources, 'AWS::IAM::Policy').filter(([, p]) =>
+    p.Properties.Roles.some((r: any) => r.Ref === roleId),
+  );
   expect(policies).toHaveLength(1);
   return policies[0][1].Properties.PolicyDocument.Statement;
 }
@@ -62,7 +63,11 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
     });
     // The group, its role and the hook exist (and point at this version) before the alias moves.
     expect(alias.DependsOn).toEqual(
-      expect.arrayContaining([idOf(stack, stack.cutover.deploymentGroup), idOf(stack, stack.cutover.serviceRole), idOf(stack, stack.cutover.preTrafficHook!)]),
+      expect.arrayContaining([
+        idOf(stack, stack.cutover.deploymentGroup),
+        idOf(stack, stack.cutover.serviceRole),
+        idOf(stack, stack.cutover.preTrafficHook!),
+      ]),
     );
   });
 
@@ -81,16 +86,30 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
       Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
     });
     expect(group.Properties.AlarmConfiguration.Enabled).toBe(true);
-    expect(group.Properties.AlarmConfiguration.Alarms.map((a: any) => a.Name.Ref).sort()).toEqual(alarms().map(([id]) => id).sort());
+    expect(group.Properties.AlarmConfiguration.Alarms.map((a: any) => a.Name.Ref).sort()).toEqual(
+      alarms()
+        .map(([id]) => id)
+        .sort(),
+    );
   });
 
   it('alarms on the new version only: dimensions and names carry its version number, never the alias', () => {
     expect(alarms()).toHaveLength(4);
     for (const [, alarm] of alarms()) {
       const p = alarm.Properties;
-      expect(p).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+      expect(p).toMatchObject({
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        TreatMissingData: 'notBreaching',
+      });
       expect(p.AlarmName['Fn::Join'][1]).toContainEqual(pinnedVersion());
-      const metrics = p.Metrics ? p.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({ ...m.MetricStat.Metric, Period: m.MetricStat.Period })) : [p];
+      const metrics = p.Metrics
+        ? p.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
+            ...m.MetricStat.Metric,
+            Period: m.MetricStat.Period,
+          }))
+        : [p];
       for (const m of metrics) {
         expect(m.Period).toBe(60);
         const version = m.Dimensions.find((d: any) => d.Name === 'FunctionVersion' || d.Name === 'ExecutedVersion');
@@ -101,19 +120,32 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
   });
 
   it('watches the gateway error rate, the fallback rate and p99 latency from the router metrics, and Lambda Errors by executed version', () => {
-    const byId = (id: string) => resources[idOf(stack, stack.cutover.alarms[id as keyof typeof stack.cutover.alarms])].Properties;
+    const byId = (id: string) =>
+      resources[idOf(stack, stack.cutover.alarms[id as keyof typeof stack.cutover.alarms])].Properties;
     const errorRate = byId('ErrorRate');
     expect(errorRate.Threshold).toBe(5);
     expect(errorRate.Metrics.find((m: any) => m.Expression).Expression).toBe(
       'IF(requests >= 5, ((100 * (FILL(serverErrors, 0) + FILL(upstreamErrors, 0))) / requests), 0)',
     );
-    expect(errorRate.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat.Metric.Namespace, m.MetricStat.Metric.MetricName, m.MetricStat.Stat])).toEqual([
+    expect(
+      errorRate.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
+        m.Id,
+        m.MetricStat.Metric.Namespace,
+        m.MetricStat.Metric.MetricName,
+        m.MetricStat.Stat,
+      ]),
+    ).toEqual([
       ['requests', 'Switchyard', METRICS.requests, 'Sum'],
       ['serverErrors', 'Switchyard', METRICS.serverErrors, 'Sum'],
       ['upstreamErrors', 'Switchyard', METRICS.upstreamErrors, 'Sum'],
     ]);
     expect(byId('FallbackRate').Threshold).toBe(25);
-    expect(byId('LatencyP99')).toMatchObject({ Namespace: 'Switchyard', MetricName: METRICS.latency, ExtendedStatistic: 'p99', Threshold: 60_000 });
+    expect(byId('LatencyP99')).toMatchObject({
+      Namespace: 'Switchyard',
+      MetricName: METRICS.latency,
+      ExtendedStatistic: 'p99',
+      Threshold: 60_000,
+    });
     const errors = byId('FunctionErrors');
     expect(errors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 0 });
     const fnId = idOf(stack, stack.router.function);
@@ -140,14 +172,19 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
     const report = byAction('codedeploy:PutLifecycleEventHookExecutionStatus');
     expect(report).toHaveLength(1);
     expect(JSON.stringify(report[0].Resource)).toContain(idOf(stack, stack.cutover.deploymentGroup));
-    const other = statements.filter((s) => !['lambda:InvokeFunction', 'codedeploy:PutLifecycleEventHookExecutionStatus'].includes([s.Action].flat()[0]));
+    const other = statements.filter(
+      (s) =>
+        !['lambda:InvokeFunction', 'codedeploy:PutLifecycleEventHookExecutionStatus'].includes([s.Action].flat()[0]),
+    );
     for (const s of other) expect([s.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
   it('gives CodeDeploy a role for this alias, these alarms and this hook only (no managed policy)', () => {
     const roleId = idOf(stack, stack.cutover.serviceRole);
     expect(resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
-    expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'codedeploy.amazonaws.com' });
+    expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+      Service: 'codedeploy.amazonaws.com',
+    });
     const statements = statementsOf(resources, roleId);
     expectNoWildcards(statements);
     const fnArn = { 'Fn::GetAtt': [idOf(stack, stack.router.function), 'Arn'] };
@@ -157,14 +194,23 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
         Resource: [fnArn, { 'Fn::Join': ['', [fnArn, ':live']] }],
       }),
       expect.objectContaining({ Action: 'cloudwatch:DescribeAlarms', Resource: expect.any(Array) }),
-      expect.objectContaining({ Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [idOf(stack, stack.cutover.preTrafficHook!), 'Arn'] } }),
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [idOf(stack, stack.cutover.preTrafficHook!), 'Arn'] },
+      }),
     ]);
-    expect(statements[1].Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(alarms().map(([id]) => id).sort());
+    expect(statements[1].Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(
+      alarms()
+        .map(([id]) => id)
+        .sort(),
+    );
   });
 
   it('has no cdk-nag findings in the cutover constructs', () => {
     const report = new AwsSolutionsChecks().validateScope(stack.cutover);
-    expect(report.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
   });
 });
 
@@ -182,7 +228,15 @@ describe('cutover settings from the config', () => {
             traffic: 'linear',
             percent: 20,
             intervalMinutes: 2,
-            alarms: { errorRatePercent: 2, fallbackRatePercent: 40, p99LatencyMs: 8000, functionErrors: 1, minRequests: 10, periodSeconds: 120, evaluationPeriods: 3 },
+            alarms: {
+              errorRatePercent: 2,
+              fallbackRatePercent: 40,
+              p99LatencyMs: 8000,
+              functionErrors: 1,
+              minRequests: 10,
+              periodSeconds: 120,
+              evaluationPeriods: 3,
+            },
             preTraffic: { enabled: false },
           },
         }),
@@ -196,8 +250,11 @@ describe('cutover settings from the config', () => {
       const [[, group]] = ofType(resources, 'AWS::CodeDeploy::DeploymentGroup');
       expect(group.Properties.DeploymentConfigName).toEqual({ Ref: configId });
 
-      const props = (id: string) => resources[idOf(stack, stack.cutover.alarms[id as keyof typeof stack.cutover.alarms])].Properties;
-      expect(['ErrorRate', 'FallbackRate', 'LatencyP99', 'FunctionErrors'].map((id) => props(id).Threshold)).toEqual([2, 40, 8000, 1]);
+      const props = (id: string) =>
+        resources[idOf(stack, stack.cutover.alarms[id as keyof typeof stack.cutover.alarms])].Properties;
+      expect(['ErrorRate', 'FallbackRate', 'LatencyP99', 'FunctionErrors'].map((id) => props(id).Threshold)).toEqual([
+        2, 40, 8000, 1,
+      ]);
       for (const id of ['ErrorRate', 'FallbackRate', 'LatencyP99', 'FunctionErrors']) {
         expect(props(id)).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3 });
       }
@@ -205,7 +262,9 @@ describe('cutover settings from the config', () => {
       expect(props('ErrorRate').Metrics.find((m: any) => m.Expression).Expression).toContain('requests >= 10');
 
       expect(stack.cutover.preTrafficHook).toBeUndefined();
-      expect(resources[idOf(stack, stack.router.alias)].UpdatePolicy.CodeDeployLambdaAliasUpdate.BeforeAllowTrafficHook).toBeUndefined();
+      expect(
+        resources[idOf(stack, stack.router.alias)].UpdatePolicy.CodeDeployLambdaAliasUpdate.BeforeAllowTrafficHook,
+      ).toBeUndefined();
     },
     BUILD_TIMEOUT,
   );

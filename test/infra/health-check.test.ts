@@ -67,12 +67,19 @@ describe('health-check function', () => {
     );
     expect(invoke).toHaveLength(1);
     expect(invoke[0].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
-    expect(invoke[0].Properties.SourceArn).toEqual({ 'Fn::GetAtt': [idOf(built.stack, built.stack.healthCheck.rule), 'Arn'] });
+    expect(invoke[0].Properties.SourceArn).toEqual({
+      'Fn::GetAtt': [idOf(built.stack, built.stack.healthCheck.rule), 'Arn'],
+    });
   });
 
   it('is nodejs22.x on arm64 with a timeout past the one-minute period and knows its table and period', () => {
     const fn = built.resources[fnId];
-    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 90 });
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+      Timeout: 90,
+    });
     const env = fn.Properties.Environment.Variables;
     expect(env.SWITCHYARD_STATE_TABLE).toEqual({ Ref: idOf(built.stack, built.stack.tables.table('state')) });
     expect(env.SWITCHYARD_HEALTH_SCHEDULE_MS).toBe('60000');
@@ -91,7 +98,9 @@ describe('health-check function', () => {
   it('may only read and put endpoint items of the state table, sweep ledger items, put metrics in its namespace, and read provider keys', () => {
     const roleRef = JSON.stringify({ Ref: idOf(built.stack, built.stack.healthCheck.role) });
     const statements: any[] = Object.values(built.resources)
-      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: unknown) => JSON.stringify(x) === roleRef))
+      .filter(
+        (r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: unknown) => JSON.stringify(x) === roleRef),
+      )
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
     const actionsOf = (s: any): string[] => [s.Action].flat();
     for (const s of statements) for (const a of actionsOf(s)) expect(a).not.toContain('*');
@@ -115,9 +124,13 @@ describe('health-check function', () => {
     const secrets = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     const secretRefs = [...built.stack.providerSecrets.secrets.values()].map((s) => ({ Ref: idOf(built.stack, s) }));
     expect(secrets.flatMap((s) => [s.Resource].flat())).toEqual(expect.arrayContaining(secretRefs));
-    for (const s of secrets) for (const a of actionsOf(s)) expect(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']).toContain(a);
+    for (const s of secrets)
+      for (const a of actionsOf(s))
+        expect(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']).toContain(a);
 
-    const rest = statements.filter((s) => !dynamo.includes(s) && s !== sweep && !metrics.includes(s) && !secrets.includes(s));
+    const rest = statements.filter(
+      (s) => !dynamo.includes(s) && s !== sweep && !metrics.includes(s) && !secrets.includes(s),
+    );
     for (const s of rest) expect(actionsOf(s).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
@@ -139,13 +152,17 @@ describe('multi-region option', () => {
   const options = { domainName: 'llm.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' };
 
   it(
-    'adds the shared domain to this region\'s API behind a latency record with a health check on /health',
+    "adds the shared domain to this region's API behind a latency record with a health check on /health",
     () => {
       const { stack, resources, app } = build({ regionalDomain: options });
       const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
       const [[, domain]] = of('AWS::ApiGateway::DomainName');
-      expect(domain.Properties).toMatchObject({ DomainName: 'llm.example.com', EndpointConfiguration: { Types: ['REGIONAL'] }, SecurityPolicy: 'TLS_1_2' });
+      expect(domain.Properties).toMatchObject({
+        DomainName: 'llm.example.com',
+        EndpointConfiguration: { Types: ['REGIONAL'] },
+        SecurityPolicy: 'TLS_1_2',
+      });
       expect(of('AWS::CertificateManager::Certificate')).toHaveLength(1);
       const [[, mapping]] = of('AWS::ApiGateway::BasePathMapping');
       expect(mapping.Properties.RestApiId).toEqual({ Ref: idOf(stack, stack.api.api) });
@@ -157,7 +174,9 @@ describe('multi-region option', () => {
         RequestInterval: 30,
         FailureThreshold: 3,
       });
-      expect(JSON.stringify(check.Properties.HealthCheckConfig.FullyQualifiedDomainName)).toContain(idOf(stack, stack.api.api));
+      expect(JSON.stringify(check.Properties.HealthCheckConfig.FullyQualifiedDomainName)).toContain(
+        idOf(stack, stack.api.api),
+      );
 
       const [[, record]] = of('AWS::Route53::RecordSet');
       expect(record.Properties).toMatchObject({

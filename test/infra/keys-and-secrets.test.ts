@@ -13,14 +13,19 @@ import { UNSET_SECRET_TEMPLATE } from '../../functions/adapters/secrets/secret-s
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
-
 const { build } = stackBuilder('switchyard-keys-infra-');
 
 /** Every policy statement attached to a function's role, flattened. */
-function statementsOf(stack: SwitchyardStack, resources: Resources, fn: { role?: { node: { defaultChild?: unknown } } }): any[] {
+function statementsOf(
+  stack: SwitchyardStack,
+  resources: Resources,
+  fn: { role?: { node: { defaultChild?: unknown } } },
+): any[] {
   const roleRef = JSON.stringify({ Ref: idOf(stack, fn.role!) });
   return Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: unknown) => JSON.stringify(x) === roleRef))
+    .filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: unknown) => JSON.stringify(x) === roleRef),
+    )
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
 
@@ -56,7 +61,9 @@ describe('keys and secrets (default stack)', () => {
     const { stack, resources } = built;
     const statements = statementsOf(stack, resources, stack.authorizer.function);
     const keysTable = idOf(stack, stack.tables.table('keys'));
-    const writes = statements.filter((s) => actionsOf(s).some((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
+    const writes = statements.filter((s) =>
+      actionsOf(s).some((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)),
+    );
     expect(writes).toHaveLength(1);
     expect(actionsOf(writes[0])).toEqual(['dynamodb:UpdateItem']);
     expect(resourcesOf(writes[0])).toEqual([{ 'Fn::GetAtt': [keysTable, 'Arn'] }]);
@@ -88,7 +95,9 @@ describe('keys and secrets (default stack)', () => {
   it('lets the router touch only the rate-limit windows of the keys table, never key records', () => {
     const { stack, resources } = built;
     const keysTable = JSON.stringify({ 'Fn::GetAtt': [idOf(stack, stack.tables.table('keys')), 'Arn'] });
-    const onKeys = statementsOf(stack, resources, stack.router.function).filter((s) => resourcesOf(s).some((r) => JSON.stringify(r) === keysTable));
+    const onKeys = statementsOf(stack, resources, stack.router.function).filter((s) =>
+      resourcesOf(s).some((r) => JSON.stringify(r) === keysTable),
+    );
     expect(onKeys).toHaveLength(1);
     expect(actionsOf(onKeys[0]).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(resourcesOf(onKeys[0])).toHaveLength(1);
@@ -121,8 +130,12 @@ describe('keys and secrets (default stack)', () => {
       expect(map).toContain(JSON.stringify({ Ref: idOf(stack, stack.providerSecrets.secretFor(provider)) }));
     }
 
-    const secretStatements = statementsOf(stack, resources, stack.router.function).filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
-    expect(new Set(secretStatements.flatMap(actionsOf))).toEqual(new Set(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']));
+    const secretStatements = statementsOf(stack, resources, stack.router.function).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(new Set(secretStatements.flatMap(actionsOf))).toEqual(
+      new Set(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret']),
+    );
     const granted = secretStatements.flatMap(resourcesOf).map((r) => JSON.stringify(r));
     expect(new Set(granted)).toEqual(new Set(secretRefs.map((r) => JSON.stringify(r))));
     for (const s of secretStatements) expect(s.Condition).toBeUndefined();
@@ -130,7 +143,9 @@ describe('keys and secrets (default stack)', () => {
 
   it('grants the secrets read-only, never to the authorizer (only functions that call upstreams read them)', () => {
     const { stack, resources } = built;
-    const secretRefs = new Set([...stack.providerSecrets.secrets.values()].map((s) => JSON.stringify({ Ref: idOf(stack, s) })));
+    const secretRefs = new Set(
+      [...stack.providerSecrets.secrets.values()].map((s) => JSON.stringify({ Ref: idOf(stack, s) })),
+    );
     const policies = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy');
     const withSecrets = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:'));
     const authorizerRole = JSON.stringify({ Ref: idOf(stack, stack.authorizer.function.role!) });
@@ -138,7 +153,9 @@ describe('keys and secrets (default stack)', () => {
     expect(withSecrets.map((p) => JSON.stringify(p.Properties.Roles[0]))).toContain(routerRole);
     for (const p of withSecrets) {
       expect(p.Properties.Roles.map((r: unknown) => JSON.stringify(r))).not.toContain(authorizerRole);
-      const statements = (p.Properties.PolicyDocument.Statement as any[]).filter((st) => actionsOf(st).some((x) => x.startsWith('secretsmanager:')));
+      const statements = (p.Properties.PolicyDocument.Statement as any[]).filter((st) =>
+        actionsOf(st).some((x) => x.startsWith('secretsmanager:')),
+      );
       for (const st of statements) {
         expect(actionsOf(st).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
         for (const r of resourcesOf(st)) expect(secretRefs).toContain(JSON.stringify(r));
@@ -154,7 +171,9 @@ describe('keys and secrets (default stack)', () => {
 
   it('has no unacknowledged cdk-nag findings', () => {
     const report = new AwsSolutionsChecks().validateScope(built.app);
-    expect(report.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      report.violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
   });
 });
 
@@ -165,6 +184,9 @@ describe('keys and secrets (keyHeaderMode authorization-or-x-api-key)', () => {
     expect(authorizer.Properties.AuthorizerResultTtlInSeconds).toBe(0);
     expect(authorizer.Properties).not.toHaveProperty('IdentitySource');
     const env = resources[idOf(stack, stack.authorizer.function)].Properties.Environment.Variables;
-    expect(env).toMatchObject({ SWITCHYARD_KEY_HEADERS: 'authorization-or-x-api-key', SWITCHYARD_AUTHORIZER_CACHE_MS: '60000' });
+    expect(env).toMatchObject({
+      SWITCHYARD_KEY_HEADERS: 'authorization-or-x-api-key',
+      SWITCHYARD_AUTHORIZER_CACHE_MS: '60000',
+    });
   }, 120_000);
 });

@@ -31,19 +31,23 @@ function build(context: Record<string, unknown> = {}, stackProps: SwitchyardStac
 }
 
 type Resource = { Type: string; Properties: Record<string, any> };
-const ofType = (t: Template, type: string) => Object.entries(t.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+const ofType = (t: Template, type: string) =>
+  Object.entries(t.toJSON().Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
 /** The operational alarms (other constructs, e.g. the cutover, add alarms of their own). */
 const alarms = (t: Template): Array<Record<string, any>> =>
   ofType(t, 'AWS::CloudWatch::Alarm')
     .filter(([id]) => id.startsWith('ObservabilityAlarms'))
     .map(([id, r]) => ({ id, ...r.Properties }));
-const dims = (a: { Dimensions?: Array<{ Name: string; Value: string }> }) => Object.fromEntries((a.Dimensions ?? []).map((d) => [d.Name, d.Value]));
+const dims = (a: { Dimensions?: Array<{ Name: string; Value: string }> }) =>
+  Object.fromEntries((a.Dimensions ?? []).map((d) => [d.Name, d.Value]));
 
 /** The dashboard body with CloudFormation tokens filled in, parsed. */
 function dashboardBody(t: Template): { widgets: Array<{ type: string; properties: Record<string, any> }> } {
   const [[, dash]] = ofType(t, 'AWS::CloudWatch::Dashboard');
   const parts: unknown[] = dash.Properties.DashboardBody['Fn::Join'][1];
-  const text = parts.map((p) => (typeof p === 'string' ? p : (p as { Ref?: string }).Ref === 'AWS::Region' ? 'us-east-1' : 'TOKEN')).join('');
+  const text = parts
+    .map((p) => (typeof p === 'string' ? p : (p as { Ref?: string }).Ref === 'AWS::Region' ? 'us-east-1' : 'TOKEN'))
+    .join('');
   return JSON.parse(text);
 }
 
@@ -54,8 +58,16 @@ function searches(body: ReturnType<typeof dashboardBody>) {
     for (const line of (w.properties.metrics ?? []) as unknown[][]) {
       for (const item of line) {
         const expr = (item as { expression?: string })?.expression;
-        const m = expr?.match(/SEARCH\('\{Switchyard((?:,[A-Za-z]+)*)\} MetricName="([A-Za-z]+)"', '([A-Za-z0-9]+)', \d+\)/);
-        if (m) out.push({ title: w.properties.title, metric: m[2], dims: m[1].split(',').filter(Boolean).sort(), stat: m[3] });
+        const m = expr?.match(
+          /SEARCH\('\{Switchyard((?:,[A-Za-z]+)*)\} MetricName="([A-Za-z]+)"', '([A-Za-z0-9]+)', \d+\)/,
+        );
+        if (m)
+          out.push({
+            title: w.properties.title,
+            metric: m[2],
+            dims: m[1].split(',').filter(Boolean).sort(),
+            stat: m[3],
+          });
       }
     }
   }
@@ -87,7 +99,8 @@ describe('observability in the stack (alarm email set)', () => {
       ]),
     );
     const s = searches(body);
-    const has = (metric: string, d: string[], stat: string) => expect(s).toContainEqual(expect.objectContaining({ metric, dims: [...d].sort(), stat }));
+    const has = (metric: string, d: string[], stat: string) =>
+      expect(s).toContainEqual(expect.objectContaining({ metric, dims: [...d].sort(), stat }));
     has('Requests', ['Model', 'FunctionVersion'], 'Sum');
     has('ServerErrors', ['Model', 'FunctionVersion'], 'Sum');
     has('UpstreamErrors', ['Model', 'ErrorClass', 'FunctionVersion'], 'Sum');
@@ -104,9 +117,16 @@ describe('observability in the stack (alarm email set)', () => {
     // Cost per UTC day, in USD, against the configured global budget and the 80% line.
     const cost = body.widgets.find((w) => String(w.properties.title).startsWith('Cost per day'))!.properties;
     expect(cost.period).toBe(86400);
-    expect(cost.metrics).toContainEqual(['Switchyard', 'CostMicroUsd', { stat: 'Sum', period: 86400, id: 'm1', visible: false }]);
+    expect(cost.metrics).toContainEqual([
+      'Switchyard',
+      'CostMicroUsd',
+      { stat: 'Sum', period: 86400, id: 'm1', visible: false },
+    ]);
     expect(cost.metrics[0][0].expression).toBe('m1 * 0.000001');
-    expect(cost.annotations.horizontal.map((a: { value: number }) => a.value)).toEqual([BASE_CONFIG.budgets.globalDailyUsd, BASE_CONFIG.budgets.globalDailyUsd * 0.8]);
+    expect(cost.annotations.horizontal.map((a: { value: number }) => a.value)).toEqual([
+      BASE_CONFIG.budgets.globalDailyUsd,
+      BASE_CONFIG.budgets.globalDailyUsd * 0.8,
+    ]);
     const status = body.widgets.find((w) => w.properties.title === 'Operational alarms')!;
     expect(status.properties.alarms).toHaveLength(alarms(built.template).length);
     // The cutover's rollback alarms sit next to them.
@@ -117,7 +137,11 @@ describe('observability in the stack (alarm email set)', () => {
   it('every dashboard SEARCH and alarm uses a metric and dimension set that something publishes', () => {
     for (const q of searches(dashboardBody(built.template))) {
       const declared = (METRIC_DIMENSION_SETS[q.metric] ?? []).map((set) => [...set].sort().join(','));
-      expect({ metric: q.metric, dims: q.dims.join(','), declared: declared.includes(q.dims.join(',')) }).toEqual({ metric: q.metric, dims: q.dims.join(','), declared: true });
+      expect({ metric: q.metric, dims: q.dims.join(','), declared: declared.includes(q.dims.join(',')) }).toEqual({
+        metric: q.metric,
+        dims: q.dims.join(','),
+        declared: true,
+      });
     }
     for (const a of alarms(built.template)) {
       const declared = (METRIC_DIMENSION_SETS[a.MetricName] ?? []).map((set) => [...set].sort().join(','));
@@ -133,19 +157,43 @@ describe('observability in the stack (alarm email set)', () => {
     const noHealthy = all.filter((a) => a.MetricName === METRICS.healthyEndpoints);
     expect(noHealthy.map((a) => dims(a).Model).sort()).toEqual(models.map((m) => m.id).sort());
     for (const a of noHealthy) {
-      expect(a).toMatchObject({ Statistic: 'Maximum', Period: 60, ComparisonOperator: 'LessThanThreshold', Threshold: 1, EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'missing' });
+      expect(a).toMatchObject({
+        Statistic: 'Maximum',
+        Period: 60,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'missing',
+      });
       expect(a.AlarmName).toBe(`Switchyard-no-healthy-endpoint-${dims(a).Model}`);
     }
 
     const breakers = all.filter((a) => a.MetricName === METRICS.breakerOpen);
-    expect(breakers.map((a) => dims(a).Endpoint).sort()).toEqual(models.flatMap((m) => m.endpoints.map((e) => e.id)).sort());
+    expect(breakers.map((a) => dims(a).Endpoint).sort()).toEqual(
+      models.flatMap((m) => m.endpoints.map((e) => e.id)).sort(),
+    );
     for (const a of breakers) {
-      expect(a).toMatchObject({ Statistic: 'Minimum', Period: 60, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: 1, EvaluationPeriods: 10, DatapointsToAlarm: 10, TreatMissingData: 'notBreaching' });
+      expect(a).toMatchObject({
+        Statistic: 'Minimum',
+        Period: 60,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 10,
+        DatapointsToAlarm: 10,
+        TreatMissingData: 'notBreaching',
+      });
     }
 
     const spend = all.filter((a) => a.MetricName === METRICS.costMicros);
     expect(spend).toHaveLength(1); // the default config has no per-model budgets
-    expect(spend[0]).toMatchObject({ Statistic: 'Sum', Period: 86400, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', Threshold: BASE_CONFIG.budgets.globalDailyUsd * 1e6 * 0.8 });
+    expect(spend[0]).toMatchObject({
+      Statistic: 'Sum',
+      Period: 86400,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: BASE_CONFIG.budgets.globalDailyUsd * 1e6 * 0.8,
+    });
     expect(spend[0].Dimensions).toBeUndefined();
     expect(all).toHaveLength(noHealthy.length + breakers.length + spend.length);
   });
@@ -154,9 +202,15 @@ describe('observability in the stack (alarm email set)', () => {
     const topics = ofType(built.template, 'AWS::SNS::Topic');
     expect(topics).toHaveLength(1);
     const [topicId] = topics[0];
-    built.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } });
+    built.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: topicId },
+    });
     const policy = ofType(built.template, 'AWS::SNS::TopicPolicy')[0][1].Properties.PolicyDocument.Statement;
-    expect(policy).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(policy).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
     for (const a of alarms(built.template)) {
       expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
       expect(a.OKActions).toEqual([{ Ref: topicId }]);
@@ -164,7 +218,11 @@ describe('observability in the stack (alarm email set)', () => {
   });
 
   it('has no unacknowledged cdk-nag findings', () => {
-    expect(new AwsSolutionsChecks().validateScope(built.app).violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    expect(
+      new AwsSolutionsChecks()
+        .validateScope(built.app)
+        .violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
+    ).toEqual([]);
   });
 });
 
@@ -177,7 +235,10 @@ describe('observability options', () => {
     cfg.budgets.globalDailyUsd = 40;
     writeFileSync(configPath, JSON.stringify(cfg));
     const topicArn = 'arn:aws:sns:us-east-1:123456789012:pager';
-    const { template } = build({ 'switchyard:alarmTopicArn': topicArn, 'switchyard:breakerOpenAlarmMinutes': '5' }, { configPath });
+    const { template } = build(
+      { 'switchyard:alarmTopicArn': topicArn, 'switchyard:breakerOpenAlarmMinutes': '5' },
+      { configPath },
+    );
 
     const spend = alarms(template).filter((a) => a.MetricName === METRICS.costMicros);
     expect(spend.map((a) => [dims(a).Model ?? 'global', a.Threshold]).sort()).toEqual([
@@ -185,9 +246,13 @@ describe('observability options', () => {
       ['gpt-4.1', 20_000_000],
     ]);
     for (const a of alarms(template)) expect(a.AlarmActions).toEqual([topicArn]);
-    for (const a of alarms(template).filter((x) => x.MetricName === METRICS.breakerOpen)) expect(a.EvaluationPeriods).toBe(5);
+    for (const a of alarms(template).filter((x) => x.MetricName === METRICS.breakerOpen))
+      expect(a.EvaluationPeriods).toBe(5);
     template.resourceCountIs('AWS::SNS::Topic', 0);
-    expect(dashboardBody(template).widgets.find((w) => String(w.properties.title).startsWith('Cost per day'))!.properties.title).toContain('$40');
+    expect(
+      dashboardBody(template).widgets.find((w) => String(w.properties.title).startsWith('Cost per day'))!.properties
+        .title,
+    ).toContain('$40');
   });
 
   it('without email or topic: the same alarms, no actions, no topic', () => {

@@ -96,7 +96,9 @@ describe.each([
   describe('(a) cdk-nag AwsSolutions', () => {
     it('reports no unacknowledged error or warning for the whole app', () => {
       const report = new AwsSolutionsChecks().validateScope(b.app);
-      const findings = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+      const findings = report.violations.map(
+        (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+      );
       expect(findings).toEqual([]);
     });
 
@@ -104,7 +106,13 @@ describe.each([
       const acks = b.app.node.findAll().flatMap((c) =>
         c.node.metadata
           .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ path: c.node.path, id, reason }))),
+          .flatMap((m) =>
+            Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+              path: c.node.path,
+              id,
+              reason,
+            })),
+          ),
       );
       // The stack does acknowledge a few findings (WAF optional, Cognito for API-key clients, ...).
       expect(acks.length).toBeGreaterThan(0);
@@ -112,7 +120,12 @@ describe.each([
         const where = `${a.id} @ ${a.path || '<app>'}`;
         // A blanket acknowledgement on the app or the stack would hide every future finding of that rule.
         expect({ where, scoped: a.path !== '' && a.path !== b.stack.node.path }).toEqual({ where, scoped: true });
-        expect({ where, reason: a.reason.trim().length >= MIN_REASON_CHARS && !/^(todo|tbd|n\/?a|none|ok|fine|ignore)\b/i.test(a.reason.trim()) }).toEqual({ where, reason: true });
+        expect({
+          where,
+          reason:
+            a.reason.trim().length >= MIN_REASON_CHARS &&
+            !/^(todo|tbd|n\/?a|none|ok|fine|ignore)\b/i.test(a.reason.trim()),
+        }).toEqual({ where, reason: true });
       }
     });
   });
@@ -126,17 +139,21 @@ describe.each([
           expect({ where, action, wildcard: /\*/.test(String(action)) }).toEqual({ where, action, wildcard: false });
         }
         // NotAction / NotResource in an Allow grant everything else.
-        if (s.Effect === 'Allow') expect({ where, not: s.NotAction ?? s.NotResource }).toEqual({ where, not: undefined });
+        if (s.Effect === 'Allow')
+          expect({ where, not: s.NotAction ?? s.NotResource }).toEqual({ where, not: undefined });
       }
     });
 
     it('scopes every DynamoDB statement to explicit actions on the stack`s table ARNs', () => {
       const tableIds = new Set(ofType(b, 'AWS::DynamoDB::Table').map(([id]) => id));
       expect(tableIds.size).toBe(3);
-      const dynamo = identityStatements(b).filter(({ s }) => list(s.Action).some((a: string) => a.startsWith('dynamodb:')));
+      const dynamo = identityStatements(b).filter(({ s }) =>
+        list(s.Action).some((a: string) => a.startsWith('dynamodb:')),
+      );
       expect(dynamo.length).toBeGreaterThan(0);
       for (const { where, s } of dynamo) {
-        for (const action of list<string>(s.Action)) expect({ where, action }).toEqual({ where, action: expect.stringMatching(/^dynamodb:[A-Za-z]+$/) });
+        for (const action of list<string>(s.Action))
+          expect({ where, action }).toEqual({ where, action: expect.stringMatching(/^dynamodb:[A-Za-z]+$/) });
         for (const resource of list<any>(s.Resource)) {
           // { "Fn::GetAtt": ["<table>", "Arn"] }: a table of this stack, never "*" or a pattern.
           expect({ where, resource }).toEqual({ where, resource: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } });
@@ -148,7 +165,11 @@ describe.each([
     it('uses `Resource: *` only for actions without resource-level permissions, under a condition', () => {
       for (const { where, s } of identityStatements(b)) {
         if (!list(s.Resource).includes('*')) continue;
-        expect({ where, actions: list<string>(s.Action).filter((a) => !RESOURCELESS_ACTIONS.has(a)), conditioned: s.Condition !== undefined }).toEqual({
+        expect({
+          where,
+          actions: list<string>(s.Action).filter((a) => !RESOURCELESS_ACTIONS.has(a)),
+          conditioned: s.Condition !== undefined,
+        }).toEqual({
           where,
           actions: [],
           conditioned: true,
@@ -157,14 +178,20 @@ describe.each([
     });
 
     it('attaches no AWS managed policy to any role', () => {
-      for (const [id, role] of ofType(b, 'AWS::IAM::Role')) expect({ id, managed: role.Properties.ManagedPolicyArns }).toEqual({ id, managed: undefined });
+      for (const [id, role] of ofType(b, 'AWS::IAM::Role'))
+        expect({ id, managed: role.Properties.ManagedPolicyArns }).toEqual({ id, managed: undefined });
     });
   });
 
   describe('(c) TLS only', () => {
     it('serves clients through a REST API over HTTPS only: no HTTP API, function URL or plain-HTTP distribution', () => {
       expect(ofType(b, 'AWS::ApiGateway::RestApi')).toHaveLength(1);
-      for (const type of ['AWS::ApiGatewayV2::Api', 'AWS::Lambda::Url', 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::CloudFront::Distribution']) {
+      for (const type of [
+        'AWS::ApiGatewayV2::Api',
+        'AWS::Lambda::Url',
+        'AWS::ElasticLoadBalancingV2::LoadBalancer',
+        'AWS::CloudFront::Distribution',
+      ]) {
         expect({ type, count: ofType(b, type).length }).toEqual({ type, count: 0 });
       }
       const url: unknown[] = Template.fromStack(b.stack).toJSON().Outputs.ApiUrl.Value['Fn::Join'][1];
@@ -176,19 +203,27 @@ describe.each([
       expect(domains).toHaveLength(props.regionalDomain ? 1 : 0);
       for (const [, d] of domains) expect(d.Properties.SecurityPolicy).toBe('TLS_1_2');
       // The Route 53 health check probes /health over HTTPS too.
-      for (const [, hc] of ofType(b, 'AWS::Route53::HealthCheck')) expect(hc.Properties.HealthCheckConfig.Type).toBe('HTTPS');
+      for (const [, hc] of ofType(b, 'AWS::Route53::HealthCheck'))
+        expect(hc.Properties.HealthCheckConfig.Type).toBe('HTTPS');
     });
 
     it('makes every SNS topic and S3 bucket refuse requests without TLS (aws:SecureTransport)', () => {
       const denies = (policyType: string, targetKey: string, id: string) =>
-        ofType(b, policyType).some(([, p]) =>
-          list(p.Properties[targetKey]).some((t: any) => JSON.stringify(t) === JSON.stringify({ Ref: id }) || JSON.stringify(t).includes(`"${id}"`)) &&
-          list(p.Properties.PolicyDocument.Statement).some((s: any) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false'),
+        ofType(b, policyType).some(
+          ([, p]) =>
+            list(p.Properties[targetKey]).some(
+              (t: any) => JSON.stringify(t) === JSON.stringify({ Ref: id }) || JSON.stringify(t).includes(`"${id}"`),
+            ) &&
+            list(p.Properties.PolicyDocument.Statement).some(
+              (s: any) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+            ),
         );
       const topics = ofType(b, 'AWS::SNS::Topic');
       expect(topics).toHaveLength(props.alarmEmail ? 1 : 0);
-      for (const [id] of topics) expect({ id, tlsOnly: denies('AWS::SNS::TopicPolicy', 'Topics', id) }).toEqual({ id, tlsOnly: true });
-      for (const [id] of ofType(b, 'AWS::S3::Bucket')) expect({ id, tlsOnly: denies('AWS::S3::BucketPolicy', 'Bucket', id) }).toEqual({ id, tlsOnly: true });
+      for (const [id] of topics)
+        expect({ id, tlsOnly: denies('AWS::SNS::TopicPolicy', 'Topics', id) }).toEqual({ id, tlsOnly: true });
+      for (const [id] of ofType(b, 'AWS::S3::Bucket'))
+        expect({ id, tlsOnly: denies('AWS::S3::BucketPolicy', 'Bucket', id) }).toEqual({ id, tlsOnly: true });
     });
   });
 
@@ -202,7 +237,9 @@ describe.each([
       const format = JSON.parse(setting.Format);
       expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
       // Neither the Authorization / x-api-key header, nor API Gateway's API key, nor request bodies.
-      expect(setting.Format).not.toMatch(/authorization|x-api-key|header|\$context\.identity\.apiKey|\$input|\$request/i);
+      expect(setting.Format).not.toMatch(
+        /authorization|x-api-key|header|\$context\.identity\.apiKey|\$input|\$request/i,
+      );
       // Full request/response data tracing (which would log headers and bodies) stays off.
       for (const m of list<any>(stage.Properties.MethodSettings)) expect(m.DataTraceEnabled ?? false).toBe(false);
     });
@@ -210,11 +247,18 @@ describe.each([
 
   describe('(e) request body size', () => {
     it('answers API Gateway`s own 10 MB refusal (REQUEST_TOO_LARGE) 413 in OpenAI`s shape', () => {
-      const [[, r], ...more] = ofType(b, 'AWS::ApiGateway::GatewayResponse').filter(([, g]) => g.Properties.ResponseType === 'REQUEST_TOO_LARGE');
+      const [[, r], ...more] = ofType(b, 'AWS::ApiGateway::GatewayResponse').filter(
+        ([, g]) => g.Properties.ResponseType === 'REQUEST_TOO_LARGE',
+      );
       expect(more).toHaveLength(0);
       expect(r.Properties.StatusCode).toBe('413');
       expect(JSON.parse(r.Properties.ResponseTemplates['application/json'])).toEqual({
-        error: { message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' },
+        error: {
+          message: 'Request body too large.',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'request_too_large',
+        },
       });
     });
   });
@@ -247,7 +291,11 @@ describe('(e) request body size limit', () => {
     return text;
   };
   const post = (body: string | Buffer, headers: Record<string, string> = { authorization: `Bearer ${gw.demoKey}` }) =>
-    fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
 
   it('keeps the router`s limit (config gateway.maxBodyBytes) below API Gateway`s 10 MB', () => {
     const config = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'switchyard.json'), 'utf8'));
@@ -261,7 +309,12 @@ describe('(e) request body size limit', () => {
       expect(res.status).toBe(413);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(await res.json()).toEqual({
-        error: { message: `Request body exceeds the ${LIMIT}-byte limit.`, type: 'invalid_request_error', param: null, code: 'request_too_large' },
+        error: {
+          message: `Request body exceeds the ${LIMIT}-byte limit.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'request_too_large',
+        },
       });
     }
   });
@@ -269,6 +322,11 @@ describe('(e) request body size limit', () => {
   it('refuses a payload over API Gateway`s 10 MB 413 before the authorizer runs (no key needed)', async () => {
     const res = await post(Buffer.alloc(API_GATEWAY_MAX_PAYLOAD_BYTES + 1, 0x78), {});
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: unknown }).error).toEqual({ message: 'Request body too large.', type: 'invalid_request_error', param: null, code: 'request_too_large' });
+    expect(((await res.json()) as { error: unknown }).error).toEqual({
+      message: 'Request body too large.',
+      type: 'invalid_request_error',
+      param: null,
+      code: 'request_too_large',
+    });
   });
 });

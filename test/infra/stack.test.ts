@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, RemovalPolicy } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { TABLE_SPECS } from '../../functions/adapters/dynamo/table-specs';
@@ -17,7 +17,6 @@ import { logicalName } from '../../lib/constructs/tables';
 import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
-
 
 const BUILD_TIMEOUT = 120_000;
 
@@ -46,24 +45,27 @@ describe('Switchyard stack', () => {
       template.resourceCountIs('AWS::DynamoDB::Table', TABLE_SPECS.length);
     });
 
-    it.each(TABLE_SPECS.map((s) => [s.name, s] as const))('%s: pk/sk, on-demand, PITR, TTL, AWS-managed SSE, retained', (_, spec) => {
-      const table = resources[idOf(stack, stack.tables.table(spec.name))];
-      expect(table.Type).toBe('AWS::DynamoDB::Table');
-      expect(table.Properties.KeySchema).toEqual([
-        { AttributeName: spec.partitionKey, KeyType: 'HASH' },
-        { AttributeName: spec.sortKey, KeyType: 'RANGE' },
-      ]);
-      expect(table.Properties.AttributeDefinitions).toEqual([
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ]);
-      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-      expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: spec.ttlAttribute, Enabled: true });
-      expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
-      expect(table.DeletionPolicy).toBe('Retain');
-      expect(table.Properties.DeletionProtectionEnabled).toBe(true);
-    });
+    it.each(TABLE_SPECS.map((s) => [s.name, s] as const))(
+      '%s: pk/sk, on-demand, PITR, TTL, AWS-managed SSE, retained',
+      (_, spec) => {
+        const table = resources[idOf(stack, stack.tables.table(spec.name))];
+        expect(table.Type).toBe('AWS::DynamoDB::Table');
+        expect(table.Properties.KeySchema).toEqual([
+          { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+          { AttributeName: spec.sortKey, KeyType: 'RANGE' },
+        ]);
+        expect(table.Properties.AttributeDefinitions).toEqual([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]);
+        expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+        expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+        expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: spec.ttlAttribute, Enabled: true });
+        expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+        expect(table.DeletionPolicy).toBe('Retain');
+        expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+      },
+    );
   });
 
   describe('router', () => {
@@ -131,11 +133,18 @@ describe('Switchyard stack', () => {
   });
 
   describe('API', () => {
-    const methods = () => Object.entries(stack.api.methods).map(([name, m]) => [name, resources[idOf(stack, m)]] as const);
+    const methods = () =>
+      Object.entries(stack.api.methods).map(([name, m]) => [name, resources[idOf(stack, m)]] as const);
 
     it('has exactly the OpenAI-style routes', () => {
       const paths = Object.values(stack.api.methods).map((m) => `${m.httpMethod} ${m.resource.path}`);
-      expect(paths.sort()).toEqual(['GET /health', 'GET /v1/models', 'GET /v1/models/{model+}', 'GET /v1/stats', 'POST /v1/chat/completions']);
+      expect(paths.sort()).toEqual([
+        'GET /health',
+        'GET /v1/models',
+        'GET /v1/models/{model+}',
+        'GET /v1/stats',
+        'POST /v1/chat/completions',
+      ]);
       template.resourceCountIs('AWS::ApiGateway::Method', 5);
     });
 
@@ -159,14 +168,15 @@ describe('Switchyard stack', () => {
 
     it('lets only API Gateway invoke the alias (never the unqualified function)', () => {
       const invokers = ofType('AWS::Lambda::Permission').filter(
-        ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack, stack.router.alias) }),
+        ([, p]) =>
+          JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack, stack.router.alias) }),
       );
       expect(invokers).toHaveLength(5);
       for (const [, p] of invokers) {
         expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
       }
-      const onFunction = ofType('AWS::Lambda::Permission').filter(
-        ([, p]) => JSON.stringify(p.Properties.FunctionName).includes(idOf(stack, stack.router.function)),
+      const onFunction = ofType('AWS::Lambda::Permission').filter(([, p]) =>
+        JSON.stringify(p.Properties.FunctionName).includes(idOf(stack, stack.router.function)),
       );
       expect(onFunction).toHaveLength(0);
     });
@@ -192,7 +202,12 @@ describe('Switchyard stack', () => {
       const [[, stage]] = ofType('AWS::ApiGateway::Stage');
       expect(stage.Properties.StageName).toBe('prod');
       expect(stage.Properties.MethodSettings).toContainEqual(
-        expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }),
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 500,
+          ThrottlingBurstLimit: 1000,
+        }),
       );
     });
 
@@ -212,7 +227,9 @@ describe('Switchyard stack', () => {
         expect(r!.StatusCode).toBe(status);
         expect(JSON.parse(fillTemplate(r!.ResponseTemplates['application/json'])).error.code).toBe(code);
       }
-      expect(byType.get('UNAUTHORIZED')!.ResponseTemplates['application/json']).toContain('"type":"invalid_request_error"');
+      expect(byType.get('UNAUTHORIZED')!.ResponseTemplates['application/json']).toContain(
+        '"type":"invalid_request_error"',
+      );
       expect(responses).toHaveLength(OPENAI_GATEWAY_RESPONSES.length);
       for (const r of responses) {
         const body = JSON.parse(fillTemplate(r.ResponseTemplates['application/json']));
@@ -230,9 +247,14 @@ describe('Switchyard stack', () => {
 
   describe('IAM', () => {
     // Statements `skip` drops are asserted elsewhere (keys-and-secrets.test.ts: secrets, lastUsedAt).
-    const dynamoStatements = (roleConstruct: { node: { defaultChild?: unknown } }, skip: (s: any) => boolean = () => false) => {
+    const dynamoStatements = (
+      roleConstruct: { node: { defaultChild?: unknown } },
+      skip: (s: any) => boolean = () => false,
+    ) => {
       const roleRef = JSON.stringify({ Ref: idOf(stack, roleConstruct) });
-      const policies = ofType('AWS::IAM::Policy').filter(([, p]) => p.Properties.Roles.some((r: unknown) => JSON.stringify(r) === roleRef));
+      const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
+        p.Properties.Roles.some((r: unknown) => JSON.stringify(r) === roleRef),
+      );
       expect(policies).toHaveLength(1);
       const statements: any[] = policies[0][1].Properties.PolicyDocument.Statement.filter((s: any) => !skip(s));
       for (const s of statements) {
@@ -245,7 +267,9 @@ describe('Switchyard stack', () => {
       for (const s of other) expect([s.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       return {
         actions: new Set(dynamo.flatMap((s) => [s.Action].flat() as string[])),
-        tables: new Set(dynamo.flatMap((s) => [s.Resource].flat().map((r: any) => r['Fn::GetAtt']?.[0] ?? JSON.stringify(r)))),
+        tables: new Set(
+          dynamo.flatMap((s) => [s.Resource].flat().map((r: any) => r['Fn::GetAtt']?.[0] ?? JSON.stringify(r))),
+        ),
       };
     };
     const tableIds = () => TABLE_SPECS.map((s) => idOf(stack, stack.tables.table(s.name)));
@@ -255,16 +279,32 @@ describe('Switchyard stack', () => {
     });
 
     it('lets the router use exactly the DynamoDB operations its stores send, on its tables only', () => {
-      const { actions, tables } = dynamoStatements(stack.router.function.role!, (s) => [s.Action].flat().every((a: string) => a.startsWith('secretsmanager:')));
+      const { actions, tables } = dynamoStatements(stack.router.function.role!, (s) =>
+        [s.Action].flat().every((a: string) => a.startsWith('secretsmanager:')),
+      );
       expect([...tables].sort()).toEqual(tableIds().sort());
-      expect([...new Set(actions)].sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      expect([...new Set(actions)].sort()).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
     });
 
     it('lets the authorizer only read the keys table (besides its conditional lastUsedAt write)', () => {
-      const { actions, tables } = dynamoStatements(stack.authorizer.function.role!, (s) => s.Sid === 'TouchKeyLastUsedAt');
+      const { actions, tables } = dynamoStatements(
+        stack.authorizer.function.role!,
+        (s) => s.Sid === 'TouchKeyLastUsedAt',
+      );
       expect([...tables]).toEqual([idOf(stack, stack.tables.table('keys'))]);
       expect(actions).toContain('dynamodb:GetItem');
-      for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:*']) {
+      for (const write of [
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:*',
+      ]) {
         expect(actions).not.toContain(write);
       }
     });
@@ -280,9 +320,15 @@ describe('Switchyard stack', () => {
     }
     expect(outputs.KeysTableName).toBeDefined();
     expect(outputs.RouterAliasArn.Value).toEqual({ Ref: idOf(stack, stack.router.alias) });
-    expect(Object.keys(outputs).sort()).toEqual(['ApiUrl', 'CostTableName', 'KeysTableName', 'ProviderSecretArns', 'RouterAliasArn', 'StateTableName']);
+    expect(Object.keys(outputs).sort()).toEqual([
+      'ApiUrl',
+      'CostTableName',
+      'KeysTableName',
+      'ProviderSecretArns',
+      'RouterAliasArn',
+      'StateTableName',
+    ]);
   });
-
 });
 
 describe('Switchyard stack props', () => {
@@ -311,7 +357,9 @@ describe('Switchyard stack props', () => {
         s.template.toJSON().Resources[idOf(s.stack, s.stack.router.alias)].Properties.FunctionVersion['Fn::GetAtt'][0];
       expect(versionOf(a)).not.toBe(versionOf(b));
 
-      const tables = Object.values(b.template.toJSON().Resources as Resources).filter((r) => r.Type === 'AWS::DynamoDB::Table');
+      const tables = Object.values(b.template.toJSON().Resources as Resources).filter(
+        (r) => r.Type === 'AWS::DynamoDB::Table',
+      );
       expect(tables).toHaveLength(3);
       for (const t of tables) {
         expect(t.DeletionPolicy).toBe('Delete');
@@ -327,7 +375,12 @@ describe('Switchyard stack props', () => {
 
   it('refuses a log retention CloudWatch Logs would reject at deploy time, at synth', () => {
     const withRetention = (days: unknown) => () =>
-      createSwitchyardApp({ context: { ...cdkJsonContext(), 'switchyard:logRetentionDays': days }, builtinValidation: false, nag: false, outdir: mkdtempSync(join(dir, 'cdk.out-')) });
+      createSwitchyardApp({
+        context: { ...cdkJsonContext(), 'switchyard:logRetentionDays': days },
+        builtinValidation: false,
+        nag: false,
+        outdir: mkdtempSync(join(dir, 'cdk.out-')),
+      });
     expect(withRetention(45)).toThrow(/switchyard:logRetentionDays must be one of 1, 3, 5, 7, 14, 30, 60, 90/);
     expect(withRetention('45')).toThrow(/got "45"/);
   });

@@ -45,7 +45,11 @@ describe('authorizer (default: key in Authorization, API Gateway cache on)', () 
     ['a revoked key', bearer(REVOKED)],
     ['a key sent only as x-api-key', { authorization: '', 'x-api-key': USER }],
   ])('answers %s with 401 in the gateway response shape', async (_, headers) => {
-    const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: withoutUndefined(headers), body: JSON.stringify(hi('deepseek-v3.2')) });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: withoutUndefined(headers),
+      body: JSON.stringify(hi('deepseek-v3.2')),
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual(gatewayBody('UNAUTHORIZED'));
   });
@@ -75,7 +79,10 @@ describe('authorizer (default: key in Authorization, API Gateway cache on)', () 
       path: '/v1/stats',
       headers: {},
       body: null,
-      requestContext: { requestId: 'r1', authorizer: { keyId: keyIdFromHash(hashApiKey(USER)), keyName: 'team a', admin: 'false', limits: '{}' } },
+      requestContext: {
+        requestId: 'r1',
+        authorizer: { keyId: keyIdFromHash(hashApiKey(USER)), keyName: 'team a', admin: 'false', limits: '{}' },
+      },
     } as unknown as APIGatewayProxyEvent;
     const res = await app(event, {});
     expect(res.statusCode).toBe(403);
@@ -96,7 +103,11 @@ describe('API Gateway identity-source rules in the emulator', () => {
   });
   afterAll(() => gw.close());
 
-  async function emulatorCounting(opts: { cacheMs: number; identity: string[]; keyHeaders: ('authorization' | 'x-api-key')[] }) {
+  async function emulatorCounting(opts: {
+    cacheMs: number;
+    identity: string[];
+    keyHeaders: ('authorization' | 'x-api-key')[];
+  }) {
     let calls = 0;
     const authorizer = createAuthorizerHandler(gw.keys, { keyHeaders: opts.keyHeaders });
     const router = gw.newRouterInstance();
@@ -114,7 +125,11 @@ describe('API Gateway identity-source rules in the emulator', () => {
   }
 
   it('answers a missing identity source 401 without calling the authorizer, and caches per identity value', async () => {
-    const { em, call, calls } = await emulatorCounting({ cacheMs: 60_000, identity: ['Authorization'], keyHeaders: ['authorization'] });
+    const { em, call, calls } = await emulatorCounting({
+      cacheMs: 60_000,
+      identity: ['Authorization'],
+      keyHeaders: ['authorization'],
+    });
     try {
       expect(await call({ 'x-api-key': USER })).toBe(401);
       expect(calls()).toBe(0);
@@ -127,7 +142,11 @@ describe('API Gateway identity-source rules in the emulator', () => {
   });
 
   it('calls the authorizer for every request when there is no identity source (cache off)', async () => {
-    const { em, call, calls } = await emulatorCounting({ cacheMs: 0, identity: [], keyHeaders: ['authorization', 'x-api-key'] });
+    const { em, call, calls } = await emulatorCounting({
+      cacheMs: 0,
+      identity: [],
+      keyHeaders: ['authorization', 'x-api-key'],
+    });
     try {
       expect(await call({})).toBe(401);
       expect(await call({ 'x-api-key': USER })).toBe(200);
@@ -160,7 +179,11 @@ describe('API Gateway identity-source rules in the emulator', () => {
 
   it('refuses, as API Gateway and CDK do, a cached authorizer without identity sources', async () => {
     await expect(
-      startApiGatewayEmulator({ selectTarget: () => ({ handler: null, version: '1' }), authorizer: (async () => ({})) as never, authorizerIdentityHeaders: [] }),
+      startApiGatewayEmulator({
+        selectTarget: () => ({ handler: null, version: '1' }),
+        authorizer: (async () => ({})) as never,
+        authorizerIdentityHeaders: [],
+      }),
     ).rejects.toThrow(/at least one identity source/);
   });
 });
@@ -179,7 +202,11 @@ describe("API Gateway's own answers in the emulator, as the stack's gateway resp
   it('answers an unknown path or method 404 without echoing it, and a body over the payload limit 413', async () => {
     const em = await emulator(gw.newRouterInstance().handler, { maxPayloadBytes: 1_000 });
     try {
-      for (const [method, path] of [['GET', '/v1/nothing-here?key=sk-sy-secret'], ['GET', '/v1/chat/completions'], ['DELETE', '/v1/models']]) {
+      for (const [method, path] of [
+        ['GET', '/v1/nothing-here?key=sk-sy-secret'],
+        ['GET', '/v1/chat/completions'],
+        ['DELETE', '/v1/models'],
+      ]) {
         const res = await fetch(em.url + path, { method });
         expect(res.status).toBe(404);
         const text = await res.text();
@@ -211,11 +238,14 @@ describe("API Gateway's own answers in the emulator, as the stack's gateway resp
 
   it('sends each value of a multi-valued response header on its own line', async () => {
     const handler = globalThis.awslambda.streamifyResponse((async (_e: unknown, stream: NodeJS.WritableStream) => {
-      const out = globalThis.awslambda.HttpResponseStream.from(stream as never, {
-        statusCode: 200,
-        headers: { 'content-type': 'text/plain', 'x-one': 'a' },
-        multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], 'x-one': ['a', 'b'] },
-      } as never) as unknown as NodeJS.WritableStream;
+      const out = globalThis.awslambda.HttpResponseStream.from(
+        stream as never,
+        {
+          statusCode: 200,
+          headers: { 'content-type': 'text/plain', 'x-one': 'a' },
+          multiValueHeaders: { 'set-cookie': ['a=1', 'b=2'], 'x-one': ['a', 'b'] },
+        } as never,
+      ) as unknown as NodeJS.WritableStream;
       out.end('ok');
     }) as never);
     const em = await emulator(handler);
@@ -233,13 +263,18 @@ describe("API Gateway's own answers in the emulator, as the stack's gateway resp
 describe('authorizer with keyHeaderMode authorization-or-x-api-key', () => {
   let gw: LocalGateway;
   beforeAll(async () => {
-    gw = await startTestGateway(undefined, { keyHeaderMode: 'authorization-or-x-api-key', authorizerCacheTtlMs: 60_000 });
+    gw = await startTestGateway(undefined, {
+      keyHeaderMode: 'authorization-or-x-api-key',
+      authorizerCacheTtlMs: 60_000,
+    });
     await addKeys(gw);
   });
   afterAll(() => gw.close());
 
   it('accepts the key as Bearer or as x-api-key', async () => {
-    expect((await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), { authorization: '', 'x-api-key': USER })).status).toBe(200);
+    expect(
+      (await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), { authorization: '', 'x-api-key': USER })).status,
+    ).toBe(200);
     expect((await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), bearer(USER))).status).toBe(200);
   });
 

@@ -24,10 +24,18 @@ describe('budget ledger with DynamoDB failing mid-way', () => {
   function flaky(failing: (input: UpdateItemCommand['input']) => boolean): DynamoDBClient {
     return {
       send: (cmd: unknown) =>
-        cmd instanceof UpdateItemCommand && failing(cmd.input) ? Promise.reject(new Error('ProvisionedThroughputExceededException')) : ddb.send(cmd as never),
+        cmd instanceof UpdateItemCommand && failing(cmd.input)
+          ? Promise.reject(new Error('ProvisionedThroughputExceededException'))
+          : ddb.send(cmd as never),
     } as unknown as DynamoDBClient;
   }
-  const ledgerWith = (client: DynamoDBClient) => createDynamoBudgetLedger({ ddb: client, table: tableName(COST_TABLE, dynamo.env), globalShards: 1, random: () => 0 });
+  const ledgerWith = (client: DynamoDBClient) =>
+    createDynamoBudgetLedger({
+      ddb: client,
+      table: tableName(COST_TABLE, dynamo.env),
+      globalShards: 1,
+      random: () => 0,
+    });
   const reader = () => ledgerWith(ddb);
 
   it('gives back the scopes already held when a later scope throws', async () => {
@@ -64,7 +72,11 @@ describe('budget ledger with DynamoDB failing mid-way', () => {
     ];
     await reader().charge(day, scopes, 1_500);
     const rows = await reader().snapshot(day);
-    expect(rows.find((r) => r.scope === 'global')).toMatchObject({ spentMicros: 1_500, reservedMicros: 0, limitMicros: 1_000 });
+    expect(rows.find((r) => r.scope === 'global')).toMatchObject({
+      spentMicros: 1_500,
+      reservedMicros: 0,
+      limitMicros: 1_000,
+    });
     expect(rows.find((r) => r.scope === 'key#k3')).toMatchObject({ spentMicros: 1_500, reservedMicros: 0 });
     // The limit guards `committed`: the day is now closed to new reservations.
     expect((await reader().reserve(day, scopes, 1, 'after', Date.now() + 60_000)).ok).toBe(false);

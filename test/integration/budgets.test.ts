@@ -13,7 +13,12 @@ import { eventually, hi, post, startTestGateway } from '../helpers/local-gateway
 const today = () => utcDay(Date.now());
 
 function ledgerOf(gw: LocalGateway, shards = 8): BudgetLedger {
-  return createDynamoBudgetLedger({ ddb: createDynamoClient(gw.env), table: tableName(COST_TABLE, gw.env), globalShards: shards, random: Math.random });
+  return createDynamoBudgetLedger({
+    ddb: createDynamoClient(gw.env),
+    table: tableName(COST_TABLE, gw.env),
+    globalShards: shards,
+    random: Math.random,
+  });
 }
 
 describe('global budget under 200 concurrent requests', () => {
@@ -32,7 +37,9 @@ describe('global budget under 200 concurrent requests', () => {
 
   it('never settles more than the limit, and admits close to what the limit allows', async () => {
     const body = hi('gpt-4.1', { max_tokens: 100 });
-    const results = await Promise.all(Array.from({ length: 200 }, () => post(gw, '/v1/chat/completions', body, { 'x-switchyard-fallback': 'off' })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => post(gw, '/v1/chat/completions', body, { 'x-switchyard-fallback': 'off' })),
+    );
     const admitted = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
     expect(admitted.length + refused.length).toBe(200);
@@ -58,7 +65,9 @@ describe('global budget under 200 concurrent requests', () => {
     // Worst-case reservations alone admit 50; settlement at the real cost frees room for more.
     expect(admitted.length).toBeGreaterThanOrEqual(45);
     expect(admitted.length).toBeLessThanOrEqual(ceiling);
-    console.log(`budget: limit ${limit} micro-USD, ${perRequest} per request -> at most ${ceiling} affordable; admitted ${admitted.length}/200, settled ${spent}`);
+    console.log(
+      `budget: limit ${limit} micro-USD, ${perRequest} per request -> at most ${ceiling} affordable; admitted ${admitted.length}/200, settled ${spent}`,
+    );
   });
 });
 

@@ -31,12 +31,22 @@ afterEach(() => {
   else process.env.SWITCHYARD_SIM_EXTRA_MODELS = savedExtra;
 });
 
-async function cutover(opts: { upstreamKnowsNewModel: boolean; failAfterCheck?: number; minuteMs?: number; concurrency?: number }): Promise<Run> {
+async function cutover(opts: {
+  upstreamKnowsNewModel: boolean;
+  failAfterCheck?: number;
+  minuteMs?: number;
+  concurrency?: number;
+}): Promise<Run> {
   if (opts.upstreamKnowsNewModel) process.env.SWITCHYARD_SIM_EXTRA_MODELS = NEW_MODEL;
   else delete process.env.SWITCHYARD_SIM_EXTRA_MODELS;
   const gw = await startTestGateway();
   // Clients keep calling the route whose first choice is the model under cutover.
-  const load = startLoad({ url: gw.url, apiKey: gw.demoKey, concurrency: opts.concurrency ?? 6, bodies: [{ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }] });
+  const load = startLoad({
+    url: gw.url,
+    apiKey: gw.demoKey,
+    concurrency: opts.concurrency ?? 6,
+    bodies: [{ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }],
+  });
   try {
     const result = await runCutover({
       gateway: gw,
@@ -64,13 +74,16 @@ describe('local blue-green cutover', () => {
     const { result, clients, servingVersion } = await cutover({ upstreamKnowsNewModel: true });
     expect(result.outcome).toBe('completed');
     expect(result.preTraffic?.ok).toBe(true);
-    expect(result.preTraffic?.outcomes).toContainEqual(expect.objectContaining({ kind: 'model', name: NEW_MODEL, ok: true, servedBy: NEW_MODEL }));
+    expect(result.preTraffic?.outcomes).toContainEqual(
+      expect.objectContaining({ kind: 'model', name: NEW_MODEL, ok: true, servedBy: NEW_MODEL }),
+    );
     expect(types(result)).toEqual(['start', 'pre_traffic', 'shift', 'complete']);
     expect(result.events.find((e) => e.type === 'shift')).toMatchObject({ atMinute: 0, weights: { '1': 90, '2': 10 } });
     expect(result.events.find((e) => e.type === 'complete')).toMatchObject({ atMinute: 5, weights: { '2': 100 } });
     const periods = result.events.filter((e) => e.type === 'period');
     expect(periods).toHaveLength(5);
-    for (const p of periods) if (p.type === 'period') for (const a of Object.values(p.period.alarms)) expect(a.state).not.toBe('ALARM');
+    for (const p of periods)
+      if (p.type === 'period') for (const a of Object.values(p.period.alarms)) expect(a.state).not.toBe('ALARM');
     expect(result.alias.invocations('2')).toBeGreaterThan(0);
     expect(servingVersion).toBe('2');
     expect(clients.errors).toBe(0);
@@ -81,7 +94,12 @@ describe('local blue-green cutover', () => {
     // An alarm needs two periods in a row with green requests in them: with 10% of the traffic, a
     // 0.4 s period on a loaded CI machine can see none. Longer periods and more clients make the
     // sample, not the machine's speed, decide the outcome.
-    const { result, clients, servingVersion, upstream } = await cutover({ upstreamKnowsNewModel: true, failAfterCheck: 500, minuteMs: 1000, concurrency: 12 });
+    const { result, clients, servingVersion, upstream } = await cutover({
+      upstreamKnowsNewModel: true,
+      failAfterCheck: 500,
+      minuteMs: 1000,
+      concurrency: 12,
+    });
     expect(result.preTraffic?.ok).toBe(true);
     expect(result.outcome).toBe('rolled_back');
     expect(types(result)).toEqual(['start', 'pre_traffic', 'shift', 'rollback']);
@@ -106,7 +124,13 @@ describe('local blue-green cutover', () => {
     expect(types(result)).toEqual(['start', 'pre_traffic']);
     const failed = result.preTraffic!.outcomes.filter((o) => !o.ok);
     expect(failed).toEqual([
-      expect.objectContaining({ kind: 'model', name: NEW_MODEL, status: 502, tries: 1, detail: expect.stringMatching(/upstream_model_not_found.*does not exist/) }),
+      expect.objectContaining({
+        kind: 'model',
+        name: NEW_MODEL,
+        status: 502,
+        tries: 1,
+        detail: expect.stringMatching(/upstream_model_not_found.*does not exist/),
+      }),
     ]);
     expect(result.alias.invocations('2')).toBe(0);
     expect(result.alias.invocations('1')).toBeGreaterThan(0);
@@ -126,7 +150,10 @@ describe('A/B variants inside a route', () => {
     try {
       const n = 30;
       for (let i = 0; i < n; i++) {
-        const r = await post(gw, '/v1/chat/completions', { model: 'chat-default', messages: [{ role: 'user', content: `hello ${i}` }] });
+        const r = await post(gw, '/v1/chat/completions', {
+          model: 'chat-default',
+          messages: [{ role: 'user', content: `hello ${i}` }],
+        });
         expect(r.status).toBe(200);
         expect(['gemini-2.5-flash', 'deepseek-v3.2']).toContain(r.headers.get('x-switchyard-variant'));
       }
@@ -137,7 +164,10 @@ describe('A/B variants inside a route', () => {
         expect(rows.reduce((sum: number, r: { requests: number }) => sum + r.requests, 0)).toBe(n);
         return rows;
       });
-      expect(variants.map((v: { name: string }) => v.name).sort()).toEqual(['chat-default:deepseek-v3.2', 'chat-default:gemini-2.5-flash']);
+      expect(variants.map((v: { name: string }) => v.name).sort()).toEqual([
+        'chat-default:deepseek-v3.2',
+        'chat-default:gemini-2.5-flash',
+      ]);
       for (const v of variants) {
         expect(v.successes).toBe(v.requests);
         expect(v.errors).toBe(0);

@@ -17,7 +17,10 @@ describe('API Gateway emulator: client disconnects', () => {
     const handler = awslambda.streamifyResponse(async (event: { path: string }, stream) => {
       // A slow upstream: nothing written (and no listener on the stream) for a while.
       if (event.path !== '/health') await new Promise((r) => setTimeout(r, 200));
-      const out = awslambda.HttpResponseStream.from(stream, { statusCode: 200, headers: { 'content-type': 'text/plain' } });
+      const out = awslambda.HttpResponseStream.from(stream, {
+        statusCode: 200,
+        headers: { 'content-type': 'text/plain' },
+      });
       out.on('error', () => undefined);
       out.end('ok');
       finished++;

@@ -59,7 +59,10 @@ describe('endpoint health drives routing (local runtime)', () => {
       health = (await get(gw, '/health')).json;
       expect(health.status).toBe('degraded');
       expect(health.endpoints).toMatchObject({ down: 1 });
-      expect(health.endpoints.list.find((e: any) => e.id === 'gpt-eu')).toMatchObject({ status: 'down', lastError: 'HTTP 503' });
+      expect(health.endpoints.list.find((e: any) => e.id === 'gpt-eu')).toMatchObject({
+        status: 'down',
+        lastError: 'HTTP 503',
+      });
       expect(JSON.stringify(health)).not.toMatch(/127\.0\.0\.1|https?:\/\//);
 
       gw.providers!.resetRequests();

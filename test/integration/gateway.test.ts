@@ -61,7 +61,14 @@ describe('local gateway: first request end to end', () => {
     expect(r.status).toBe(200);
     expect(r.json.object).toBe('list');
     expect(r.json.data.map((m: { id: string }) => m.id)).toEqual(
-      expect.arrayContaining(['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2', 'auto', 'chat-default']),
+      expect.arrayContaining([
+        'gpt-4.1',
+        'claude-sonnet-4.5',
+        'gemini-2.5-flash',
+        'deepseek-v3.2',
+        'auto',
+        'chat-default',
+      ]),
     );
   });
 
@@ -74,11 +81,31 @@ describe('local gateway: first request end to end', () => {
   describe('errors have the OpenAI shape and the right status', () => {
     const cases: Array<[string, () => Promise<{ status: number; json: any }>, number, string | null]> = [
       ['malformed JSON', () => post(gw, '/v1/chat/completions', '{"model":'), 400, 'invalid_json'],
-      ['a bad field, named', () => post(gw, '/v1/chat/completions', { model: 'gpt-4.1', messages: 'hi' }), 400, 'invalid_value'],
-      ['an unknown model, listing valid ones', () => post(gw, '/v1/chat/completions', hi('gpt-9')), 404, 'model_not_found'],
-      ['a body over the limit', () => post(gw, '/v1/chat/completions', hi('gpt-4.1', { pad: 'x'.repeat(5000) })), 413, 'request_too_large'],
+      [
+        'a bad field, named',
+        () => post(gw, '/v1/chat/completions', { model: 'gpt-4.1', messages: 'hi' }),
+        400,
+        'invalid_value',
+      ],
+      [
+        'an unknown model, listing valid ones',
+        () => post(gw, '/v1/chat/completions', hi('gpt-9')),
+        404,
+        'model_not_found',
+      ],
+      [
+        'a body over the limit',
+        () => post(gw, '/v1/chat/completions', hi('gpt-4.1', { pad: 'x'.repeat(5000) })),
+        413,
+        'request_too_large',
+      ],
       ['a missing key', () => post(gw, '/v1/chat/completions', hi(), { authorization: '' }), 401, 'invalid_api_key'],
-      ['an unknown key', () => post(gw, '/v1/chat/completions', hi(), { authorization: 'Bearer sk-sy-not-a-real-key-000000000000' }), 401, 'invalid_api_key'],
+      [
+        'an unknown key',
+        () => post(gw, '/v1/chat/completions', hi(), { authorization: 'Bearer sk-sy-not-a-real-key-000000000000' }),
+        401,
+        'invalid_api_key',
+      ],
       ['an unknown path', () => get(gw, '/v1/nothing-here'), 404, 'unknown_url'],
     ];
     it.each(cases)('%s', async (_name, call, status, code) => {
@@ -89,7 +116,11 @@ describe('local gateway: first request end to end', () => {
     });
 
     it('names the invalid field in the message', async () => {
-      const r = await post(gw, '/v1/chat/completions', { model: 'gpt-4.1', messages: [{ role: 'user', content: 'x' }], temperature: 9 });
+      const r = await post(gw, '/v1/chat/completions', {
+        model: 'gpt-4.1',
+        messages: [{ role: 'user', content: 'x' }],
+        temperature: 9,
+      });
       expect(r.json.error.param).toBe('temperature');
       expect(r.json.error.message).toContain("'temperature'");
     });
@@ -130,7 +161,13 @@ describe('local gateway against configured (real) upstreams', () => {
     const upstream = await startSimulatedProviders({ timeScale: 0 });
     const cfg = structuredClone(defaultConfig) as any;
     cfg.providers.openai.baseUrl = upstream.baseUrlFor('openai');
-    const gw = await startLocalGateway({ port: 0, simulate: false, configJson: cfg, env: { OPENAI_API_KEY: 'sk-upstream-test-0001' }, healthCheckIntervalMs: 0 });
+    const gw = await startLocalGateway({
+      port: 0,
+      simulate: false,
+      configJson: cfg,
+      env: { OPENAI_API_KEY: 'sk-upstream-test-0001' },
+      healthCheckIntervalMs: 0,
+    });
     try {
       expect(gw.providers).toBeUndefined();
       const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), { 'x-switchyard-fallback': 'off' });

@@ -49,7 +49,6 @@ function twoEndpointConfig(sim: SimulatedProviders, edit: (c: any) => void = () 
   return cfg;
 }
 
-
 describe('health check against simulated providers and dynalite', () => {
   let dynamo: LocalDynamo;
   let sim: SimulatedProviders;
@@ -146,9 +145,22 @@ describe('health check against simulated providers and dynalite', () => {
     expect(h.picker.modelStatus(h.model)).toBe('healthy');
     const summary = h.picker.summary();
     expect(summary).toMatchObject({ healthy: 1, degraded: 0, down: 1, unknown: 0 });
-    expect(summary.endpoints.find((e) => e.id === 'gpt-eu')).toEqual({ id: 'gpt-eu', model: MODEL, region: 'eu-west-1', status: 'down', latencyEwmaMs: expect.any(Number), lastError: 'HTTP 503' });
+    expect(summary.endpoints.find((e) => e.id === 'gpt-eu')).toEqual({
+      id: 'gpt-eu',
+      model: MODEL,
+      region: 'eu-west-1',
+      status: 'down',
+      latencyEwmaMs: expect.any(Number),
+      lastError: 'HTTP 503',
+    });
     expect(JSON.stringify(summary)).not.toContain('127.0.0.1');
-    expect(h.logs).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'endpoint health changed', fields: expect.objectContaining({ endpoint: 'gpt-eu', from: 'healthy', to: 'down' }) }));
+    expect(h.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'endpoint health changed',
+        fields: expect.objectContaining({ endpoint: 'gpt-eu', from: 'healthy', to: 'down' }),
+      }),
+    );
     // CloudWatch: the round that took it down says so.
     const last = h.published[h.published.length - 1];
     expect(last.endpoints).toContainEqual({ endpointId: 'gpt-eu', model: MODEL, up: false, latencyMs: undefined });
@@ -192,7 +204,11 @@ describe('health check against simulated providers and dynalite', () => {
     expect(h.picks(20, { callerRegion: 'eu-west-1' })).toEqual({ 'gpt-eu': 20 });
 
     // The deployment region stands in when the edge sent none.
-    const euDeployment = createHealthAwareEndpointPicker({ config: h.config, snapshot: h.snapshot, region: 'eu-west-1' });
+    const euDeployment = createHealthAwareEndpointPicker({
+      config: h.config,
+      snapshot: h.snapshot,
+      region: 'eu-west-1',
+    });
     expect(euDeployment.pick(h.model, { exclude: new Set() })!.id).toBe('gpt-eu');
     expect(euDeployment.pick(h.model, { exclude: new Set(), callerRegion: 'us-east-1' })!.id).toBe('gpt-us');
   });
@@ -222,7 +238,11 @@ describe('health check against simulated providers and dynalite', () => {
     h.picker.finished('gpt-eu');
     expect(h.picks(10)).toEqual({ 'gpt-eu': 10 });
     // A cross-instance count (e.g. leases) replaces the local one when given.
-    const shared = createHealthAwareEndpointPicker({ config: h.config, snapshot: h.snapshot, inflightSource: (id) => (id === 'gpt-us' ? 5 : 9) });
+    const shared = createHealthAwareEndpointPicker({
+      config: h.config,
+      snapshot: h.snapshot,
+      inflightSource: (id) => (id === 'gpt-us' ? 5 : 9),
+    });
     expect(shared.pick(h.model, { exclude: new Set() })!.id).toBe('gpt-us');
   });
 
@@ -276,7 +296,9 @@ describe('health check against simulated providers and dynalite', () => {
     expect(await store.write('gpt-us', { ...stored, version: 1 }, undefined)).toBe(false);
     // Concurrent rounds from two invocations never lose a count: the loser re-reads and retries.
     const [a, b] = await Promise.all([runRound(h.deps, { minSpacingMs: 0 }), runRound(h.deps, { minSpacingMs: 0 })]);
-    expect([...a.endpoints, ...b.endpoints].filter((e) => e.endpointId === 'gpt-us' && e.recorded).length).toBeGreaterThanOrEqual(1);
+    expect(
+      [...a.endpoints, ...b.endpoints].filter((e) => e.endpointId === 'gpt-us' && e.recorded).length,
+    ).toBeGreaterThanOrEqual(1);
     const us = (await store.read('gpt-us'))!;
     const recordedUs = [...a.endpoints, ...b.endpoints].filter((e) => e.endpointId === 'gpt-us' && e.recorded).length;
     expect(us.version).toBe(1 + recordedUs);
@@ -319,7 +341,12 @@ describe('health check against simulated providers and dynalite', () => {
   it('an unreadable health item counts as unknown, not down', async () => {
     const h = harness();
     const ddb = createDynamoClient(env);
-    await ddb.send(new PutItemCommand({ TableName: tableName(STATE_TABLE, env), Item: { ...healthKey('gpt-eu'), status: { S: '???' } } }));
+    await ddb.send(
+      new PutItemCommand({
+        TableName: tableName(STATE_TABLE, env),
+        Item: { ...healthKey('gpt-eu'), status: { S: '???' } },
+      }),
+    );
     await h.snapshot.refresh();
     expect(h.picker.view('gpt-eu').status).toBe('unknown');
     ddb.destroy();

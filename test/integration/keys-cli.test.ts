@@ -27,7 +27,22 @@ describe('keys CLI', () => {
   const target = () => ['--endpoint', dynamo.endpoint];
 
   it('creates a key, prints it once, and stores only its hash', async () => {
-    const r = await cli('create', '--name', 'team a', '--models', 'gpt-4.1, auto', '--rpm', '60', '--tpm', '90000', '--daily-budget', '5', '--budget-factor', '0.5', ...target());
+    const r = await cli(
+      'create',
+      '--name',
+      'team a',
+      '--models',
+      'gpt-4.1, auto',
+      '--rpm',
+      '60',
+      '--tpm',
+      '90000',
+      '--daily-budget',
+      '5',
+      '--budget-factor',
+      '0.5',
+      ...target(),
+    );
     expect(r.code).toBe(0);
     const apiKey = r.out.match(/sk-sy-[A-Za-z0-9_-]{43}/)![0];
     const keyId = r.out.match(/key_[0-9a-f]{16}/)![0];
@@ -44,13 +59,25 @@ describe('keys CLI', () => {
     expect(list.out).toMatch(new RegExp(`${keyId}\\s+team a\\s+active`));
     expect(list.out).not.toContain(apiKey);
     const show = await cli('show', keyId, ...target());
-    expect(JSON.parse(show.out)).toMatchObject({ keyId, name: 'team a', status: 'active', admin: false, rpm: 60, tpm: 90000, allowedModels: ['gpt-4.1', 'auto'] });
+    expect(JSON.parse(show.out)).toMatchObject({
+      keyId,
+      name: 'team a',
+      status: 'active',
+      admin: false,
+      rpm: 60,
+      tpm: 90000,
+      allowedModels: ['gpt-4.1', 'auto'],
+    });
     expect(JSON.parse((await cli('list', '--json', ...target())).out)).toHaveLength(1);
 
     // A new key works at once; a revoked one is refused.
     const ddb2 = createDynamoClient(dynamo.env);
     const keys = createDynamoKeyStore(ddb2, dynamo.env[KEYS_TABLE.envVar]);
-    const event = { type: 'REQUEST', methodArn: 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/models', headers: { Authorization: `Bearer ${apiKey}` } } as unknown as APIGatewayRequestAuthorizerEvent;
+    const event = {
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/models',
+      headers: { Authorization: `Bearer ${apiKey}` },
+    } as unknown as APIGatewayRequestAuthorizerEvent;
     expect((await authorize(event, keys)).principalId).toBe(keyId);
     expect((await cli('revoke', keyId, ...target())).code).toBe(0);
     await expect(authorize(event, keys)).rejects.toThrow('Unauthorized');
@@ -81,11 +108,13 @@ describe('keys CLI', () => {
     const r = await cli('list');
     expect(r.code).toBe(2);
     expect(r.err).toContain('--endpoint URL (local runtime) or --table NAME / SWITCHYARD_KEYS_TABLE');
-    expect(KEYS_USAGE).toContain("aws cloudformation describe-stacks --stack-name Switchyard");
+    expect(KEYS_USAGE).toContain('aws cloudformation describe-stacks --stack-name Switchyard');
   });
 
   it('reports unknown ids and a missing table plainly (exit 1)', async () => {
-    expect((await cli('revoke', 'key_0000000000000000', ...target())).err).toContain('No key with id key_0000000000000000');
+    expect((await cli('revoke', 'key_0000000000000000', ...target())).err).toContain(
+      'No key with id key_0000000000000000',
+    );
     const r = await cli('list', ...target(), '--table', 'no-such-table');
     expect(r.code).toBe(1);
     expect(r.err).toContain(`Table no-such-table not found at ${dynamo.endpoint}`);

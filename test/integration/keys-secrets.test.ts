@@ -3,7 +3,10 @@
  * Secrets Manager on AWS, both rotated without a restart), an upstream 401 reported as a gateway
  * configuration error, and no key, client or upstream, in any log line, body or header.
  */
-import { createSecretsManagerSource, type SecretFetcher } from '../../functions/adapters/secrets/secrets-manager-source';
+import {
+  createSecretsManagerSource,
+  type SecretFetcher,
+} from '../../functions/adapters/secrets/secrets-manager-source';
 import { hashApiKey } from '../../functions/core/keys';
 import type { LocalGateway } from '../../local/gateway';
 import { formatRequestLog } from '../../local/request-log';
@@ -24,7 +27,11 @@ describe('upstream provider keys', () => {
   let gw: LocalGateway;
   let main: ReturnType<LocalGateway['newRouterInstance']>;
   const requestLog: string[] = [];
-  const openaiAuth = () => gw.providers!.requests().filter((r) => r.provider === 'openai').at(-1)?.authorization;
+  const openaiAuth = () =>
+    gw
+      .providers!.requests()
+      .filter((r) => r.provider === 'openai')
+      .at(-1)?.authorization;
 
   beforeAll(async () => {
     gw = await startTestGateway(undefined, {
@@ -57,7 +64,12 @@ describe('upstream provider keys', () => {
     const values: Record<string, string> = { 'arn:openai': SM_1 };
     const fetcher: SecretFetcher = { getSecretString: async (id) => values[id] };
     const router = gw.newRouterInstance({
-      secrets: createSecretsManagerSource({ secretIds: { openai: 'arn:openai' }, ttlMs: 60_000, now: () => clock, fetcher }),
+      secrets: createSecretsManagerSource({
+        secretIds: { openai: 'arn:openai' },
+        ttlMs: 60_000,
+        now: () => clock,
+        fetcher,
+      }),
     });
     gw.setTargetSelector(() => ({ handler: router.handler, version: '1' }));
 
@@ -85,7 +97,9 @@ describe('upstream provider keys', () => {
     const captured: string[] = [];
     const spies = [
       ...(['log', 'info', 'warn', 'error', 'debug'] as const).map((m) =>
-        jest.spyOn(console, m).mockImplementation((...args: unknown[]) => void captured.push(args.map(String).join(' '))),
+        jest
+          .spyOn(console, m)
+          .mockImplementation((...args: unknown[]) => void captured.push(args.map(String).join(' '))),
       ),
       ...[process.stdout, process.stderr].map((s) =>
         jest.spyOn(s, 'write').mockImplementation(((chunk: unknown) => {
@@ -119,7 +133,22 @@ describe('upstream provider keys', () => {
       for (const s of spies) s.mockRestore();
     }
     // The scenarios really happened: successes, a stream, upstream 401 and 500, 429, 401s, 400, 404, 403.
-    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 502, expect.any(Number), 502, 200, 429, 401, 401, 400, 404, 403, 200]);
+    expect(replies.map((r) => r.status)).toEqual([
+      200,
+      200,
+      200,
+      502,
+      expect.any(Number),
+      502,
+      200,
+      429,
+      401,
+      401,
+      400,
+      404,
+      403,
+      200,
+    ]);
     captured.push(...requestLog);
     expect(captured.join('\n')).toContain('"status":429'); // logs were captured at all
     for (const secret of [...SECRETS, ...SECRETS.map(hashApiKey)]) {

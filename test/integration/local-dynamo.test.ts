@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { closeLevelIteratorsOnReturn } = require('../../local/dynalite-worker.cjs') as { closeLevelIteratorsOnReturn(): void };
+const { closeLevelIteratorsOnReturn } = require('../../local/dynalite-worker.cjs') as {
+  closeLevelIteratorsOnReturn(): void;
+};
 
 function iteratorBase(): { close(): Promise<void> } {
   const fromDynalite = createRequire(require.resolve('dynalite'));
@@ -30,7 +32,11 @@ describe('local DynamoDB (dynalite)', () => {
     server = require('dynalite')({ createTableMs: 0 }) as Server;
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    ddb = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    ddb = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     table = 'iterators';
     await ddb.send(
       new CreateTableCommand({
@@ -55,12 +61,25 @@ describe('local DynamoDB (dynalite)', () => {
 
   it('closes the iterator of every Query once its results are read', async () => {
     for (let i = 0; i < 3; i++) {
-      await ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'q' }, sk: { S: `s${i}` } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } }));
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: 'q' }, sk: { S: `s${i}` } },
+          UpdateExpression: 'ADD n :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      );
     }
     const close = jest.spyOn(iteratorBase(), 'close');
     try {
       for (let i = 0; i < 10; i++) {
-        const res = await ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'q' } } }));
+        const res = await ddb.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :p',
+            ExpressionAttributeValues: { ':p': { S: 'q' } },
+          }),
+        );
         expect(res.Items).toHaveLength(3);
       }
       // Closing runs when the result stream is destroyed, right after the answer is written.
@@ -78,13 +97,37 @@ describe('local DynamoDB in its worker thread', () => {
 
   it('serves the stack tables, counts requests by operation, and closes once however often asked', async () => {
     dynamo = await startLocalDynamo({ tablePrefix: 'worker-' });
-    const ddb = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const ddb = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     try {
       dynamo.resetRequestCounts();
       const table = tableName(COST_TABLE, dynamo.env);
-      await ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'c' }, sk: { S: 'c' } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } }));
-      await ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'c' }, sk: { S: 'c' } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } }));
-      const q = await ddb.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'c' } } }));
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: 'c' }, sk: { S: 'c' } },
+          UpdateExpression: 'ADD n :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      );
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { pk: { S: 'c' }, sk: { S: 'c' } },
+          UpdateExpression: 'ADD n :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      );
+      const q = await ddb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': { S: 'c' } },
+        }),
+      );
       expect(q.Items?.[0]?.n?.N).toBe('2');
       expect(dynamo.requestCounts()).toEqual({ UpdateItem: 2, Query: 1 });
       dynamo.resetRequestCounts();

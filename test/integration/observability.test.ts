@@ -52,7 +52,9 @@ describe('observability: EMF, logs and the overhead header of real requests', ()
       return found;
     });
     expect(request!._aws.CloudWatchMetrics[0].Namespace).toBe('Switchyard');
-    expect(request!._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(REQUEST_METRICS.filter((n) => n !== METRICS.timeToFirstToken));
+    expect(request!._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(
+      REQUEST_METRICS.filter((n) => n !== METRICS.timeToFirstToken),
+    );
     expect(request).toMatchObject({
       FunctionVersion: '1',
       Model: 'gpt-4.1',
@@ -68,7 +70,11 @@ describe('observability: EMF, logs and the overhead header of real requests', ()
     expect(request!.Overhead).toBe(Number(r.headers.get('x-switchyard-overhead-ms')));
     expect(request!.Latency).toBeGreaterThanOrEqual(request!.Overhead);
     // Spend without the version, for budget alarms.
-    expect(docs.some((d) => d.CostMicroUsd === request!.CostMicroUsd && d.Model === 'gpt-4.1' && d.FunctionVersion === undefined)).toBe(true);
+    expect(
+      docs.some(
+        (d) => d.CostMicroUsd === request!.CostMicroUsd && d.Model === 'gpt-4.1' && d.FunctionVersion === undefined,
+      ),
+    ).toBe(true);
   });
 
   it('a fallback counts the upstream errors per model and class, and the fallback', async () => {
@@ -77,7 +83,10 @@ describe('observability: EMF, logs and the overhead header of real requests', ()
     expect(r.status).toBe(200);
     const answeredBy = r.headers.get('x-switchyard-model')!;
     expect(answeredBy).not.toBe('gpt-4.1');
-    const failed = r.headers.get('x-switchyard-attempts')!.split(',').filter((a) => a === 'gpt-4.1:503').length;
+    const failed = r.headers
+      .get('x-switchyard-attempts')!
+      .split(',')
+      .filter((a) => a === 'gpt-4.1:503').length;
     expect(failed).toBeGreaterThan(0);
     const { request, docs } = await eventually(async () => {
       const found = emfOf(cap, r.headers.get('x-request-id')!);
@@ -88,7 +97,9 @@ describe('observability: EMF, logs and the overhead header of real requests', ()
     const perClass = docs.filter((d) => d.ErrorClass === '5xx' && d.Model === 'gpt-4.1');
     expect(perClass.length).toBeGreaterThan(0);
     expect(perClass[perClass.length - 1].UpstreamErrors).toBe(failed);
-    expect(perClass[perClass.length - 1]._aws.CloudWatchMetrics[0].Dimensions).toEqual([['Model', 'ErrorClass', 'FunctionVersion']]);
+    expect(perClass[perClass.length - 1]._aws.CloudWatchMetrics[0].Dimensions).toEqual([
+      ['Model', 'ErrorClass', 'FunctionVersion'],
+    ]);
   });
 
   describe('x-switchyard-overhead-ms is present and smaller than the total time', () => {
@@ -139,14 +150,25 @@ describe('observability: EMF, logs and the overhead header of real requests', ()
     const prompt = 'the launch code is PURPLE-OTTER-7731, keep it secret';
     cap.clear();
     gw.providers!.setFault({ model: 'gpt-4.1', status: 503, times: 1 });
-    const r = await post(gw, '/v1/chat/completions', { model: 'gpt-4.1', messages: [{ role: 'user', content: prompt }] });
+    const r = await post(gw, '/v1/chat/completions', {
+      model: 'gpt-4.1',
+      messages: [{ role: 'user', content: prompt }],
+    });
     expect(r.status).toBe(200);
-    const s = await post(gw, '/v1/chat/completions', { model: 'gemini-2.5-flash', stream: true, messages: [{ role: 'user', content: prompt }] });
+    const s = await post(gw, '/v1/chat/completions', {
+      model: 'gemini-2.5-flash',
+      stream: true,
+      messages: [{ role: 'user', content: prompt }],
+    });
     expect(s.status).toBe(200);
     const requestLogs = () => cap.logs.filter((l) => l.line.includes('"message":"request"'));
     await eventually(async () => expect(requestLogs().length).toBe(2));
     const line = JSON.parse(requestLogs().find((l) => l.line.includes(r.headers.get('x-request-id')!))!.line);
-    expect(line).toMatchObject({ model: r.headers.get('x-switchyard-model'), status: 200, keyId: expect.stringMatching(/^key_/) });
+    expect(line).toMatchObject({
+      model: r.headers.get('x-switchyard-model'),
+      status: 200,
+      keyId: expect.stringMatching(/^key_/),
+    });
     const everything = cap.text();
     expect(everything).not.toContain(gw.demoKey);
     expect(everything).not.toContain('PURPLE-OTTER-7731');
@@ -176,7 +198,9 @@ describe('GET /v1/stats and npm run report', () => {
       await post(gw, '/v1/chat/completions', hi('chat-default')),
     ];
     expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    const knownCost = replies.filter((r) => r.headers.get('x-switchyard-cost-usd')).reduce((s, r) => s + usdToMicros(r.headers.get('x-switchyard-cost-usd')), 0);
+    const knownCost = replies
+      .filter((r) => r.headers.get('x-switchyard-cost-usd'))
+      .reduce((s, r) => s + usdToMicros(r.headers.get('x-switchyard-cost-usd')), 0);
 
     // Counters are written after the response: wait until all four requests are in.
     const stats = await eventually(async () => {
@@ -208,7 +232,12 @@ describe('GET /v1/stats and npm run report', () => {
         costMicros: row.costMicros,
       });
     }
-    expect(d.models.map((m) => m.scope).sort()).toEqual(rows.filter((r) => r.scope.startsWith('model#')).map((r) => r.scope).sort());
+    expect(d.models.map((m) => m.scope).sort()).toEqual(
+      rows
+        .filter((r) => r.scope.startsWith('model#'))
+        .map((r) => r.scope)
+        .sort(),
+    );
     expect(d.scopes.map((s) => s.scope)).toContain('route#chat-default');
     expect(d.models.find((m) => m.name === 'deepseek-v3.2')!.requests).toBe(2);
 
@@ -245,11 +274,25 @@ function expectTablePrints(table: string, day: DayStats): void {
     expect(line).toBeDefined();
     return parseTableRow(line!);
   };
-  const expected = (s: ScopeStats) => [String(s.requests), String(s.successes), String(s.errors), String(s.inputTokens), String(s.outputTokens), s.costUsd, String(s.p50Ms ?? '-'), String(s.p99Ms ?? '-')];
+  const expected = (s: ScopeStats) => [
+    String(s.requests),
+    String(s.successes),
+    String(s.errors),
+    String(s.inputTokens),
+    String(s.outputTokens),
+    s.costUsd,
+    String(s.p50Ms ?? '-'),
+    String(s.p99Ms ?? '-'),
+  ];
   expect(cellsOf('total').slice(1)).toEqual(expected(day.total));
   for (const m of day.models) expect(cellsOf(`model ${m.name}`).slice(1)).toEqual(expected(m));
   for (const s of day.scopes) expect(cellsOf(`${s.kind} ${s.name}`).slice(1)).toEqual(expected(s));
   for (const b of day.budgets) {
-    expect(cellsOf(b.scope).slice(1)).toEqual([b.limitUsd, b.spentUsd, b.reservedUsd, b.usedPercent === null ? '-' : `${b.usedPercent.toFixed(1)}%`]);
+    expect(cellsOf(b.scope).slice(1)).toEqual([
+      b.limitUsd,
+      b.spentUsd,
+      b.reservedUsd,
+      b.usedPercent === null ? '-' : `${b.usedPercent.toFixed(1)}%`,
+    ]);
   }
 }

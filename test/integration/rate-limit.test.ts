@@ -20,7 +20,10 @@ describe('per-key rate limits', () => {
   let ddb: ReturnType<typeof createDynamoClient>;
   let table: string;
   /** Router instances whose limiter runs on the fixed clock (the rest of their deps are the defaults). */
-  const instance = () => gw.newRouterInstance({ keyPolicy: createKeyPolicy(createDynamoRateLimiter(createDynamoClient(gw.env), table, { now: at })) });
+  const instance = () =>
+    gw.newRouterInstance({
+      keyPolicy: createKeyPolicy(createDynamoRateLimiter(createDynamoClient(gw.env), table, { now: at })),
+    });
   const counters = (keyId: string) => createDynamoRateLimiter(ddb, table, { now: at }).counters(keyId);
 
   let main: ReturnType<LocalGateway['newRouterInstance']>;
@@ -38,18 +41,30 @@ describe('per-key rate limits', () => {
   it('holds RPM exactly when two router instances admit the same key concurrently', async () => {
     const [a, b] = [instance(), instance()];
     const key: CallerKey = { keyId: 'key_rpm_two_instances', keyName: 't', admin: false, rpm: 7 };
-    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).deps.keyPolicy.admit(key, 10)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).deps.keyPolicy.admit(key, 10)),
+    );
     const admitted = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(admitted).toHaveLength(7);
     for (const r of refused) {
       expect(r.reason).toBeInstanceOf(GatewayError);
       expect(r.reason).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
-      expect(r.reason.headers).toMatchObject({ 'retry-after': '40', 'x-ratelimit-limit-requests': '7', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '40s' });
+      expect(r.reason.headers).toMatchObject({
+        'retry-after': '40',
+        'x-ratelimit-limit-requests': '7',
+        'x-ratelimit-remaining-requests': '0',
+        'x-ratelimit-reset-requests': '40s',
+      });
     }
     // Every admission counted once; refusals counted nothing.
     expect((await counters(key.keyId)).requests).toBe(7);
-    const remaining = admitted.map((r) => (r as PromiseFulfilledResult<{ headers: Record<string, string> }>).value.headers['x-ratelimit-remaining-requests']);
+    const remaining = admitted.map(
+      (r) =>
+        (r as PromiseFulfilledResult<{ headers: Record<string, string> }>).value.headers[
+          'x-ratelimit-remaining-requests'
+        ],
+    );
     expect(remaining.sort()).toEqual(['0', '1', '2', '3', '4', '5', '6']);
   });
 
@@ -61,7 +76,9 @@ describe('per-key rate limits', () => {
     gw.setTargetSelector(() => ({ handler: n++ % 2 ? a.handler : b.handler, version: '1' }));
     try {
       const replies = await Promise.all(
-        Array.from({ length: 8 }, () => post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), { authorization: `Bearer ${apiKey}` })),
+        Array.from({ length: 8 }, () =>
+          post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), { authorization: `Bearer ${apiKey}` }),
+        ),
       );
       const ok = replies.filter((r) => r.status === 200);
       const limited = replies.filter((r) => r.status === 429);
@@ -94,7 +111,9 @@ describe('per-key rate limits', () => {
       let used = 0;
       let refused: Awaited<ReturnType<typeof post>> | undefined;
       for (let i = 0; i < 40 && !refused; i++) {
-        const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2', { max_tokens: 1 }), { authorization: `Bearer ${apiKey}` });
+        const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2', { max_tokens: 1 }), {
+          authorization: `Bearer ${apiKey}`,
+        });
         if (r.status === 429) {
           refused = r;
           break;
@@ -123,15 +142,27 @@ describe('per-key rate limits', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('x-ratelimit-limit-requests')).toBe('10000');
     // A key without limits costs no rate-limit write at all.
-    expect((await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'))).headers.get('x-ratelimit-limit-requests')).toBeNull();
+    expect(
+      (await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'))).headers.get('x-ratelimit-limit-requests'),
+    ).toBeNull();
   });
 
   it('keeps windows as pk rl#<keyId>, sk <window start>, with an expiry for cleanup', async () => {
     const limiter = createDynamoRateLimiter(ddb, table, { now: at });
     await limiter.admit({ keyId: 'key_item_shape', rpm: 5 }, 1);
     const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const item = (await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: rateLimitPk('key_item_shape') }, sk: { S: '2026-11-23T09:30Z' } } }))).Item;
-    expect(item).toMatchObject({ requests: { N: '1' }, expiresAt: { N: String(Date.UTC(2026, 10, 23, 9, 31) / 1000 + 3600) } });
+    const item = (
+      await ddb.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: { pk: { S: rateLimitPk('key_item_shape') }, sk: { S: '2026-11-23T09:30Z' } },
+        }),
+      )
+    ).Item;
+    expect(item).toMatchObject({
+      requests: { N: '1' },
+      expiresAt: { N: String(Date.UTC(2026, 10, 23, 9, 31) / 1000 + 3600) },
+    });
   });
 
   it('admits without counting (and says so) when DynamoDB is unreachable', async () => {

@@ -65,12 +65,20 @@ describe('fallbacks and retries', () => {
   });
 
   it('routes `auto` by intent and budget and explains it', async () => {
-    const r = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'この文章を要約して' }] });
+    const r = await post(gw, '/v1/chat/completions', {
+      model: 'auto',
+      messages: [{ role: 'user', content: 'この文章を要約して' }],
+    });
     expect(r.status).toBe(200);
     expect(r.headers.get('x-switchyard-route')).toBe('auto');
     expect(r.headers.get('x-switchyard-intent')).toBe('summary');
     expect(r.headers.get('x-switchyard-model')).toBe('gemini-2.5-flash');
-    const cheap = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'fix this bug' }] }, { 'x-budget-factor': '0.1' });
+    const cheap = await post(
+      gw,
+      '/v1/chat/completions',
+      { model: 'auto', messages: [{ role: 'user', content: 'fix this bug' }] },
+      { 'x-budget-factor': '0.1' },
+    );
     expect(cheap.headers.get('x-switchyard-intent')).toBe('code');
     expect(cheap.headers.get('x-switchyard-model')).toBe('deepseek-v3.2');
   });
@@ -81,7 +89,14 @@ describe('circuit breaker shared through DynamoDB', () => {
   beforeAll(async () => {
     gw = await startTestGateway((c) => {
       c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
-      c.breaker = { failureThreshold: 4, windowMs: 60_000, cooldownMs: 400, halfOpenProbes: 1, successThreshold: 2, cacheTtlMs: 50 };
+      c.breaker = {
+        failureThreshold: 4,
+        windowMs: 60_000,
+        cooldownMs: 400,
+        halfOpenProbes: 1,
+        successThreshold: 2,
+        cacheTtlMs: 50,
+      };
       c.gateway.stateCacheTtlMs = 50;
     });
   });
@@ -89,7 +104,13 @@ describe('circuit breaker shared through DynamoDB', () => {
 
   async function breakerItem() {
     const ddb = createDynamoClient(gw.env);
-    const res = await ddb.send(new GetItemCommand({ TableName: tableName(STATE_TABLE, gw.env), Key: { pk: { S: 'endpoint#openai-gpt-4.1' }, sk: { S: 'breaker' } }, ConsistentRead: true }));
+    const res = await ddb.send(
+      new GetItemCommand({
+        TableName: tableName(STATE_TABLE, gw.env),
+        Key: { pk: { S: 'endpoint#openai-gpt-4.1' }, sk: { S: 'breaker' } },
+        ConsistentRead: true,
+      }),
+    );
     ddb.destroy();
     return res.Item;
   }
@@ -98,7 +119,9 @@ describe('circuit breaker shared through DynamoDB', () => {
     const a = gw.newRouterInstance();
     const b = gw.newRouterInstance();
     let turn = 0;
-    gw.setTargetSelector(() => (turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' }));
+    gw.setTargetSelector(() =>
+      turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' },
+    );
 
     gw.providers!.setFault({ model: 'gpt-4.1', status: 500 });
     for (let i = 0; i < 4; i++) expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(502);
@@ -133,7 +156,14 @@ describe('half-open probe that gets a client error', () => {
   it('frees the probe slot and leaves the breaker half-open: a bad request cannot keep an endpoint closed', async () => {
     const gw = await startTestGateway((c) => {
       c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
-      c.breaker = { failureThreshold: 1, windowMs: 60_000, cooldownMs: 300, halfOpenProbes: 1, successThreshold: 1, cacheTtlMs: 50 };
+      c.breaker = {
+        failureThreshold: 1,
+        windowMs: 60_000,
+        cooldownMs: 300,
+        halfOpenProbes: 1,
+        successThreshold: 1,
+        cacheTtlMs: 50,
+      };
       c.gateway.stateCacheTtlMs = 50;
     });
     try {
@@ -166,7 +196,9 @@ describe('concurrency caps across instances', () => {
     const a = gw.newRouterInstance();
     const b = gw.newRouterInstance();
     let turn = 0;
-    gw.setTargetSelector(() => (turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' }));
+    gw.setTargetSelector(() =>
+      turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' },
+    );
     gw.providers!.setFault({ model: 'gpt-4.1', latencyMs: 400 });
     gw.providers!.resetRequests();
 
@@ -234,11 +266,19 @@ describe('A/B variants', () => {
       const usage = createDynamoUsageStore(createDynamoClient(gw.env), tableName(COST_TABLE, gw.env));
       const row = async () => (await usage.day(utcDay(Date.now()))).find((r) => r.scope === 'variant#auto:gpt-4.1');
       gw.providers!.setFault({ model: 'gpt-4.1', status: 503, times: 1 });
-      const failed = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'hello' }] });
+      const failed = await post(gw, '/v1/chat/completions', {
+        model: 'auto',
+        messages: [{ role: 'user', content: 'hello' }],
+      });
       expect(failed.headers.get('x-switchyard-variant')).toBe('gpt-4.1');
       expect(failed.headers.get('x-switchyard-model')).not.toBe('gpt-4.1');
-      await eventually(async () => expect(await row()).toMatchObject({ requests: 1, successes: 0, errors: 1, costMicros: 0 }));
-      const served = await post(gw, '/v1/chat/completions', { model: 'auto', messages: [{ role: 'user', content: 'hello' }] });
+      await eventually(async () =>
+        expect(await row()).toMatchObject({ requests: 1, successes: 0, errors: 1, costMicros: 0 }),
+      );
+      const served = await post(gw, '/v1/chat/completions', {
+        model: 'auto',
+        messages: [{ role: 'user', content: 'hello' }],
+      });
       expect(served.headers.get('x-switchyard-model')).toBe('gpt-4.1');
       await eventually(async () => expect(await row()).toMatchObject({ requests: 2, successes: 1, errors: 1 }));
     } finally {

@@ -1,7 +1,12 @@
 import OpenAI, { NotFoundError, RateLimitError } from 'openai';
 import { encode, encodeChat } from 'gpt-tokenizer';
 import { connect } from 'node:net';
-import { expectedReply, startSimulatedProviders, startUnacceptingListener, type SimulatedProviders } from '../../local/providers';
+import {
+  expectedReply,
+  startSimulatedProviders,
+  startUnacceptingListener,
+  type SimulatedProviders,
+} from '../../local/providers';
 
 const messages = [
   { role: 'system', content: 'You are terse.' },
@@ -130,9 +135,9 @@ describe('simulated providers', () => {
     });
     expect(sim.requests().map((r) => r.authorization)).toEqual(['Bearer sk-sdk', 'Bearer sk-sdk']);
 
-    await expect(client.chat.completions.create({ model: 'gpt-9', messages: messages as never })).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(
+      client.chat.completions.create({ model: 'gpt-9', messages: messages as never }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('streams word chunks with a keep-alive comment and no usage chunk unless asked', async () => {
@@ -187,9 +192,9 @@ describe('simulated providers', () => {
 
     const client = new OpenAI({ apiKey: 'sk', baseURL: sim.baseUrlFor('openai'), maxRetries: 0 });
     sim.setFault({ status: 429, times: 1 });
-    await expect(client.chat.completions.create({ model: 'gpt-4.1', messages: messages as never })).rejects.toBeInstanceOf(
-      RateLimitError,
-    );
+    await expect(
+      client.chat.completions.create({ model: 'gpt-4.1', messages: messages as never }),
+    ).rejects.toBeInstanceOf(RateLimitError);
   });
 
   it('delays by latencyMs, unscaled', async () => {
@@ -205,7 +210,9 @@ describe('simulated providers', () => {
     expect(res.status).toBe(200);
     const { events, error } = await readEvents(res);
     expect(error).toBeDefined();
-    const contentChunks = events.filter((e) => e.startsWith('data: {') && JSON.parse(e.slice(6)).choices[0].delta.content);
+    const contentChunks = events.filter(
+      (e) => e.startsWith('data: {') && JSON.parse(e.slice(6)).choices[0].delta.content,
+    );
     expect(contentChunks).toHaveLength(3);
     expect(events).not.toContain('data: [DONE]');
   });

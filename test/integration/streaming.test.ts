@@ -83,7 +83,9 @@ describe('streaming chat completions', () => {
 
   it('falls back before the first byte: a 503 from the primary streams from the fallback', async () => {
     gw.providers!.setFault({ model: 'gpt-4.1', status: 503 });
-    const { data, response } = await client.chat.completions.create({ model: 'gpt-4.1', messages, stream: true }).withResponse();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gpt-4.1', messages, stream: true })
+      .withResponse();
     let text = '';
     for await (const chunk of data) text += chunk.choices[0]?.delta?.content ?? '';
     expect(response.headers.get('x-switchyard-model')).toBe('deepseek-v3.2');
@@ -143,7 +145,12 @@ describe('streaming chat completions', () => {
       expect((after?.costMicros ?? 0) - (before?.costMicros ?? 0)).toBeGreaterThan(0);
     });
     // The upstream was let go, and the budget reservation was settled (nothing left reserved).
-    const ledger = createDynamoBudgetLedger({ ddb: createDynamoClient(gw.env), table: tableName(COST_TABLE, gw.env), globalShards: 8, random: Math.random });
+    const ledger = createDynamoBudgetLedger({
+      ddb: createDynamoClient(gw.env),
+      table: tableName(COST_TABLE, gw.env),
+      globalShards: 8,
+      random: Math.random,
+    });
     await eventually(async () => {
       const global = (await ledger.snapshot(utcDay(Date.now()))).find((r) => r.scope === 'global');
       expect(global?.reservedMicros).toBe(0);

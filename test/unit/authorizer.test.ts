@@ -27,7 +27,12 @@ function memoryKeyStore() {
     },
     async create(apiKey, fields) {
       const hash = hashApiKey(apiKey);
-      const record: KeyRecord = { ...fields, keyId: keyIdFromHash(hash), status: fields.status ?? 'active', createdAt: '2026-01-01T00:00:00.000Z' };
+      const record: KeyRecord = {
+        ...fields,
+        keyId: keyIdFromHash(hash),
+        status: fields.status ?? 'active',
+        createdAt: '2026-01-01T00:00:00.000Z',
+      };
       byHash.set(hash, record);
       return record;
     },
@@ -66,7 +71,14 @@ describe('authorizer', () => {
   beforeEach(async () => {
     mem = memoryKeyStore();
     clock = Date.UTC(2026, 10, 23, 12, 0, 0);
-    await mem.store.create(ACTIVE, { name: 'team a', admin: false, rpm: 60, tpm: 10_000, allowedModels: ['gpt-4.1', 'auto'], defaultBudgetFactor: 0.5 });
+    await mem.store.create(ACTIVE, {
+      name: 'team a',
+      admin: false,
+      rpm: 60,
+      tpm: 10_000,
+      allowedModels: ['gpt-4.1', 'auto'],
+      defaultBudgetFactor: 0.5,
+    });
     await mem.store.create(ADMIN, { name: 'ops', admin: true });
     await mem.store.create(REVOKED, { name: 'old', admin: false, status: 'revoked' });
   });
@@ -86,7 +98,9 @@ describe('authorizer', () => {
     ['an unknown', 'sk-sy-unknown-key-0000000000000000000000'],
     ['a revoked', REVOKED],
   ])('refuses %s key with 401', async (_, key) => {
-    await expect(createAuthorizer(mem.store, { now, log: quiet })(event({ Authorization: `Bearer ${key}` }))).rejects.toThrow(/^Unauthorized$/);
+    await expect(
+      createAuthorizer(mem.store, { now, log: quiet })(event({ Authorization: `Bearer ${key}` })),
+    ).rejects.toThrow(/^Unauthorized$/);
     expect(mem.calls.get).toBe(1);
   });
 
@@ -123,14 +137,19 @@ describe('authorizer', () => {
   });
 
   it('covers every method and path of the stage with one cached decision', () => {
-    expect(stageWildcard('arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/models')).toBe('arn:aws:execute-api:us-east-1:1:api/prod/*');
+    expect(stageWildcard('arn:aws:execute-api:us-east-1:1:api/prod/GET/v1/models')).toBe(
+      'arn:aws:execute-api:us-east-1:1:api/prod/*',
+    );
   });
 
   it('reads only the Authorization header by default: x-api-key is not part of the cache key', async () => {
     const decide = createAuthorizer(mem.store, { keyHeaders: keyHeaderSpec(undefined).keyHeaders });
     await expect(decide(event({ 'x-api-key': ACTIVE }))).rejects.toThrow(/^Unauthorized$/);
     await expect(decide(event({ Authorization: 'Basic eA==', 'X-Api-Key': ACTIVE }))).rejects.toThrow(/^Unauthorized$/);
-    const both = createAuthorizer(mem.store, { keyHeaders: KEY_HEADER_SPECS['authorization-or-x-api-key'].keyHeaders, now });
+    const both = createAuthorizer(mem.store, {
+      keyHeaders: KEY_HEADER_SPECS['authorization-or-x-api-key'].keyHeaders,
+      now,
+    });
     expect((await both(event({ 'X-Api-Key': ACTIVE }))).principalId).toBe(keyIdFromHash(hashApiKey(ACTIVE)));
   });
 
@@ -165,7 +184,10 @@ describe('authorizer', () => {
     await decide(event({ Authorization: `Bearer ${ACTIVE}` })); // cached: revocation applies after the TTL
     clock += 60_000;
     await expect(decide(event({ Authorization: `Bearer ${ACTIVE}` }))).rejects.toThrow(/^Unauthorized$/);
-    for (let i = 0; i < 3; i++) await expect(decide(event({ Authorization: 'Bearer sk-sy-unknown-key-0000000000000000000000' }))).rejects.toThrow();
+    for (let i = 0; i < 3; i++)
+      await expect(
+        decide(event({ Authorization: 'Bearer sk-sy-unknown-key-0000000000000000000000' })),
+      ).rejects.toThrow();
     expect(mem.calls.get).toBe(5);
   });
 });
@@ -176,6 +198,8 @@ describe('requireAdmin', () => {
     expect(() => requireAdmin({ key: { keyId: 'key_b', keyName: 'team', admin: false } })).toThrow(
       expect.objectContaining({ status: 403, type: 'permission_error', code: 'admin_required' }),
     );
-    expect(() => requireAdmin({ key: undefined })).toThrow(expect.objectContaining({ status: 401, code: 'invalid_api_key' }));
+    expect(() => requireAdmin({ key: undefined })).toThrow(
+      expect.objectContaining({ status: 401, code: 'invalid_api_key' }),
+    );
   });
 });

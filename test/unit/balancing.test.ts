@@ -18,10 +18,11 @@ const A = ep('a', 1, 'us-east-1');
 const B = ep('b', 3, 'eu-west-1');
 const C = ep('c', 1, 'us-east-1');
 
-const views = (v: Record<string, Partial<EndpointView>>) => (id: string): EndpointView => ({ status: 'unknown', ...v[id] });
+const views =
+  (v: Record<string, Partial<EndpointView>>) =>
+  (id: string): EndpointView => ({ status: 'unknown', ...v[id] });
 const none = (): EndpointView => ({ status: 'unknown' });
 const zero = () => 0;
-
 
 describe('usable tier', () => {
   it.each<[string, Record<string, EndpointCondition>, string[]]>([
@@ -70,9 +71,19 @@ describe('strategies', () => {
 
   it.each<[string, Record<string, Partial<EndpointView>>, string | undefined, string]>([
     ['picks the faster of two endpoints', { a: { latencyEwmaMs: 400 }, b: { latencyEwmaMs: 120 } }, undefined, 'b'],
-    ['prefers the caller region even when slower', { a: { latencyEwmaMs: 400 }, b: { latencyEwmaMs: 120 }, c: { latencyEwmaMs: 300 } }, 'us-east-1', 'c'],
+    [
+      'prefers the caller region even when slower',
+      { a: { latencyEwmaMs: 400 }, b: { latencyEwmaMs: 120 }, c: { latencyEwmaMs: 300 } },
+      'us-east-1',
+      'c',
+    ],
     ['region match is case-insensitive', { a: { latencyEwmaMs: 50 }, b: { latencyEwmaMs: 120 } }, 'EU-WEST-1', 'b'],
-    ['a region with no endpoint falls back to all', { a: { latencyEwmaMs: 400 }, b: { latencyEwmaMs: 120 } }, 'ap-south-1', 'b'],
+    [
+      'a region with no endpoint falls back to all',
+      { a: { latencyEwmaMs: 400 }, b: { latencyEwmaMs: 120 } },
+      'ap-south-1',
+      'b',
+    ],
     ['measured beats unmeasured', { a: { latencyEwmaMs: 900 } }, undefined, 'a'],
   ])('latency %s', (_, v, region, expected) => {
     expect(lowestLatency([A, B, C], views(v), region, 0.5)!.id).toBe(expected);
@@ -121,6 +132,11 @@ describe('pool status', () => {
   });
 
   it('counts statuses', () => {
-    expect(countStatuses(['healthy', 'down', 'down', 'unknown'])).toEqual({ healthy: 1, degraded: 0, down: 2, unknown: 1 });
+    expect(countStatuses(['healthy', 'down', 'down', 'unknown'])).toEqual({
+      healthy: 1,
+      degraded: 0,
+      down: 2,
+      unknown: 1,
+    });
   });
 });

@@ -9,8 +9,8 @@ import type { RouterDeps } from '../../functions/router/deps';
 import { stubDeps } from '../helpers/stub-deps';
 import { chatEvent } from '../helpers/proxy-event';
 
-const chatEventOf = (body: unknown, headers: Record<string, string> = {}) => chatEvent(JSON.stringify(body), headers, 'req-1');
-
+const chatEventOf = (body: unknown, headers: Record<string, string> = {}) =>
+  chatEvent(JSON.stringify(body), headers, 'req-1');
 
 function answer(status: number, body: string, headers: Record<string, string> = {}): UpstreamResponse {
   return { status, headers, body: Readable.from([body]), text: async () => body, discard: () => undefined };
@@ -18,7 +18,12 @@ function answer(status: number, body: string, headers: Record<string, string> = 
 
 /** Upstream that answers per upstream model name; unknown models answer a normal completion. */
 function upstreamBy(byModel: Record<string, (call: UpstreamCall) => UpstreamResponse>): RouterDeps['upstream'] {
-  const ok = JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }], usage: { prompt_tokens: 5, completion_tokens: 1 } });
+  const ok = JSON.stringify({
+    id: 'x',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' } }],
+    usage: { prompt_tokens: 5, completion_tokens: 1 },
+  });
   return {
     send: async (call) => {
       const { model, stream } = JSON.parse(call.body!) as { model: string; stream?: boolean };
@@ -30,7 +35,13 @@ function upstreamBy(byModel: Record<string, (call: UpstreamCall) => UpstreamResp
 
 /** Ledger and leases that count what is taken and given back. */
 function books() {
-  const log = { reserved: [] as Array<{ requestId: string; amount: number }>, settled: [] as number[], released: 0, leases: 0, leasesReleased: 0 };
+  const log = {
+    reserved: [] as Array<{ requestId: string; amount: number }>,
+    settled: [] as number[],
+    released: 0,
+    leases: 0,
+    leasesReleased: 0,
+  };
   const deps: Partial<RouterDeps> = {
     ledger: {
       reserve: async (day, _s, amountMicros, requestId) => {
@@ -60,7 +71,11 @@ describe('chat request path: money', () => {
   it('reserves enough for n choices: the settled cost never exceeds the reservation', async () => {
     const { log, deps } = books();
     const usage = { prompt_tokens: 10, completion_tokens: 400 }; // 4 choices x max_tokens 100
-    const body = JSON.stringify({ id: 'x', choices: [0, 1, 2, 3].map((index) => ({ index, message: { role: 'assistant', content: 'x' } })), usage });
+    const body = JSON.stringify({
+      id: 'x',
+      choices: [0, 1, 2, 3].map((index) => ({ index, message: { role: 'assistant', content: 'x' } })),
+      usage,
+    });
     const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(200, body) }) }));
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages, n: 4, max_tokens: 100 }, OFF), {});
     expect(res.statusCode).toBe(200);
@@ -71,7 +86,10 @@ describe('chat request path: money', () => {
 
   it('settles an estimate, not zero, when a JSON answer carries no usage', async () => {
     const { log, deps } = books();
-    const body = JSON.stringify({ id: 'x', choices: [{ index: 0, message: { role: 'assistant', content: 'a reply of several words that cost money' } }] });
+    const body = JSON.stringify({
+      id: 'x',
+      choices: [{ index: 0, message: { role: 'assistant', content: 'a reply of several words that cost money' } }],
+    });
     const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(200, body) }) }));
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(200);
@@ -130,7 +148,13 @@ describe('chat request path: money', () => {
 
 describe('chat request path: upstream answers that are not completions', () => {
   it('treats a 2xx whose body is an error as a failed attempt and falls back', async () => {
-    const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(200, JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })) }) }));
+    const app = createRouterApp(
+      stubDeps({
+        upstream: upstreamBy({
+          'gpt-4.1': () => answer(200, JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })),
+        }),
+      }),
+    );
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(res.statusCode).toBe(200);
     expect(res.headers['x-switchyard-model']).toBe('deepseek-v3.2');
@@ -145,7 +169,9 @@ describe('chat request path: upstream answers that are not completions', () => {
   });
 
   it('answers 502, not the redirect status, when the upstream redirects', async () => {
-    const app = createRouterApp(stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(301, '', { location: 'https://elsewhere' }) }) }));
+    const app = createRouterApp(
+      stubDeps({ upstream: upstreamBy({ 'gpt-4.1': () => answer(301, '', { location: 'https://elsewhere' }) }) }),
+    );
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(502);
   });
@@ -175,7 +201,13 @@ describe('chat request path: half-open probes always report back', () => {
   it('frees the probe slot without reopening the breaker when the probe gets a 400', async () => {
     const clock = { t: Date.parse('2026-11-23T10:00:00Z') };
     const { calls, breakers, now } = probeDeps(clock);
-    const app = createRouterApp(stubDeps({ breakers, now, upstream: upstreamBy({ 'gpt-4.1': () => answer(400, JSON.stringify({ error: { message: 'bad' } })) }) }));
+    const app = createRouterApp(
+      stubDeps({
+        breakers,
+        now,
+        upstream: upstreamBy({ 'gpt-4.1': () => answer(400, JSON.stringify({ error: { message: 'bad' } })) }),
+      }),
+    );
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(400);
     expect(calls.failure).toBe(0);
@@ -240,12 +272,22 @@ describe('chat request path: open breakers cost nothing', () => {
   it('skips a model whose breakers are all open before reserving budget or taking a lease, and counts it as a fallback', async () => {
     const { log, deps } = books();
     const summaries: Array<{ fallbacks: number }> = [];
-    const open = { phase: 'open' as const, failures: 5, windowStart: 0, changedAt: Date.now(), probes: 0, successes: 0 };
+    const open = {
+      phase: 'open' as const,
+      failures: 5,
+      windowStart: 0,
+      changedAt: Date.now(),
+      probes: 0,
+      successes: 0,
+    };
     const app = createRouterApp(
       stubDeps({
         ...deps,
         breakers: {
-          admit: async (id) => (id === 'openai-gpt-4.1' ? { allowed: false, probe: false, retryAfterMs: 30_000 } : { allowed: true, probe: false, retryAfterMs: 0 }),
+          admit: async (id) =>
+            id === 'openai-gpt-4.1'
+              ? { allowed: false, probe: false, retryAfterMs: 30_000 }
+              : { allowed: true, probe: false, retryAfterMs: 0 },
           onFailure: async () => false,
           onSuccess: async () => undefined,
           releaseProbe: async () => undefined,
@@ -276,7 +318,9 @@ describe('chat request path: provider keys that cannot be read', () => {
       },
     };
     const base = stubDeps();
-    const app = createRouterApp(stubDeps({ secrets, breakers: { ...base.breakers, onFailure: async () => ((breakerFailures++, false)) } }));
+    const app = createRouterApp(
+      stubDeps({ secrets, breakers: { ...base.breakers, onFailure: async () => (breakerFailures++, false) } }),
+    );
     const served = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(served.statusCode).toBe(200);
     expect(served.headers['x-switchyard-attempts']).toBe('gpt-4.1:credentials_unavailable,deepseek-v3.2:200');
@@ -307,7 +351,9 @@ describe('chat request path: budgets on a concrete model chain', () => {
       }),
     );
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
-    expect(res.headers['x-switchyard-attempts']).toMatch(/^gpt-4\.1:503,.*deepseek-v3\.2:budget,gemini-2\.5-flash:200$/);
+    expect(res.headers['x-switchyard-attempts']).toMatch(
+      /^gpt-4\.1:503,.*deepseek-v3\.2:budget,gemini-2\.5-flash:200$/,
+    );
     expect(res.statusCode).toBe(200);
   });
 });

@@ -15,7 +15,11 @@ const ok = { model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] };
 
 describe('chat request validation', () => {
   it('passes unknown OpenAI fields through untouched', () => {
-    const req = parseChatRequest(JSON.stringify({ ...ok, seed: 7, logit_bias: { '50256': -100 }, response_format: { type: 'json_object' } }), false, 10_000);
+    const req = parseChatRequest(
+      JSON.stringify({ ...ok, seed: 7, logit_bias: { '50256': -100 }, response_format: { type: 'json_object' } }),
+      false,
+      10_000,
+    );
     expect(req).toMatchObject({ seed: 7, logit_bias: { '50256': -100 }, response_format: { type: 'json_object' } });
   });
 
@@ -44,7 +48,9 @@ describe('chat request validation', () => {
   it('refuses nesting deeper than MAX_JSON_DEPTH (the gateway re-serialises bodies; JSON.stringify overflows at ~10k levels)', () => {
     // The body object is level 1, `meta` adds depth - 1 arrays; brackets inside strings do not count.
     const nested = (depth: number) => '['.repeat(depth - 1) + '"[{\\"]}"' + ']'.repeat(depth - 1);
-    expect(parseChatRequest(JSON.stringify(ok).replace(/}$/, `,"meta":${nested(MAX_JSON_DEPTH)}}`), false, 1e6).model).toBe('gpt-4.1');
+    expect(
+      parseChatRequest(JSON.stringify(ok).replace(/}$/, `,"meta":${nested(MAX_JSON_DEPTH)}}`), false, 1e6).model,
+    ).toBe('gpt-4.1');
     for (const depth of [MAX_JSON_DEPTH + 1, 20_000]) {
       const err = rejection(JSON.stringify(ok).replace(/}$/, `,"meta":${nested(depth)}}`), 1e6);
       expect([err.status, err.code, err.param]).toEqual([400, 'invalid_value', 'body']);
@@ -57,7 +63,11 @@ describe('chat request validation', () => {
   });
 
   it('reads max_completion_tokens before max_tokens', () => {
-    expect(requestedMaxTokens(parseChatRequest(JSON.stringify({ ...ok, max_tokens: 5, max_completion_tokens: 9 }), false, 10_000))).toBe(9);
+    expect(
+      requestedMaxTokens(
+        parseChatRequest(JSON.stringify({ ...ok, max_tokens: 5, max_completion_tokens: 9 }), false, 10_000),
+      ),
+    ).toBe(9);
     expect(requestedMaxTokens(parseChatRequest(JSON.stringify({ ...ok, max_tokens: 5 }), false, 10_000))).toBe(5);
   });
 });

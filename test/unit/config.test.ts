@@ -40,7 +40,9 @@ describe('routing config', () => {
     c.models[0].endpoints[0].provider = 'nope';
     c.routes.auto.fallbacks.push('gpt-9');
     const problems = problemsOf(c);
-    expect(problems).toContainEqual(expect.stringContaining('models[0].endpoints[0].provider: unknown provider "nope"'));
+    expect(problems).toContainEqual(
+      expect.stringContaining('models[0].endpoints[0].provider: unknown provider "nope"'),
+    );
     expect(problems).toContainEqual(expect.stringContaining('routes.auto.fallbacks[2]: unknown model "gpt-9"'));
   });
 
@@ -84,6 +86,8 @@ describe('routing config: names and alarm limits AWS enforces', () => {
   it('rejects cutover alarms whose evaluation window exceeds one day', () => {
     const c = clone();
     c.cutover = { alarms: { periodSeconds: 3600, evaluationPeriods: 25 } };
-    expect(problemsOf(c)).toEqual(['cutover.alarms: periodSeconds x evaluationPeriods must not exceed 86400 (one day)']);
+    expect(problemsOf(c)).toEqual([
+      'cutover.alarms: periodSeconds x evaluationPeriods must not exceed 86400 (one day)',
+    ]);
   });
 });

@@ -76,7 +76,10 @@ describe('VersionMetrics', () => {
     now = 2_000;
     metrics.functionError('2');
 
-    const [errorRate, fallbackRate, latency, fnErrors] = cutoverAlarms({ ...CUTOVER_DEFAULTS.alarms, minRequests: 1 }, { version: '2', functionName: LOCAL_FUNCTION_NAME, aliasName: 'live' });
+    const [errorRate, fallbackRate, latency, fnErrors] = cutoverAlarms(
+      { ...CUTOVER_DEFAULTS.alarms, minRequests: 1 },
+      { version: '2', functionName: LOCAL_FUNCTION_NAME, aliasName: 'live' },
+    );
     const samples = metrics.samples();
     expect(periodValue(errorRate, samples, 0, 1_500)).toBeCloseTo(100); // 2 failed attempts / 2 requests
     expect(periodValue(fallbackRate, samples, 0, 1_500)).toBeCloseTo(50);
@@ -91,7 +94,10 @@ describe('time scaling', () => {
     const s = timeScaled({ ...CUTOVER_DEFAULTS, alarms: { ...CUTOVER_DEFAULTS.alarms, minRequests: 30 } }, 1_000);
     expect(s.alarms).toEqual({ ...CUTOVER_DEFAULTS.alarms, minRequests: 1 });
     expect(timeScaled(CUTOVER_DEFAULTS, 60_000).alarms.minRequests).toBe(5);
-    expect(timeScaled({ ...CUTOVER_DEFAULTS, alarms: { ...CUTOVER_DEFAULTS.alarms, minRequests: 120 } }, 30_000).alarms.minRequests).toBe(60);
+    expect(
+      timeScaled({ ...CUTOVER_DEFAULTS, alarms: { ...CUTOVER_DEFAULTS.alarms, minRequests: 120 } }, 30_000).alarms
+        .minRequests,
+    ).toBe(60);
   });
 });
 
@@ -107,10 +113,14 @@ describe('config diff', () => {
 
 describe('timeline', () => {
   it('prints shifts and decisions with the schedule clock and the alias weights', () => {
-    expect(formatEvent({ type: 'shift', atMinute: 0, weights: { '1': 90, '2': 10 } })).toEqual(['t+0:00  shift     live -> v1 90% / v2 10%']);
+    expect(formatEvent({ type: 'shift', atMinute: 0, weights: { '1': 90, '2': 10 } })).toEqual([
+      't+0:00  shift     live -> v1 90% / v2 10%',
+    ]);
     expect(formatEvent({ type: 'rollback', atMinute: 2, alarms: ['ErrorRate'], weights: { '1': 100 } })).toEqual([
       't+2:00  ROLLBACK  ErrorRate in ALARM -> live -> v1 100%',
     ]);
-    expect(formatEvent({ type: 'complete', atMinute: 5, weights: { '2': 100 } })).toEqual(['t+5:00  complete  live -> v2 100%']);
+    expect(formatEvent({ type: 'complete', atMinute: 5, weights: { '2': 100 } })).toEqual([
+      't+5:00  complete  live -> v2 100%',
+    ]);
   });
 });

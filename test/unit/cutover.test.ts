@@ -2,7 +2,12 @@
 import defaultConfig from '../../config/switchyard.json';
 import greenConfig from '../../config/green.json';
 import { compileConfig } from '../../functions/core/config/compile';
-import { cutoverAlarms, evaluateExpression, renderExpression, type AlarmSpec } from '../../functions/core/cutover/alarms';
+import {
+  cutoverAlarms,
+  evaluateExpression,
+  renderExpression,
+  type AlarmSpec,
+} from '../../functions/core/cutover/alarms';
 import { alarmState, breaches, periodValue, statistic, type MetricSample } from '../../functions/core/cutover/evaluate';
 import { describeShift, percentAt, shiftMinutes, trafficSteps } from '../../functions/core/cutover/schedule';
 import { CUTOVER_DEFAULTS, cutoverSettings, type CutoverSettings } from '../../functions/core/cutover/settings';
@@ -12,7 +17,12 @@ const target = { version: '7', functionName: 'router-fn', aliasName: 'live' };
 
 describe('cutover settings', () => {
   it('defaults to a 10% canary for 5 minutes with two 1-minute alarm periods', () => {
-    expect(CUTOVER_DEFAULTS).toMatchObject({ traffic: 'canary', percent: 10, intervalMinutes: 5, alarms: { periodSeconds: 60, evaluationPeriods: 2 } });
+    expect(CUTOVER_DEFAULTS).toMatchObject({
+      traffic: 'canary',
+      percent: 10,
+      intervalMinutes: 5,
+      alarms: { periodSeconds: 60, evaluationPeriods: 2 },
+    });
     expect(compileConfig(defaultConfig).raw.cutover).toEqual(CUTOVER_DEFAULTS);
   });
 
@@ -31,7 +41,15 @@ describe('cutover settings', () => {
   });
 
   it('rejects settings CodeDeploy or CloudWatch would refuse, naming the field', () => {
-    const bad = { ...defaultConfig, cutover: { traffic: 'blue', percent: 100, intervalMinutes: 0, alarms: { periodSeconds: 90, evaluationPeriods: 0 } } };
+    const bad = {
+      ...defaultConfig,
+      cutover: {
+        traffic: 'blue',
+        percent: 100,
+        intervalMinutes: 0,
+        alarms: { periodSeconds: 90, evaluationPeriods: 0 },
+      },
+    };
     expect(() => compileConfig(bad)).toThrow(
       expect.objectContaining({
         problems: expect.arrayContaining([
@@ -75,7 +93,9 @@ describe('traffic schedule', () => {
   });
 
   it('all at once: one step', () => {
-    expect(trafficSteps({ traffic: 'all_at_once', percent: 10, intervalMinutes: 5 })).toEqual([{ atMinute: 0, percent: 100 }]);
+    expect(trafficSteps({ traffic: 'all_at_once', percent: 10, intervalMinutes: 5 })).toEqual([
+      { atMinute: 0, percent: 100 },
+    ]);
   });
 });
 
@@ -86,20 +106,35 @@ describe('cutover alarms', () => {
   it('watches the new version only, by version number', () => {
     expect(specs.map((s) => s.id)).toEqual(['ErrorRate', 'FallbackRate', 'LatencyP99', 'FunctionErrors']);
     for (const s of specs.filter((x) => x.id !== 'FunctionErrors')) {
-      for (const q of s.metrics) expect(q).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { FunctionVersion: '7' } });
+      for (const q of s.metrics)
+        expect(q).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { FunctionVersion: '7' } });
     }
     expect(spec('FunctionErrors').metrics).toEqual([
-      { id: 'errors', namespace: 'AWS/Lambda', metricName: 'Errors', statistic: 'Sum', dimensions: { FunctionName: 'router-fn', Resource: 'router-fn:live', ExecutedVersion: '7' } },
+      {
+        id: 'errors',
+        namespace: 'AWS/Lambda',
+        metricName: 'Errors',
+        statistic: 'Sum',
+        dimensions: { FunctionName: 'router-fn', Resource: 'router-fn:live', ExecutedVersion: '7' },
+      },
     ]);
     expect(spec('LatencyP99').metrics[0]).toMatchObject({ metricName: 'Latency', statistic: 'p99' });
-    for (const s of specs) expect(s).toMatchObject({ periodSeconds: 60, evaluationPeriods: 2, datapointsToAlarm: 2, treatMissingData: 'notBreaching' });
+    for (const s of specs)
+      expect(s).toMatchObject({
+        periodSeconds: 60,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: 'notBreaching',
+      });
   });
 
   it('renders the expressions as CloudWatch metric math', () => {
     expect(renderExpression(spec('ErrorRate').expression!)).toBe(
       'IF(requests >= 5, ((100 * (FILL(serverErrors, 0) + FILL(upstreamErrors, 0))) / requests), 0)',
     );
-    expect(renderExpression(spec('FallbackRate').expression!)).toBe('IF(requests >= 5, ((100 * FILL(fallbacks, 0)) / requests), 0)');
+    expect(renderExpression(spec('FallbackRate').expression!)).toBe(
+      'IF(requests >= 5, ((100 * FILL(fallbacks, 0)) / requests), 0)',
+    );
   });
 
   it('evaluates the expressions like CloudWatch: FILL for missing operands, nothing without requests', () => {
@@ -111,7 +146,17 @@ describe('cutover alarms', () => {
   });
 
   it('takes thresholds and periods from the settings', () => {
-    const custom = cutoverAlarms({ ...CUTOVER_DEFAULTS.alarms, errorRatePercent: 2, p99LatencyMs: 9000, periodSeconds: 120, evaluationPeriods: 3, minRequests: 1 }, target);
+    const custom = cutoverAlarms(
+      {
+        ...CUTOVER_DEFAULTS.alarms,
+        errorRatePercent: 2,
+        p99LatencyMs: 9000,
+        periodSeconds: 120,
+        evaluationPeriods: 3,
+        minRequests: 1,
+      },
+      target,
+    );
     expect(custom.map((s) => [s.id, s.threshold, s.periodSeconds, s.evaluationPeriods])).toEqual([
       ['ErrorRate', 2, 120, 3],
       ['FallbackRate', 25, 120, 3],
@@ -141,7 +186,12 @@ describe('alarm evaluation', () => {
 
   it('computes sums and nearest-rank p99', () => {
     expect(statistic('Sum', [1, 2, 3])).toBe(6);
-    expect(statistic('p99', Array.from({ length: 100 }, (_, i) => i + 1))).toBe(99);
+    expect(
+      statistic(
+        'p99',
+        Array.from({ length: 100 }, (_, i) => i + 1),
+      ),
+    ).toBe(99);
     expect(statistic('p99', [5])).toBe(5);
     expect(statistic('Sum', [])).toBeUndefined();
   });

@@ -31,12 +31,36 @@ describe('endpoint health state machine', () => {
     ['a new endpoint that answers is healthy at once', [ok()], ['healthy']],
     ['a new endpoint that answers slowly is degraded', [ok(1500)], ['degraded']],
     ['goes down only on the 3rd consecutive failure', [fail(), fail(), fail()], ['healthy', 'healthy', 'down']],
-    ['a success in between resets the failure count', [fail(), fail(), ok(), fail(), fail()], ['healthy', 'healthy', 'healthy', 'healthy', 'healthy']],
-    ['comes back only on the 2nd consecutive success', [fail(), fail(), fail(), ok(), ok()], ['healthy', 'healthy', 'down', 'down', 'healthy']],
-    ['a failure while recovering starts the count again', [fail(), fail(), fail(), ok(), fail(), ok(), ok()], ['healthy', 'healthy', 'down', 'down', 'down', 'down', 'healthy']],
-    ['a slow endpoint recovers as degraded', [fail(), fail(), fail(), ok(2000), ok(2000)], ['healthy', 'healthy', 'down', 'down', 'degraded']],
-    ['degraded goes down after 3 failures too', [ok(3000), fail(), fail(), fail()], ['degraded', 'degraded', 'degraded', 'down']],
-    ['degraded turns healthy once the average drops below the limit', [ok(1800), ok(100), ok(100)], ['degraded', 'healthy', 'healthy']],
+    [
+      'a success in between resets the failure count',
+      [fail(), fail(), ok(), fail(), fail()],
+      ['healthy', 'healthy', 'healthy', 'healthy', 'healthy'],
+    ],
+    [
+      'comes back only on the 2nd consecutive success',
+      [fail(), fail(), fail(), ok(), ok()],
+      ['healthy', 'healthy', 'down', 'down', 'healthy'],
+    ],
+    [
+      'a failure while recovering starts the count again',
+      [fail(), fail(), fail(), ok(), fail(), ok(), ok()],
+      ['healthy', 'healthy', 'down', 'down', 'down', 'down', 'healthy'],
+    ],
+    [
+      'a slow endpoint recovers as degraded',
+      [fail(), fail(), fail(), ok(2000), ok(2000)],
+      ['healthy', 'healthy', 'down', 'down', 'degraded'],
+    ],
+    [
+      'degraded goes down after 3 failures too',
+      [ok(3000), fail(), fail(), fail()],
+      ['degraded', 'degraded', 'degraded', 'down'],
+    ],
+    [
+      'degraded turns healthy once the average drops below the limit',
+      [ok(1800), ok(100), ok(100)],
+      ['degraded', 'healthy', 'healthy'],
+    ],
   ])('%s', (_, probes, expected) => {
     expect(statuses(probes)).toEqual(expected);
   });
@@ -56,7 +80,14 @@ describe('endpoint health state machine', () => {
   });
 
   it('records the last error, the counters and when the status changed', () => {
-    const states = run([ok(), fail('timeout after 5000 ms'), fail(), fail('connection failed (ECONNREFUSED)'), ok(), ok()]);
+    const states = run([
+      ok(),
+      fail('timeout after 5000 ms'),
+      fail(),
+      fail('connection failed (ECONNREFUSED)'),
+      ok(),
+      ok(),
+    ]);
     expect(states[3]).toMatchObject({
       status: 'down',
       consecutiveFailures: 3,
@@ -65,7 +96,12 @@ describe('endpoint health state machine', () => {
       probedAt: 40_000,
       changedAt: 40_000,
     });
-    expect(states[4]).toMatchObject({ status: 'down', consecutiveSuccesses: 1, consecutiveFailures: 0, changedAt: 40_000 });
+    expect(states[4]).toMatchObject({
+      status: 'down',
+      consecutiveSuccesses: 1,
+      consecutiveFailures: 0,
+      changedAt: 40_000,
+    });
     expect(states[5]).toMatchObject({ status: 'healthy', consecutiveSuccesses: 2, changedAt: 60_000 });
     expect(states[0].changedAt).toBe(10_000);
   });

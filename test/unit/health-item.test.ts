@@ -36,7 +36,14 @@ describe('health item codec', () => {
   it.each([
     ['no item', undefined],
     ['an unknown status', { ...toItem('x', record), status: { S: 'sideways' } }],
-    ['no probe time', (() => { const i = toItem('x', record); delete i.probedAt; return i; })()],
+    [
+      'no probe time',
+      (() => {
+        const i = toItem('x', record);
+        delete i.probedAt;
+        return i;
+      })(),
+    ],
   ])('reads %s as unknown', (_, item) => {
     expect(fromItem(item)).toBeUndefined();
   });
@@ -63,36 +70,57 @@ describe('health metrics', () => {
     const both = (endpoint: string) => ({ [DIMENSIONS.endpoint]: endpoint, [DIMENSIONS.model]: 'm' });
     expect(find(METRICS.endpointUp, both('e1'))).toEqual([expect.objectContaining({ Value: 1 })]);
     expect(find(METRICS.endpointUp, both('e2'))).toEqual([expect.objectContaining({ Value: 0 })]);
-    expect(find(METRICS.endpointLatency, both('e1'))).toEqual([expect.objectContaining({ Value: 42, Unit: 'Milliseconds' })]);
+    expect(find(METRICS.endpointLatency, both('e1'))).toEqual([
+      expect.objectContaining({ Value: 42, Unit: 'Milliseconds' }),
+    ]);
     expect(find(METRICS.endpointLatency, both('e2'))).toEqual([]);
     expect(find(METRICS.breakerOpen, { [DIMENSIONS.endpoint]: 'e1' }).map((d) => d.Value)).toEqual([1]);
-    expect(find(METRICS.healthyEndpoints, { [DIMENSIONS.model]: 'm' })).toEqual([expect.objectContaining({ Value: 1, Unit: 'Count' })]);
+    expect(find(METRICS.healthyEndpoints, { [DIMENSIONS.model]: 'm' })).toEqual([
+      expect.objectContaining({ Value: 1, Unit: 'Count' }),
+    ]);
     for (const d of data) expect(d.Timestamp).toEqual(new Date(1_000));
   });
 });
 
 describe('probe failure reasons', () => {
   it('keep the kind and error code, never the host or URL', () => {
-    expect(describeFailure(new UpstreamFailure('connection', 'connection to api.example.com failed (ECONNREFUSED)'))).toBe('connection failed (ECONNREFUSED)');
+    expect(
+      describeFailure(new UpstreamFailure('connection', 'connection to api.example.com failed (ECONNREFUSED)')),
+    ).toBe('connection failed (ECONNREFUSED)');
     expect(describeFailure(new UpstreamFailure('timeout', 'timed out connecting to api.example.com'))).toBe('timeout');
     expect(describeFailure(new Error('https://api.example.com/v1?key=sk-secret'))).toBe('probe failed');
   });
 });
 
 describe('probe deadline', () => {
-  const endpoint = { id: 'e1', model: 'm', providerName: 'p', provider: { baseUrl: 'https://p.example/v1', apiKeyRef: 'P_KEY' }, upstreamModel: 'm', weight: 1 } as CompiledEndpoint;
+  const endpoint = {
+    id: 'e1',
+    model: 'm',
+    providerName: 'p',
+    provider: { baseUrl: 'https://p.example/v1', apiKeyRef: 'P_KEY' },
+    upstreamModel: 'm',
+    weight: 1,
+  } as CompiledEndpoint;
   const upstream: UpstreamClient = { send: jest.fn(async () => ({ status: 200, text: async () => '{}' }) as never) };
 
   it('covers reading the provider key: a hung Secrets Manager call fails the probe at its timeout', async () => {
     const started = Date.now();
-    const result = await probeEndpoint(endpoint, 'models', 60, { upstream, secrets: { providerKey: () => new Promise(() => undefined) }, now: Date.now });
+    const result = await probeEndpoint(endpoint, 'models', 60, {
+      upstream,
+      secrets: { providerKey: () => new Promise(() => undefined) },
+      now: Date.now,
+    });
     expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^timeout after 60 ms/) });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(upstream.send).not.toHaveBeenCalled();
   }, 3_000);
 
   it('still says when the key cannot be read at all', async () => {
-    const result = await probeEndpoint(endpoint, 'models', 1_000, { upstream, secrets: { providerKey: async () => Promise.reject(new Error('AccessDenied')) }, now: Date.now });
+    const result = await probeEndpoint(endpoint, 'models', 1_000, {
+      upstream,
+      secrets: { providerKey: async () => Promise.reject(new Error('AccessDenied')) },
+      now: Date.now,
+    });
     expect(result).toMatchObject({ ok: false, error: 'provider key unavailable' });
   });
 });

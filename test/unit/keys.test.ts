@@ -1,4 +1,13 @@
-import { extractApiKey, generateApiKey, hashApiKey, keyFieldProblems, keyIdFromHash, lastUsedCutoff, lastUsedIsStale, looksLikeApiKey } from '../../functions/core/keys';
+import {
+  extractApiKey,
+  generateApiKey,
+  hashApiKey,
+  keyFieldProblems,
+  keyIdFromHash,
+  lastUsedCutoff,
+  lastUsedIsStale,
+  looksLikeApiKey,
+} from '../../functions/core/keys';
 
 describe('api keys', () => {
   it('generates distinct, well-formed keys and stores only a hash', () => {
@@ -33,7 +42,9 @@ describe('api keys: headers, last use and fields', () => {
     const headers = { Authorization: 'Basic dXNlcg==', 'x-api-key': 'sk-from-x-api-key' };
     expect(extractApiKey(headers, ['authorization'])).toBeUndefined();
     expect(extractApiKey(headers, ['authorization', 'x-api-key'])).toBe('sk-from-x-api-key');
-    expect(extractApiKey({ authorization: 'Bearer sk-a', 'x-api-key': 'sk-b' }, ['authorization', 'x-api-key'])).toBe('sk-a');
+    expect(extractApiKey({ authorization: 'Bearer sk-a', 'x-api-key': 'sk-b' }, ['authorization', 'x-api-key'])).toBe(
+      'sk-a',
+    );
   });
 
   it('treats lastUsedAt as stale after a minute', () => {
@@ -45,8 +56,26 @@ describe('api keys: headers, last use and fields', () => {
   });
 
   it('names every invalid field', () => {
-    expect(keyFieldProblems({ name: 'ok', rpm: 60, tpm: 1000, dailyBudgetUsd: 0, defaultBudgetFactor: 1, allowedModels: ['auto'] })).toEqual([]);
-    expect(keyFieldProblems({ name: ' ', rpm: 0, tpm: 1.5, dailyBudgetUsd: -1, defaultBudgetFactor: 2, allowedModels: [''] })).toEqual([
+    expect(
+      keyFieldProblems({
+        name: 'ok',
+        rpm: 60,
+        tpm: 1000,
+        dailyBudgetUsd: 0,
+        defaultBudgetFactor: 1,
+        allowedModels: ['auto'],
+      }),
+    ).toEqual([]);
+    expect(
+      keyFieldProblems({
+        name: ' ',
+        rpm: 0,
+        tpm: 1.5,
+        dailyBudgetUsd: -1,
+        defaultBudgetFactor: 2,
+        allowedModels: [''],
+      }),
+    ).toEqual([
       'name: must be 1..100 characters',
       'rpm: must be a whole number >= 1',
       'tpm: must be a whole number >= 1',

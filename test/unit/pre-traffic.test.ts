@@ -6,7 +6,14 @@ import defaultConfig from '../../config/switchyard.json';
 import { createLifecycleReporter } from '../../functions/adapters/codedeploy/lifecycle-status';
 import { createStreamingInvoker } from '../../functions/adapters/lambda/streaming-invoke';
 import { compileConfig } from '../../functions/core/config/compile';
-import { checkVersion, judge, planChecks, PRE_TRAFFIC_CALLER, syntheticEvent, type VersionInvoker } from '../../functions/pre-traffic/check-version';
+import {
+  checkVersion,
+  judge,
+  planChecks,
+  PRE_TRAFFIC_CALLER,
+  syntheticEvent,
+  type VersionInvoker,
+} from '../../functions/pre-traffic/check-version';
 import { REPORT_MARGIN_MS, runPreTrafficHook, type HookDeps } from '../../functions/pre-traffic/hook';
 import { decodeHttpStream, type InvokedResponse } from '../../functions/pre-traffic/http-stream';
 import { requestContextFrom } from '../../functions/router/request-context';
@@ -19,7 +26,11 @@ function wire(statusCode: number, headers: Record<string, string>, body: string)
 }
 
 const completion = JSON.stringify({ object: 'chat.completion', choices: [{ message: { content: 'OK' } }] });
-const ok = (model: string): InvokedResponse => ({ statusCode: 200, headers: { 'x-switchyard-model': model }, body: completion });
+const ok = (model: string): InvokedResponse => ({
+  statusCode: 200,
+  headers: { 'x-switchyard-model': model },
+  body: completion,
+});
 const error = (status: number, code: string, message: string): InvokedResponse => ({
   statusCode: status,
   headers: {},
@@ -59,7 +70,12 @@ describe('synthetic requests', () => {
   it('reaches the router as an ordinary, non-admin caller named after the check', () => {
     const event = syntheticEvent({ kind: 'model', name: 'gpt-4.1' }, 'pre-traffic-d-1');
     const ctx = requestContextFrom(event, { functionVersion: '8' }, 0);
-    expect(ctx).toMatchObject({ method: 'POST', path: '/v1/chat/completions', requestId: 'pre-traffic-d-1', functionVersion: '8' });
+    expect(ctx).toMatchObject({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      requestId: 'pre-traffic-d-1',
+      functionVersion: '8',
+    });
     expect(ctx.key).toMatchObject({ keyId: PRE_TRAFFIC_CALLER.keyId, admin: false });
   });
 });
@@ -71,8 +87,20 @@ describe('judge', () => {
   });
 
   it('fails a model that does not exist upstream, without retrying', () => {
-    const v = judge(model, error(502, 'upstream_model_not_found', 'Gateway configuration error: upstream gpt-4.1-turbo says the model does not exist: The model `gpt-4.1-turbo` does not exist'));
-    expect(v).toEqual({ ok: false, retry: false, detail: expect.stringContaining('does not exist'), servedBy: undefined });
+    const v = judge(
+      model,
+      error(
+        502,
+        'upstream_model_not_found',
+        'Gateway configuration error: upstream gpt-4.1-turbo says the model does not exist: The model `gpt-4.1-turbo` does not exist',
+      ),
+    );
+    expect(v).toEqual({
+      ok: false,
+      retry: false,
+      detail: expect.stringContaining('does not exist'),
+      servedBy: undefined,
+    });
   });
 
   it('retries transient failures, not credentials or client errors', () => {
@@ -83,7 +111,11 @@ describe('judge', () => {
   });
 
   it('fails a 200 from another model or without a completion body', () => {
-    expect(judge(model, ok('gpt-4.1'))).toMatchObject({ ok: false, retry: false, detail: expect.stringContaining('answered by gpt-4.1') });
+    expect(judge(model, ok('gpt-4.1'))).toMatchObject({
+      ok: false,
+      retry: false,
+      detail: expect.stringContaining('answered by gpt-4.1'),
+    });
     expect(judge(model, { statusCode: 200, headers: {}, body: 'hello' })).toMatchObject({ ok: false });
     // Routes may be answered by any of their models.
     expect(judge({ kind: 'route', name: 'auto' }, ok('gemini-2.5-flash'))).toMatchObject({ ok: true });
@@ -104,11 +136,19 @@ describe('checkVersion', () => {
 
   it('fails the version when one model is missing, and says which', async () => {
     const invoke: VersionInvoker = async (event) =>
-      modelOf(event) === 'deepseek-v3.2' ? error(502, 'upstream_model_not_found', 'The model `deepseek-chat` does not exist') : ok(modelOf(event));
+      modelOf(event) === 'deepseek-v3.2'
+        ? error(502, 'upstream_model_not_found', 'The model `deepseek-chat` does not exist')
+        : ok(modelOf(event));
     const report = await checkVersion(config, invoke, { requestTimeoutMs: 1000, sleep: noSleep });
     expect(report.ok).toBe(false);
     expect(report.outcomes.filter((o) => !o.ok)).toEqual([
-      expect.objectContaining({ kind: 'model', name: 'deepseek-v3.2', status: 502, tries: 1, detail: expect.stringContaining('does not exist') }),
+      expect.objectContaining({
+        kind: 'model',
+        name: 'deepseek-v3.2',
+        status: 502,
+        tries: 1,
+        detail: expect.stringContaining('does not exist'),
+      }),
     ]);
   });
 
@@ -124,13 +164,20 @@ describe('checkVersion', () => {
     };
     const report = await checkVersion(config, invoke, { requestTimeoutMs: 1000, sleep: noSleep });
     expect(report.outcomes.find((o) => o.name === 'gpt-4.1')).toMatchObject({ ok: true, tries: 2 });
-    expect(report.outcomes.find((o) => o.name === 'auto')).toMatchObject({ ok: false, tries: 2, detail: expect.stringContaining('TooManyRequests') });
+    expect(report.outcomes.find((o) => o.name === 'auto')).toMatchObject({
+      ok: false,
+      tries: 2,
+      detail: expect.stringContaining('TooManyRequests'),
+    });
     expect(report.ok).toBe(false);
   });
 
   it('gives every synthetic request its own id under the prefix', async () => {
     const ids: string[] = [];
-    await checkVersion(config, async (e) => (ids.push(e.requestContext.requestId), ok(modelOf(e))), { requestTimeoutMs: 1000, requestIdPrefix: 'pre-traffic-d-42' });
+    await checkVersion(config, async (e) => (ids.push(e.requestContext.requestId), ok(modelOf(e))), {
+      requestTimeoutMs: 1000,
+      requestIdPrefix: 'pre-traffic-d-42',
+    });
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(/^pre-traffic-d-42-\d+-1$/);
   });

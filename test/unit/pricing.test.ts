@@ -21,7 +21,10 @@ describe('pricing', () => {
   });
 
   it('reads usage defensively', () => {
-    expect(usageFromOpenAI({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 })).toEqual({ promptTokens: 3, completionTokens: 4 });
+    expect(usageFromOpenAI({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 })).toEqual({
+      promptTokens: 3,
+      completionTokens: 4,
+    });
     expect(usageFromOpenAI(null)).toBeUndefined();
     expect(usageFromOpenAI({ prompt_tokens: '3', completion_tokens: 4 })).toBeUndefined();
     expect(usageFromOpenAI({ prompt_tokens: -1, completion_tokens: 4 })).toBeUndefined();

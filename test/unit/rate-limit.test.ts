@@ -88,7 +88,9 @@ describe('OpenAI rate-limit headers', () => {
       'x-ratelimit-reset-requests',
     ]);
     // Overshoot (TPM counts real usage after the fact) never shows a negative remainder.
-    expect(rateLimitHeaders({ keyId: 'k', tpm: 10 }, { requests: 1, tokens: 25 }, T0)['x-ratelimit-remaining-tokens']).toBe('0');
+    expect(
+      rateLimitHeaders({ keyId: 'k', tpm: 10 }, { requests: 1, tokens: 25 }, T0)['x-ratelimit-remaining-tokens'],
+    ).toBe('0');
   });
 
   it('answers a refused request with a 429 in OpenAI shape, Retry-After and the counters', () => {
@@ -106,8 +108,12 @@ describe('OpenAI rate-limit headers', () => {
       'x-ratelimit-remaining-tokens': '990',
     });
     expect(exceededLimit(key, { requests: 1, tokens: 999 })).toBe('tokens');
-    expect(rateLimitError(key, { requests: 1, tokens: 999 }, 5, T0).message).toMatch(/tokens per min \(TPM\): Limit 1000, Used 999, Requested 5/);
-    expect(rateLimitError(key, { requests: 0, tokens: 0 }, 5000, T0).message).toMatch(/^Request too large .* Limit 1000, Requested 5000/);
+    expect(rateLimitError(key, { requests: 1, tokens: 999 }, 5, T0).message).toMatch(
+      /tokens per min \(TPM\): Limit 1000, Used 999, Requested 5/,
+    );
+    expect(rateLimitError(key, { requests: 0, tokens: 0 }, 5000, T0).message).toMatch(
+      /^Request too large .* Limit 1000, Requested 5000/,
+    );
   });
 });
 
@@ -122,12 +128,19 @@ describe('DynamoDB rate limiter on a refused request', () => {
       },
     } as unknown as DynamoDBClient;
     const warnings: unknown[] = [];
-    const limiter = createDynamoRateLimiter(ddb, 'keys', { now: () => T0 + 45_000, log: (...a) => void warnings.push(a) });
+    const limiter = createDynamoRateLimiter(ddb, 'keys', {
+      now: () => T0 + 45_000,
+      log: (...a) => void warnings.push(a),
+    });
     const refusal = await limiter.admit({ keyId: 'key_full', rpm: 2, tpm: 1_000 }, 10).catch((e: unknown) => e);
     expect(sent).toEqual(['UpdateItemCommand', 'GetItemCommand']);
     expect(refusal).toBeInstanceOf(GatewayError);
     expect(refusal).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
-    expect((refusal as GatewayError).headers).toMatchObject({ 'retry-after': '15', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-remaining-tokens': '0' });
+    expect((refusal as GatewayError).headers).toMatchObject({
+      'retry-after': '15',
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-remaining-tokens': '0',
+    });
     expect(JSON.stringify(warnings)).toContain('key_full');
   });
 });

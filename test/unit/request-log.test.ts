@@ -20,14 +20,31 @@ describe('formatRequestLog', () => {
       },
       'text',
     );
-    expect(line).toMatch(/^\d\d:\d\d:\d\d POST \/v1\/chat\/completions 200 42ms model=deepseek-v3.2 route=auto intent=code attempts=gpt-4.1:503,deepseek-v3.2:200 cost=\$0.000025 overhead=3ms$/);
+    expect(line).toMatch(
+      /^\d\d:\d\d:\d\d POST \/v1\/chat\/completions 200 42ms model=deepseek-v3.2 route=auto intent=code attempts=gpt-4.1:503,deepseek-v3.2:200 cost=\$0.000025 overhead=3ms$/,
+    );
     expect(line.split('\n')).toHaveLength(1);
   });
 
   it('marks a stream (the time is to the response head) and gives JSON with --json', () => {
-    const log = { ...base, headers: { 'content-type': 'text/event-stream', 'x-switchyard-model': 'gpt-4.1', 'x-switchyard-route': 'direct', 'x-request-id': 'r-1' } };
+    const log = {
+      ...base,
+      headers: {
+        'content-type': 'text/event-stream',
+        'x-switchyard-model': 'gpt-4.1',
+        'x-switchyard-route': 'direct',
+        'x-request-id': 'r-1',
+      },
+    };
     expect(formatRequestLog(log, 'text')).toContain('200 42ms to head (stream) model=gpt-4.1');
     expect(formatRequestLog(log, 'text')).not.toContain('route=');
-    expect(JSON.parse(formatRequestLog(log, 'json'))).toMatchObject({ status: 200, ms: 42, stream: true, model: 'gpt-4.1', requestId: 'r-1', version: '1' });
+    expect(JSON.parse(formatRequestLog(log, 'json'))).toMatchObject({
+      status: 200,
+      ms: 42,
+      stream: true,
+      model: 'gpt-4.1',
+      requestId: 'r-1',
+      version: '1',
+    });
   });
 });

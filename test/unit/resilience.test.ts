@@ -1,5 +1,12 @@
 import { backoffDelay, nextRetry, parseRetryAfter } from '../../functions/core/resilience/backoff';
-import { admission, CLOSED, msUntilProbe, shouldClose, shouldTrip, type BreakerState } from '../../functions/core/resilience/breaker';
+import {
+  admission,
+  CLOSED,
+  msUntilProbe,
+  shouldClose,
+  shouldTrip,
+  type BreakerState,
+} from '../../functions/core/resilience/breaker';
 
 describe('Retry-After', () => {
   const now = Date.parse('2026-11-23T10:00:00Z');

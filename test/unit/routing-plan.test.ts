@@ -38,7 +38,12 @@ describe('intent classification from config rules', () => {
   });
 
   it('reads only user, system and developer text', () => {
-    expect(conversationText([{ role: 'assistant', content: 'summarize' }, { role: 'user', content: [{ type: 'text', text: 'hi' }] }])).toBe('hi');
+    expect(
+      conversationText([
+        { role: 'assistant', content: 'summarize' },
+        { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+      ]),
+    ).toBe('hi');
   });
 });
 
@@ -67,8 +72,14 @@ describe('candidate planning', () => {
   });
 
   it('gives a concrete model its fallbacks, or nothing else when fallback is off', () => {
-    expect(planRequest(cfg, req('hi', { model: 'gpt-4.1' }), { random: fixed }).candidates).toEqual(['gpt-4.1', 'deepseek-v3.2', 'gemini-2.5-flash']);
-    expect(planRequest(cfg, req('hi', { model: 'gpt-4.1' }), { random: fixed, fallbackOff: true }).candidates).toEqual(['gpt-4.1']);
+    expect(planRequest(cfg, req('hi', { model: 'gpt-4.1' }), { random: fixed }).candidates).toEqual([
+      'gpt-4.1',
+      'deepseek-v3.2',
+      'gemini-2.5-flash',
+    ]);
+    expect(planRequest(cfg, req('hi', { model: 'gpt-4.1' }), { random: fixed, fallbackOff: true }).candidates).toEqual([
+      'gpt-4.1',
+    ]);
   });
 
   it('skips models without a required capability or room in their context window', () => {
@@ -82,14 +93,23 @@ describe('candidate planning', () => {
   });
 
   it('answers 400 context_length_exceeded when no model can hold the prompt', () => {
-    expect(() => planRequest(cfg, req('hi', { model: 'deepseek-v3.2', promptTokens: 200_000 }), { random: fixed, fallbackOff: true })).toThrow(
-      expect.objectContaining({ status: 400, code: 'context_length_exceeded' }),
-    );
+    expect(() =>
+      planRequest(cfg, req('hi', { model: 'deepseek-v3.2', promptTokens: 200_000 }), {
+        random: fixed,
+        fallbackOff: true,
+      }),
+    ).toThrow(expect.objectContaining({ status: 400, code: 'context_length_exceeded' }));
   });
 
   it('keeps a replaced model as the last fallback during a cutover', () => {
     const c = structuredClone(defaultConfig) as any;
-    c.models.push({ ...structuredClone(c.models[0]), id: 'gpt-4.1-turbo', replaces: 'gpt-4.1', fallbacks: ['gemini-2.5-flash'], endpoints: [{ id: 'openai-turbo', provider: 'openai', upstreamModel: 'gpt-4.1-turbo' }] });
+    c.models.push({
+      ...structuredClone(c.models[0]),
+      id: 'gpt-4.1-turbo',
+      replaces: 'gpt-4.1',
+      fallbacks: ['gemini-2.5-flash'],
+      endpoints: [{ id: 'openai-turbo', provider: 'openai', upstreamModel: 'gpt-4.1-turbo' }],
+    });
     c.routes.auto.intents.general = ['gpt-4.1-turbo'];
     const p = planRequest(compileConfig(c), req('hello'), { random: fixed });
     expect(p.candidates[0]).toBe('gpt-4.1-turbo');
@@ -98,7 +118,10 @@ describe('candidate planning', () => {
 
   it('picks weighted variants by the random draw', () => {
     const c = structuredClone(defaultConfig) as any;
-    c.routes.auto.variants = [{ model: 'gpt-4.1', weight: 90 }, { model: 'deepseek-v3.2', weight: 10 }];
+    c.routes.auto.variants = [
+      { model: 'gpt-4.1', weight: 90 },
+      { model: 'deepseek-v3.2', weight: 10 },
+    ];
     const compiled = compileConfig(c);
     expect(planRequest(compiled, req('hello'), { random: () => 0.5 }).variant).toBe('gpt-4.1');
     expect(planRequest(compiled, req('hello'), { random: () => 0.95 }).variant).toBe('deepseek-v3.2');
@@ -111,6 +134,7 @@ describe('candidate planning', () => {
     expect(() => planRequest(cfg, req('hi', { model: 'nope' }), { random: fixed })).toThrow(GatewayError);
     expect(parseBudgetFactor(undefined)).toBeUndefined();
     expect(parseBudgetFactor('0.25')).toBe(0.25);
-    for (const bad of ['-1', '2', 'cheap', 'NaN']) expect(() => parseBudgetFactor(bad)).toThrow(expect.objectContaining({ status: 400, param: 'x-budget-factor' }));
+    for (const bad of ['-1', '2', 'cheap', 'NaN'])
+      expect(() => parseBudgetFactor(bad)).toThrow(expect.objectContaining({ status: 400, param: 'x-budget-factor' }));
   });
 });

@@ -3,7 +3,11 @@
  * shared reads, stale keys on errors, and the env/Secrets Manager choice the router makes.
  */
 import { createEnvSecretSource } from '../../functions/adapters/secrets/env-source';
-import { createSecretsManagerSource, parseSecretValue, type SecretFetcher } from '../../functions/adapters/secrets/secrets-manager-source';
+import {
+  createSecretsManagerSource,
+  parseSecretValue,
+  type SecretFetcher,
+} from '../../functions/adapters/secrets/secrets-manager-source';
 import { createSecretSource } from '../../functions/adapters/secrets/select';
 
 function fakeSecretsManager(values: Record<string, string>) {
@@ -78,7 +82,14 @@ describe('Secrets Manager secret source', () => {
 
   it('keeps serving the last key while Secrets Manager fails, and retries after a pause', async () => {
     const sm = fakeSecretsManager({ 'arn:secret:deepseek': 'sk-upstream-ds' });
-    const source = createSecretsManagerSource({ secretIds, ttlMs: 60_000, retryAfterErrorMs: 5_000, now, fetcher: sm.fetcher, log });
+    const source = createSecretsManagerSource({
+      secretIds,
+      ttlMs: 60_000,
+      retryAfterErrorMs: 5_000,
+      now,
+      fetcher: sm.fetcher,
+      log,
+    });
     expect(await source.providerKey('deepseek', undefined)).toBe('sk-upstream-ds');
     sm.fail(true);
     clock += 60_000;
@@ -96,7 +107,9 @@ describe('Secrets Manager secret source', () => {
   it('fails with a clear message (and no value) when a secret cannot be read at all', async () => {
     const sm = fakeSecretsManager({});
     const source = createSecretsManagerSource({ secretIds, now, fetcher: sm.fetcher, log });
-    await expect(source.providerKey('openai', undefined)).rejects.toThrow("could not read the API key of provider 'openai' from Secrets Manager (ResourceNotFoundException)");
+    await expect(source.providerKey('openai', undefined)).rejects.toThrow(
+      "could not read the API key of provider 'openai' from Secrets Manager (ResourceNotFoundException)",
+    );
   });
 });
 
@@ -107,9 +120,15 @@ describe('secret source selection', () => {
     expect(await createEnvSecretSource({}).providerKey('openai', 'OPENAI_API_KEY')).toBeUndefined();
 
     // The AWS source: built without touching AWS (the client is only created on the first read).
-    const aws = createSecretSource({ SWITCHYARD_SECRETS: 'secretsmanager', SWITCHYARD_PROVIDER_SECRETS: '{"openai":"arn:x"}', SWITCHYARD_SECRETS_TTL_MS: '1000' });
+    const aws = createSecretSource({
+      SWITCHYARD_SECRETS: 'secretsmanager',
+      SWITCHYARD_PROVIDER_SECRETS: '{"openai":"arn:x"}',
+      SWITCHYARD_SECRETS_TTL_MS: '1000',
+    });
     expect(await aws.providerKey('anthropic', 'ANTHROPIC_API_KEY')).toBeUndefined();
     expect(() => createSecretSource({ SWITCHYARD_SECRETS: 'vault' })).toThrow(/"env" or "secretsmanager"/);
-    expect(() => createSecretSource({ SWITCHYARD_SECRETS: 'secretsmanager', SWITCHYARD_PROVIDER_SECRETS: '{' })).toThrow(/JSON object/);
+    expect(() =>
+      createSecretSource({ SWITCHYARD_SECRETS: 'secretsmanager', SWITCHYARD_PROVIDER_SECRETS: '{' }),
+    ).toThrow(/JSON object/);
   });
 });

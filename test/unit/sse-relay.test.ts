@@ -20,7 +20,9 @@ async function readAll(relay: SseRelay, ms = 1_000): Promise<string> {
     for await (const c of relay.body) text += Buffer.from(c).toString('utf8');
     return text;
   })();
-  const timeout = new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`client stream never ended; got: ${JSON.stringify(text)}`)), ms).unref());
+  const timeout = new Promise<string>((_, reject) =>
+    setTimeout(() => reject(new Error(`client stream never ended; got: ${JSON.stringify(text)}`)), ms).unref(),
+  );
   return Promise.race([reading, timeout]);
 }
 
@@ -47,7 +49,11 @@ describe('SseRelay', () => {
   });
 
   it('ends the client stream when the connection is cut between the first event and commit', async () => {
-    const relay = new SseRelay(upstream([`data: ${chunk('Hel')}\n\n`], new Error('socket hang up')), () => undefined, false);
+    const relay = new SseRelay(
+      upstream([`data: ${chunk('Hel')}\n\n`], new Error('socket hang up')),
+      () => undefined,
+      false,
+    );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     await new Promise((r) => setTimeout(r, 10));
     relay.commit();
@@ -56,7 +62,11 @@ describe('SseRelay', () => {
   });
 
   it('treats a connection error after [DONE] as a complete stream, committed late or not', async () => {
-    const relay = new SseRelay(upstream([`data: ${chunk('Hi')}\n\ndata: [DONE]\n\n`], new Error('ECONNRESET')), () => undefined, false);
+    const relay = new SseRelay(
+      upstream([`data: ${chunk('Hi')}\n\ndata: [DONE]\n\n`], new Error('ECONNRESET')),
+      () => undefined,
+      false,
+    );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     await new Promise((r) => setTimeout(r, 10));
     relay.commit();
@@ -79,7 +89,11 @@ describe('SseRelay', () => {
   });
 
   it('relays a multi-line data event as valid SSE (every line prefixed with data:)', async () => {
-    const relay = new SseRelay(upstream([`data: {"choices":[{"index":0,\ndata: "delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n`]), () => undefined, false);
+    const relay = new SseRelay(
+      upstream([`data: {"choices":[{"index":0,\ndata: "delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n`]),
+      () => undefined,
+      false,
+    );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     relay.commit();
     const body = await readAll(relay);
@@ -87,7 +101,11 @@ describe('SseRelay', () => {
   });
 
   it('turns an `event: error` event into an explicit error, not a content chunk', async () => {
-    const relay = new SseRelay(upstream([`data: ${chunk('a')}\n\nevent: error\ndata: {"message":"overloaded"}\n\n`]), () => undefined, false);
+    const relay = new SseRelay(
+      upstream([`data: ${chunk('a')}\n\nevent: error\ndata: {"message":"overloaded"}\n\n`]),
+      () => undefined,
+      false,
+    );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     relay.commit();
     const ev = events(await readAll(relay));
@@ -96,7 +114,13 @@ describe('SseRelay', () => {
   });
 
   it('drops named events other than error (they are no chunks; the SDK would hand them to user code)', async () => {
-    const relay = new SseRelay(upstream([`event: ping\ndata: {}\n\ndata: ${chunk('a')}\n\nevent: message\ndata: ${chunk('b')}\n\ndata: [DONE]\n\n`]), () => undefined, false);
+    const relay = new SseRelay(
+      upstream([
+        `event: ping\ndata: {}\n\ndata: ${chunk('a')}\n\nevent: message\ndata: ${chunk('b')}\n\ndata: [DONE]\n\n`,
+      ]),
+      () => undefined,
+      false,
+    );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     relay.commit();
     const ev = events(await readAll(relay));
@@ -111,18 +135,37 @@ describe('SseRelay', () => {
   it('fails over as a server error (not a connection failure) on a 2xx body that is no event stream', async () => {
     // An HTML error page from a proxy, or a JSON body from an upstream that ignored `stream: true`: it
     // ends cleanly without a single event. A socket error before any event stays a connection failure.
-    const html = new SseRelay(upstream(['<html><body><h1>502 Bad Gateway</h1></body></html>\n']), () => undefined, false);
+    const html = new SseRelay(
+      upstream(['<html><body><h1>502 Bad Gateway</h1></body></html>\n']),
+      () => undefined,
+      false,
+    );
     expect(await html.firstEvent()).toMatchObject({ ok: false, failure: 'server_error' });
-    const json = new SseRelay(upstream([JSON.stringify({ id: 'x', object: 'chat.completion', choices: [] })]), () => undefined, false);
+    const json = new SseRelay(
+      upstream([JSON.stringify({ id: 'x', object: 'chat.completion', choices: [] })]),
+      () => undefined,
+      false,
+    );
     expect(await json.firstEvent()).toMatchObject({ ok: false, failure: 'server_error' });
     const cut = new SseRelay(upstream([': keep-alive\n\n'], new Error('other side closed')), () => undefined, false);
     expect(await cut.firstEvent()).toMatchObject({ ok: false, failure: 'connection' });
   });
 
   it('keeps the text of every choice and of tool-call arguments (the estimate when a stream is cut)', async () => {
-    const two = JSON.stringify({ choices: [{ index: 0, delta: { content: 'one ' } }, { index: 1, delta: { content: 'two ' } }] });
-    const tool = JSON.stringify({ choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] } }] });
-    const relay = new SseRelay(upstream([`data: ${two}\n\ndata: ${tool}\n\n`], new Error('cut')), () => undefined, false);
+    const two = JSON.stringify({
+      choices: [
+        { index: 0, delta: { content: 'one ' } },
+        { index: 1, delta: { content: 'two ' } },
+      ],
+    });
+    const tool = JSON.stringify({
+      choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] } }],
+    });
+    const relay = new SseRelay(
+      upstream([`data: ${two}\n\ndata: ${tool}\n\n`], new Error('cut')),
+      () => undefined,
+      false,
+    );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     relay.commit();
     await readAll(relay);
@@ -131,7 +174,11 @@ describe('SseRelay', () => {
 
   it('keeps a usage chunk without `choices` from a client that did not ask for usage', async () => {
     const usage = JSON.stringify({ id: 'x', usage: { prompt_tokens: 3, completion_tokens: 2 } });
-    const relay = new SseRelay(upstream([`data: ${chunk('a')}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`]), () => undefined, false);
+    const relay = new SseRelay(
+      upstream([`data: ${chunk('a')}\n\ndata: ${usage}\n\ndata: [DONE]\n\n`]),
+      () => undefined,
+      false,
+    );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     relay.commit();
     const body = await readAll(relay);

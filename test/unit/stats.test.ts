@@ -8,7 +8,17 @@ import { parseTableRow, renderStatsTable } from '../../functions/core/stats/stat
 function row(scope: string, over: Partial<UsageRow> = {}, latencies: number[] = []): UsageRow {
   const latency: Record<number, number> = {};
   for (const ms of latencies) latency[latencyBucket(ms)] = (latency[latencyBucket(ms)] ?? 0) + 1;
-  return { scope, requests: latencies.length, successes: latencies.length, errors: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, latency, ...over };
+  return {
+    scope,
+    requests: latencies.length,
+    successes: latencies.length,
+    errors: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    costMicros: 0,
+    latency,
+    ...over,
+  };
 }
 
 describe('stats days', () => {
@@ -38,7 +48,11 @@ describe('stats days', () => {
 
 describe('dayStats', () => {
   const usage = [
-    row('model#gpt-4.1', { promptTokens: 100, completionTokens: 50, costMicros: 600, errors: 1, successes: 2, requests: 3 }, [100, 200, 900]),
+    row(
+      'model#gpt-4.1',
+      { promptTokens: 100, completionTokens: 50, costMicros: 600, errors: 1, successes: 2, requests: 3 },
+      [100, 200, 900],
+    ),
     row('model#deepseek-v3.2', { promptTokens: 40, completionTokens: 10, costMicros: 16 }, [50]),
     row('route#auto', { costMicros: 16 }, [50]),
     row('key#key_0123', { costMicros: 616 }, [100, 200, 900, 50]),
@@ -46,8 +60,22 @@ describe('dayStats', () => {
 
   it('totals the model rows (each request is in exactly one), with merged latency percentiles', () => {
     const d = dayStats('2026-11-23', usage);
-    expect(d.total).toMatchObject({ scope: 'total', requests: 4, successes: 3, errors: 1, inputTokens: 140, outputTokens: 60, costMicros: 616, costUsd: '0.000616' });
-    expect(d.total.p50Ms).toBe(quantileMs({ [latencyBucket(50)]: 1, [latencyBucket(100)]: 1, [latencyBucket(200)]: 1, [latencyBucket(900)]: 1 }, 0.5));
+    expect(d.total).toMatchObject({
+      scope: 'total',
+      requests: 4,
+      successes: 3,
+      errors: 1,
+      inputTokens: 140,
+      outputTokens: 60,
+      costMicros: 616,
+      costUsd: '0.000616',
+    });
+    expect(d.total.p50Ms).toBe(
+      quantileMs(
+        { [latencyBucket(50)]: 1, [latencyBucket(100)]: 1, [latencyBucket(200)]: 1, [latencyBucket(900)]: 1 },
+        0.5,
+      ),
+    );
     expect(d.total.p99Ms).toBeGreaterThanOrEqual(900);
     expect(d.models.map((m) => m.name)).toEqual(['gpt-4.1', 'deepseek-v3.2']); // most expensive first
     expect(d.scopes.map((s) => [s.kind, s.name])).toEqual([
@@ -57,10 +85,14 @@ describe('dayStats', () => {
   });
 
   it('turns ledger rows into USD and percent used, global first', () => {
-    const d = dayStats('2026-11-23', [], [
-      { scope: 'model#gpt-4.1', limitMicros: 0, spentMicros: 5, reservedMicros: 0 },
-      { scope: 'global', limitMicros: 100_000_000, spentMicros: 80_000_000, reservedMicros: 500_000 },
-    ]);
+    const d = dayStats(
+      '2026-11-23',
+      [],
+      [
+        { scope: 'model#gpt-4.1', limitMicros: 0, spentMicros: 5, reservedMicros: 0 },
+        { scope: 'global', limitMicros: 100_000_000, spentMicros: 80_000_000, reservedMicros: 500_000 },
+      ],
+    );
     expect(d.budgets[0]).toEqual({
       scope: 'global',
       limitMicros: 100_000_000,
@@ -98,7 +130,14 @@ describe('renderStatsTable', () => {
   it('prints the same values as the JSON, one row per scope', () => {
     const report = statsReport(
       [
-        { day: '2026-11-23', usage: [row('model#gpt-4.1', { costMicros: 1234567, promptTokens: 9, completionTokens: 3 }, [120]), row('route#chat-default', {}, [120])], budgets: [{ scope: 'global', limitMicros: 100_000_000, spentMicros: 1_234_567, reservedMicros: 0 }] },
+        {
+          day: '2026-11-23',
+          usage: [
+            row('model#gpt-4.1', { costMicros: 1234567, promptTokens: 9, completionTokens: 3 }, [120]),
+            row('route#chat-default', {}, [120]),
+          ],
+          budgets: [{ scope: 'global', limitMicros: 100_000_000, spentMicros: 1_234_567, reservedMicros: 0 }],
+        },
         { day: '2026-11-22', usage: [] },
       ],
       Date.parse('2026-11-23T12:00:00Z'),
@@ -108,12 +147,32 @@ describe('renderStatsTable', () => {
     expect(lines[0]).toBe('2026-11-23 (today, UTC)');
     const cells = (label: string) => parseTableRow(lines.find((l) => l.startsWith(label + ' '))!);
     const m = report.days[0].models[0];
-    expect(cells('model gpt-4.1')).toEqual(['model gpt-4.1', '1', '1', '0', '9', '3', m.costUsd, String(m.p50Ms), String(m.p99Ms)]);
+    expect(cells('model gpt-4.1')).toEqual([
+      'model gpt-4.1',
+      '1',
+      '1',
+      '0',
+      '9',
+      '3',
+      m.costUsd,
+      String(m.p50Ms),
+      String(m.p99Ms),
+    ]);
     expect(cells('route chat-default').slice(0, 2)).toEqual(['route chat-default', '1']);
     expect(cells('global')).toEqual(['global', '100.000000', '1.234567', '0.000000', '1.2%']);
     expect(text).toContain('2026-11-22 (yesterday)');
     // An empty day still has its total row, with dashes for percentiles.
     const yesterday = lines.slice(lines.indexOf('2026-11-22 (yesterday)'));
-    expect(parseTableRow(yesterday.find((l) => l.startsWith('total'))!)).toEqual(['total', '0', '0', '0', '0', '0', '0.000000', '-', '-']);
+    expect(parseTableRow(yesterday.find((l) => l.startsWith('total'))!)).toEqual([
+      'total',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0',
+      '0.000000',
+      '-',
+      '-',
+    ]);
   });
 });

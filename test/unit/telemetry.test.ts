@@ -5,7 +5,13 @@
 import { createPowertoolsTelemetry } from '../../functions/adapters/telemetry/powertools-telemetry';
 import { captureTelemetry } from '../../functions/adapters/telemetry/sinks';
 import { errorClassOf, metricDocuments } from '../../functions/core/telemetry/metric-documents';
-import { DIMENSIONS, METRICS, METRIC_NAMESPACE, REQUEST_METRICS, ROUTER_DIMENSION_SETS } from '../../functions/core/telemetry/metric-names';
+import {
+  DIMENSIONS,
+  METRICS,
+  METRIC_NAMESPACE,
+  REQUEST_METRICS,
+  ROUTER_DIMENSION_SETS,
+} from '../../functions/core/telemetry/metric-names';
 import { redact, REDACTED, scrubSecrets } from '../../functions/core/telemetry/redact';
 import type { RequestSummary } from '../../functions/core/telemetry/request-summary';
 
@@ -83,7 +89,11 @@ describe('metricDocuments (pure)', () => {
   it('counts the request per version, model and route; failures per model and class; spend without version', () => {
     const docs = metricDocuments(summary());
     const [request, totals, ...rest] = docs;
-    expect(request.dimensionSets).toEqual([['FunctionVersion'], ['Model', 'FunctionVersion'], ['Route', 'FunctionVersion']]);
+    expect(request.dimensionSets).toEqual([
+      ['FunctionVersion'],
+      ['Model', 'FunctionVersion'],
+      ['Route', 'FunctionVersion'],
+    ]);
     expect(request.dimensions).toEqual({ FunctionVersion: '7', Model: 'deepseek-v3.2', Route: 'auto' });
     expect(Object.fromEntries(request.metrics.map((m) => [m.name, m.value]))).toEqual({
       Requests: 1,
@@ -97,7 +107,13 @@ describe('metricDocuments (pure)', () => {
       OutputTokens: 29,
       CostMicroUsd: 16,
     });
-    expect(totals).toMatchObject({ dimensionSets: [['FunctionVersion']], metrics: [{ name: 'UpstreamErrors', value: 2 }, { name: 'BreakerOpened', value: 1 }] });
+    expect(totals).toMatchObject({
+      dimensionSets: [['FunctionVersion']],
+      metrics: [
+        { name: 'UpstreamErrors', value: 2 },
+        { name: 'BreakerOpened', value: 1 },
+      ],
+    });
     const byClass = rest.filter((d) => d.dimensionSets[0].includes('ErrorClass'));
     expect(byClass.map((d) => [d.dimensions.Model, d.dimensions.ErrorClass, d.metrics[0].value])).toEqual([
       ['gpt-4.1', '5xx', 1],
@@ -106,7 +122,11 @@ describe('metricDocuments (pure)', () => {
     const breaker = rest.find((d) => d.dimensionSets[0].includes('Endpoint'))!;
     expect(breaker.dimensions).toEqual({ Endpoint: 'openai-gpt-4.1', FunctionVersion: '7' });
     const spend = rest[rest.length - 1];
-    expect(spend).toEqual({ dimensions: { Model: 'deepseek-v3.2' }, dimensionSets: [[], ['Model']], metrics: [{ name: 'CostMicroUsd', unit: 'None', value: 16 }] });
+    expect(spend).toEqual({
+      dimensions: { Model: 'deepseek-v3.2' },
+      dimensionSets: [[], ['Model']],
+      metrics: [{ name: 'CostMicroUsd', unit: 'None', value: 16 }],
+    });
   });
 
   it('uses only the dimension sets declared in metric-names.ts', () => {
@@ -120,7 +140,16 @@ describe('metricDocuments (pure)', () => {
 
   it('a direct request routes as "direct"; a non-stream has no TTFT; a 502 counts as a server error with zeros elsewhere', () => {
     const [request, totals] = metricDocuments(
-      summary({ route: null, stream: false, ttftMs: undefined, status: 502, attempts: [{ model: 'gpt-4.1', endpoint: 'e', outcome: 'connection', ms: 5 }], fallbacks: 0, breakersOpened: [], model: 'gpt-4.1' }),
+      summary({
+        route: null,
+        stream: false,
+        ttftMs: undefined,
+        status: 502,
+        attempts: [{ model: 'gpt-4.1', endpoint: 'e', outcome: 'connection', ms: 5 }],
+        fallbacks: 0,
+        breakersOpened: [],
+        model: 'gpt-4.1',
+      }),
     );
     expect(request.dimensions.Route).toBe('direct');
     const values = Object.fromEntries(request.metrics.map((m) => [m.name, m.value]));
@@ -133,7 +162,8 @@ describe('metricDocuments (pure)', () => {
   });
 
   it('a stream that broke after its 200 head is a server error; a client that left is not', () => {
-    const serverErrors = (over: Partial<RequestSummary>) => metricDocuments(summary(over))[0].metrics.find((m) => m.name === 'ServerErrors')!.value;
+    const serverErrors = (over: Partial<RequestSummary>) =>
+      metricDocuments(summary(over))[0].metrics.find((m) => m.name === 'ServerErrors')!.value;
     expect(serverErrors({ status: 200, errorCode: 'upstream_stream_error' })).toBe(1);
     expect(serverErrors({ status: 200, errorCode: 'client_disconnected' })).toBe(0);
     expect(serverErrors({ status: 429, errorCode: 'upstream_rate_limited' })).toBe(0);
@@ -141,7 +171,9 @@ describe('metricDocuments (pure)', () => {
   });
 
   it('a request with no model emits only the version set and no spend', () => {
-    const docs = metricDocuments(summary({ model: null, route: null, status: 503, attempts: [], breakersOpened: [], costMicros: 0 }));
+    const docs = metricDocuments(
+      summary({ model: null, route: null, status: 503, attempts: [], breakersOpened: [], costMicros: 0 }),
+    );
     expect(docs[0].dimensionSets).toEqual([['FunctionVersion']]);
     expect(docs.some((d) => d.dimensionSets.some((s) => s.length === 0))).toBe(false);
   });
@@ -163,23 +195,46 @@ describe('Powertools telemetry adapter', () => {
     const request = docs.find((d) => d.names.includes(METRICS.requests))!;
     expect(request.sets).toEqual(sorted(ROUTER_DIMENSION_SETS.request));
     expect(request.names).toEqual([...REQUEST_METRICS]);
-    expect(request.units).toMatchObject({ Requests: 'Count', Latency: 'Milliseconds', TimeToFirstToken: 'Milliseconds', CostMicroUsd: 'None' });
+    expect(request.units).toMatchObject({
+      Requests: 'Count',
+      Latency: 'Milliseconds',
+      TimeToFirstToken: 'Milliseconds',
+      CostMicroUsd: 'None',
+    });
     expect(request.value(DIMENSIONS.version)).toBe('7');
     expect(request.value(DIMENSIONS.model)).toBe('deepseek-v3.2');
     expect(request.value(DIMENSIONS.route)).toBe('auto');
-    expect([request.value('Requests'), request.value('Latency'), request.value('TimeToFirstToken'), request.value('Overhead')]).toEqual([1, 130, 70, 12]);
-    expect([request.value('InputTokens'), request.value('OutputTokens'), request.value('CostMicroUsd'), request.value('Fallbacks')]).toEqual([11, 29, 16, 1]);
+    expect([
+      request.value('Requests'),
+      request.value('Latency'),
+      request.value('TimeToFirstToken'),
+      request.value('Overhead'),
+    ]).toEqual([1, 130, 70, 12]);
+    expect([
+      request.value('InputTokens'),
+      request.value('OutputTokens'),
+      request.value('CostMicroUsd'),
+      request.value('Fallbacks'),
+    ]).toEqual([11, 29, 16, 1]);
     // Powertools' default `service` dimension would change every metric's identity: it must be gone.
     expect(JSON.stringify(cap.metrics)).not.toContain('"service"');
 
-    const totals = docs.find((d) => d.names.includes(METRICS.upstreamErrors) && d.sets.length === 1 && d.sets[0].length === 1)!;
+    const totals = docs.find(
+      (d) => d.names.includes(METRICS.upstreamErrors) && d.sets.length === 1 && d.sets[0].length === 1,
+    )!;
     expect(totals.sets).toEqual([['FunctionVersion']]);
     expect(totals.value('UpstreamErrors')).toBe(2);
     expect(totals.value('BreakerOpened')).toBe(1);
 
     const classes = docs.filter((d) => d.sets[0]?.includes('ErrorClass'));
-    expect(classes.map((d) => d.sets)).toEqual([[['ErrorClass', 'FunctionVersion', 'Model']], [['ErrorClass', 'FunctionVersion', 'Model']]]);
-    expect(classes.map((d) => `${d.value('Model')}/${d.value('ErrorClass')}=${d.value('UpstreamErrors')}`)).toEqual(['gpt-4.1/5xx=1', 'gpt-4.1/timeout=1']);
+    expect(classes.map((d) => d.sets)).toEqual([
+      [['ErrorClass', 'FunctionVersion', 'Model']],
+      [['ErrorClass', 'FunctionVersion', 'Model']],
+    ]);
+    expect(classes.map((d) => `${d.value('Model')}/${d.value('ErrorClass')}=${d.value('UpstreamErrors')}`)).toEqual([
+      'gpt-4.1/5xx=1',
+      'gpt-4.1/timeout=1',
+    ]);
 
     const spend = docs.find((d) => d.sets.some((s) => s.length === 0))!;
     expect(spend.sets).toEqual([[], ['Model']]);
@@ -188,7 +243,15 @@ describe('Powertools telemetry adapter', () => {
 
     // The request log line carries the decision, not the secrets.
     const line = JSON.parse(cap.logs.find((l) => l.line.includes('"message":"request"'))!.line);
-    expect(line).toMatchObject({ level: 'INFO', requestId: 'req-1', route: 'auto', model: 'deepseek-v3.2', status: 200, totalMs: 130, costUsd: '0.000016' });
+    expect(line).toMatchObject({
+      level: 'INFO',
+      requestId: 'req-1',
+      route: 'auto',
+      model: 'deepseek-v3.2',
+      status: 200,
+      totalMs: 130,
+      costUsd: '0.000016',
+    });
     expect(line.attempts).toHaveLength(4);
     // No warnings from Powertools (dimension collisions, invalid values).
     expect(cap.logs.filter((l) => l.level !== 'info')).toEqual([]);
@@ -198,7 +261,9 @@ describe('Powertools telemetry adapter', () => {
     const cap = captureTelemetry();
     const { telemetry } = createPowertoolsTelemetry({ sink: cap.sink, env: {} });
     telemetry.requestDone(summary({ model: 'gpt-4.1', route: null, attempts: [], breakersOpened: [] }));
-    telemetry.requestDone(summary({ model: 'gemini-2.5-flash', functionVersion: '8', attempts: [], breakersOpened: [] }));
+    telemetry.requestDone(
+      summary({ model: 'gemini-2.5-flash', functionVersion: '8', attempts: [], breakersOpened: [] }),
+    );
     const requests = cap.emf().filter((d) => 'Requests' in d);
     expect(requests.map((d) => [d.Model, d.Route, d.FunctionVersion, d.Requests])).toEqual([
       ['gpt-4.1', 'direct', '7', 1],
@@ -220,7 +285,12 @@ describe('Powertools telemetry adapter', () => {
     expect(quiet.text()).not.toContain(KEY);
     expect(quiet.text()).not.toContain('my secret plan');
     const parsed = JSON.parse(quiet.logs[0].line);
-    expect(parsed).toMatchObject({ level: 'WARN', requestId: 'r', promptTokens: 12, headers: { Authorization: REDACTED, 'x-api-key': REDACTED, 'content-type': 'application/json' } });
+    expect(parsed).toMatchObject({
+      level: 'WARN',
+      requestId: 'r',
+      promptTokens: 12,
+      headers: { Authorization: REDACTED, 'x-api-key': REDACTED, 'content-type': 'application/json' },
+    });
 
     const debug = captureTelemetry();
     createPowertoolsTelemetry({ sink: debug.sink, env: { SWITCHYARD_LOG_PROMPTS: 'true' } }).log('debug', 'x', fields);
@@ -233,7 +303,9 @@ describe('Powertools telemetry adapter', () => {
 
 describe('redact (pure)', () => {
   it('scrubs bearer tokens and sk- keys inside any string', () => {
-    expect(scrubSecrets(`auth: Bearer abc.def, key ${KEY} end`)).toBe(`auth: Bearer ${REDACTED}, key sk-${REDACTED} end`);
+    expect(scrubSecrets(`auth: Bearer abc.def, key ${KEY} end`)).toBe(
+      `auth: Bearer ${REDACTED}, key sk-${REDACTED} end`,
+    );
   });
 
   it('redacts secret-named fields at any depth, keeps counters and the caller key record', () => {

@@ -8,11 +8,21 @@ const user = (content: string) => ({ role: 'user', content });
 describe('prompt token estimate', () => {
   it('never counts fewer tokens than cl100k for the text, short or long, any script', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string({ maxLength: 400 }), fc.string({ unit: 'grapheme', maxLength: 300 }), fc.lorem({ maxCount: 400 })), { minLength: 1, maxLength: 8 }), (contents) => {
-        const est = estimatePromptTokens(contents.map(user));
-        const real = contents.reduce((n, c) => n + exact(c), 0);
-        expect(est).toBeGreaterThanOrEqual(real);
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ maxLength: 400 }),
+            fc.string({ unit: 'grapheme', maxLength: 300 }),
+            fc.lorem({ maxCount: 400 }),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
+        (contents) => {
+          const est = estimatePromptTokens(contents.map(user));
+          const real = contents.reduce((n, c) => n + exact(c), 0);
+          expect(est).toBeGreaterThanOrEqual(real);
+        },
+      ),
       { numRuns: 300, seed: 7 },
     );
   });

@@ -14,7 +14,13 @@ describe('token counting in windows', () => {
   });
 
   it('cuts runs longer than the window, never inside a surrogate pair, and never counts fewer tokens', () => {
-    for (const run of ['a'.repeat(5_000), '😀'.repeat(2_000), '一'.repeat(3_000), ' '.repeat(3_000), '!?'.repeat(2_000)]) {
+    for (const run of [
+      'a'.repeat(5_000),
+      '😀'.repeat(2_000),
+      '一'.repeat(3_000),
+      ' '.repeat(3_000),
+      '!?'.repeat(2_000),
+    ]) {
       const text = `before ${run} after`;
       const pieces: string[] = [];
       const counted = countByWindows(text, (p) => (pieces.push(p), exact(p)));
@@ -28,7 +34,9 @@ describe('token counting in windows', () => {
   });
 
   it('never counts fewer tokens than one pass, for any mix of long runs and text', () => {
-    const run = fc.tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 700 })).map(([u, n]) => u.repeat(n));
+    const run = fc
+      .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 700 }))
+      .map(([u, n]) => u.repeat(n));
     fc.assert(
       fc.property(fc.array(fc.oneof(run, fc.lorem({ maxCount: 20 })), { minLength: 1, maxLength: 4 }), (parts) => {
         const text = parts.join('');

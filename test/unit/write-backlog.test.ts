@@ -1,8 +1,10 @@
 import { createDynamoHealth } from '../../functions/adapters/dynamo/dynamo-health';
 import { createWriteBacklog, isUnavailable } from '../../functions/adapters/dynamo/write-backlog';
 
-const sdkError = (name: string, httpStatusCode?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
-const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', $metadata: { attempts: 2 } });
+const sdkError = (name: string, httpStatusCode?: number) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode } });
+const refused = () =>
+  Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED', $metadata: { attempts: 2 } });
 
 function setup(maxEntries?: number) {
   const logs: Array<[string, string]> = [];
@@ -56,7 +58,9 @@ describe('write backlog', () => {
     let ran = 0;
     await backlog.run('lease release', async () => ran++);
     expect(ran).toBe(1);
-    await expect(backlog.run('budget charge', async () => Promise.reject(sdkError('ValidationException', 400)))).rejects.toThrow('ValidationException');
+    await expect(
+      backlog.run('budget charge', async () => Promise.reject(sdkError('ValidationException', 400))),
+    ).rejects.toThrow('ValidationException');
     expect(backlog.size()).toBe(0);
   });
 
@@ -85,7 +89,10 @@ describe('write backlog', () => {
   it('replays from the outage tracker on recovery and shows in its status while writes are kept', async () => {
     let backlogFlushes = 0;
     let pending = 3;
-    const health = createDynamoHealth(() => undefined, Date.now, 60_000, { onRecovered: () => backlogFlushes++, pendingWrites: () => pending });
+    const health = createDynamoHealth(() => undefined, Date.now, 60_000, {
+      onRecovered: () => backlogFlushes++,
+      pendingWrites: () => pending,
+    });
     health.ok();
     expect(backlogFlushes).toBe(0); // no outage, no recovery
     health.failed('budget charge', refused());

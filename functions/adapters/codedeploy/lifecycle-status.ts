@@ -2,7 +2,13 @@
 import { PutLifecycleEventHookExecutionStatusCommand, type CodeDeployClient } from '@aws-sdk/client-codedeploy';
 
 export function createLifecycleReporter(client: Pick<CodeDeployClient, 'send'>) {
-  return async (deploymentId: string, lifecycleEventHookExecutionId: string, status: 'Succeeded' | 'Failed'): Promise<void> => {
-    await client.send(new PutLifecycleEventHookExecutionStatusCommand({ deploymentId, lifecycleEventHookExecutionId, status }));
+  return async (
+    deploymentId: string,
+    lifecycleEventHookExecutionId: string,
+    status: 'Succeeded' | 'Failed',
+  ): Promise<void> => {
+    await client.send(
+      new PutLifecycleEventHookExecutionStatusCommand({ deploymentId, lifecycleEventHookExecutionId, status }),
+    );
   };
 }

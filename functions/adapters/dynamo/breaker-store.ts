@@ -6,7 +6,13 @@
  *
  * When DynamoDB cannot be reached the same transitions are applied to local memory (fail open).
  */
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import {
   admission,
   CLOSED,
@@ -81,7 +87,9 @@ export function createDynamoBreakerStore(opts: {
   /** Runs a conditional update; true if applied, false if the condition failed (state re-read), null if DynamoDB is down. */
   async function update(id: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<boolean | null> {
     try {
-      const res = await ddb.send(new UpdateItemCommand({ TableName: table, Key: key(id), ReturnValues: 'ALL_NEW', ...input }));
+      const res = await ddb.send(
+        new UpdateItemCommand({ TableName: table, Key: key(id), ReturnValues: 'ALL_NEW', ...input }),
+      );
       remember(id, res.Attributes);
       dynamo.ok();
       return true;
@@ -109,7 +117,14 @@ export function createDynamoBreakerStore(opts: {
     return update(id, {
       UpdateExpression: 'SET phase = :half, changedAt = :now, probes = :one, successes = :zero',
       ConditionExpression: 'phase = :open AND changedAt = :changed',
-      ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':open': { S: 'open' }, ':now': num(t), ':one': num(1), ':zero': num(0), ':changed': num(s.changedAt) },
+      ExpressionAttributeValues: {
+        ':half': { S: 'half_open' },
+        ':open': { S: 'open' },
+        ':now': num(t),
+        ':one': num(1),
+        ':zero': num(0),
+        ':changed': num(s.changedAt),
+      },
     });
   }
 
@@ -120,7 +135,13 @@ export function createDynamoBreakerStore(opts: {
       return update(id, {
         UpdateExpression: 'SET changedAt = :now, probes = :one, successes = :zero',
         ConditionExpression: 'phase = :half AND changedAt = :changed',
-        ExpressionAttributeValues: { ':half': { S: 'half_open' }, ':now': num(t), ':one': num(1), ':zero': num(0), ':changed': num(s.changedAt) },
+        ExpressionAttributeValues: {
+          ':half': { S: 'half_open' },
+          ':now': num(t),
+          ':one': num(1),
+          ':zero': num(0),
+          ':changed': num(s.changedAt),
+        },
       });
     }
     return update(id, {
@@ -148,12 +169,19 @@ export function createDynamoBreakerStore(opts: {
         const s = view(id);
         const a = admission(s, now(), settings);
         if (a === 'allow') return { allowed: true, probe: false, retryAfterMs: 0 };
-        if (a === 'reject') return { allowed: false, probe: false, retryAfterMs: Math.max(1_000, msUntilProbe(s, now(), settings)) };
+        if (a === 'reject')
+          return { allowed: false, probe: false, retryAfterMs: Math.max(1_000, msUntilProbe(s, now(), settings)) };
         const claimed = a === 'try_half_open' ? await claimHalfOpen(id, s) : await claimProbe(id, s);
         if (claimed === true) return { allowed: true, probe: true, retryAfterMs: 0 };
         if (claimed === null) {
           // DynamoDB is down: decide locally so this instance still probes and recovers.
-          rememberLocal(id, { ...s, phase: 'half_open', changedAt: now(), probes: s.phase === 'half_open' ? s.probes + 1 : 1, successes: 0 });
+          rememberLocal(id, {
+            ...s,
+            phase: 'half_open',
+            changedAt: now(),
+            probes: s.phase === 'half_open' ? s.probes + 1 : 1,
+            successes: 0,
+          });
           return { allowed: true, probe: true, retryAfterMs: 0 };
         }
         // Another instance moved the breaker first; the state was re-read, decide again.
@@ -172,7 +200,12 @@ export function createDynamoBreakerStore(opts: {
         ? await update(id, {
             UpdateExpression: 'SET phase = :closed, failures = :one, windowStart = :now',
             ConditionExpression: 'attribute_not_exists(pk) OR (phase = :closed AND windowStart = :ws)',
-            ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':one': num(1), ':now': num(t), ':ws': num(s.windowStart) },
+            ExpressionAttributeValues: {
+              ':closed': { S: 'closed' },
+              ':one': num(1),
+              ':now': num(t),
+              ':ws': num(s.windowStart),
+            },
           })
         : false;
       if (counted === false) {
@@ -184,7 +217,9 @@ export function createDynamoBreakerStore(opts: {
         });
       }
       if (counted === null) {
-        const local = isWindowExpired(s, t, settings) ? { ...s, failures: 1, windowStart: t } : { ...s, failures: s.failures + 1 };
+        const local = isWindowExpired(s, t, settings)
+          ? { ...s, failures: 1, windowStart: t }
+          : { ...s, failures: s.failures + 1 };
         rememberLocal(id, shouldTrip(local.failures, settings) ? { ...local, phase: 'open', changedAt: t } : local);
         return shouldTrip(local.failures, settings);
       }
@@ -219,9 +254,15 @@ export function createDynamoBreakerStore(opts: {
       }
       if (!r || !shouldClose(view(id).successes, settings)) return;
       await update(id, {
-        UpdateExpression: 'SET phase = :closed, failures = :zero, windowStart = :now, probes = :zero, successes = :zero, changedAt = :now',
+        UpdateExpression:
+          'SET phase = :closed, failures = :zero, windowStart = :now, probes = :zero, successes = :zero, changedAt = :now',
         ConditionExpression: 'phase = :half',
-        ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':half': { S: 'half_open' }, ':zero': num(0), ':now': num(now()) },
+        ExpressionAttributeValues: {
+          ':closed': { S: 'closed' },
+          ':half': { S: 'half_open' },
+          ':zero': num(0),
+          ':now': num(now()),
+        },
       });
     },
   };

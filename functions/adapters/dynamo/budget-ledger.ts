@@ -39,7 +39,13 @@ export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false
 export type LedgerRow = BudgetRow;
 
 export interface BudgetLedger {
-  reserve(day: string, scopes: ScopeRequest[], amountMicros: number, requestId: string, expiresAt: number): Promise<ReserveResult>;
+  reserve(
+    day: string,
+    scopes: ScopeRequest[],
+    amountMicros: number,
+    requestId: string,
+    expiresAt: number,
+  ): Promise<ReserveResult>;
   settle(r: Reservation, actualMicros: number): Promise<void>;
   release(r: Reservation): Promise<void>;
   /** Adds real spend that had no reservation (skipped while DynamoDB failed): unconditional, since the money was spent. */
@@ -67,14 +73,23 @@ export function createDynamoBudgetLedger(opts: {
   const expiresAt = (day: string) => ({ N: String(Math.floor(Date.parse(day) / 1000) + KEEP_SECONDS) });
 
   /** `limit` guards this item (a shard's share for the global scope); `scopeLimit` is the whole scope's, kept for reports. */
-  async function hold(day: string, sk: string, limit: number, scopeLimit: number, amount: number, attr: string, value: string): Promise<boolean> {
+  async function hold(
+    day: string,
+    sk: string,
+    limit: number,
+    scopeLimit: number,
+    amount: number,
+    attr: string,
+    value: string,
+  ): Promise<boolean> {
     if (amount > limit) return false;
     return conditionally(() =>
       ddb.send(
         new UpdateItemCommand({
           TableName: table,
           Key: { pk: pk(day), sk: { S: sk } },
-          UpdateExpression: 'ADD committed :amt SET #r = :val, limitMicros = :limit, scopeLimitMicros = :scopeLimit, expiresAt = if_not_exists(expiresAt, :exp)',
+          UpdateExpression:
+            'ADD committed :amt SET #r = :val, limitMicros = :limit, scopeLimitMicros = :scopeLimit, expiresAt = if_not_exists(expiresAt, :exp)',
           ConditionExpression: 'attribute_not_exists(committed) OR committed <= :room',
           ExpressionAttributeNames: { '#r': attr },
           ExpressionAttributeValues: {
@@ -98,7 +113,9 @@ export function createDynamoBudgetLedger(opts: {
         new UpdateItemCommand({
           TableName: table,
           Key: { pk: pk(day), sk: { S: sk } },
-          UpdateExpression: settling ? 'REMOVE #r ADD committed :delta, spent :actual' : 'REMOVE #r ADD committed :delta',
+          UpdateExpression: settling
+            ? 'REMOVE #r ADD committed :delta, spent :actual'
+            : 'REMOVE #r ADD committed :delta',
           ConditionExpression: '#r = :val',
           ExpressionAttributeNames: { '#r': attr },
           ExpressionAttributeValues: {
@@ -133,7 +150,12 @@ export function createDynamoBudgetLedger(opts: {
       // Best effort: a hold that cannot be given back now is kept in the backlog for replay, and
       // carries its expiry so the sweep releases it anyway. A failed rollback must not turn a refusal
       // into an error (which the caller treats as "DynamoDB down: serve without a reservation").
-      const rollback = () => Promise.all(held.map((h) => durable('budget rollback', () => unhold(day, h.sk, attr, h.value, null)).catch(() => undefined)));
+      const rollback = () =>
+        Promise.all(
+          held.map((h) =>
+            durable('budget rollback', () => unhold(day, h.sk, attr, h.value, null)).catch(() => undefined),
+          ),
+        );
       for (const scope of scopes) {
         let got: string | undefined;
         let failed: BudgetScope | undefined;
@@ -142,7 +164,17 @@ export function createDynamoBudgetLedger(opts: {
           if (scope.kind === 'global') {
             for (const shard of shardOrder(globalShards, opts.random())) {
               trying = `global#${shard}`;
-              if (await hold(day, trying, shardLimit(scope.limitMicros, globalShards, shard), scope.limitMicros, amount, attr, value)) {
+              if (
+                await hold(
+                  day,
+                  trying,
+                  shardLimit(scope.limitMicros, globalShards, shard),
+                  scope.limitMicros,
+                  amount,
+                  attr,
+                  value,
+                )
+              ) {
                 got = trying;
                 break;
               }
@@ -151,7 +183,13 @@ export function createDynamoBudgetLedger(opts: {
             trying = scope.id;
             if (await hold(day, scope.id, scope.limitMicros, scope.limitMicros, amount, attr, value)) got = scope.id;
           }
-          if (!got) failed = { kind: scope.kind, id: scope.id, limitMicros: scope.limitMicros, scopeLimitMicros: scope.limitMicros };
+          if (!got)
+            failed = {
+              kind: scope.kind,
+              id: scope.id,
+              limitMicros: scope.limitMicros,
+              scopeLimitMicros: scope.limitMicros,
+            };
         } catch (err) {
           // DynamoDB failed part-way: the scopes already held would block their budgets until the sweep.
           // The hold that failed may have been applied all the same (the answer was lost, not the
@@ -170,7 +208,9 @@ export function createDynamoBudgetLedger(opts: {
     },
 
     async settle(r, actual) {
-      await Promise.all(r.held.map((h) => durable('budget settle', () => unhold(r.day, h.sk, r.attr, h.value, actual))));
+      await Promise.all(
+        r.held.map((h) => durable('budget settle', () => unhold(r.day, h.sk, r.attr, h.value, actual))),
+      );
     },
 
     async release(r) {
@@ -183,7 +223,8 @@ export function createDynamoBudgetLedger(opts: {
         scopes.map((scope) => {
           const shard = Math.floor(opts.random() * globalShards) % globalShards;
           const sk = scope.kind === 'global' ? `global#${shard}` : scope.id;
-          const limit = scope.kind === 'global' ? shardLimit(scope.limitMicros, globalShards, shard) : scope.limitMicros;
+          const limit =
+            scope.kind === 'global' ? shardLimit(scope.limitMicros, globalShards, shard) : scope.limitMicros;
           const input = {
             TableName: table,
             Key: { pk: pk(day), sk: { S: sk } },

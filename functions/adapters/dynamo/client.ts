@@ -9,8 +9,6 @@ export function createDynamoClient(env: NodeJS.ProcessEnv = process.env): Dynamo
   return new DynamoDBClient({
     region: env.AWS_REGION ?? 'us-east-1',
     maxAttempts: 2,
-    ...(endpoint
-      ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
 }

@@ -39,13 +39,18 @@ export function createDynamoHealth(
       lastError = `${operation}: ${(err as Error)?.name ?? 'Error'}`;
       if (t - lastLogged >= logEveryMs) {
         lastLogged = t;
-        log('warn', 'DynamoDB unreachable; routing on instance-local state (breakers and leases fail open)', { operation, error: (err as Error)?.message });
+        log('warn', 'DynamoDB unreachable; routing on instance-local state (breakers and leases fail open)', {
+          operation,
+          error: (err as Error)?.message,
+        });
       }
     },
     status: () => {
       const pending = hooks.pendingWrites?.() ?? 0;
       const writes = pending > 0 ? { pendingWrites: pending } : {};
-      return downSince === undefined ? { reachable: true, ...writes } : { reachable: false, since: new Date(downSince).toISOString(), lastError, ...writes };
+      return downSince === undefined
+        ? { reachable: true, ...writes }
+        : { reachable: false, since: new Date(downSince).toISOString(), lastError, ...writes };
     },
   };
 }

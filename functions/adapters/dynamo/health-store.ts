@@ -43,7 +43,9 @@ export function createDynamoHealthStore(ddb: DynamoDBClient, table: string): Hea
     },
 
     async read(endpointId) {
-      const res = await ddb.send(new GetItemCommand({ TableName: table, Key: healthKey(endpointId), ConsistentRead: true }));
+      const res = await ddb.send(
+        new GetItemCommand({ TableName: table, Key: healthKey(endpointId), ConsistentRead: true }),
+      );
       return fromItem(res.Item);
     },
 

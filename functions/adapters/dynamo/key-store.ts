@@ -14,7 +14,10 @@ import { hashApiKey, keyFieldProblems, keyIdFromHash, type KeyRecord } from '../
 
 export interface KeyStore {
   getByHash(hash: string): Promise<KeyRecord | undefined>;
-  create(apiKey: string, fields: Omit<KeyRecord, 'keyId' | 'createdAt' | 'status'> & { status?: KeyRecord['status'] }): Promise<KeyRecord>;
+  create(
+    apiKey: string,
+    fields: Omit<KeyRecord, 'keyId' | 'createdAt' | 'status'> & { status?: KeyRecord['status'] },
+  ): Promise<KeyRecord>;
   list(): Promise<KeyRecord[]>;
   /** Admin path (scans): the CLI's `show`. */
   getById(keyId: string): Promise<KeyRecord | undefined>;
@@ -83,7 +86,11 @@ export function createDynamoKeyStore(ddb: DynamoDBClient, table: string): KeySto
   return {
     async getByHash(hash) {
       const res = await ddb.send(
-        new GetItemCommand({ TableName: table, Key: { pk: { S: `key#${hash}` }, sk: { S: 'key' } }, ConsistentRead: false }),
+        new GetItemCommand({
+          TableName: table,
+          Key: { pk: { S: `key#${hash}` }, sk: { S: 'key' } },
+          ConsistentRead: false,
+        }),
       );
       return res.Item ? fromItem(res.Item) : undefined;
     },

@@ -7,7 +7,12 @@
  * consistent read, only on that slow path) and each is reclaimed with a conditional write.
  * Expiry is the invocation's own deadline: a holder cannot outlive its Lambda invocation.
  */
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoHealth } from './dynamo-health';
 import { conditionally } from './operations';
 import type { WriteBacklog } from './write-backlog';
@@ -97,7 +102,8 @@ export function createDynamoLeaseStore(opts: {
           dynamo.ok();
           return leaseFor(model, attr);
         }
-        if ((await reclaimExpired(model)) > 0 && (await tryAcquire(model, cap, attr, expiresAt))) return leaseFor(model, attr);
+        if ((await reclaimExpired(model)) > 0 && (await tryAcquire(model, cap, attr, expiresAt)))
+          return leaseFor(model, attr);
         return undefined;
       } catch (err) {
         // Fail open: without DynamoDB the cap cannot be enforced across instances; serving beats refusing.

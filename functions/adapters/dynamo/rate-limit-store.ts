@@ -50,7 +50,11 @@ function num(item: Record<string, AttributeValue> | undefined, name: string): nu
   return n === undefined ? 0 : Number(n);
 }
 
-export function createDynamoRateLimiter(ddb: DynamoDBClient, table: string, opts: DynamoRateLimiterOptions = {}): DynamoRateLimiter {
+export function createDynamoRateLimiter(
+  ddb: DynamoDBClient,
+  table: string,
+  opts: DynamoRateLimiterOptions = {},
+): DynamoRateLimiter {
   const now = opts.now ?? Date.now;
   const windowMs = opts.windowMs ?? RATE_WINDOW_MS;
   const log = opts.log ?? consoleLog;
@@ -66,7 +70,14 @@ export function createDynamoRateLimiter(ddb: DynamoDBClient, table: string, opts
       const at = now();
       const w = rateWindow(at, windowMs);
       const plan = planAdmission(key, estimatedTokens);
-      if (plan.tooLarge) throw rateLimitError(key, await read(key.keyId, w).catch(() => ({ requests: 0, tokens: 0 })), estimatedTokens, at, windowMs);
+      if (plan.tooLarge)
+        throw rateLimitError(
+          key,
+          await read(key.keyId, w).catch(() => ({ requests: 0, tokens: 0 })),
+          estimatedTokens,
+          at,
+          windowMs,
+        );
 
       const names: Record<string, string> = { '#r': 'requests', '#e': 'expiresAt' };
       const values: Record<string, AttributeValue> = { ':one': { N: '1' }, ':exp': { N: String(w.expiresAt) } };
@@ -92,20 +103,33 @@ export function createDynamoRateLimiter(ddb: DynamoDBClient, table: string, opts
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return { headers: rateLimitHeaders(key, { requests: num(res.Attributes, 'requests'), tokens: num(res.Attributes, 'tokens') }, at, windowMs) };
+        return {
+          headers: rateLimitHeaders(
+            key,
+            { requests: num(res.Attributes, 'requests'), tokens: num(res.Attributes, 'tokens') },
+            at,
+            windowMs,
+          ),
+        };
       } catch (err) {
         if ((err as Error)?.name === 'ConditionalCheckFailedException') {
           // Refused for certain; the read only fills in the message and headers. If it fails, report
           // the window as full rather than turn the 429 into a 500.
           const before = await read(key.keyId, w).catch((readErr: unknown) => {
-            log('warn', 'rate limiter could not read the window of a refused request', { keyId: key.keyId, error: String((readErr as Error)?.name ?? readErr) });
+            log('warn', 'rate limiter could not read the window of a refused request', {
+              keyId: key.keyId,
+              error: String((readErr as Error)?.name ?? readErr),
+            });
             return { requests: key.rpm ?? 0, tokens: key.tpm ?? 0 };
           });
           throw rateLimitError(key, before, estimatedTokens, at, windowMs);
         }
         // Fail open: a DynamoDB hiccup must not take every keyed request down with it. The stage
         // throttle still bounds traffic and the daily budgets still bound spend.
-        log('warn', 'rate limiter unavailable; request admitted without counting', { keyId: key.keyId, error: String((err as Error)?.name ?? err) });
+        log('warn', 'rate limiter unavailable; request admitted without counting', {
+          keyId: key.keyId,
+          error: String((err as Error)?.name ?? err),
+        });
         return { headers: {} };
       }
     },
@@ -124,7 +148,10 @@ export function createDynamoRateLimiter(ddb: DynamoDBClient, table: string, opts
           }),
         );
       } catch (err) {
-        log('warn', 'rate limiter could not record token usage', { keyId: key.keyId, error: String((err as Error)?.name ?? err) });
+        log('warn', 'rate limiter could not record token usage', {
+          keyId: key.keyId,
+          error: String((err as Error)?.name ?? err),
+        });
       }
     },
 

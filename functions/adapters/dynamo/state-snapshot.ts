@@ -44,7 +44,9 @@ export function createStateSnapshot(opts: SnapshotOptions): StateSnapshot {
   const key = (id: string, kind: StateKind) => `${id}|${kind}`;
 
   async function load(): Promise<void> {
-    const keys = opts.endpointIds.flatMap((id) => KINDS.map((kind) => ({ pk: { S: endpointPk(id) }, sk: { S: kind } })));
+    const keys = opts.endpointIds.flatMap((id) =>
+      KINDS.map((kind) => ({ pk: { S: endpointPk(id) }, sk: { S: kind } })),
+    );
     const fresh = new Map<string, Item>();
     for (const item of await batchGetAll(opts.ddb, opts.table, keys, false)) {
       fresh.set(key(item.pk.S!.slice(endpointPk('').length), item.sk.S as StateKind), item);

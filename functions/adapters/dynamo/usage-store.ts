@@ -59,7 +59,9 @@ export function createDynamoUsageStore(ddb: DynamoDBClient, table: string, backl
   return {
     async record(e) {
       const scopes = e.onlyScopes ?? [`model#${e.model}`, ...(e.extraScopes ?? [])];
-      await Promise.all(scopes.map((s) => (backlog ? backlog.run('usage counters', () => add(e.day, s, e)) : add(e.day, s, e))));
+      await Promise.all(
+        scopes.map((s) => (backlog ? backlog.run('usage counters', () => add(e.day, s, e)) : add(e.day, s, e))),
+      );
     },
     async day(day) {
       return (await queryPartition(ddb, table, `usage#${day}`, false)).map((item) => {

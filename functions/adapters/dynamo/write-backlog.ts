@@ -31,7 +31,12 @@ export interface WriteBacklogOptions {
   maxEntries?: number;
 }
 
-const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'LimitExceededException',
+]);
 
 /** DynamoDB did not take the write for a reason of its own (unreachable, throttled, failing), not because of the write. */
 export function isUnavailable(err: unknown): boolean {
@@ -53,7 +58,11 @@ export function createWriteBacklog(opts: WriteBacklogOptions): WriteBacklog {
   function keep(label: string, write: () => Promise<unknown>): void {
     if (kept.length >= max) {
       dropped++;
-      opts.log('error', 'DynamoDB write backlog full; dropping a write (its spend or counters are lost)', { operation: label, dropped, maxEntries: max });
+      opts.log('error', 'DynamoDB write backlog full; dropping a write (its spend or counters are lost)', {
+        operation: label,
+        dropped,
+        maxEntries: max,
+      });
       return;
     }
     kept.push({ label, write });
@@ -71,7 +80,10 @@ export function createWriteBacklog(opts: WriteBacklogOptions): WriteBacklog {
           break;
         }
         // Not an availability problem: replaying it again would fail the same way.
-        opts.log('error', 'DynamoDB write from the backlog failed; dropping it', { operation: next.label, error: String(err) });
+        opts.log('error', 'DynamoDB write from the backlog failed; dropping it', {
+          operation: next.label,
+          error: String(err),
+        });
       }
       kept.shift();
       replayed++;

@@ -17,7 +17,9 @@ export function createStreamingInvoker(client: StreamingLambda, functionArn: str
     for await (const ev of out.EventStream ?? []) {
       if (ev.PayloadChunk?.Payload) chunks.push(ev.PayloadChunk.Payload);
       if (ev.InvokeComplete?.ErrorCode) {
-        throw new Error(`${functionArn} failed: ${ev.InvokeComplete.ErrorCode}${ev.InvokeComplete.ErrorDetails ? `: ${ev.InvokeComplete.ErrorDetails}` : ''}`);
+        throw new Error(
+          `${functionArn} failed: ${ev.InvokeComplete.ErrorCode}${ev.InvokeComplete.ErrorDetails ? `: ${ev.InvokeComplete.ErrorDetails}` : ''}`,
+        );
       }
     }
     return Buffer.concat(chunks);

@@ -29,7 +29,9 @@ export interface SecretsManagerSourceOptions {
   log?: Log;
 }
 
-export function secretsManagerFetcher(client: SecretsManagerClient = new SecretsManagerClient({ maxAttempts: 2 })): SecretFetcher {
+export function secretsManagerFetcher(
+  client: SecretsManagerClient = new SecretsManagerClient({ maxAttempts: 2 }),
+): SecretFetcher {
   return {
     async getSecretString(secretId) {
       const res = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -64,7 +66,8 @@ export function createSecretsManagerSource(opts: SecretsManagerSourceOptions): S
   const ttl = opts.ttlMs ?? DEFAULT_SECRETS_TTL_MS;
   const retryMs = opts.retryAfterErrorMs ?? Math.min(ttl, 10_000);
   const now = opts.now ?? Date.now;
-  const log: Log = opts.log ?? ((level, msg, fields) => console.warn(JSON.stringify({ level, message: msg, ...fields })));
+  const log: Log =
+    opts.log ?? ((level, msg, fields) => console.warn(JSON.stringify({ level, message: msg, ...fields })));
   let fetcher = opts.fetcher;
   const entries = new Map<string, Entry>();
 

@@ -10,7 +10,8 @@ import type { SecretSource } from './types';
 export function createSecretSource(env: NodeJS.ProcessEnv = process.env): SecretSource {
   const mode = env[SECRETS_MODE_ENV] ?? 'env';
   if (mode === 'env') return createEnvSecretSource(env);
-  if (mode !== 'secretsmanager') throw new Error(`${SECRETS_MODE_ENV} must be "env" or "secretsmanager"; got "${mode}"`);
+  if (mode !== 'secretsmanager')
+    throw new Error(`${SECRETS_MODE_ENV} must be "env" or "secretsmanager"; got "${mode}"`);
   let secretIds: Record<string, string>;
   try {
     secretIds = JSON.parse(env[PROVIDER_SECRETS_ENV] ?? '{}');

@@ -10,7 +10,12 @@
  *
  * each with the dimension sets HEALTH_DIMENSION_SETS declares.
  */
-import { PutMetricDataCommand, type CloudWatchClient, type Dimension, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import {
+  PutMetricDataCommand,
+  type CloudWatchClient,
+  type Dimension,
+  type MetricDatum,
+} from '@aws-sdk/client-cloudwatch';
 import { DIMENSIONS, HEALTH_DIMENSION_SETS, METRICS, METRIC_NAMESPACE } from '../../core/telemetry/metric-names';
 
 export interface HealthRoundMetrics {
@@ -31,7 +36,12 @@ const MAX_DATUMS_PER_CALL = 1000;
 type DimensionValues = Partial<Record<string, string>>;
 
 /** Every dimension set declared for the metric, filled from `values`. */
-function datums(name: string, sets: ReadonlyArray<ReadonlyArray<string>>, values: DimensionValues, base: Omit<MetricDatum, 'MetricName' | 'Dimensions'>): MetricDatum[] {
+function datums(
+  name: string,
+  sets: ReadonlyArray<ReadonlyArray<string>>,
+  values: DimensionValues,
+  base: Omit<MetricDatum, 'MetricName' | 'Dimensions'>,
+): MetricDatum[] {
   return sets.map((set) => ({
     MetricName: name,
     Dimensions: set.map((d): Dimension => ({ Name: d, Value: values[d] })),
@@ -47,26 +57,45 @@ export function healthMetricData(round: HealthRoundMetrics): MetricDatum[] {
     const dims = { [DIMENSIONS.model]: e.model, [DIMENSIONS.endpoint]: e.endpointId };
     out.push(...datums(METRICS.endpointUp, sets.endpointUp, dims, { Value: e.up ? 1 : 0, Unit: 'None', Timestamp }));
     if (e.latencyMs !== undefined) {
-      out.push(...datums(METRICS.endpointLatency, sets.endpointLatency, dims, { Value: e.latencyMs, Unit: 'Milliseconds', Timestamp }));
+      out.push(
+        ...datums(METRICS.endpointLatency, sets.endpointLatency, dims, {
+          Value: e.latencyMs,
+          Unit: 'Milliseconds',
+          Timestamp,
+        }),
+      );
     }
   }
   for (const m of round.models) {
     const dims = { [DIMENSIONS.model]: m.model };
-    out.push(...datums(METRICS.healthyEndpoints, sets.healthyEndpoints, dims, { Value: m.healthyEndpoints, Unit: 'Count', Timestamp }));
+    out.push(
+      ...datums(METRICS.healthyEndpoints, sets.healthyEndpoints, dims, {
+        Value: m.healthyEndpoints,
+        Unit: 'Count',
+        Timestamp,
+      }),
+    );
   }
   for (const b of round.breakers) {
     const dims = { [DIMENSIONS.model]: b.model, [DIMENSIONS.endpoint]: b.endpointId };
-    out.push(...datums(METRICS.breakerOpen, sets.breakerOpen, dims, { Value: b.open ? 1 : 0, Unit: 'None', Timestamp }));
+    out.push(
+      ...datums(METRICS.breakerOpen, sets.breakerOpen, dims, { Value: b.open ? 1 : 0, Unit: 'None', Timestamp }),
+    );
   }
   return out;
 }
 
-export function createCloudWatchHealthMetrics(client: CloudWatchClient, namespace: string = METRIC_NAMESPACE): HealthMetrics {
+export function createCloudWatchHealthMetrics(
+  client: CloudWatchClient,
+  namespace: string = METRIC_NAMESPACE,
+): HealthMetrics {
   return {
     async publish(round) {
       const data = healthMetricData(round);
       for (let i = 0; i < data.length; i += MAX_DATUMS_PER_CALL) {
-        await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + MAX_DATUMS_PER_CALL) }));
+        await client.send(
+          new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + MAX_DATUMS_PER_CALL) }),
+        );
       }
     },
   };

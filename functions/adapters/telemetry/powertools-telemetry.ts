@@ -11,7 +11,7 @@
  * exactly). Output goes through `serializeMetrics()` to a sink instead of Powertools' own stdout
  * writer, so the local runtime can silence it and tests can read it.
  */
-import { Logger, LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
+import { Logger, type LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metricDocuments, type MetricDocument, type MetricUnitName } from '../../core/telemetry/metric-documents';
 import { METRIC_NAMESPACE } from '../../core/telemetry/metric-names';
@@ -54,7 +54,10 @@ class SinkLogger extends Logger {
   sink?: TelemetrySink;
 
   protected override printLog(logLevel: number, log: LogItem): void {
-    if (!this.sink) return super.printLog(logLevel, log);
+    if (!this.sink) {
+      super.printLog(logLevel, log);
+      return;
+    }
     log.prepareForPrint();
     this.sink.log(levelName(logLevel), JSON.stringify(log.getAttributes(), this.getJsonReplacer()));
   }
@@ -69,7 +72,8 @@ function unreserve(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-const pick = (values: Record<string, string>, names: readonly string[]) => Object.fromEntries(names.map((n) => [n, values[n]]));
+const pick = (values: Record<string, string>, names: readonly string[]) =>
+  Object.fromEntries(names.map((n) => [n, values[n]]));
 
 /**
  * One document through Powertools. Names shared by every set (FunctionVersion) become the
@@ -78,11 +82,19 @@ const pick = (values: Record<string, string>, names: readonly string[]) => Objec
  * avoids its "key defined in two dimension sets" warning.
  */
 export function serializeDocument(metrics: Metrics, doc: MetricDocument): string {
-  const shared = doc.dimensionSets.length ? doc.dimensionSets.reduce((acc, set) => acc.filter((n) => set.includes(n))) : [];
+  const shared = doc.dimensionSets.length
+    ? doc.dimensionSets.reduce((acc, set) => acc.filter((n) => set.includes(n)))
+    : [];
   try {
     metrics.clearDefaultDimensions();
     if (shared.length) metrics.setDefaultDimensions(pick(doc.dimensions, shared));
-    for (const set of doc.dimensionSets) metrics.addDimensions(pick(doc.dimensions, set.filter((n) => !shared.includes(n))));
+    for (const set of doc.dimensionSets)
+      metrics.addDimensions(
+        pick(
+          doc.dimensions,
+          set.filter((n) => !shared.includes(n)),
+        ),
+      );
     for (const m of doc.metrics) metrics.addMetric(m.name, UNITS[m.unit], m.value);
     for (const [k, v] of Object.entries(doc.metadata ?? {})) metrics.addMetadata(k, v);
     return JSON.stringify(metrics.serializeMetrics());

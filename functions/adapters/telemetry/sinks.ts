@@ -18,7 +18,8 @@ export interface TelemetrySink {
  */
 export const stdoutSink: TelemetrySink = {
   metrics: (line) => void process.stdout.write(`${line}\n`),
-  log: (level, line) => void (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(`${line}\n`),
+  log: (level, line) =>
+    void (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(`${line}\n`),
 };
 
 /** Local terminal: no EMF, no per-request JSON (the readable request line covers it); problems still show. */

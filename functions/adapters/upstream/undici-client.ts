@@ -66,8 +66,17 @@ export function classify(err: unknown, host: string): UpstreamFailure {
   if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e instanceof undiciErrors.RequestAbortedError) {
     return new UpstreamFailure('aborted', `request to ${host} was aborted`);
   }
-  if (e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT' || e?.code === 'UND_ERR_CONNECT_TIMEOUT') {
-    const what = e.code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connecting' : e.code === 'UND_ERR_HEADERS_TIMEOUT' ? 'waiting for response headers' : 'waiting for the body';
+  if (
+    e?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e?.code === 'UND_ERR_BODY_TIMEOUT' ||
+    e?.code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
+    const what =
+      e.code === 'UND_ERR_CONNECT_TIMEOUT'
+        ? 'connecting'
+        : e.code === 'UND_ERR_HEADERS_TIMEOUT'
+          ? 'waiting for response headers'
+          : 'waiting for the body';
     return new UpstreamFailure('timeout', `timed out ${what} from ${host}`);
   }
   return new UpstreamFailure('connection', `connection to ${host} failed (${e?.code ?? e?.name ?? 'error'})`);

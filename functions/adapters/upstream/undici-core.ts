@@ -9,7 +9,10 @@ import type { Agent as UndiciAgent, Dispatcher, errors as UndiciErrors } from 'u
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 export const Agent = require('undici/lib/dispatcher/agent') as typeof UndiciAgent;
-const requestApi = require('undici/lib/api/api-request') as (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+const requestApi = require('undici/lib/api/api-request') as (
+  this: Dispatcher,
+  opts: Dispatcher.RequestOptions,
+) => Promise<Dispatcher.ResponseData>;
 export const errors = require('undici/lib/core/errors') as typeof UndiciErrors;
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -62,7 +62,11 @@ export function weighted<E extends PoolEndpoint>(endpoints: readonly E[], draw: 
 }
 
 /** Fewest calls in flight; ties split by weight so equal load does not always land on the first. */
-export function leastInflight<E extends PoolEndpoint>(endpoints: readonly E[], inflight: (id: string) => number, draw: number): E | undefined {
+export function leastInflight<E extends PoolEndpoint>(
+  endpoints: readonly E[],
+  inflight: (id: string) => number,
+  draw: number,
+): E | undefined {
   if (endpoints.length === 0) return undefined;
   const fewest = Math.min(...endpoints.map((e) => inflight(e.id)));
   return weighted(

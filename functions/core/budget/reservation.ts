@@ -12,7 +12,12 @@ const PROMPT_MARGIN = 1.15;
 const PROMPT_SLACK_TOKENS = 32;
 
 /** `choices` is the request's `n`: every choice may use the whole output cap, and all are billed. */
-export function worstCaseMicros(model: CompiledModel, promptTokensEstimate: number, maxTokens: number | undefined, choices = 1): number {
+export function worstCaseMicros(
+  model: CompiledModel,
+  promptTokensEstimate: number,
+  maxTokens: number | undefined,
+  choices = 1,
+): number {
   const prompt = Math.ceil(promptTokensEstimate * PROMPT_MARGIN) + PROMPT_SLACK_TOKENS;
   const output = Math.min(maxTokens ?? model.maxOutputTokens, model.maxOutputTokens) * Math.max(1, choices);
   return costMicros(model.prices, { promptTokens: prompt, completionTokens: output });
@@ -46,5 +51,9 @@ export function shardOrder(shards: number, random: number): number[] {
 }
 
 export function scopeLabel(scope: BudgetScope): string {
-  return scope.kind === 'global' ? 'global' : scope.kind === 'key' ? `API key ${scope.id.slice(4)}` : `model ${scope.id.slice(6)}`;
+  return scope.kind === 'global'
+    ? 'global'
+    : scope.kind === 'key'
+      ? `API key ${scope.id.slice(4)}`
+      : `model ${scope.id.slice(6)}`;
 }

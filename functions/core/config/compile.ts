@@ -3,7 +3,14 @@
  * converted to integer micro-dollars, lookups indexed. Every failure names the offending field.
  */
 import { describeIssue } from '../validation-message';
-import { ConfigSchema, type ModelConfig, type ProviderConfig, type RouteConfig, type SwitchyardConfig, type EndpointConfig } from './schema';
+import {
+  ConfigSchema,
+  type ModelConfig,
+  type ProviderConfig,
+  type RouteConfig,
+  type SwitchyardConfig,
+  type EndpointConfig,
+} from './schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -44,7 +51,10 @@ export function dollarsToMicros(usd: number): number {
 }
 
 function path(parts: PropertyKey[]): string {
-  return parts.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return parts
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 export function compileConfig(input: unknown): CompiledConfig {
@@ -63,7 +73,10 @@ export function compileConfig(input: unknown): CompiledConfig {
     m.endpoints.forEach((e, j) => {
       const at = `models[${i}].endpoints[${j}]`;
       const provider = cfg.providers[e.provider];
-      if (!provider) problems.push(`${at}.provider: unknown provider "${e.provider}" (known: ${Object.keys(cfg.providers).join(', ')})`);
+      if (!provider)
+        problems.push(
+          `${at}.provider: unknown provider "${e.provider}" (known: ${Object.keys(cfg.providers).join(', ')})`,
+        );
       if (endpoints.has(e.id)) problems.push(`${at}.id: duplicate endpoint id "${e.id}"`);
       if (provider) {
         const ce: CompiledEndpoint = { ...e, model: m.id, providerName: e.provider, provider };
@@ -86,7 +99,9 @@ export function compileConfig(input: unknown): CompiledConfig {
     if (!models.has(id)) problems.push(`${at}: unknown model "${id}" (known: ${known})`);
   };
   cfg.models.forEach((m, i) => {
-    m.fallbacks.forEach((f, j) => checkModel(f, `models[${i}].fallbacks[${j}]`));
+    m.fallbacks.forEach((f, j) => {
+      checkModel(f, `models[${i}].fallbacks[${j}]`);
+    });
     if (m.replaces) checkModel(m.replaces, `models[${i}].replaces`);
   });
 
@@ -94,10 +109,16 @@ export function compileConfig(input: unknown): CompiledConfig {
   for (const [name, route] of Object.entries(cfg.routes)) {
     if (models.has(name)) problems.push(`routes.${name}: a route cannot share its name with a model`);
     for (const [intent, list] of Object.entries(route.intents)) {
-      (list ?? []).forEach((id, j) => checkModel(id, `routes.${name}.intents.${intent}[${j}]`));
+      (list ?? []).forEach((id, j) => {
+        checkModel(id, `routes.${name}.intents.${intent}[${j}]`);
+      });
     }
-    route.fallbacks.forEach((id, j) => checkModel(id, `routes.${name}.fallbacks[${j}]`));
-    route.variants?.forEach((v, j) => checkModel(v.model, `routes.${name}.variants[${j}].model`));
+    route.fallbacks.forEach((id, j) => {
+      checkModel(id, `routes.${name}.fallbacks[${j}]`);
+    });
+    route.variants?.forEach((v, j) => {
+      checkModel(v.model, `routes.${name}.variants[${j}].model`);
+    });
     routes.set(name, route);
   }
   if (cfg.budgets.lowFactor > cfg.budgets.highFactor) {

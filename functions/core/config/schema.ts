@@ -8,11 +8,17 @@
 import * as z from 'zod/mini';
 import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
 
-
 const nonEmpty = () => z.string().check(z.minLength(1));
 /** Model and route names: what OpenAI-style ids use, and what CloudWatch dimensions and alarm names accept. */
 const publicName = () =>
-  z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/, 'must be 1-100 characters: letters, digits and . _ : / - (starting with a letter or digit)'));
+  z
+    .string()
+    .check(
+      z.regex(
+        /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/,
+        'must be 1-100 characters: letters, digits and . _ : / - (starting with a letter or digit)',
+      ),
+    );
 const positiveInt = () => z.int().check(z.positive());
 const nonNegativeInt = () => z.int().check(z.gte(0));
 const usd = () => z.number().check(z.gte(0));
@@ -155,24 +161,31 @@ export const GatewaySchema = z.object({
 const CUT = CUTOVER_DEFAULTS;
 
 /** Alarms that roll a cutover back; each watches the new version only. */
-export const CutoverAlarmsSchema = z.object({
-  /** (5xx answered + failed upstream attempts) per 100 requests of the new version. */
-  errorRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.errorRatePercent),
-  /** Requests of the new version answered from a fallback, per 100 (a new model whose breaker opened). */
-  fallbackRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.fallbackRatePercent),
-  p99LatencyMs: z._default(positiveInt(), CUT.alarms.p99LatencyMs),
-  /** Lambda Errors of the new version per period tolerated. */
-  functionErrors: z._default(nonNegativeInt(), CUT.alarms.functionErrors),
-  /** Rate alarms ignore periods with fewer requests than this. */
-  minRequests: z._default(positiveInt(), CUT.alarms.minRequests),
-  /** Standard-resolution metrics (EMF default): whole minutes. */
-  periodSeconds: z._default(positiveInt().check(z.multipleOf(60, 'must be a multiple of 60')), CUT.alarms.periodSeconds),
-  /** Consecutive breaching periods that roll the deployment back. */
-  evaluationPeriods: z._default(positiveInt(), CUT.alarms.evaluationPeriods),
-}).check(
-  // CloudWatch rejects an alarm whose periods add up to more than a day.
-  z.refine((a) => a.periodSeconds * a.evaluationPeriods <= 86_400, { message: 'periodSeconds x evaluationPeriods must not exceed 86400 (one day)' }),
-);
+export const CutoverAlarmsSchema = z
+  .object({
+    /** (5xx answered + failed upstream attempts) per 100 requests of the new version. */
+    errorRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.errorRatePercent),
+    /** Requests of the new version answered from a fallback, per 100 (a new model whose breaker opened). */
+    fallbackRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.fallbackRatePercent),
+    p99LatencyMs: z._default(positiveInt(), CUT.alarms.p99LatencyMs),
+    /** Lambda Errors of the new version per period tolerated. */
+    functionErrors: z._default(nonNegativeInt(), CUT.alarms.functionErrors),
+    /** Rate alarms ignore periods with fewer requests than this. */
+    minRequests: z._default(positiveInt(), CUT.alarms.minRequests),
+    /** Standard-resolution metrics (EMF default): whole minutes. */
+    periodSeconds: z._default(
+      positiveInt().check(z.multipleOf(60, 'must be a multiple of 60')),
+      CUT.alarms.periodSeconds,
+    ),
+    /** Consecutive breaching periods that roll the deployment back. */
+    evaluationPeriods: z._default(positiveInt(), CUT.alarms.evaluationPeriods),
+  })
+  .check(
+    // CloudWatch rejects an alarm whose periods add up to more than a day.
+    z.refine((a) => a.periodSeconds * a.evaluationPeriods <= 86_400, {
+      message: 'periodSeconds x evaluationPeriods must not exceed 86400 (one day)',
+    }),
+  );
 
 /** How CodeDeploy moves the `live` alias to a new version (a config change publishes one). */
 export const CutoverSchema = z.object({

@@ -27,7 +27,7 @@ export type Expr =
   | { num: number }
   | { op: '+' | '*' | '/'; a: Expr; b: Expr }
   | { fill: string; value: number }
-  | { ifAtLeast: [Expr, Expr]; then: Expr; else: Expr };
+  | { ifAtLeast: [Expr, Expr]; whenTrue: Expr; whenFalse: Expr };
 
 export type CutoverAlarmId = 'ErrorRate' | 'FallbackRate' | 'LatencyP99' | 'FunctionErrors';
 
@@ -63,8 +63,8 @@ const num = (n: number): Expr => ({ num: n });
 function ratePercent(numerator: Expr, min: number): Expr {
   return {
     ifAtLeast: [ref('requests'), num(min)],
-    then: { op: '/', a: { op: '*', a: num(100), b: numerator }, b: ref('requests') },
-    else: num(0),
+    whenTrue: { op: '/', a: { op: '*', a: num(100), b: numerator }, b: ref('requests') },
+    whenFalse: num(0),
   };
 }
 
@@ -89,8 +89,15 @@ export function cutoverAlarms(a: CutoverAlarmSettings, target: AlarmTarget): Ala
       id: 'ErrorRate',
       slug: 'error-rate',
       description: `5xx answers plus failed upstream attempts per 100 requests of the new version above ${a.errorRatePercent}`,
-      metrics: [requests, router('serverErrors', METRICS.serverErrors), router('upstreamErrors', METRICS.upstreamErrors)],
-      expression: ratePercent({ op: '+', a: { fill: 'serverErrors', value: 0 }, b: { fill: 'upstreamErrors', value: 0 } }, a.minRequests),
+      metrics: [
+        requests,
+        router('serverErrors', METRICS.serverErrors),
+        router('upstreamErrors', METRICS.upstreamErrors),
+      ],
+      expression: ratePercent(
+        { op: '+', a: { fill: 'serverErrors', value: 0 }, b: { fill: 'upstreamErrors', value: 0 } },
+        a.minRequests,
+      ),
       threshold: a.errorRatePercent,
       unit: '%',
       ...common,
@@ -123,7 +130,11 @@ export function cutoverAlarms(a: CutoverAlarmSettings, target: AlarmTarget): Ala
           id: 'errors',
           namespace: 'AWS/Lambda',
           metricName: 'Errors',
-          dimensions: { FunctionName: target.functionName, Resource: `${target.functionName}:${target.aliasName}`, ExecutedVersion: target.version },
+          dimensions: {
+            FunctionName: target.functionName,
+            Resource: `${target.functionName}:${target.aliasName}`,
+            ExecutedVersion: target.version,
+          },
           statistic: 'Sum',
         },
       ],
@@ -140,7 +151,7 @@ export function renderExpression(e: Expr): string {
   if ('num' in e) return String(e.num);
   if ('fill' in e) return `FILL(${e.fill}, ${e.value})`;
   if ('op' in e) return `(${renderExpression(e.a)} ${e.op} ${renderExpression(e.b)})`;
-  return `IF(${renderExpression(e.ifAtLeast[0])} >= ${renderExpression(e.ifAtLeast[1])}, ${renderExpression(e.then)}, ${renderExpression(e.else)})`;
+  return `IF(${renderExpression(e.ifAtLeast[0])} >= ${renderExpression(e.ifAtLeast[1])}, ${renderExpression(e.whenTrue)}, ${renderExpression(e.whenFalse)})`;
 }
 
 /**
@@ -162,5 +173,5 @@ export function evaluateExpression(e: Expr, values: Record<string, number | unde
   }
   const [l, r] = e.ifAtLeast.map((x) => evaluateExpression(x, values));
   if (l === undefined || r === undefined) return undefined;
-  return l >= r ? evaluateExpression(e.then, values) : evaluateExpression(e.else, values);
+  return l >= r ? evaluateExpression(e.whenTrue, values) : evaluateExpression(e.whenFalse, values);
 }

@@ -32,7 +32,12 @@ export function matches(q: MetricQuery, s: MetricSample): boolean {
 }
 
 /** The alarm's value for samples in [from, to), or undefined when the period has no data. */
-export function periodValue(spec: AlarmSpec, samples: readonly MetricSample[], from: number, to: number): number | undefined {
+export function periodValue(
+  spec: AlarmSpec,
+  samples: readonly MetricSample[],
+  from: number,
+  to: number,
+): number | undefined {
   const values: Record<string, number | undefined> = {};
   for (const q of spec.metrics) {
     values[q.id] = statistic(

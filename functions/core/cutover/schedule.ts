@@ -19,7 +19,8 @@ export function trafficSteps(s: Shift): TrafficStep[] {
     ];
   }
   const steps: TrafficStep[] = [];
-  for (let k = 0; k * s.percent < 100; k++) steps.push({ atMinute: k * s.intervalMinutes, percent: Math.min(100, (k + 1) * s.percent) });
+  for (let k = 0; k * s.percent < 100; k++)
+    steps.push({ atMinute: k * s.intervalMinutes, percent: Math.min(100, (k + 1) * s.percent) });
   return steps;
 }
 

@@ -82,7 +82,14 @@ function pick<T extends object>(defaults: T, raw: unknown): T {
 export function cutoverSettings(section: unknown): CutoverSettings {
   const raw = isObject(section) ? section : {};
   return {
-    ...pick({ traffic: CUTOVER_DEFAULTS.traffic, percent: CUTOVER_DEFAULTS.percent, intervalMinutes: CUTOVER_DEFAULTS.intervalMinutes }, raw),
+    ...pick(
+      {
+        traffic: CUTOVER_DEFAULTS.traffic,
+        percent: CUTOVER_DEFAULTS.percent,
+        intervalMinutes: CUTOVER_DEFAULTS.intervalMinutes,
+      },
+      raw,
+    ),
     alarms: pick(CUTOVER_DEFAULTS.alarms, raw.alarms),
     preTraffic: pick(CUTOVER_DEFAULTS.preTraffic, raw.preTraffic),
   };

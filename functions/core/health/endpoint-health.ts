@@ -42,7 +42,12 @@ export function ewma(previous: number | undefined, sample: number, alpha: number
  * The state after `probe`. With no previous state the endpoint is presumed healthy (the router also
  * treats unknown as usable): one failed probe of a new endpoint must not take it out, three must.
  */
-export function nextHealth(prev: EndpointHealth | undefined, probe: ProbeResult, probedAt: number, s: HealthSettings): EndpointHealth {
+export function nextHealth(
+  prev: EndpointHealth | undefined,
+  probe: ProbeResult,
+  probedAt: number,
+  s: HealthSettings,
+): EndpointHealth {
   const was: HealthStatus = prev?.status ?? 'healthy';
   const changedAt = prev?.changedAt ?? probedAt;
   if (!probe.ok) {
@@ -83,7 +88,11 @@ export function nextHealth(prev: EndpointHealth | undefined, probe: ProbeResult,
  * invocation can overlap the next) record one result per round, not one each: a result whose probe
  * started within `minSpacingMs` of the recorded one is dropped.
  */
-export function shouldRecord(stored: Pick<EndpointHealth, 'probedAt'> | undefined, probedAt: number, minSpacingMs: number): boolean {
+export function shouldRecord(
+  stored: Pick<EndpointHealth, 'probedAt'> | undefined,
+  probedAt: number,
+  minSpacingMs: number,
+): boolean {
   if (!stored) return true;
   return probedAt > stored.probedAt && probedAt - stored.probedAt >= minSpacingMs;
 }

@@ -7,7 +7,6 @@ import * as z from 'zod/mini';
 import { describeIssue } from '../validation-message';
 import { errors, GatewayError } from './errors';
 
-
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'] as const;
 
 const ContentPart = z.looseObject({ type: z.string().check(z.minLength(1)) });
@@ -55,7 +54,8 @@ function nestedDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

@@ -39,11 +39,21 @@ export class GatewayError extends Error {
 
 export const errors = {
   malformedJson: (detail: string) =>
-    new GatewayError(400, `We could not parse the JSON body of your request: ${detail}`, 'invalid_request_error', 'invalid_json'),
+    new GatewayError(
+      400,
+      `We could not parse the JSON body of your request: ${detail}`,
+      'invalid_request_error',
+      'invalid_json',
+    ),
   invalidField: (param: string, message: string) =>
     new GatewayError(400, `Invalid value for '${param}': ${message}`, 'invalid_request_error', 'invalid_value', param),
   bodyTooLarge: (limit: number) =>
-    new GatewayError(413, `Request body exceeds the ${limit}-byte limit.`, 'invalid_request_error', 'request_too_large'),
+    new GatewayError(
+      413,
+      `Request body exceeds the ${limit}-byte limit.`,
+      'invalid_request_error',
+      'request_too_large',
+    ),
   unknownModel: (model: string, valid: string[]) =>
     new GatewayError(
       404,

@@ -29,7 +29,14 @@ export interface BreakerSettings {
   successThreshold: number;
 }
 
-export const CLOSED: BreakerState = { phase: 'closed', failures: 0, windowStart: 0, changedAt: 0, probes: 0, successes: 0 };
+export const CLOSED: BreakerState = {
+  phase: 'closed',
+  failures: 0,
+  windowStart: 0,
+  changedAt: 0,
+  probes: 0,
+  successes: 0,
+};
 
 export type Admission = 'allow' | 'reject' | 'try_half_open' | 'try_probe';
 

@@ -33,7 +33,9 @@ export function conversationText(messages: ReadonlyArray<{ role: string; content
     if (m.role !== 'user' && m.role !== 'system' && m.role !== 'developer') continue;
     if (typeof m.content === 'string') parts.push(m.content);
     else if (Array.isArray(m.content)) {
-      for (const p of m.content) if (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string') parts.push((p as { text: string }).text);
+      for (const p of m.content)
+        if (p && typeof p === 'object' && typeof (p as { text?: unknown }).text === 'string')
+          parts.push((p as { text: string }).text);
     }
   }
   return parts.join('\n');

@@ -52,7 +52,9 @@ export function requiredCapabilities(req: PlanRequest): Capability[] {
   const rf = req.response_format as { type?: unknown } | undefined;
   if (rf && (rf.type === 'json_object' || rf.type === 'json_schema')) caps.push('json_mode');
   const hasImage = req.messages.some(
-    (m) => Array.isArray(m.content) && m.content.some((p) => p && typeof p === 'object' && String((p as { type?: unknown }).type).startsWith('image')),
+    (m) =>
+      Array.isArray(m.content) &&
+      m.content.some((p) => p && typeof p === 'object' && String((p as { type?: unknown }).type).startsWith('image')),
   );
   if (hasImage) caps.push('vision');
   return caps;
@@ -99,7 +101,10 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
     chain = opts.fallbackOff ? [direct.id] : withReplacedModels(cfg, [direct.id, ...direct.fallbacks]);
   } else {
     const r = route!;
-    intent = classifyIntent(cfg.raw.intentRules, { text: conversationText(req.messages), hasTools: !!req.tools?.length });
+    intent = classifyIntent(cfg.raw.intentRules, {
+      text: conversationText(req.messages),
+      hasTools: !!req.tools?.length,
+    });
     const forIntent = r.intents[intent] ?? r.intents.general ?? [];
     variant = pickVariant(r, opts.random());
     chain = withReplacedModels(cfg, dedupe([...(variant ? [variant] : []), ...forIntent, ...r.fallbacks]));
@@ -144,7 +149,9 @@ export function applyBudget(
     const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, req);
     return [...models].sort((a, b2) => cost(a) - cost(b2));
   }
-  const affordable = models.filter((id) => cfg.models.get(id)!.pricing.outputPerMTok <= b.midMaxOutputPerMTok || skip(id, 'budget_price'));
+  const affordable = models.filter(
+    (id) => cfg.models.get(id)!.pricing.outputPerMTok <= b.midMaxOutputPerMTok || skip(id, 'budget_price'),
+  );
   return affordable;
 }
 
@@ -160,16 +167,29 @@ function noFittingModel(req: PlanRequest, skipped: Plan['skipped']): GatewayErro
     );
   }
   if (reasons.has('budget_price') && reasons.size === 1) {
-    return new GatewayError(400, `No model of this route is priced within the requested budget factor (${skipped.map((s) => s.model).join(', ')} are above it).`, 'invalid_request_error', 'budget_too_low', 'x-budget-factor');
+    return new GatewayError(
+      400,
+      `No model of this route is priced within the requested budget factor (${skipped.map((s) => s.model).join(', ')} are above it).`,
+      'invalid_request_error',
+      'budget_too_low',
+      'x-budget-factor',
+    );
   }
   const detail = skipped.map((s) => `${s.model}: ${s.reason.replace('_', ' ')}`).join('; ');
-  return new GatewayError(400, `No configured model can serve this request (${detail}).`, 'invalid_request_error', 'no_capable_model', 'model');
+  return new GatewayError(
+    400,
+    `No configured model can serve this request (${detail}).`,
+    'invalid_request_error',
+    'no_capable_model',
+    'model',
+  );
 }
 
 /** Parses x-budget-factor; a bad value is a client error naming the header. */
 export function parseBudgetFactor(raw: string | undefined): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw errors.invalidField('x-budget-factor', 'must be a number between 0 and 1');
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw errors.invalidField('x-budget-factor', 'must be a number between 0 and 1');
   return n;
 }

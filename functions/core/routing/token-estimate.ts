@@ -46,7 +46,10 @@ const NON_TEXT_PART = 800;
  * text is short in total, the real count otherwise (decided on the total, so a long conversation
  * of short messages is counted, not bounded).
  */
-export function estimatePromptTokens(messages: ReadonlyArray<{ content?: unknown; name?: unknown }>, tools?: unknown): number {
+export function estimatePromptTokens(
+  messages: ReadonlyArray<{ content?: unknown; name?: unknown }>,
+  tools?: unknown,
+): number {
   let framing = PER_REPLY;
   const texts: string[] = [];
   for (const m of messages) {

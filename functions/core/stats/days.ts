@@ -9,7 +9,8 @@ export const MAX_STATS_DAYS = 31;
 /** Throws a 400 naming the parameter for anything but an integer in 1..31. */
 export function parseStatsDays(raw: string | undefined | null): number {
   if (raw === undefined || raw === null || raw === '') return DEFAULT_STATS_DAYS;
-  if (!/^\d{1,3}$/.test(raw.trim())) throw errors.invalidField('days', `must be an integer from 1 to ${MAX_STATS_DAYS}`);
+  if (!/^\d{1,3}$/.test(raw.trim()))
+    throw errors.invalidField('days', `must be an integer from 1 to ${MAX_STATS_DAYS}`);
   const n = Number(raw.trim());
   if (n < 1 || n > MAX_STATS_DAYS) throw errors.invalidField('days', `must be an integer from 1 to ${MAX_STATS_DAYS}`);
   return n;

@@ -142,7 +142,8 @@ export function withConfiguredLimits(rows: BudgetRow[], limits: Record<string, n
 
 const byCostThenName = (a: ScopeStats, b: ScopeStats) => b.costMicros - a.costMicros || a.name.localeCompare(b.name);
 /** Global first, then the rest by scope name. */
-const budgetOrder = (a: BudgetStats, b: BudgetStats) => (a.scope === 'global' ? -1 : b.scope === 'global' ? 1 : a.scope.localeCompare(b.scope));
+const budgetOrder = (a: BudgetStats, b: BudgetStats) =>
+  a.scope === 'global' ? -1 : b.scope === 'global' ? 1 : a.scope.localeCompare(b.scope);
 
 export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = []): DayStats {
   const modelRows = usage.filter((r) => r.scope.startsWith('model#'));
@@ -158,7 +159,10 @@ export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = 
   };
 }
 
-export function statsReport(days: Array<{ day: string; usage: UsageRow[]; budgets?: BudgetRow[] }>, now: number): StatsReport {
+export function statsReport(
+  days: Array<{ day: string; usage: UsageRow[]; budgets?: BudgetRow[] }>,
+  now: number,
+): StatsReport {
   return {
     object: 'switchyard.stats',
     generatedAt: new Date(now).toISOString(),

@@ -11,18 +11,39 @@ const BUDGET_HEADER = ['budget', 'limit USD', 'spent USD', 'reserved USD', 'used
 const dash = (v: number | null) => (v === null ? '-' : String(v));
 
 export function usageCells(label: string, s: ScopeStats): string[] {
-  return [label, String(s.requests), String(s.successes), String(s.errors), String(s.inputTokens), String(s.outputTokens), s.costUsd, dash(s.p50Ms), dash(s.p99Ms)];
+  return [
+    label,
+    String(s.requests),
+    String(s.successes),
+    String(s.errors),
+    String(s.inputTokens),
+    String(s.outputTokens),
+    s.costUsd,
+    dash(s.p50Ms),
+    dash(s.p99Ms),
+  ];
 }
 
 export function budgetCells(b: BudgetStats): string[] {
-  return [b.scope, b.limitUsd, b.spentUsd, b.reservedUsd, b.usedPercent === null ? '-' : `${b.usedPercent.toFixed(1)}%`];
+  return [
+    b.scope,
+    b.limitUsd,
+    b.spentUsd,
+    b.reservedUsd,
+    b.usedPercent === null ? '-' : `${b.usedPercent.toFixed(1)}%`,
+  ];
 }
 
 /** First column left-aligned, the rest right-aligned, two spaces between columns. */
 export function renderTable(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows
-    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

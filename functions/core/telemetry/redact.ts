@@ -7,9 +7,44 @@
 export const REDACTED = '[redacted]';
 
 /** Compared after lower-casing and dropping `-` and `_`. */
-const SECRET_KEYS = new Set(['authorization', 'proxyauthorization', 'cookie', 'setcookie', 'key', 'apikey', 'xapikey', 'token', 'secret', 'password', 'credentials']);
-const SECRET_SUFFIXES = ['apikey', 'secret', 'password', 'authorization', 'accesstoken', 'refreshtoken', 'sessiontoken', 'secretaccesskey'];
-const PROMPT_KEYS = new Set(['messages', 'prompt', 'content', 'input', 'body', 'choices', 'completion', 'delta', 'text', 'toolcalls', 'functioncall', 'arguments', 'system']);
+const SECRET_KEYS = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'key',
+  'apikey',
+  'xapikey',
+  'token',
+  'secret',
+  'password',
+  'credentials',
+]);
+const SECRET_SUFFIXES = [
+  'apikey',
+  'secret',
+  'password',
+  'authorization',
+  'accesstoken',
+  'refreshtoken',
+  'sessiontoken',
+  'secretaccesskey',
+];
+const PROMPT_KEYS = new Set([
+  'messages',
+  'prompt',
+  'content',
+  'input',
+  'body',
+  'choices',
+  'completion',
+  'delta',
+  'text',
+  'toolcalls',
+  'functioncall',
+  'arguments',
+  'system',
+]);
 
 // `Bearer <anything>` and anything shaped like an OpenAI-style key (sk-..., sk-sy-..., sk-proj-...).
 const BEARER = /\bBearer\s+[^\s"',;]+/gi;
@@ -49,7 +84,8 @@ export function redact(value: unknown, opts: RedactOptions = {}): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       if (isSecretKey(k) && (typeof x === 'string' || typeof x === 'number')) out[k] = REDACTED;
-      else if (isSecretKey(k) && x !== null && typeof x === 'object' && !Array.isArray(x) && !looksLikeCallerKey(x)) out[k] = REDACTED;
+      else if (isSecretKey(k) && x !== null && typeof x === 'object' && !Array.isArray(x) && !looksLikeCallerKey(x))
+        out[k] = REDACTED;
       else if (!opts.allowPrompts && PROMPT_KEYS.has(normalise(k)) && x !== undefined && x !== null) out[k] = REDACTED;
       else out[k] = walk(x, depth + 1);
     }
@@ -63,7 +99,10 @@ function looksLikeCallerKey(x: object): boolean {
   return typeof (x as { keyId?: unknown }).keyId === 'string';
 }
 
-export function redactFields(fields: Record<string, unknown> | undefined, opts: RedactOptions = {}): Record<string, unknown> {
+export function redactFields(
+  fields: Record<string, unknown> | undefined,
+  opts: RedactOptions = {},
+): Record<string, unknown> {
   if (!fields) return {};
   return redact(fields, opts) as Record<string, unknown>;
 }

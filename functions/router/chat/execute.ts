@@ -22,7 +22,11 @@ import { finalError } from './errors';
 import { isRetryable, type AttemptFailure } from '../upstream-attempt';
 
 /** One way of calling an endpoint (JSON or stream); resolves once the answer can be committed to. */
-export type OpenCall<T> = (endpoint: CompiledEndpoint, signal: AbortSignal, headersTimeoutMs: number) => Promise<{ ok: true; value: T; upstreamMs: number } | AttemptFailure>;
+export type OpenCall<T> = (
+  endpoint: CompiledEndpoint,
+  signal: AbortSignal,
+  headersTimeoutMs: number,
+) => Promise<{ ok: true; value: T; upstreamMs: number } | AttemptFailure>;
 
 export interface Held {
   model: CompiledModel;
@@ -33,8 +37,23 @@ export interface Held {
 }
 
 export type ChainResult<T> =
-  | { ok: true; value: T; held: Held; attempts: AttemptSummary[]; upstreamMs: number; fallbacks: number; breakersOpened: string[] }
-  | { ok: false; error: GatewayError; attempts: AttemptSummary[]; upstreamMs: number; lastModel: string | null; breakersOpened: string[] };
+  | {
+      ok: true;
+      value: T;
+      held: Held;
+      attempts: AttemptSummary[];
+      upstreamMs: number;
+      fallbacks: number;
+      breakersOpened: string[];
+    }
+  | {
+      ok: false;
+      error: GatewayError;
+      attempts: AttemptSummary[];
+      upstreamMs: number;
+      lastModel: string | null;
+      breakersOpened: string[];
+    };
 
 export interface ExecInput {
   ctx: RequestContext;
@@ -53,14 +72,21 @@ export function budgetScopes(input: Pick<ExecInput, 'deps' | 'ctx'>, model: Comp
   const b = deps.config.raw.budgets;
   const scopes: ScopeRequest[] = [{ kind: 'global', id: 'global', limitMicros: Math.round(b.globalDailyUsd * 1e6) }];
   const keyBudget = ctx.key?.dailyBudgetUsd ?? b.perKeyDailyUsd;
-  if (ctx.key && keyBudget !== undefined) scopes.push({ kind: 'key', id: `key#${ctx.key.keyId}`, limitMicros: Math.round(keyBudget * 1e6) });
-  if (model.dailyBudgetUsd !== undefined) scopes.push({ kind: 'model', id: `model#${model.id}`, limitMicros: Math.round(model.dailyBudgetUsd * 1e6) });
+  if (ctx.key && keyBudget !== undefined)
+    scopes.push({ kind: 'key', id: `key#${ctx.key.keyId}`, limitMicros: Math.round(keyBudget * 1e6) });
+  if (model.dailyBudgetUsd !== undefined)
+    scopes.push({ kind: 'model', id: `model#${model.id}`, limitMicros: Math.round(model.dailyBudgetUsd * 1e6) });
   return scopes;
 }
 
 export function quotaError(scope: BudgetScope, now: number): GatewayError {
   const resetAt = nextUtcMidnight(now);
-  const label = scope.kind === 'global' ? 'the global' : scope.kind === 'key' ? "this API key's" : `model ${scope.id.slice('model#'.length)}'s`;
+  const label =
+    scope.kind === 'global'
+      ? 'the global'
+      : scope.kind === 'key'
+        ? "this API key's"
+        : `model ${scope.id.slice('model#'.length)}'s`;
   return new GatewayError(
     429,
     `Daily budget exhausted: ${label} limit of $${(scope.scopeLimitMicros / 1e6).toFixed(2)} would be exceeded by this request. It resets at ${new Date(resetAt).toISOString()} (00:00 UTC).`,
@@ -82,7 +108,8 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   let upstreamMs = 0;
   let lastModel: string | null = null;
   let candidates = [...plan.candidates];
-  const worstCaseOf = (m: CompiledModel) => worstCaseMicros(m, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices);
+  const worstCaseOf = (m: CompiledModel) =>
+    worstCaseMicros(m, input.planRequest.promptTokens, input.planRequest.maxTokens, input.planRequest.choices);
 
   for (let i = 0; i < candidates.length; i++) {
     const model = cfg.models.get(candidates[i])!;
@@ -169,13 +196,22 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   return fail(noAnswer());
 
   /** Reserves the worst case in every budget scope; DynamoDB unreachable = serve without (fail open). */
-  async function reserveBudget(model: CompiledModel, worst: number): Promise<{ reservation?: Reservation; refused?: BudgetScope }> {
+  async function reserveBudget(
+    model: CompiledModel,
+    worst: number,
+  ): Promise<{ reservation?: Reservation; refused?: BudgetScope }> {
     try {
       // One reservation id per candidate: if giving back a failed candidate's reservation fails, the
       // next candidate's must not overwrite it in the same ledger item (the sweep could then never
       // find it, and the day's budget would stay blocked by money nobody spent).
       const id = `${ctx.requestId}.${model.id}`;
-      const r = await deps.ledger.reserve(utcDay(ctx.startedAt), budgetScopes(input, model), worst, id, ctx.startedAt + Math.max(ctx.remainingMs(), 60_000) + 60_000);
+      const r = await deps.ledger.reserve(
+        utcDay(ctx.startedAt),
+        budgetScopes(input, model),
+        worst,
+        id,
+        ctx.startedAt + Math.max(ctx.remainingMs(), 60_000) + 60_000,
+      );
       if (!r.ok) return { refused: r.scope };
       deps.dynamo.ok();
       return { reservation: r.reservation };
@@ -203,21 +239,49 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
     if (failures.length > 0) return finalError(failures);
     if (skips.budget) return quotaError(skips.budget, deps.now());
     if (skips.full > 0) {
-      return new GatewayError(429, `Every candidate model is at its concurrency limit (${plan.candidates.join(', ')}); retry shortly.`, 'rate_limit_error', 'concurrency_limit', null, { 'retry-after': '1' });
+      return new GatewayError(
+        429,
+        `Every candidate model is at its concurrency limit (${plan.candidates.join(', ')}); retry shortly.`,
+        'rate_limit_error',
+        'concurrency_limit',
+        null,
+        { 'retry-after': '1' },
+      );
     }
     if (skips.open.length > 0) {
       const wait = Math.ceil(Math.min(...skips.open) / 1000);
-      return new GatewayError(503, `Every candidate model is failing and its circuit breaker is open (${plan.candidates.join(', ')}); retry in ${wait}s.`, 'service_unavailable', 'circuit_open', null, { 'retry-after': String(wait) });
+      return new GatewayError(
+        503,
+        `Every candidate model is failing and its circuit breaker is open (${plan.candidates.join(', ')}); retry in ${wait}s.`,
+        'service_unavailable',
+        'circuit_open',
+        null,
+        { 'retry-after': String(wait) },
+      );
     }
     if (skips.down.length > 0) {
       const wait = Math.ceil(deps.config.raw.health.probeIntervalMs / 1000);
-      return new GatewayError(503, `No healthy backend available for model ${skips.down.join(', ')}.`, 'service_unavailable', 'no_healthy_backend', null, { 'retry-after': String(wait) });
+      return new GatewayError(
+        503,
+        `No healthy backend available for model ${skips.down.join(', ')}.`,
+        'service_unavailable',
+        'no_healthy_backend',
+        null,
+        { 'retry-after': String(wait) },
+      );
     }
-    return new GatewayError(504, 'The request deadline passed before any model could answer.', 'timeout_error', 'deadline_exceeded');
+    return new GatewayError(
+      504,
+      'The request deadline passed before any model could answer.',
+      'timeout_error',
+      'deadline_exceeded',
+    );
   }
 
   /** Calls one model, retrying retryable failures (preferring another endpoint of its pool). */
-  async function tryModel(model: CompiledModel): Promise<{ ok: true; value: T; endpoint: CompiledEndpoint; probe: boolean } | { ok: false }> {
+  async function tryModel(
+    model: CompiledModel,
+  ): Promise<{ ok: true; value: T; endpoint: CompiledEndpoint; probe: boolean } | { ok: false }> {
     const retry = cfg.raw.retry;
     const exclude = new Set<string>();
     for (let attempt = 0; attempt < retry.maxAttemptsPerModel; attempt++) {
@@ -250,7 +314,10 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       }
       deps.endpoints.finished(endpoint.id);
       // A deadline abort is a timeout from the client's point of view.
-      const failure = outcome.failure === 'aborted' ? { ...outcome, failure: 'timeout' as const, message: 'the request deadline was reached' } : outcome;
+      const failure =
+        outcome.failure === 'aborted'
+          ? { ...outcome, failure: 'timeout' as const, message: 'the request deadline was reached' }
+          : outcome;
       attempts.push({ model: model.id, endpoint: endpoint.id, outcome: failure.status ?? failure.failure, ms });
       failures.push(failure);
       if (COUNTS_FOR_BREAKER.has(failure.failure)) {
@@ -278,12 +345,16 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
   }
 
   /** An endpoint of the model whose breaker admits this call; open breakers are skipped. */
-  async function pickAdmitted(model: CompiledModel, exclude: Set<string>): Promise<{ endpoint: CompiledEndpoint; probe: boolean } | undefined> {
+  async function pickAdmitted(
+    model: CompiledModel,
+    exclude: Set<string>,
+  ): Promise<{ endpoint: CompiledEndpoint; probe: boolean } | undefined> {
     const skipped = new Set(exclude);
     for (;;) {
       const endpoint = deps.endpoints.pick(model, { callerRegion: input.callerRegion, exclude: skipped });
       if (!endpoint) {
-        if (skipped.size > exclude.size) attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_open', ms: 0 });
+        if (skipped.size > exclude.size)
+          attempts.push({ model: model.id, endpoint: '-', outcome: 'skipped_open', ms: 0 });
         return undefined;
       }
       const admit = await deps.breakers.admit(endpoint.id);

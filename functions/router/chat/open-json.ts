@@ -63,12 +63,20 @@ export async function openJson(
   }
   if (parsed.error) {
     const m = typeof parsed.error === 'string' ? parsed.error : parsed.error.message;
-    return fail('server_error', `the upstream answered 2xx with an error: ${typeof m === 'string' ? m.slice(0, 300) : 'no message'}`);
+    return fail(
+      'server_error',
+      `the upstream answered 2xx with an error: ${typeof m === 'string' ? m.slice(0, 300) : 'no message'}`,
+    );
   }
   const usage = usageFromOpenAI(parsed.usage);
   return {
     ok: true,
-    value: { text, usage, ...(usage ? {} : { completionText: completionTextOf(parsed.choices) }), upstreamRequestId: outcome.response.headers['x-request-id'] },
+    value: {
+      text,
+      usage,
+      ...(usage ? {} : { completionText: completionTextOf(parsed.choices) }),
+      upstreamRequestId: outcome.response.headers['x-request-id'],
+    },
     upstreamMs: outcome.upstreamMs + deps.now() - started,
   };
 }

@@ -20,10 +20,20 @@ export async function openStream(
   const onDeadline = () => upstream.abort();
   deadlineSignal.addEventListener('abort', onDeadline, { once: true });
   try {
-    const outcome = await openAttempt(deps, endpoint, upstreamBody(req, endpoint, true), upstream.signal, headersTimeoutMs);
+    const outcome = await openAttempt(
+      deps,
+      endpoint,
+      upstreamBody(req, endpoint, true),
+      upstream.signal,
+      headersTimeoutMs,
+    );
     if (!outcome.ok) return outcome;
     const started = deps.now();
-    const relay = new SseRelay(outcome.response.body, () => upstream.abort(), req.stream_options?.include_usage === true);
+    const relay = new SseRelay(
+      outcome.response.body,
+      () => upstream.abort(),
+      req.stream_options?.include_usage === true,
+    );
     await relay.firstEvent();
     // Asked again: the upstream may have failed right after its first event (often in the same
     // network read). Nothing has reached the client yet, so that is still a failover.

@@ -57,7 +57,10 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
   });
 
   // Independent: the key's rate-limit write and (on a cold instance only) the state snapshot load.
-  const [rate] = await Promise.all([deps.keyPolicy.admit(ctx.key, promptTokens + (maxTokens ?? 0)), deps.state.ensureFresh()]);
+  const [rate] = await Promise.all([
+    deps.keyPolicy.admit(ctx.key, promptTokens + (maxTokens ?? 0)),
+    deps.state.ensureFresh(),
+  ]);
 
   const input: ExecInput = {
     ctx,
@@ -71,14 +74,23 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
   const acct: Omit<Accounting, 'chain'> = { ctx, deps, plan, req, promptTokens, rateHeaders: rate.headers };
 
   if (req.stream === true) {
-    const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) => openStream(deps, req, endpoint, signal, headersTimeoutMs));
+    const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) =>
+      openStream(deps, req, endpoint, signal, headersTimeoutMs),
+    );
     return chain.ok ? streamResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
   }
-  const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) => openJson(deps, req, endpoint, signal, headersTimeoutMs));
+  const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) =>
+    openJson(deps, req, endpoint, signal, headersTimeoutMs),
+  );
   return chain.ok ? jsonResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
 }
 
-export function decisionHeaders(ctx: RequestContext, plan: Plan, model: string | null, chain: ChainResult<unknown>): Record<string, string> {
+export function decisionHeaders(
+  ctx: RequestContext,
+  plan: Plan,
+  model: string | null,
+  chain: ChainResult<unknown>,
+): Record<string, string> {
   const attempts = chain.attempts.map((a) => `${a.model}:${String(a.outcome).replace('skipped_', '')}`).join(',');
   return {
     'x-request-id': ctx.requestId,
@@ -132,7 +144,10 @@ function streamResponse(a: Accounting & { chain: Extract<ChainResult<SseRelay>, 
   // The deadline bounds the first byte only: a long generation can outlive the function. End it with
   // an explicit error event (never a silent cut when the runtime kills the function), leaving the
   // same reserve to settle the tokens relayed so far.
-  const timeLimit = setTimeout(() => relay.cutOff(STREAM_TIME_LIMIT.code, STREAM_TIME_LIMIT.message, STREAM_TIME_LIMIT.type), Math.max(0, ctx.remainingMs() - ANSWER_RESERVE_MS));
+  const timeLimit = setTimeout(
+    () => relay.cutOff(STREAM_TIME_LIMIT.code, STREAM_TIME_LIMIT.message, STREAM_TIME_LIMIT.type),
+    Math.max(0, ctx.remainingMs() - ANSWER_RESERVE_MS),
+  );
   timeLimit.unref?.();
   void relay.done.then(() => clearTimeout(timeLimit));
   return {
@@ -157,4 +172,3 @@ function failureResponse(a: Accounting & { chain: Extract<ChainResult<unknown>, 
     afterResponse: () => finishFailure(a),
   };
 }
-

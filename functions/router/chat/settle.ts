@@ -30,9 +30,16 @@ export interface Accounting {
  * The upstream's own usage when it sent one; otherwise an estimate from our prompt count and the
  * generated text (a cut stream, an upstream that omits usage), so a real call is never settled at zero.
  */
-export function usageOrEstimate(real: TokenUsage | undefined, promptTokensEstimate: number, generatedText: string): { usage: TokenUsage; estimated: boolean } {
+export function usageOrEstimate(
+  real: TokenUsage | undefined,
+  promptTokensEstimate: number,
+  generatedText: string,
+): { usage: TokenUsage; estimated: boolean } {
   if (real) return { usage: real, estimated: false };
-  return { usage: { promptTokens: promptTokensEstimate, completionTokens: countTokens(generatedText) }, estimated: true };
+  return {
+    usage: { promptTokens: promptTokensEstimate, completionTokens: countTokens(generatedText) },
+    estimated: true,
+  };
 }
 
 function usageScopes(a: Accounting): string[] {
@@ -49,20 +56,29 @@ type UsageFigures = Pick<UsageEvent, 'model' | 'ok' | 'promptTokens' | 'completi
  * drawn variant's, which counts as a success only if that model answered (a fallback answering
  * means the variant failed).
  */
-function usageSteps(a: Accounting, figures: UsageFigures, answeredBy: string | null): Array<() => Promise<void> | undefined> {
+function usageSteps(
+  a: Accounting,
+  figures: UsageFigures,
+  answeredBy: string | null,
+): Array<() => Promise<void> | undefined> {
   const day = utcDay(a.ctx.startedAt);
-  const steps: Array<() => Promise<void> | undefined> = [() => a.deps.usage.record({ ...figures, day, extraScopes: usageScopes(a) })];
+  const steps: Array<() => Promise<void> | undefined> = [
+    () => a.deps.usage.record({ ...figures, day, extraScopes: usageScopes(a) }),
+  ];
   if (a.plan.variant && a.plan.route) {
     const ok = answeredBy === a.plan.variant;
     const counted = ok ? figures : { ...figures, promptTokens: 0, completionTokens: 0, costMicros: 0 };
-    steps.push(() => a.deps.usage.record({ ...counted, day, ok, onlyScopes: [`variant#${a.plan.route}:${a.plan.variant}`] }));
+    steps.push(() =>
+      a.deps.usage.record({ ...counted, day, ok, onlyScopes: [`variant#${a.plan.route}:${a.plan.variant}`] }),
+    );
   }
   return steps;
 }
 
 async function settleAll(deps: RouterDeps, steps: Array<() => Promise<unknown> | unknown>): Promise<void> {
   const results = await Promise.allSettled(steps.map(async (s) => s()));
-  for (const r of results) if (r.status === 'rejected') deps.log('warn', 'after-response step failed', { error: String(r.reason) });
+  for (const r of results)
+    if (r.status === 'rejected') deps.log('warn', 'after-response step failed', { error: String(r.reason) });
   await drainBacklog(deps);
 }
 
@@ -81,7 +97,14 @@ async function drainBacklog(deps: RouterDeps): Promise<void> {
 
 export async function finishSuccess(
   a: Accounting,
-  r: { usage?: TokenUsage; estimated?: boolean; stream?: StreamOutcome; ttftMs?: number; status: number; overheadMs: number },
+  r: {
+    usage?: TokenUsage;
+    estimated?: boolean;
+    stream?: StreamOutcome;
+    ttftMs?: number;
+    status: number;
+    overheadMs: number;
+  },
 ): Promise<void> {
   const { deps, ctx, chain } = a;
   if (!chain.ok) return;
@@ -98,14 +121,24 @@ export async function finishSuccess(
   const breakersOpened = [...chain.breakersOpened];
   await settleAll(deps, [
     // No reservation means DynamoDB failed when it was taken (fail open): the spend still counts.
-    () => (reservation ? deps.ledger.settle(reservation, cost) : deps.ledger.charge(utcDay(ctx.startedAt), budgetScopes(a, model), cost)),
+    () =>
+      reservation
+        ? deps.ledger.settle(reservation, cost)
+        : deps.ledger.charge(utcDay(ctx.startedAt), budgetScopes(a, model), cost),
     () => lease?.release(),
     async () => {
       if (endpointFault && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);
     },
     ...usageSteps(
       a,
-      { model: model.id, ok: !streamFailed, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros: cost, latencyMs: totalMs },
+      {
+        model: model.id,
+        ok: !streamFailed,
+        promptTokens: usage.promptTokens,
+        completionTokens: usage.completionTokens,
+        costMicros: cost,
+        latencyMs: totalMs,
+      },
       streamFailed ? null : model.id,
     ),
     () => deps.keyPolicy.recordTokens(ctx.key, usage.promptTokens + usage.completionTokens),
@@ -136,7 +169,12 @@ export async function finishSuccess(
  * A chat request refused before any candidate was tried (bad body, unknown model, key not allowed,
  * rate limited): no usage to count, but logs and metrics must still see it.
  */
-export function reportRejected(ctx: RequestContext, deps: RouterDeps, err: { status: number; code: string | null }, stream: boolean): void {
+export function reportRejected(
+  ctx: RequestContext,
+  deps: RouterDeps,
+  err: { status: number; code: string | null },
+  stream: boolean,
+): void {
   const totalMs = deps.now() - ctx.startedAt;
   deps.telemetry.requestDone({
     requestId: ctx.requestId,
@@ -168,7 +206,20 @@ export async function finishFailure(a: Accounting): Promise<void> {
   const totalMs = deps.now() - ctx.startedAt;
   await settleAll(
     deps,
-    chain.lastModel ? usageSteps(a, { model: chain.lastModel, ok: false, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs }, null) : [],
+    chain.lastModel
+      ? usageSteps(
+          a,
+          {
+            model: chain.lastModel,
+            ok: false,
+            promptTokens: 0,
+            completionTokens: 0,
+            costMicros: 0,
+            latencyMs: totalMs,
+          },
+          null,
+        )
+      : [],
   );
   deps.telemetry.requestDone({
     ...baseSummary(a),
@@ -187,7 +238,12 @@ export async function finishFailure(a: Accounting): Promise<void> {
   });
 }
 
-function baseSummary(a: Accounting): Pick<RequestSummary, 'requestId' | 'functionVersion' | 'keyId' | 'route' | 'intent' | 'variant' | 'stream' | 'attempts'> {
+function baseSummary(
+  a: Accounting,
+): Pick<
+  RequestSummary,
+  'requestId' | 'functionVersion' | 'keyId' | 'route' | 'intent' | 'variant' | 'stream' | 'attempts'
+> {
   return {
     requestId: a.ctx.requestId,
     functionVersion: a.ctx.functionVersion,

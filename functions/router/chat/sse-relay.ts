@@ -31,11 +31,18 @@ export const STREAM_TIME_LIMIT = {
   message: "The response reached the gateway's time limit before the upstream finished; the output is incomplete.",
 } as const;
 
-export type FirstEventResult = { ok: true } | { ok: false; failure: 'stream_error' | 'server_error' | 'timeout' | 'connection'; message: string };
+export type FirstEventResult =
+  | { ok: true }
+  | { ok: false; failure: 'stream_error' | 'server_error' | 'timeout' | 'connection'; message: string };
 
 interface Parsed {
   raw: string;
-  json?: { choices?: Array<{ delta?: { content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>; usage?: unknown; error?: { message?: unknown }; message?: unknown };
+  json?: {
+    choices?: Array<{ delta?: { content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>;
+    usage?: unknown;
+    error?: { message?: unknown };
+    message?: unknown;
+  };
 }
 
 const encoder = new TextEncoder();
@@ -135,13 +142,19 @@ export class SseRelay {
       // A clean end without a single event: the upstream answered 2xx with something that is no event
       // stream (an HTML error page, a JSON body). Like a 2xx that is no completion on the JSON path, that
       // is the upstream's error, not a connection failure.
-      if (!this.committed && this.pending.length === 0) this.fail('stream_malformed', 'The upstream answered 2xx with a body that is not an event stream.', 'server_error');
+      if (!this.committed && this.pending.length === 0)
+        this.fail(
+          'stream_malformed',
+          'The upstream answered 2xx with a body that is not an event stream.',
+          'server_error',
+        );
       else this.fail('stream_interrupted', 'The upstream closed the stream before it was complete.', 'connection');
     } catch (err) {
       // After [DONE] the answer is whole: a connection error while the upstream closes is not a failure.
       if (this.finished || this.outcome.completed) return;
       const code = (err as { code?: string })?.code;
-      if (code === 'UND_ERR_BODY_TIMEOUT') this.fail('stream_stalled', 'The upstream stopped sending data mid-stream (idle timeout).', 'timeout');
+      if (code === 'UND_ERR_BODY_TIMEOUT')
+        this.fail('stream_stalled', 'The upstream stopped sending data mid-stream (idle timeout).', 'timeout');
       else this.fail('stream_interrupted', 'The upstream connection failed mid-stream.', 'connection');
     }
   }
@@ -228,7 +241,11 @@ export class SseRelay {
 
   /** The explicit error event (no `[DONE]`) and the end of the client's stream. */
   private closeWithError(): void {
-    const { code, message, type = 'upstream_error' } = this.outcome.error ?? { code: 'stream_interrupted', message: 'The upstream stream ended early.' };
+    const {
+      code,
+      message,
+      type = 'upstream_error',
+    } = this.outcome.error ?? { code: 'stream_interrupted', message: 'The upstream stream ended early.' };
     const event = { error: { message, type, param: null, code } };
     this.body.push(encoder.encode(sseData(JSON.stringify(event))));
     this.body.push(null);
@@ -245,7 +262,8 @@ export class SseRelay {
     if (this.finished) return;
     this.finished = true;
     if (!this.outcome.completed) this.abortUpstream();
-    if (!this.committed && !this.failedBeforeCommit) this.resolveFirst({ ok: false, failure: 'connection', message: 'the stream was closed' });
+    if (!this.committed && !this.failedBeforeCommit)
+      this.resolveFirst({ ok: false, failure: 'connection', message: 'the stream was closed' });
     this.resolveDone(this.outcome);
   }
 }

@@ -15,7 +15,11 @@ export async function health(ctx: RequestContext, deps: RouterDeps): Promise<Htt
   const models = [...deps.config.models.values()];
   const modelsDown = models.filter((m) => deps.endpoints.modelStatus(m) === 'down').map((m) => m.id);
   const unavailable = models.length > 0 && modelsDown.length === models.length;
-  const status = unavailable ? 'unavailable' : modelsDown.length > 0 || summary.down > 0 || !dynamo.reachable ? 'degraded' : 'ok';
+  const status = unavailable
+    ? 'unavailable'
+    : modelsDown.length > 0 || summary.down > 0 || !dynamo.reachable
+      ? 'degraded'
+      : 'ok';
   const { endpoints, ...counts } = summary;
   return json(unavailable ? 503 : 200, {
     status,
