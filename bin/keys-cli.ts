@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseArgs } from 'node:util';
 import { createDynamoKeyStore } from '../functions/adapters/dynamo/key-store';
-import { KEYS_TABLE } from '../functions/adapters/dynamo/table-specs';
+import { KEYS_TABLE } from '../functions/contracts/table-specs';
 import { generateApiKey, keyFieldProblems, type KeyLimits, type KeyRecord } from '../functions/core/keys';
 
 export const KEYS_USAGE = `Usage: npm run keys -- <command> [options] <target>

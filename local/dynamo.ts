@@ -8,7 +8,7 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { TABLE_SPECS, type TableSpec } from '../functions/adapters/dynamo/table-specs';
+import { TABLE_SPECS, type TableSpec } from '../functions/contracts/table-specs';
 
 /** Operations counted one by one; anything else lands in `other`. */
 const COUNTED_OPS = [

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDynamoClient } from '../functions/adapters/dynamo/client';
 import { createDynamoKeyStore, type KeyStore } from '../functions/adapters/dynamo/key-store';
-import { KEYS_TABLE, tableName } from '../functions/adapters/dynamo/table-specs';
+import { KEYS_TABLE, tableName } from '../functions/contracts/table-specs';
 import { createAuthorizerHandler } from '../functions/authorizer/lambda-handler';
 import { keyHeaderSpec, type KeyHeaderMode } from '../functions/core/key-headers';
 import { hashApiKey } from '../functions/core/keys';

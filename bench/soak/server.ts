@@ -15,7 +15,7 @@ import type { Writable } from 'node:stream';
 import defaultConfig from '../../config/switchyard.json';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { queryPartition } from '../../functions/adapters/dynamo/operations';
-import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-store';
 import { utcDay } from '../../functions/core/time';
 import { createRouterHandler } from '../../functions/router/lambda-handler';

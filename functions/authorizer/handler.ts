@@ -1,7 +1,7 @@
 /** API Gateway REQUEST authorizer: Bearer (or x-api-key) -> hashed key record -> allow with the key's context. */
 import { createDynamoClient } from '../adapters/dynamo/client';
 import { createDynamoKeyStore } from '../adapters/dynamo/key-store';
-import { KEYS_TABLE, tableName } from '../adapters/dynamo/table-specs';
+import { KEYS_TABLE, tableName } from '../contracts/table-specs';
 import { AUTHORIZER_CACHE_MS_ENV, KEY_HEADER_MODE_ENV, keyHeaderSpec } from '../core/key-headers';
 import { createAuthorizerHandler } from './lambda-handler';
 

@@ -5,12 +5,12 @@ import { compileConfig } from '../core/config/compile';
 import { createDynamoClient } from '../adapters/dynamo/client';
 import { createDynamoHealthStore } from '../adapters/dynamo/health-store';
 import { createDynamoBudgetLedger } from '../adapters/dynamo/budget-ledger';
-import { COST_TABLE, STATE_TABLE, tableName } from '../adapters/dynamo/table-specs';
+import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createCloudWatchHealthMetrics, type HealthMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
 import { createUndiciClient } from '../adapters/upstream/undici-client';
 // The same config source as the router: on AWS both functions bundle the same config literal.
-import { loadConfigJson } from '../router/config-source';
+import { loadConfigJson } from '../contracts/config-source';
 import type { HealthCheckDeps, HealthLogFn } from './run-rounds';
 
 export interface HealthCheckDepsOptions {

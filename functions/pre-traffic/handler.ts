@@ -9,7 +9,7 @@ import { createLifecycleReporter } from '../adapters/codedeploy/lifecycle-status
 import { createStreamingInvoker } from '../adapters/lambda/streaming-invoke';
 import { compileConfig } from '../core/config/compile';
 import { PRE_TRAFFIC_TARGET_ENV } from '../core/cutover/settings';
-import { loadConfigJson } from '../router/config-source';
+import { loadConfigJson } from '../contracts/config-source';
 import { runPreTrafficHook, type CodeDeployHookEvent } from './hook';
 import { decodeHttpStream } from './http-stream';
 

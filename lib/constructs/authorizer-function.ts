@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { KEYS_TABLE } from '../../functions/adapters/dynamo/table-specs';
+import { KEYS_TABLE } from '../../functions/contracts/table-specs';
 import {
   AUTHORIZER_CACHE_MS_ENV,
   KEY_HEADER_MODE_ENV,

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { COST_TABLE, STATE_TABLE } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, STATE_TABLE } from '../../functions/contracts/table-specs';
 import { HEALTH_SCHEDULE_ENV } from '../../functions/core/health/rounds';
 import { METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
 import { SwitchyardFunction } from './node-function';

@@ -8,7 +8,7 @@ import {
   SECRETS_MODE_ENV,
   SECRETS_TTL_ENV,
   UNSET_SECRET_TEMPLATE,
-} from '../../functions/adapters/secrets/secret-specs';
+} from '../../functions/contracts/secret-specs';
 
 export interface ProviderSecretsProps {
   /** Providers of the routing config that need a key (those with an `apiKeyRef`). */

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE_SPECS, type TableSpec } from '../../functions/adapters/dynamo/table-specs';
+import { TABLE_SPECS, type TableSpec } from '../../functions/contracts/table-specs';
 
 export type TableName = TableSpec['name'];
 

@@ -13,7 +13,7 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { ANSWER_RESERVE_MS } from '../../functions/router/chat/route';
 import { STREAM_TIME_LIMIT } from '../../functions/router/chat/sse-relay';
 import type { LocalGateway } from '../../local/gateway';

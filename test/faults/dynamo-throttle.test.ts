@@ -11,7 +11,7 @@
  *   API Gateway has not cached get the authorizer's 503.
  */
 import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { KEYS_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { KEYS_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { THROTTLE_ERROR_TYPE } from '../../local/dynamo-faults';
 import { AUTHORIZER_UNAVAILABLE_RESPONSE } from '../../local/apigw-emulator';
 import type { LocalGateway } from '../../local/gateway';

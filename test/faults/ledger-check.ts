@@ -14,7 +14,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { queryPartition, type Item } from '../../functions/adapters/dynamo/operations';
-import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually } from '../helpers/local-gateway';

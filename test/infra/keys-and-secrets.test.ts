@@ -9,7 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoKeyStore } from '../../functions/adapters/dynamo/key-store';
 import { rateLimitPk } from '../../functions/adapters/dynamo/rate-limit-store';
-import { UNSET_SECRET_TEMPLATE } from '../../functions/adapters/secrets/secret-specs';
+import { UNSET_SECRET_TEMPLATE } from '../../functions/contracts/secret-specs';
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 

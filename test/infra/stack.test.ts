@@ -11,7 +11,7 @@ import { type App, RemovalPolicy } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { TABLE_SPECS } from '../../functions/adapters/dynamo/table-specs';
+import { TABLE_SPECS } from '../../functions/contracts/table-specs';
 import { OPENAI_GATEWAY_RESPONSES } from '../../lib/constructs/gateway-responses';
 import { logicalName } from '../../lib/constructs/tables';
 import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';

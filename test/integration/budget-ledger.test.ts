@@ -5,7 +5,7 @@
 import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createDynamoBudgetLedger, type ScopeRequest } from '../../functions/adapters/dynamo/budget-ledger';
-import { COST_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 
 describe('budget ledger with DynamoDB failing mid-way', () => {

@@ -5,7 +5,7 @@
  */
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createDynamoBudgetLedger, type BudgetLedger } from '../../functions/adapters/dynamo/budget-ledger';
-import { COST_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually, hi, post, startTestGateway } from '../helpers/local-gateway';

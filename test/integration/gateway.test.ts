@@ -4,7 +4,7 @@
  */
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-store';
-import { COST_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';
 import defaultConfig from '../../config/switchyard.json';

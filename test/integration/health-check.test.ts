@@ -9,7 +9,7 @@ import { createDynamoHealth } from '../../functions/adapters/dynamo/dynamo-healt
 import { fromItem, healthKey } from '../../functions/adapters/dynamo/health-item';
 import { createDynamoHealthStore } from '../../functions/adapters/dynamo/health-store';
 import { createStateSnapshot, type StateSnapshot } from '../../functions/adapters/dynamo/state-snapshot';
-import { STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { HealthRoundMetrics } from '../../functions/adapters/telemetry/cloudwatch-health-metrics';
 import { compileConfig, type CompiledConfig, type CompiledModel } from '../../functions/core/config/compile';
 import { createHealthCheckDeps } from '../../functions/health-check/default-deps';

@@ -7,7 +7,7 @@ import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { KEYS_USAGE, runKeysCli } from '../../bin/keys-cli';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createDynamoKeyStore } from '../../functions/adapters/dynamo/key-store';
-import { KEYS_TABLE } from '../../functions/adapters/dynamo/table-specs';
+import { KEYS_TABLE } from '../../functions/contracts/table-specs';
 import { authorize } from '../../functions/authorizer/authorize';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 

@@ -7,7 +7,7 @@
  */
 import { CreateTableCommand, DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createRequire } from 'node:module';
-import { COST_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';

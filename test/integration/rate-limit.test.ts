@@ -4,7 +4,7 @@
  */
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createDynamoRateLimiter, rateLimitPk } from '../../functions/adapters/dynamo/rate-limit-store';
-import { KEYS_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { KEYS_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { GatewayError } from '../../functions/core/openai/errors';
 import { createKeyPolicy } from '../../functions/router/key-policy';
 import type { CallerKey } from '../../functions/router/request-context';

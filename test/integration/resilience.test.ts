@@ -4,7 +4,7 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-store';
 import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';

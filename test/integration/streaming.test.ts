@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createDynamoUsageStore, type UsageCounters } from '../../functions/adapters/dynamo/usage-store';
 import { createDynamoBudgetLedger } from '../../functions/adapters/dynamo/budget-ledger';
-import { COST_TABLE, tableName } from '../../functions/adapters/dynamo/table-specs';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';
 import { expectedReply } from '../../local/providers';

@@ -8,7 +8,7 @@
  * upstream's 401 comes back as a 502 gateway configuration error.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DEFAULT_SECRETS_TTL_MS } from './secret-specs';
+import { DEFAULT_SECRETS_TTL_MS } from '../../contracts/secret-specs';
 import type { SecretSource } from './types';
 
 /** The one call the source needs, so tests can fake Secrets Manager without the SDK. */

@@ -1,6 +1,6 @@
 import { createEnvSecretSource } from './env-source';
 import { createSecretsManagerSource } from './secrets-manager-source';
-import { PROVIDER_SECRETS_ENV, SECRETS_MODE_ENV, SECRETS_TTL_ENV } from './secret-specs';
+import { PROVIDER_SECRETS_ENV, SECRETS_MODE_ENV, SECRETS_TTL_ENV } from '../../contracts/secret-specs';
 import type { SecretSource } from './types';
 
 /**
