@@ -14,7 +14,7 @@ import { Readable, Writable } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { createPowertoolsTelemetry } from '../../functions/adapters/telemetry/powertools-telemetry';
 import { quietSink } from '../../functions/adapters/telemetry/sinks';
-import type { UpstreamClient } from '../../functions/adapters/upstream/types';
+import type { UpstreamClient } from '../../functions/ports/upstream';
 import { createDefaultDeps } from '../../functions/router/default-deps';
 import type { RouterDeps } from '../../functions/router/deps';
 import { createRouterHandler } from '../../functions/router/lambda-handler';

@@ -8,7 +8,7 @@ import { createDynamoBudgetLedger } from '../adapters/dynamo/budget-ledger';
 import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createCloudWatchHealthMetrics, type HealthMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
-import { createUndiciClient } from '../adapters/upstream/undici-client';
+import { createUndiciClient } from '../adapters/providers/openai-compatible/undici-client';
 // The same config source as the router: on AWS both functions bundle the same config literal.
 import { loadConfigJson } from '../contracts/config-source';
 import type { HealthCheckDeps, HealthLogFn } from './run-rounds';

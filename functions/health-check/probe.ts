@@ -5,7 +5,7 @@
  */
 import type { CompiledEndpoint } from '../core/config/compile';
 import type { ProbeResult } from '../core/health/endpoint-health';
-import { UpstreamFailure, type UpstreamCall, type UpstreamClient } from '../adapters/upstream/types';
+import { UpstreamFailure, type UpstreamCall, type UpstreamClient } from '../ports/upstream';
 import type { SecretSource } from '../adapters/secrets/types';
 
 export type ProbeKind = 'models' | 'completion';

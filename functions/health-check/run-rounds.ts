@@ -16,7 +16,7 @@ import type { HealthRecord } from '../adapters/dynamo/health-item';
 import type { HealthStore } from '../adapters/dynamo/health-store';
 import type { HealthMetrics, HealthRoundMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
 import type { SecretSource } from '../adapters/secrets/types';
-import type { UpstreamClient } from '../adapters/upstream/types';
+import type { UpstreamClient } from '../ports/upstream';
 import { probeEndpoint } from './probe';
 
 import type { BudgetLedger } from '../adapters/dynamo/budget-ledger';

@@ -15,7 +15,7 @@ import { KEYS_TABLE } from '../contracts/table-specs';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createPowertoolsTelemetry } from '../adapters/telemetry/powertools-telemetry';
 import type { TelemetrySink } from '../adapters/telemetry/sinks';
-import { createUndiciClient } from '../adapters/upstream/undici-client';
+import { createUndiciClient } from '../adapters/providers/openai-compatible/undici-client';
 import { loadConfigJson } from '../contracts/config-source';
 import type { RouterDeps } from './deps';
 import { createHealthAwareEndpointPicker } from './health-aware-endpoint-picker';

@@ -4,7 +4,7 @@
  */
 import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
 import type { RequestSummary } from '../core/telemetry/request-summary';
-import type { UpstreamClient } from '../adapters/upstream/types';
+import type { UpstreamClient } from '../ports/upstream';
 import type { UsageStore } from '../adapters/dynamo/usage-store';
 import type { SecretSource } from '../adapters/secrets/types';
 import type { DynamoHealth } from '../adapters/dynamo/dynamo-health';

@@ -5,7 +5,7 @@
 import type { CompiledEndpoint } from '../core/config/compile';
 import type { ChatRequest } from '../core/openai/chat-request';
 import type { FailureClass } from '../core/telemetry/failure-class';
-import { UpstreamFailure, type UpstreamResponse } from '../adapters/upstream/types';
+import { UpstreamFailure, type UpstreamResponse } from '../ports/upstream';
 import type { RouterDeps } from './deps';
 
 export type { FailureClass };

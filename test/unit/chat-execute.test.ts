@@ -3,7 +3,7 @@
  * reported back to the breakers on the paths that are hard to reach through real upstreams.
  */
 import { Readable } from 'node:stream';
-import type { UpstreamCall, UpstreamResponse } from '../../functions/adapters/upstream/types';
+import type { UpstreamCall, UpstreamResponse } from '../../functions/ports/upstream';
 import { createRouterApp } from '../../functions/router/app';
 import type { RouterDeps } from '../../functions/router/deps';
 import { stubDeps } from '../helpers/stub-deps';

@@ -2,8 +2,8 @@ import { fromItem, toItem, type HealthRecord } from '../../functions/adapters/dy
 import { healthMetricData } from '../../functions/adapters/telemetry/cloudwatch-health-metrics';
 import { describeFailure, probeEndpoint } from '../../functions/health-check/probe';
 import type { CompiledEndpoint } from '../../functions/core/config/compile';
-import type { UpstreamClient } from '../../functions/adapters/upstream/types';
-import { UpstreamFailure } from '../../functions/adapters/upstream/types';
+import type { UpstreamClient } from '../../functions/ports/upstream';
+import { UpstreamFailure } from '../../functions/ports/upstream';
 import { DIMENSIONS, METRICS } from '../../functions/core/telemetry/metric-names';
 
 const record: HealthRecord = {

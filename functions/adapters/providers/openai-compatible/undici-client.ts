@@ -3,7 +3,12 @@
  * their TLS sessions) survive across warm invocations instead of paying a handshake per request.
  */
 import { Agent, errors as undiciErrors, request } from './undici-core';
-import { UpstreamFailure, type UpstreamCall, type UpstreamClient, type UpstreamResponse } from './types';
+import {
+  UpstreamFailure,
+  type UpstreamCall,
+  type UpstreamClient,
+  type UpstreamResponse,
+} from '../../../ports/upstream';
 
 export interface UndiciClientOptions {
   connectTimeoutMs: number;
