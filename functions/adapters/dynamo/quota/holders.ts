@@ -1,0 +1,192 @@
+/**
+ * Holder records: what one router instance holds (slices and concurrency slots), what it has used
+ * of each slice, and its usage counters, in one item per instance and day. The request path writes
+ * it once per request (after the response): use and usage become durable before the invocation
+ * ends, so a frozen or killed instance owes nothing the sweep cannot settle from the record.
+ *
+ * Every write is conditional on `st = active`: once the sweep has given a record's slices back,
+ * a late write from its instance fails and the instance starts a new record instead of spending
+ * quota that is no longer its own.
+ */
+import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { isConditionFailure } from '../dynamo-health';
+import { ATTR, KEEP_SECONDS } from './keys';
+
+export interface SliceDef {
+  kind: string;
+  id: string;
+  period: string;
+  limit: number;
+  shards: number;
+  parts: Array<[shard: number, amount: number]>;
+}
+
+export interface HolderChange {
+  /** New slices this instance took (written once, right after the take). */
+  defs?: Record<string, SliceDef>;
+  /** Slices given back by the instance itself (removed before the counters are credited). */
+  removeSlices?: string[];
+  /** Use to add per slice id (deltas). */
+  used?: Record<string, number>;
+  /** Slot count changes per `model#shard`. */
+  slots?: Record<string, number>;
+  /** Usage counter deltas per attribute name (ATTR.usage). */
+  usage?: Record<string, number>;
+  /** Requests in flight on the instance at this write. */
+  inflight?: number;
+  expiresAt: number;
+}
+
+export type HolderWrite = 'ok' | 'swept';
+
+export interface HolderRecord {
+  pk: string;
+  sk: string;
+  state: string;
+  expiresAt: number;
+  defs: Record<string, SliceDef>;
+  used: Record<string, number>;
+  slots: Record<string, number>;
+  usage: Record<string, number>;
+}
+
+export function createHolderOps(ddb: DynamoDBClient, table: string) {
+  return {
+    /** One UpdateItem applying every change of a request; 'swept' when the record is no longer ours. */
+    async write(pk: string, sk: string, c: HolderChange, now: number): Promise<HolderWrite> {
+      const names: Record<string, string> = { '#st': 'st', '#x': 'expiresAt', '#ttl': 'ttl' };
+      const values: Record<string, AttributeValue> = {
+        ':active': { S: 'active' },
+        ':x': { N: String(c.expiresAt) },
+        ':ttl': { N: String(Math.floor(now / 1000) + KEEP_SECONDS) },
+      };
+      const sets = ['#st = if_not_exists(#st, :active)', '#x = :x', '#ttl = if_not_exists(#ttl, :ttl)'];
+      const adds: string[] = [];
+      const removes: string[] = [];
+      let i = 0;
+      const name = (attr: string) => {
+        const n = `#a${i++}`;
+        names[n] = attr;
+        return n;
+      };
+      for (const [id, def] of Object.entries(c.defs ?? {})) {
+        const n = name(ATTR.sliceDef(id));
+        values[`:${n.slice(1)}`] = { S: JSON.stringify(def) };
+        sets.push(`${n} = :${n.slice(1)}`);
+      }
+      const add = (attr: string, delta: number) => {
+        if (!delta) return;
+        const n = name(attr);
+        values[`:${n.slice(1)}`] = { N: String(delta) };
+        adds.push(`${n} :${n.slice(1)}`);
+      };
+      for (const [id, d] of Object.entries(c.used ?? {})) add(ATTR.sliceUsed(id), d);
+      for (const [slot, d] of Object.entries(c.slots ?? {})) {
+        const [model, shard] = splitSlot(slot);
+        add(ATTR.slot(model, shard), d);
+      }
+      for (const [attr, d] of Object.entries(c.usage ?? {})) add(attr, d);
+      if (c.inflight !== undefined) {
+        sets.push('#inf = :inf');
+        names['#inf'] = 'inf';
+        values[':inf'] = { N: String(c.inflight) };
+      }
+      for (const id of c.removeSlices ?? []) removes.push(name(ATTR.sliceDef(id)), name(ATTR.sliceUsed(id)));
+      const expr = `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
+      try {
+        await ddb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: pk }, sk: { S: sk } },
+            UpdateExpression: expr,
+            ConditionExpression: 'attribute_not_exists(#st) OR #st = :active',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return 'ok';
+      } catch (err) {
+        if (isConditionFailure(err)) return 'swept';
+        throw err;
+      }
+    },
+
+    /** Claims an expired record for the sweep (one instance of the sweep wins). */
+    async claim(pk: string, sk: string, seenExpiresAt: number): Promise<boolean> {
+      try {
+        await ddb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: pk }, sk: { S: sk } },
+            UpdateExpression: 'SET #st = :swept',
+            ConditionExpression: '#st = :active AND #x = :seen',
+            ExpressionAttributeNames: { '#st': 'st', '#x': 'expiresAt' },
+            ExpressionAttributeValues: {
+              ':swept': { S: 'swept' },
+              ':active': { S: 'active' },
+              ':seen': { N: String(seenExpiresAt) },
+            },
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
+    },
+
+    /** Records of one partition whose sort key starts with `prefix` (a day). */
+    async query(pk: string, prefix: string, consistent: boolean): Promise<HolderRecord[]> {
+      const out: HolderRecord[] = [];
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const res = await ddb.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+            ExpressionAttributeValues: { ':pk': { S: pk }, ':p': { S: prefix } },
+            ExclusiveStartKey: startKey,
+            ConsistentRead: consistent,
+          }),
+        );
+        for (const item of res.Items ?? []) out.push(decode(item));
+        startKey = res.LastEvaluatedKey;
+      } while (startKey);
+      return out;
+    },
+  };
+}
+
+export type HolderOps = ReturnType<typeof createHolderOps>;
+
+export const slotKey = (model: string, shard: number) => `${model}#${shard}`;
+
+export function splitSlot(key: string): [string, number] {
+  const at = key.lastIndexOf('#');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+function decode(item: Record<string, AttributeValue>): HolderRecord {
+  const r: HolderRecord = {
+    pk: item.pk.S!,
+    sk: item.sk.S!,
+    state: item.st?.S ?? 'active',
+    expiresAt: Number(item.expiresAt?.N ?? 0),
+    defs: {},
+    used: {},
+    slots: {},
+    usage: {},
+  };
+  for (const [k, v] of Object.entries(item)) {
+    if (k.startsWith('sd_') && v.S) {
+      try {
+        r.defs[k.slice(3)] = JSON.parse(v.S) as SliceDef;
+      } catch {
+        // a corrupt definition cannot be returned; its quota stays out of the pool (safe)
+      }
+    } else if (k.startsWith('su_') && v.N) r.used[k.slice(3)] = Number(v.N);
+    else if (k.startsWith('sl_') && v.N) r.slots[k.slice(3)] = Number(v.N);
+    else if (k.startsWith('u_') && v.N) r.usage[k.slice(2)] = Number(v.N);
+  }
+  return r;
+}

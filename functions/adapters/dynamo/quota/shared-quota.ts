@@ -1,0 +1,580 @@
+/**
+ * Quota slices over DynamoDB (ports/shared-quota.ts), after Google's Doorman (capacity leases) and
+ * Envoy's rate limit quota service (quota assignments a client enforces locally). An instance takes
+ * a slice of a scope shard's remaining quota with one conditional write, lists it in its holder
+ * record, and admits requests against it in memory. Each request then costs one write after its
+ * response: its use and usage, into the holder record. Slices shrink near a limit, down to one
+ * request's worth (core/quota/sizing.ts). A slice is given back when used up (or at once, if it
+ * was taken per request); a frozen or dead instance's record expires and the sweep gives back
+ * what that record does not show as used. Quota is taken in DynamoDB before any of it is spent, so
+ * settled use never passes a limit however many instances run.
+ *
+ * Order of writes, always: take = counter, then holder record; give back = holder record, then
+ * counter. A crash between the two strands quota (safe) and never mints it.
+ */
+import { randomBytes } from 'node:crypto';
+import { latencyBucket } from '../../../core/latency-histogram';
+import type { QuotaScope } from '../../../core/quota/scope';
+import { RATE_HOLD_MS, scopeKey, shardOrder, shardShare, unitsReturn } from '../../../core/quota/scope';
+import { DEFAULT_SIZING, type SliceSizing, sliceSize } from '../../../core/quota/sizing';
+import { free, reserve, returnPlan, type Slice, settle } from '../../../core/quota/slice';
+import { utcDay } from '../../../core/time';
+import type { QuotaHold, QuotaNeed, SharedQuota, SlotNeed, UsageRecord } from '../../../ports/shared-quota';
+import { isUnavailable } from '../write-backlog';
+import type { CounterOps, ShardView } from './counters';
+import { type HolderChange, type HolderOps, type SliceDef, slotKey } from './holders';
+import { ATTR, holderPartition } from './keys';
+import { sweepExpired } from './sweep';
+
+export type OnStoreError = 'bounded' | 'open';
+export type Guarantee = 'budget' | 'rate' | 'concurrency';
+
+export interface SharedQuotaOptions {
+  counters: CounterOps;
+  holders: HolderOps;
+  /** Holder record partitions (the sweep queries each). */
+  holderPartitions: number;
+  /** A holder record expires this long after its last write (at least RATE_HOLD_MS). */
+  termMs: number;
+  /** Longest a request may hold quota before its record is renewed (its deadline). */
+  requestHoldMs: number;
+  /** A concurrency slot is kept after a request when the request before it ended less than this earlier. */
+  slotStreakMs: number;
+  /** A cap is split over at most this many slot items (never more than the cap). */
+  slotShards: number;
+  onStoreError: Record<Guarantee, OnStoreError>;
+  sizing?: SliceSizing;
+  random: () => number;
+  now: () => number;
+  instanceId?: string;
+  log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  /** The outage tracker (/health): told about store failures and successes. */
+  storeFailed?: (op: string, err: unknown) => void;
+  storeOk?: () => void;
+  /** At most one sweep of other instances' expired records per this many ms, from this instance. */
+  sweepEveryMs?: number;
+}
+
+interface SlotState {
+  /** Slot shards this instance holds, one entry per slot. */
+  held: number[];
+  inflight: number;
+  lastEnd: number;
+  keep: boolean;
+}
+
+interface Hold extends QuotaHold {
+  parts: Array<{ slice: Slice; amount: number; need: number }>;
+  done: boolean;
+}
+
+export interface SharedQuotaAdapter extends SharedQuota {
+  readonly instanceId: string;
+  /** What this instance holds now (tests, /health). */
+  holdings(): { slices: Slice[]; slots: Record<string, number>; record: { pk: string; sk: string } };
+}
+
+export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
+  const sizing = o.sizing ?? DEFAULT_SIZING;
+  const termMs = Math.max(o.termMs, RATE_HOLD_MS);
+  const sweepEveryMs = o.sweepEveryMs ?? 10_000;
+  const instanceId = o.instanceId ?? randomBytes(6).toString('base64url');
+  const pk = holderPartition(instanceId, o.holderPartitions);
+  let gen = 0;
+  let recordDay = '';
+  let sk = '';
+  /** Expiry of the record in DynamoDB as of our last successful write (0: nothing written yet). */
+  let recordExpires = 0;
+  const slices = new Map<string, Slice[]>();
+  /** Admitted while the store failed in `open` mode: charged when it answers again. */
+  const unbacked = new Set<Slice>();
+  const seen = new Map<string, ShardView>();
+  const slots = new Map<string, SlotState>();
+  let pendingUsage: Record<string, number> = {};
+  let pendingSlots: Record<string, number> = {};
+  let pendingDefs: Record<string, SliceDef> = {};
+  const closing: Slice[] = [];
+  /** Guarantees (and usage recording) running degraded since when. */
+  const degradedSince = new Map<string, number>();
+  let lastSweep = 0;
+  let inflight = 0;
+  let renewTimer: NodeJS.Timeout | undefined;
+
+  const failed = (op: string, err: unknown) => o.storeFailed?.(op, err);
+  function newRecord(now: number): void {
+    recordDay = utcDay(now);
+    gen++;
+    sk = `${recordDay}#${instanceId}.${gen}`;
+    recordExpires = 0;
+  }
+  newRecord(o.now());
+
+  function forget(): void {
+    slices.clear();
+    slots.clear();
+    closing.length = 0;
+    pendingDefs = {};
+    pendingSlots = {};
+  }
+
+  async function write(change: Omit<HolderChange, 'expiresAt'>, now: number): Promise<'ok' | 'swept'> {
+    const expiresAt = now + termMs;
+    const r = await o.holders.write(pk, sk, { ...change, inflight, expiresAt }, now);
+    if (r === 'ok') recordExpires = expiresAt;
+    return r;
+  }
+
+  /** The record must outlive every request this instance may be serving. */
+  async function ensureRecord(now: number): Promise<void> {
+    if (recordExpires === 0 || recordExpires - now >= o.requestHoldMs) return;
+    if ((await write({}, now)) === 'swept') {
+      // Idle past the record's expiry: the sweep gave our slices and slots back already.
+      forget();
+      newRecord(now);
+    }
+  }
+
+  function close(s: Slice): void {
+    if (s.closed) return;
+    s.closed = true;
+    if (!unbacked.has(s)) closing.push(s);
+  }
+
+  function listFor(scope: QuotaScope): Slice[] {
+    const k = scopeKey(scope);
+    let list = slices.get(k);
+    if (!list) slices.set(k, (list = []));
+    return list;
+  }
+
+  function fromHeld(need: QuotaNeed, now: number): Slice | undefined {
+    for (const s of listFor(need.scope)) {
+      if (s.scope.limit !== need.scope.limit || s.scope.shards !== need.scope.shards) {
+        // The limit changed (key updated, config deployed): slices of the old one are given back.
+        if (s.reserved === 0) close(s);
+        continue;
+      }
+      if (reserve(s, need.amount, now)) return s;
+    }
+    return undefined;
+  }
+
+  function newSlice(scope: QuotaScope, parts: Slice['parts'], perRequest: boolean, now: number): Slice {
+    const s: Slice = {
+      id: randomBytes(4).toString('base64url'),
+      scope,
+      parts,
+      amount: parts.reduce((a, p) => a + p.amount, 0),
+      used: 0,
+      reserved: 0,
+      recorded: 0,
+      takenAt: now,
+      lastUseAt: now,
+      perRequest,
+      closed: false,
+    };
+    listFor(scope).push(s);
+    pendingDefs[s.id] = {
+      kind: scope.kind,
+      id: scope.id,
+      period: scope.period,
+      limit: scope.limit,
+      shards: scope.shards,
+      parts: parts.map((p) => [p.shard, p.amount]),
+    };
+    return s;
+  }
+
+  /** A new slice that fits `need`, from the scope's shards; undefined when the scope cannot fit it. */
+  async function take(need: QuotaNeed, now: number): Promise<Slice | undefined> {
+    const scope = need.scope;
+    for (const s of listFor(scope)) if (s.reserved === 0 && free(s) < need.amount) close(s);
+    const order = shardOrder(scope.shards, o.random());
+    for (const shard of order) {
+      const k = `${scopeKey(scope)}#${shard}`;
+      let size = sliceSize(need.amount, seen.get(k) ?? {}, sizing);
+      let got = await o.counters.take(scope, shard, size.amount, now);
+      if (!got) {
+        const v = await o.counters.view(scope, shard);
+        seen.set(k, v);
+        if (v.avail < need.amount) continue;
+        size = sliceSize(need.amount, v, sizing);
+        got = await o.counters.take(scope, shard, size.amount, now);
+        if (!got) continue;
+      }
+      seen.set(k, got);
+      return newSlice(scope, [{ shard, amount: size.amount }], size.perRequest, now);
+    }
+    return gather(need, order, now);
+  }
+
+  /** The last of a scope, spread over several shards: one request's worth taken in parts. */
+  async function gather(need: QuotaNeed, order: number[], now: number): Promise<Slice | undefined> {
+    const scope = need.scope;
+    const views = order.map((shard) => ({ shard, avail: seen.get(`${scopeKey(scope)}#${shard}`)?.avail ?? 0 }));
+    if (views.reduce((a, v) => a + Math.max(0, v.avail), 0) < need.amount) return undefined;
+    const parts: Slice['parts'] = [];
+    let left = need.amount;
+    for (const v of views) {
+      const part = Math.min(left, v.avail);
+      if (part <= 0) continue;
+      if (await o.counters.take(scope, v.shard, part, now)) {
+        parts.push({ shard: v.shard, amount: part });
+        left -= part;
+      }
+      if (left <= 0) break;
+    }
+    if (left > 0) {
+      // Another instance took some of it meanwhile: give the parts back, refuse.
+      await Promise.all(
+        parts.map((p) =>
+          o.counters.credit(scope, p.shard, { given: p.amount, back: p.amount, used: 0, spentForGood: true }),
+        ),
+      );
+      return undefined;
+    }
+    return newSlice(scope, parts, true, now);
+  }
+
+  async function takeSlot(need: SlotNeed, st: SlotState): Promise<boolean> {
+    const shards = Math.max(1, Math.min(o.slotShards, need.cap));
+    for (const shard of shardOrder(shards, o.random())) {
+      if (await o.counters.takeSlot(need.model, shard, shardShare(need.cap, shards, shard))) {
+        st.held.push(shard);
+        const k = slotKey(need.model, shard);
+        pendingSlots[k] = (pendingSlots[k] ?? 0) + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function undo(h: Hold, now: number): void {
+    for (const p of h.parts) {
+      settle(p.slice, p.amount, 0, now);
+      if (p.slice.perRequest) close(p.slice);
+    }
+    h.parts = [];
+  }
+
+  function degrade(what: string, now: number): void {
+    if (!degradedSince.has(what)) degradedSince.set(what, now);
+  }
+
+  /** Streams can outlive the record's term: keep it alive while anything is in flight. */
+  function keepAlive(): void {
+    if (renewTimer) return;
+    renewTimer = setInterval(
+      () => {
+        if (inflight === 0) {
+          clearInterval(renewTimer);
+          renewTimer = undefined;
+          return;
+        }
+        const now = o.now();
+        if (recordExpires - now < termMs / 2) void write({}, now).catch((err) => failed('holder renew', err));
+      },
+      Math.max(1_000, Math.floor(termMs / 4)),
+    );
+    renewTimer.unref?.();
+  }
+
+  function usageDeltas(usage: UsageRecord[], now: number): void {
+    const day = utcDay(now);
+    for (const u of usage) {
+      const add = (dim: string, counter: string, n: number) => {
+        if (!n) return;
+        const attr = ATTR.usage(day, dim, counter);
+        pendingUsage[attr] = (pendingUsage[attr] ?? 0) + n;
+      };
+      for (const dim of u.dims) {
+        add(dim, 'requests', 1);
+        add(dim, u.ok ? 'successes' : 'errors', 1);
+        add(dim, 'promptTokens', u.promptTokens);
+        add(dim, 'completionTokens', u.completionTokens);
+        add(dim, 'costMicros', u.costMicros);
+        add(dim, `lat_${latencyBucket(u.latencyMs)}`, 1);
+      }
+    }
+  }
+
+  /**
+   * The request's write: use of every slice since the last write, usage counters, slices and slots
+   * given back. Then the counters get back what the record no longer lists.
+   */
+  async function flush(now: number, everything: boolean): Promise<void> {
+    const used: Record<string, number> = {};
+    const deltas: Array<[Slice, number]> = [];
+    for (const list of slices.values()) {
+      for (const s of list) {
+        if (s.used !== s.recorded) {
+          used[s.id] = s.used - s.recorded;
+          deltas.push([s, s.used - s.recorded]);
+        }
+      }
+    }
+    if (everything) for (const list of slices.values()) for (const s of list) if (s.reserved === 0) close(s);
+    const giveSlots: Array<[string, number]> = [];
+    for (const [model, st] of slots) {
+      if (st.inflight > 0 || (st.keep && !everything)) continue;
+      for (const shard of st.held.splice(0)) if (shard >= 0) giveSlots.push([model, shard]);
+    }
+    const slotChanges = { ...pendingSlots };
+    for (const [model, shard] of giveSlots) {
+      const k = slotKey(model, shard);
+      slotChanges[k] = (slotChanges[k] ?? 0) - 1;
+    }
+    // Rate units stay out of the pool for 60 s after their last use (the sliding-window guarantee).
+    const returning = closing.filter(
+      (s) => s.reserved === 0 && (!unitsReturn(s.scope.kind) || now - s.lastUseAt >= RATE_HOLD_MS),
+    );
+    const unlisted = new Set(returning.filter((s) => pendingDefs[s.id]).map((s) => s.id));
+    const change: Omit<HolderChange, 'expiresAt'> = {
+      defs: Object.fromEntries(Object.entries(pendingDefs).filter(([id]) => !unlisted.has(id))),
+      used: Object.fromEntries(Object.entries(used).filter(([id]) => !returning.some((s) => s.id === id))),
+      slots: slotChanges,
+      usage: pendingUsage,
+      removeSlices: returning.filter((s) => !unlisted.has(s.id)).map((s) => s.id),
+    };
+    let result: 'ok' | 'swept';
+    try {
+      result = await write(change, now);
+      degradedSince.delete('usage');
+      o.storeOk?.();
+    } catch (err) {
+      // Kept in memory for the next write: slots stay ours, use and usage wait.
+      failed('holder record', err);
+      if (!degradedSince.has('usage')) degradedSince.set('usage', now);
+      for (const [model, shard] of giveSlots) slots.get(model)?.held.push(shard);
+      return;
+    }
+    if (result === 'swept') {
+      // The sweep gave this record's slices back by what it had recorded: use since then was spent
+      // all the same. Charge it straight to the counters and start over with a fresh record.
+      await Promise.all(
+        deltas.map(([s, d]) =>
+          o.counters.charge(s.scope, s.parts[0].shard, d, now).catch((err) => failed('charge after sweep', err)),
+        ),
+      );
+      const usage = pendingUsage;
+      forget();
+      pendingUsage = {};
+      newRecord(now);
+      await write({ usage }, now).catch((err) => failed('holder record', err));
+      return;
+    }
+    for (const [s, d] of deltas) s.recorded += d;
+    pendingUsage = {};
+    pendingSlots = {};
+    pendingDefs = {};
+    for (const s of returning) {
+      const list = listFor(s.scope);
+      list.splice(list.indexOf(s), 1);
+      closing.splice(closing.indexOf(s), 1);
+    }
+    await Promise.all([
+      ...returning.map((s) => giveBack(s)),
+      ...giveSlots.map(([model, shard]) =>
+        o.counters.giveSlots(model, shard, 1).catch((err) => failed('slot give-back', err)),
+      ),
+    ]);
+  }
+
+  async function giveBack(s: Slice): Promise<void> {
+    const spentForGood = !unitsReturn(s.scope.kind);
+    await Promise.all(
+      returnPlan(s).map((p, i) =>
+        o.counters
+          .credit(s.scope, p.shard, { given: s.parts[i].amount, back: p.back, used: p.used, spentForGood })
+          // Unanswered: treated as applied (crediting twice could mint quota); at worst it stays stranded.
+          .catch((err) => failed('slice give-back', err)),
+      ),
+    );
+  }
+
+  /** Use admitted without a slice (fail-open mode), charged once the store answers again. */
+  async function chargeUnbacked(now: number): Promise<void> {
+    for (const s of [...unbacked]) {
+      if (s.reserved > 0) continue;
+      if (s.used > 0) await o.counters.charge(s.scope, s.parts[0].shard, s.used, now);
+      unbacked.delete(s);
+    }
+  }
+
+  async function sweepOthers(now: number): Promise<void> {
+    lastSweep = o.now();
+    try {
+      await sweepExpired({ counters: o.counters, holders: o.holders, partitions: o.holderPartitions, now, log: o.log });
+    } catch (err) {
+      failed('sweep', err);
+    }
+  }
+
+  function endSlot(hold: Hold, now: number): void {
+    const st = hold.slot && slots.get(hold.slot.model);
+    if (!st) return;
+    st.inflight = Math.max(0, st.inflight - 1);
+    st.lastEnd = now;
+  }
+
+  function finish(hold: Hold): boolean {
+    if (hold.done) return false;
+    hold.done = true;
+    inflight = Math.max(0, inflight - 1);
+    return true;
+  }
+
+  return {
+    instanceId,
+
+    holdings: () => ({
+      slices: [...slices.values()].flat(),
+      slots: Object.fromEntries([...slots].map(([m, st]) => [m, st.held.length])),
+      record: { pk, sk },
+    }),
+
+    async admit(needs, slot, now) {
+      const hold: Hold = { needs, slot, parts: [], done: false };
+      try {
+        await ensureRecord(now);
+      } catch (err) {
+        failed('holder renew', err);
+      }
+      for (const [i, need] of needs.entries()) {
+        if (need.amount <= 0) continue;
+        const what: Guarantee = need.scope.kind === 'budget' ? 'budget' : 'rate';
+        let s = fromHeld(need, now);
+        if (!s) {
+          try {
+            s = await take(need, now);
+            degradedSince.delete(what);
+            o.storeOk?.();
+          } catch (err) {
+            if (!isUnavailable(err)) throw err;
+            failed(`quota take (${need.scope.kind})`, err);
+            degrade(what, now);
+            if (o.onStoreError[what] === 'bounded') {
+              undo(hold, now);
+              return { ok: false, reason: 'unavailable', what };
+            }
+            s = {
+              id: randomBytes(4).toString('base64url'),
+              scope: need.scope,
+              parts: [{ shard: Math.floor(o.random() * need.scope.shards), amount: need.amount }],
+              amount: need.amount,
+              used: 0,
+              reserved: 0,
+              recorded: 0,
+              takenAt: now,
+              lastUseAt: now,
+              perRequest: true,
+              closed: false,
+            };
+            unbacked.add(s);
+          }
+          if (!s) {
+            undo(hold, now);
+            if (o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
+            return { ok: false, reason: 'refused', scope: need.scope };
+          }
+          reserve(s, need.amount, now);
+        }
+        hold.parts.push({ slice: s, amount: need.amount, need: i });
+      }
+      if (slot) {
+        const st = slots.get(slot.model) ?? { held: [], inflight: 0, lastEnd: 0, keep: false };
+        slots.set(slot.model, st);
+        st.keep = st.lastEnd > 0 && now - st.lastEnd < o.slotStreakMs;
+        if (st.inflight >= st.held.length) {
+          let got = false;
+          try {
+            got = await takeSlot(slot, st);
+            if (!got && o.now() - lastSweep > sweepEveryMs) {
+              await sweepOthers(now);
+              got = await takeSlot(slot, st);
+            }
+            degradedSince.delete('concurrency');
+          } catch (err) {
+            if (!isUnavailable(err)) throw err;
+            failed('slot take', err);
+            degrade('concurrency', now);
+            if (o.onStoreError.concurrency === 'bounded') {
+              undo(hold, now);
+              return { ok: false, reason: 'unavailable', what: 'concurrency' };
+            }
+            // Open: serve without a slot (nothing to give back later).
+            st.held.push(-1);
+            got = true;
+          }
+          if (!got) {
+            undo(hold, now);
+            return { ok: false, reason: 'full', model: slot.model };
+          }
+        }
+        st.inflight++;
+      }
+      if (Object.keys(pendingDefs).length || Object.keys(pendingSlots).length) {
+        // What was just taken goes into the holder record before the call that may spend it.
+        try {
+          if ((await write({ defs: pendingDefs, slots: pendingSlots }, now)) === 'swept') {
+            const defs = pendingDefs;
+            const taken = pendingSlots;
+            newRecord(now);
+            await write({ defs, slots: taken }, now);
+          }
+          pendingDefs = {};
+          pendingSlots = {};
+        } catch (err) {
+          // Ours all the same (taken first); the next write lists it.
+          failed('holder record', err);
+        }
+      }
+      inflight++;
+      keepAlive();
+      return { ok: true, hold };
+    },
+
+    settle(h, actual, now) {
+      const hold = h as Hold;
+      if (!finish(hold)) return;
+      for (const p of hold.parts) {
+        settle(p.slice, p.amount, Math.max(0, actual[p.need] ?? 0), now);
+        if (p.slice.perRequest || (p.slice.reserved === 0 && free(p.slice) === 0)) close(p.slice);
+      }
+      endSlot(hold, now);
+    },
+
+    release(h, now) {
+      const hold = h as Hold;
+      if (!finish(hold)) return;
+      undo(hold, now);
+      endSlot(hold, now);
+    },
+
+    async record(usage, now) {
+      usageDeltas(usage, now);
+      try {
+        await chargeUnbacked(now);
+        await flush(now, false);
+        // A new UTC day, at a quiet moment: everything is given back under the old record.
+        if (utcDay(now) !== recordDay && inflight === 0) {
+          await flush(now, true);
+          newRecord(now);
+        }
+      } catch (err) {
+        failed('quota record', err);
+      }
+    },
+
+    async maintain(now) {
+      try {
+        await flush(now, false);
+      } catch (err) {
+        failed('holder record', err);
+      }
+      await sweepOthers(now);
+    },
+
+    degraded: () => [...degradedSince.keys()],
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Budgets, rate limits and concurrency caps shared by every router instance, in domain terms:
+ * the router asks for what a request needs and gets a hold or a refusal; how quota is split,
+ * sliced, stored and swept is the adapter's business (adapters/dynamo/quota/).
+ */
+import type { QuotaScope } from '../core/quota/scope';
+
+export interface QuotaNeed {
+  scope: QuotaScope;
+  /** Units this request may use at most (its worst case). */
+  amount: number;
+}
+
+export interface SlotNeed {
+  model: string;
+  /** The model's cross-instance cap on calls in flight. */
+  cap: number;
+}
+
+/** What one admitted request holds; settle or release it exactly once. */
+export interface QuotaHold {
+  readonly needs: readonly QuotaNeed[];
+  readonly slot?: SlotNeed;
+}
+
+export type Admission =
+  | { ok: true; hold: QuotaHold }
+  /** Would pass the scope's limit. `usedUnits` is what this instance knows is used (for messages). */
+  | { ok: false; reason: 'refused'; scope: QuotaScope }
+  /** The model's cap is reached on every shard. */
+  | { ok: false; reason: 'full'; model: string }
+  /** The shared store failed and this instance holds too little to decide alone (bounded mode). */
+  | { ok: false; reason: 'unavailable'; what: 'budget' | 'rate' | 'concurrency' };
+
+/** One request's counters for /v1/stats and the A/B report. */
+export interface UsageRecord {
+  /** `model#<id>`, `route#<name>`, `key#<id>`, `variant#<route>:<model>`. */
+  dims: string[];
+  ok: boolean;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  latencyMs: number;
+}
+
+export interface SharedQuota {
+  /** Reserves every need (all or none) and a slot when asked. No I/O while this instance holds enough. */
+  admit(needs: QuotaNeed[], slot: SlotNeed | undefined, now: number): Promise<Admission>;
+  /** Replaces the reservations by real use (same order as `needs`) and frees the slot. In memory. */
+  settle(hold: QuotaHold, actual: number[], now: number): void;
+  /** Gives everything back unused (a candidate that was not called or failed before any cost). */
+  release(hold: QuotaHold, now: number): void;
+  /**
+   * Makes use and usage durable: one write per request, awaited before the invocation ends. Never
+   * throws: what cannot be written now is carried into the next write.
+   */
+  record(usage: UsageRecord[], now: number): Promise<void>;
+  /** Gives back slices and slots this instance no longer needs and returns expired ones of others. */
+  maintain(now: number): Promise<void>;
+  /** Guarantees running degraded (bounded or open) because the store failed. */
+  degraded(): string[];
+}
+
+/** Usage and spend as the store reports them for /v1/stats and the ledger checks. */
+export interface QuotaReport {
+  /** Per usage dimension: requests, successes, errors, tokens, cost, latency buckets. */
+  usage(day: string): Promise<Array<{ scope: string; counters: Record<string, number> }>>;
+  /** Per budget scope of the period: limit, settled spend, and what open slices hold. */
+  budgets(period: string, scopes: QuotaScope[]): Promise<Array<{ scope: QuotaScope; spent: number; held: number }>>;
+}

@@ -1,0 +1,330 @@
+/**
+ * Quota slices against dynalite with several simulated router instances (each its own adapter:
+ * its own slices, slots and holder record), as Lambda would run them.
+ */
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
+import { createDynamoClient } from '../../functions/adapters/dynamo/client';
+import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
+import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
+import { COUNTER_SK, shardPk, slotPk } from '../../functions/adapters/dynamo/quota/keys';
+import { createSharedQuota, type SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
+import { sweepExpired } from '../../functions/adapters/dynamo/quota/sweep';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
+import type { QuotaScope } from '../../functions/core/quota/scope';
+import type { QuotaHold } from '../../functions/ports/shared-quota';
+import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
+import { seeded as seededRandom } from '../helpers/seeded-random';
+
+const throttled = () =>
+  Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+    name: 'ProvisionedThroughputExceededException',
+    $metadata: { httpStatusCode: 400 },
+  });
+
+describe('shared quota (slices over DynamoDB)', () => {
+  let dynamo: LocalDynamo;
+  let ddb: DynamoDBClient;
+  let table: string;
+  let run = 0;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    ddb = createDynamoClient(dynamo.env);
+    table = tableName(COST_TABLE, dynamo.env);
+  });
+  afterAll(async () => {
+    ddb.destroy();
+    await dynamo.close();
+  });
+
+  /** Each test uses its own scope ids, so tests never see each other's items. */
+  function budget(limit: number, shards: number): QuotaScope {
+    run++;
+    return { kind: 'budget', id: `key#t${run}`, period: 'd2026-12-06', limit, shards };
+  }
+
+  function instance(
+    clock: { t: number },
+    opts: { client?: DynamoDBClient; seed?: number; onStoreError?: 'bounded' | 'open'; id?: string } = {},
+  ): SharedQuotaAdapter {
+    const client = opts.client ?? ddb;
+    const mode = opts.onStoreError ?? 'bounded';
+    return createSharedQuota({
+      counters: createCounterOps(client, table),
+      holders: createHolderOps(client, table),
+      holderPartitions: 4,
+      termMs: 60_000,
+      requestHoldMs: 30_000,
+      slotStreakMs: 1_000,
+      slotShards: 2,
+      onStoreError: { budget: mode, rate: mode, concurrency: mode },
+      random: seededRandom(opts.seed ?? 1),
+      now: () => clock.t,
+      instanceId: opts.id,
+      log: () => undefined,
+      sweepEveryMs: 1e12,
+    });
+  }
+
+  async function shards(scope: QuotaScope) {
+    let avail = 0;
+    let spent = 0;
+    let sliced = 0;
+    const counters = createCounterOps(ddb, table);
+    for (let s = 0; s < scope.shards; s++) {
+      const item = await counters.read(scope, s);
+      avail += item.avail ?? Math.floor(scope.limit / scope.shards) + (s < scope.limit % scope.shards ? 1 : 0);
+      spent += item.spent ?? 0;
+      sliced += item.sliced ?? 0;
+    }
+    return { avail, spent, sliced };
+  }
+
+  const sweep = (now: number) =>
+    sweepExpired({
+      counters: createCounterOps(ddb, table),
+      holders: createHolderOps(ddb, table),
+      partitions: 4,
+      now,
+      log: () => undefined,
+    });
+
+  test('200 requests on 8 instances never settle past a $0.05 limit, and every unit is accounted', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const scope = budget(50_000, 4);
+    const fleet = Array.from({ length: 8 }, (_, i) => instance(clock, { seed: i + 1 }));
+    const rnd = seededRandom(7);
+    let settled = 0;
+    let admitted = 0;
+    // As on Lambda: each instance serves one request at a time, the instances run side by side.
+    await Promise.all(
+      fleet.map(async (q) => {
+        for (let i = 0; i < 25; i++) {
+          const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+          if (!a.ok) continue;
+          admitted++;
+          const actual = 1 + Math.floor(rnd() * 1_000);
+          settled += actual;
+          q.settle(a.hold, [actual], clock.t);
+          await q.record([], clock.t);
+        }
+      }),
+    );
+    expect(admitted).toBeGreaterThanOrEqual(50);
+    expect(settled).toBeLessThanOrEqual(50_000);
+    // Everyone gives everything back once their records expire (no instance says goodbye on Lambda).
+    clock.t += 120_000;
+    await sweep(clock.t);
+    const after = await shards(scope);
+    expect(after.sliced).toBe(0);
+    expect(after.spent).toBe(settled);
+    expect(after.avail + after.spent).toBe(50_000);
+  });
+
+  test('a busy instance spends from its slice with one write per request, none before the call', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const scope = budget(100_000_000, 4);
+    const counting = countingClient(ddb);
+    const q = instance(clock, { client: counting.client });
+    const first = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+    expect(first.ok).toBe(true);
+    q.settle((first as { hold: QuotaHold }).hold, [500], clock.t);
+    await q.record(
+      [{ dims: ['model#m'], ok: true, promptTokens: 1, completionTokens: 1, costMicros: 500, latencyMs: 5 }],
+      clock.t,
+    );
+    counting.reset();
+    for (let i = 0; i < 20; i++) {
+      clock.t += 100;
+      const before = counting.writes();
+      const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+      if (!a.ok) throw new Error('refused');
+      expect(counting.writes()).toBe(before);
+      q.settle(a.hold, [500], clock.t);
+      await q.record(
+        [{ dims: ['model#m'], ok: true, promptTokens: 1, completionTokens: 1, costMicros: 500, latencyMs: 5 }],
+        clock.t,
+      );
+    }
+    expect(counting.writes()).toBe(20);
+  });
+
+  test('a killed instance: its slices and slots come back one term after its last write, by the sweep', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const scope = budget(1_000_000, 2);
+    const dead = instance(clock, { id: 'dead-one' });
+    const a = await dead.admit([{ scope, amount: 10_000 }], { model: `m${run}`, cap: 3 }, clock.t);
+    if (!a.ok) throw new Error('refused');
+    // kill -9 mid-request: nothing is settled, released or recorded.
+    const held = await shards(scope);
+    expect(held.sliced).toBeGreaterThan(0);
+    const counters = createCounterOps(ddb, table);
+    const slotsInFlight = async () =>
+      (await counters.readSlots(`m${run}`, 0)) + (await counters.readSlots(`m${run}`, 1));
+    expect(await slotsInFlight()).toBe(1);
+    clock.t += 30_000;
+    await sweep(clock.t);
+    expect((await shards(scope)).sliced).toBeGreaterThan(0);
+    clock.t += 31_000;
+    expect((await sweep(clock.t)).records).toBeGreaterThanOrEqual(1);
+    const after = await shards(scope);
+    expect(after).toEqual({ avail: 1_000_000, spent: 0, sliced: 0 });
+    expect(await slotsInFlight()).toBe(0);
+    // Claimed once: a second sweep gives nothing back twice.
+    await sweep(clock.t);
+    expect(await shards(scope)).toEqual({ avail: 1_000_000, spent: 0, sliced: 0 });
+  });
+
+  test('a cap holds across instances: 3 slots, 10 instances asking at once', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const model = `capped${run++}`;
+    const fleet = Array.from({ length: 10 }, (_, i) => instance(clock, { seed: 100 + i }));
+    const results = await Promise.all(fleet.map((q) => q.admit([], { model, cap: 3 }, clock.t)));
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
+    expect(results.filter((r) => !r.ok && r.reason === 'full')).toHaveLength(7);
+  });
+
+  test('DynamoDB throttling: requests covered by held slices are served, the rest refused, never past the limit', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const scope = budget(50_000, 2);
+    let throttle = false;
+    const client = {
+      send: (cmd: unknown) =>
+        throttle && cmd instanceof UpdateItemCommand && String(cmd.input.Key?.pk?.S).startsWith('q#')
+          ? Promise.reject(throttled())
+          : ddb.send(cmd as never),
+    } as unknown as DynamoDBClient;
+    const fleet = Array.from({ length: 4 }, (_, i) => instance(clock, { client, seed: 200 + i }));
+    // Warm: each instance takes a slice.
+    for (const q of fleet) {
+      const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+      if (a.ok) q.settle(a.hold, [1_000], clock.t);
+    }
+    throttle = true;
+    let served = 0;
+    let unavailable = 0;
+    let spent = 4_000;
+    for (let i = 0; i < 80; i++) {
+      const q = fleet[i % 4];
+      const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+      if (a.ok) {
+        served++;
+        spent += 1_000;
+        q.settle(a.hold, [1_000], clock.t);
+      } else if (a.reason === 'unavailable') unavailable++;
+    }
+    expect(served).toBeGreaterThan(0);
+    expect(unavailable).toBeGreaterThan(0);
+    expect(spent).toBeLessThanOrEqual(50_000);
+    expect(fleet[0].degraded()).toContain('budget');
+    throttle = false;
+    for (const q of fleet) await q.record([], clock.t);
+    clock.t += 120_000;
+    await sweep(clock.t);
+    const after = await shards(scope);
+    expect(after.spent).toBe(spent);
+    expect(after.avail + after.spent).toBe(50_000);
+  });
+
+  test('fail-open mode serves through a throttled store and charges the use once it answers', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const scope = budget(5_000, 1);
+    let throttle = true;
+    const client = {
+      send: (cmd: unknown) =>
+        throttle && cmd instanceof UpdateItemCommand ? Promise.reject(throttled()) : ddb.send(cmd as never),
+    } as unknown as DynamoDBClient;
+    const q = instance(clock, { client, onStoreError: 'open' });
+    for (let i = 0; i < 3; i++) {
+      const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+      if (!a.ok) throw new Error('open mode refused');
+      q.settle(a.hold, [700], clock.t);
+      await q.record([], clock.t);
+    }
+    expect(q.degraded()).toContain('budget');
+    throttle = false;
+    await q.record([], clock.t);
+    expect((await shards(scope)).spent).toBe(2_100);
+  });
+
+  test('property: any interleaving of admit, settle, release, record, kill and sweep keeps use within the limit and loses nothing', async () => {
+    type Op =
+      | { op: 'admit'; who: number; amount: number; actual: number }
+      | { op: 'release'; who: number }
+      | { op: 'record'; who: number }
+      | { op: 'kill'; who: number }
+      | { op: 'tick'; ms: number }
+      | { op: 'sweep' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({
+        op: fc.constant('admit' as const),
+        who: fc.nat(2),
+        amount: fc.integer({ min: 1, max: 3_000 }),
+        actual: fc.nat(3_000),
+      }),
+      fc.record({ op: fc.constant('release' as const), who: fc.nat(2) }),
+      fc.record({ op: fc.constant('record' as const), who: fc.nat(2) }),
+      fc.record({ op: fc.constant('kill' as const), who: fc.nat(2) }),
+      fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
+      fc.constant({ op: 'sweep' as const }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(op, { minLength: 5, maxLength: 25 }),
+        fc.integer({ min: 1_000, max: 20_000 }),
+        async (ops, limit) => {
+          const clock = { t: Date.UTC(2026, 11, 6, 12) };
+          const scope = budget(limit, 2);
+          const fleet = [0, 1, 2].map((i) => instance(clock, { seed: run * 10 + i }));
+          const open: Array<Array<{ hold: QuotaHold; actual: number }>> = [[], [], []];
+          let settled = 0;
+          for (const o of ops) {
+            if (o.op === 'admit') {
+              const a = await fleet[o.who].admit([{ scope, amount: o.amount }], undefined, clock.t);
+              if (a.ok) open[o.who].push({ hold: a.hold, actual: Math.min(o.actual, o.amount) });
+            } else if (o.op === 'release') {
+              const h = open[o.who].shift();
+              if (h) {
+                fleet[o.who].settle(h.hold, [h.actual], clock.t);
+                settled += h.actual;
+              }
+            } else if (o.op === 'record') await fleet[o.who].record([], clock.t);
+            else if (o.op === 'kill') {
+              // Settled-but-unrecorded use dies with the instance: the documented cost of a crash.
+              fleet[o.who] = instance(clock, { seed: run * 10 + o.who + 5 });
+              open[o.who] = [];
+            } else if (o.op === 'tick') clock.t += o.ms;
+            else await sweep(clock.t);
+            expect(settled).toBeLessThanOrEqual(limit);
+          }
+          for (let i = 0; i < 3; i++) {
+            for (const h of open[i]) fleet[i].settle(h.hold, [h.actual], clock.t);
+            await fleet[i].record([], clock.t);
+          }
+          clock.t += 200_000;
+          await sweep(clock.t);
+          const after = await shards(scope);
+          expect(after.sliced).toBe(0);
+          expect(after.avail + after.spent).toBe(limit);
+          expect(after.spent).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 40, seed: 42 },
+    );
+  });
+});
+
+function countingClient(ddb: DynamoDBClient) {
+  let writes = 0;
+  const client = {
+    send: (cmd: { constructor: { name: string } }) => {
+      if (/Update|Put|Delete|Write/.test(cmd.constructor.name)) writes++;
+      return ddb.send(cmd as never);
+    },
+  } as unknown as DynamoDBClient;
+  return { client, writes: () => writes, reset: () => (writes = 0) };
+}
+// keep the key helpers referenced for readers of the layout
+void COUNTER_SK;
+void shardPk;
+void slotPk;
