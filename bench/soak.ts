@@ -340,12 +340,14 @@ async function main(): Promise<number> {
         failures.push(
           `budget drift in ${s.scope}: ledger ${s.ledgerSpentMicros} vs usage ${s.usageCostMicros} micro-USD (${s.driftMicros})`,
         );
-      if (s.openReservations !== 0 || s.reservedMicros !== 0)
-        failures.push(`${s.scope}: ${s.openReservations} reservations still open (${s.reservedMicros} micro-USD held)`);
+      if (s.openReservations !== 0)
+        failures.push(`${s.scope}: ${s.openReservations} slices still reserved by requests after drain`);
     }
     for (const l of audit.leases) {
-      if (l.inflight !== 0 || l.holders !== 0)
-        failures.push(`lease ${l.model}: inflight ${l.inflight}, ${l.holders} holders after drain`);
+      if (l.inflight !== l.holders)
+        failures.push(
+          `slots ${l.model}: ${l.inflight} counted in DynamoDB, ${l.holders} held by instances after drain`,
+        );
     }
     for (const [key, v] of tally.violations) failures.push(`${v.n} x ${key}`);
     if (memory.leak) failures.push(`memory: ${memory.reason}`);

@@ -75,6 +75,10 @@ export interface LocalGateway {
   keys: KeyStore;
   /** The deps of the router instance behind the emulator. */
   deps: RouterDeps;
+  /** Every router instance built so far (the main one first): what the ledger checks account for. */
+  instances(): RouterDeps[];
+  /** Counts a router instance built elsewhere (tests with their own deps) among `instances()`. */
+  track(deps: RouterDeps): void;
   /** Effective config JSON (base URLs rewritten when simulating). */
   configJson: unknown;
   /** Builds another, independent router instance (own caches) sharing the same DynamoDB and upstreams. */
@@ -134,6 +138,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         : !opts.telemetry || opts.telemetry === 'quiet'
           ? quietSink
           : opts.telemetry;
+    const instances: RouterDeps[] = [];
     const newRouterInstance = (overrides: Partial<RouterDeps> = {}, instance: { configJson?: unknown } = {}) => {
       const own =
         instance.configJson === undefined
@@ -142,6 +147,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
             ? simulateProviders(instance.configJson, providers)
             : instance.configJson;
       const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), ...overrides };
+      instances.push(deps);
       return { handler: createRouterHandler(deps), deps };
     };
     const main = newRouterInstance();
@@ -182,6 +188,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       env,
       keys,
       deps: main.deps,
+      instances: () => [...instances],
+      track: (deps) => void instances.push(deps),
       configJson,
       newRouterInstance,
       setTargetSelector: (s) => {

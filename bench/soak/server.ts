@@ -10,13 +10,14 @@
  * the fault proxy (local/dynamo-faults.ts) for a while, `audit` reads the ledgers, usage rows and
  * leases straight from dynalite, `close` stops it all.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Writable } from 'node:stream';
 import defaultConfig from '../../config/switchyard.json';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { queryPartition } from '../../functions/adapters/dynamo/operations';
-import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-store';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
+import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
+import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
+import { createQuotaReport } from '../../functions/adapters/dynamo/quota/report';
+import type { SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
 import { utcDay } from '../../functions/core/time';
 import { createRouterHandler } from '../../functions/router/lambda-handler';
 import { startLocalGateway } from '../../local/gateway';
@@ -185,10 +186,14 @@ async function main(): Promise<void> {
 
   // Straight to dynalite, never through the fault proxy: the audit reads what is stored.
   const ddb = createDynamoClient({ ...gw.env, SWITCHYARD_DYNAMODB_ENDPOINT: gw.dynamo.endpoint });
-  const usage = createDynamoUsageStore(ddb, tableName(COST_TABLE, gw.env));
   const costTable = tableName(COST_TABLE, gw.env);
-  const stateTable = tableName(STATE_TABLE, gw.env);
   const cfg = gw.deps.config;
+  const counters = createCounterOps(ddb, costTable);
+  const report = createQuotaReport({
+    counters,
+    holders: createHolderOps(ddb, costTable),
+    partitions: cfg.raw.sharedState.holderPartitions,
+  });
 
   async function audit(): Promise<Audit> {
     const days = [...new Set([utcDay(startedAt), utcDay(Date.now())])];
@@ -213,16 +218,13 @@ async function main(): Promise<void> {
     let usageRequests = 0;
     let usageCostMicros = 0;
     for (const day of days) {
-      for (const item of await queryPartition(ddb, costTable, `ledger#${day}`, true)) {
-        const sk = item.sk.S ?? '';
-        const s = scope(sk.startsWith('global#') ? 'global' : sk);
-        const committed = Number(item.committed?.N ?? 0);
-        const spent = Number(item.spent?.N ?? 0);
-        s.ledgerSpentMicros += spent;
-        s.reservedMicros += committed - spent;
-        s.openReservations += Object.keys(item).filter((k) => k.startsWith('r_')).length;
+      for (const row of await report.budgets(day)) {
+        const s = scope(row.scope);
+        s.ledgerSpentMicros += row.spentMicros;
+        // What open slices hold: instances keep them between requests (the design, not a leak).
+        s.reservedMicros += row.reservedMicros;
       }
-      for (const row of await usage.day(day)) {
+      for (const row of await report.usage(day)) {
         if (row.scope.startsWith('model#')) {
           usageRequests += row.requests;
           usageCostMicros += row.costMicros;
@@ -239,22 +241,17 @@ async function main(): Promise<void> {
     }
     for (const s of scopes.values()) s.driftMicros = s.ledgerSpentMicros - s.usageCostMicros;
 
+    // Units reserved by requests still in flight, over every router instance: 0 after the drain.
+    const holdings = gw.instances().map((d) => (d.quota as SharedQuotaAdapter).holdings());
+    scope('global').openReservations = holdings.reduce((n, h) => n + h.slices.filter((x) => x.reserved > 0).length, 0);
     const leases: LeaseState[] = [];
     for (const m of cfg.models.values()) {
       if (m.maxConcurrency === undefined) continue;
-      const res = await ddb.send(
-        new GetItemCommand({
-          TableName: stateTable,
-          Key: { pk: { S: `lease#${m.id}` }, sk: { S: 'lease' } },
-          ConsistentRead: true,
-        }),
-      );
-      const item = res.Item ?? {};
-      leases.push({
-        model: m.id,
-        inflight: Number(item.inflight?.N ?? 0),
-        holders: Object.keys(item).filter((k) => k.startsWith('h_')).length,
-      });
+      const shards = Math.max(1, Math.min(cfg.raw.sharedState.slotShards, m.maxConcurrency));
+      let counted = 0;
+      for (let i = 0; i < shards; i++) counted += await counters.readSlots(m.id, i);
+      // Slots counted in DynamoDB and slots the instances say they hold (kept across back-to-back requests).
+      leases.push({ model: m.id, inflight: counted, holders: holdings.reduce((n, h) => n + (h.slots[m.id] ?? 0), 0) });
     }
     return { days, scopes: [...scopes.values()], leases, usageRequests, usageCostMicros, inFlight, invocations };
   }

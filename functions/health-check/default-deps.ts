@@ -4,7 +4,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { compileConfig } from '../core/config/compile';
 import { createDynamoClient } from '../adapters/dynamo/client';
 import { createDynamoHealthStore } from '../adapters/dynamo/health-store';
-import { createDynamoBudgetLedger } from '../adapters/dynamo/budget-ledger';
+import { createQuotaSweep } from '../adapters/dynamo/quota/create';
 import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createCloudWatchHealthMetrics, type HealthMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
@@ -43,11 +43,11 @@ export function createHealthCheckDeps(
     // Same source as the router: Secrets Manager on AWS (lib/ grants read on the provider secrets), env locally.
     secrets: createSecretSource(env),
     store: createDynamoHealthStore(ddb, tableName(STATE_TABLE, env)),
-    ledger: createDynamoBudgetLedger({
+    quotaSweep: createQuotaSweep({
       ddb,
       table: tableName(COST_TABLE, env),
-      globalShards: config.raw.budgets.globalShards,
-      random: Math.random,
+      config: config.raw,
+      log: opts.log ?? jsonLog,
     }),
     metrics:
       opts.metrics ?? createCloudWatchHealthMetrics(new CloudWatchClient({ region: env.AWS_REGION, maxAttempts: 2 })),

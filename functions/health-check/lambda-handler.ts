@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { roundsPerInvocation } from '../core/health/rounds';
 import { runRounds, type HealthCheckDeps, type RoundsReport } from './run-rounds';
-import { sweepReservations } from './sweep-reservations';
+import { sweepQuota } from './sweep-quota';
 
 export interface HealthCheckHandlerOptions {
   /** How often the schedule invokes the function; 0 = run one round per invocation. */
@@ -17,17 +17,17 @@ export interface HealthCheckHandlerOptions {
 
 export function createHealthCheckHandler(deps: HealthCheckDeps, opts: HealthCheckHandlerOptions) {
   const { health } = deps.config.raw;
-  return middy<ScheduledEvent | Record<string, never>, RoundsReport & { reservationsReleased: number }>().handler(
+  return middy<ScheduledEvent | Record<string, never>, RoundsReport & { holderRecordsSwept: number }>().handler(
     async (_event: unknown, context: Context) => {
-      // The sweep runs first: it is one query per day and must not wait behind a minute of probe rounds.
-      const reservationsReleased = await sweepReservations(deps);
+      // The sweep runs first: it is a few queries and must not wait behind a minute of probe rounds.
+      const holderRecordsSwept = await sweepQuota(deps);
       const report = await runRounds(deps, {
         rounds: roundsPerInvocation(opts.schedulePeriodMs, health.probeIntervalMs),
         intervalMs: health.probeIntervalMs,
         minSpacingMs: opts.minSpacingMs ?? Math.floor(health.probeIntervalMs / 2),
         remainingMs: () => context.getRemainingTimeInMillis(),
       });
-      return { ...report, reservationsReleased };
+      return { ...report, holderRecordsSwept };
     },
   );
 }

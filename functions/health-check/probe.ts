@@ -6,7 +6,7 @@
 import type { CompiledEndpoint } from '../core/config/compile';
 import type { ProbeResult } from '../core/health/endpoint-health';
 import { UpstreamFailure, type UpstreamCall, type UpstreamClient } from '../ports/upstream';
-import type { SecretSource } from '../adapters/secrets/types';
+import type { SecretSource } from '../ports/secrets';
 
 export type ProbeKind = 'models' | 'completion';
 

@@ -15,11 +15,11 @@ import { roundFits } from '../core/health/rounds';
 import type { HealthRecord } from '../adapters/dynamo/health-item';
 import type { HealthStore } from '../adapters/dynamo/health-store';
 import type { HealthMetrics, HealthRoundMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
-import type { SecretSource } from '../adapters/secrets/types';
+import type { SecretSource } from '../ports/secrets';
 import type { UpstreamClient } from '../ports/upstream';
 import { probeEndpoint } from './probe';
 
-import type { BudgetLedger } from '../adapters/dynamo/budget-ledger';
+import type { QuotaSweep } from '../ports/shared-quota';
 
 export type HealthLogFn = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -36,8 +36,8 @@ export interface HealthCheckDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
   log: HealthLogFn;
-  /** Budget ledgers: each invocation also releases reservations left by crashed router instances. */
-  ledger?: BudgetLedger;
+  /** Each invocation also gives back the quota and slots of crashed or long-frozen router instances. */
+  quotaSweep?: QuotaSweep;
 }
 
 export interface RoundOptions {

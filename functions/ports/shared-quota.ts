@@ -4,6 +4,7 @@
  * sliced, stored and swept is the adapter's business (adapters/dynamo/quota/).
  */
 import type { QuotaScope } from '../core/quota/scope';
+import type { BudgetRow, UsageRow } from '../core/stats/stats-report';
 
 export interface QuotaNeed {
   scope: QuotaScope;
@@ -61,10 +62,14 @@ export interface SharedQuota {
   degraded(): string[];
 }
 
-/** Usage and spend as the store reports them for /v1/stats and the ledger checks. */
+/** Usage counters and budget figures per UTC day (GET /v1/stats, `npm run report`). */
 export interface QuotaReport {
-  /** Per usage dimension: requests, successes, errors, tokens, cost, latency buckets. */
-  usage(day: string): Promise<Array<{ scope: string; counters: Record<string, number> }>>;
-  /** Per budget scope of the period: limit, settled spend, and what open slices hold. */
-  budgets(period: string, scopes: QuotaScope[]): Promise<Array<{ scope: QuotaScope; spent: number; held: number }>>;
+  usage(day: string): Promise<UsageRow[]>;
+  budgets(day: string): Promise<BudgetRow[]>;
+}
+
+/** Gives back the slices and slots of router instances whose holder records expired (crashed or long frozen). */
+export interface QuotaSweep {
+  /** How many expired records were returned. */
+  sweep(now: number): Promise<number>;
 }

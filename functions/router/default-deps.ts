@@ -3,15 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { compileConfig } from '../core/config/compile';
 import { createDynamoClient } from '../adapters/dynamo/client';
 import { createDynamoHealth } from '../adapters/dynamo/dynamo-health';
-import { createDynamoUsageStore } from '../adapters/dynamo/usage-store';
 import { createDynamoBreakerStore } from '../adapters/dynamo/breaker-store';
-import { createDynamoBudgetLedger } from '../adapters/dynamo/budget-ledger';
-import { createDynamoLeaseStore } from '../adapters/dynamo/lease-store';
 import { createStateSnapshot } from '../adapters/dynamo/state-snapshot';
 import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
-import { createDynamoRateLimiter } from '../adapters/dynamo/rate-limit-store';
-import { createWriteBacklog } from '../adapters/dynamo/write-backlog';
-import { KEYS_TABLE } from '../contracts/table-specs';
+import { createQuotaAdapters } from '../adapters/dynamo/quota/create';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createPowertoolsTelemetry } from '../adapters/telemetry/powertools-telemetry';
 import type { TelemetrySink } from '../adapters/telemetry/sinks';
@@ -32,13 +27,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
   const ddb = createDynamoClient(env);
   const { telemetry, log } = createPowertoolsTelemetry({ env, sink: opts.telemetrySink });
-  // Spend, counters and given-back leases that DynamoDB could not take are kept and replayed once
-  // it answers again (the first success after an outage, and after each response while any are kept).
-  const backlog = createWriteBacklog({ failed: (op, err) => dynamo.failed(op, err), ok: () => dynamo.ok(), log });
-  const dynamo = createDynamoHealth(log, Date.now, undefined, {
-    onRecovered: () => void backlog.flush(),
-    pendingWrites: () => backlog.size(),
-  });
+  const dynamo = createDynamoHealth(log, Date.now);
   const stateTable = tableName(STATE_TABLE, env);
   const costTable = tableName(COST_TABLE, env);
   const state = createStateSnapshot({
@@ -52,7 +41,6 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
   return {
     config,
     upstream: createUndiciClient({ connectTimeoutMs: config.raw.gateway.connectTimeoutMs }),
-    usage: createDynamoUsageStore(ddb, costTable, backlog),
     state,
     breakers: createDynamoBreakerStore({
       ddb,
@@ -62,15 +50,15 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
       dynamo,
       now: Date.now,
     }),
-    leases: createDynamoLeaseStore({ ddb, table: stateTable, dynamo, now: Date.now, backlog }),
-    ledger: createDynamoBudgetLedger({
-      ddb,
+    // Quota counters take ADDs that must not be applied twice: their client never retries a write
+    // whose answer was lost (the adapter treats it as applied, which strands quota, never mints it).
+    ...createQuotaAdapters({
+      ddb: createDynamoClient(env, { maxAttempts: 1 }),
       table: costTable,
-      globalShards: config.raw.budgets.globalShards,
-      random: Math.random,
-      backlog,
+      config: config.raw,
+      health: dynamo,
+      log,
     }),
-    backlog,
     secrets: createSecretSource(env),
     // Health from the health-check function, through the same snapshot; AWS_REGION is the caller's
     // region when the edge sends no x-switchyard-region.
@@ -82,7 +70,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
       now: Date.now,
     }),
     telemetry,
-    keyPolicy: createKeyPolicy(createDynamoRateLimiter(ddb, tableName(KEYS_TABLE, env), { log })),
+    keyPolicy: createKeyPolicy(),
     dynamo,
     now: Date.now,
     random: Math.random,

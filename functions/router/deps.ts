@@ -1,21 +1,19 @@
 /**
- * The router's collaborators, each behind a small interface. Handlers build them once per
- * instance (default-deps.ts); tests and the local runtime pass their own.
+ * The router's collaborators, each behind a port in domain terms (functions/ports/) or a small
+ * router-local interface. Handlers build them once per instance (default-deps.ts); tests and the
+ * local runtime pass their own.
  */
-import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
-import type { RequestSummary } from '../core/telemetry/request-summary';
-import type { UpstreamClient } from '../ports/upstream';
-import type { UsageStore } from '../adapters/dynamo/usage-store';
-import type { SecretSource } from '../adapters/secrets/types';
-import type { DynamoHealth } from '../adapters/dynamo/dynamo-health';
-import type { BreakerStore } from '../adapters/dynamo/breaker-store';
-import type { LeaseStore } from '../adapters/dynamo/lease-store';
-import type { BudgetLedger } from '../adapters/dynamo/budget-ledger';
 import type { StateSnapshot } from '../adapters/dynamo/state-snapshot';
-import type { WriteBacklog } from '../adapters/dynamo/write-backlog';
+import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
+import type { BreakerStore } from '../ports/breakers';
+import type { SecretSource } from '../ports/secrets';
+import type { QuotaReport, SharedQuota } from '../ports/shared-quota';
+import type { StoreHealth } from '../ports/store-health';
+import type { LogFn, Telemetry } from '../ports/telemetry';
+import type { UpstreamClient } from '../ports/upstream';
 import type { CallerKey } from './request-context';
 
-export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+export type { LogFn, Telemetry };
 
 export type EndpointStatus = 'healthy' | 'degraded' | 'down' | 'unknown';
 
@@ -48,30 +46,15 @@ export interface EndpointPicker {
   };
 }
 
-/** Structured logs and metrics for a finished request; synchronous, no network I/O. */
-export interface Telemetry {
-  requestDone(summary: RequestSummary): void;
-}
-
-export interface RateAdmission {
-  /** x-ratelimit-* headers to attach to the response. */
-  headers: Record<string, string>;
-}
-
-/** What a virtual key may do: allowed models, requests and tokens per minute. */
+/** What a virtual key may call: allowed models and routes (its quotas are shared state: deps.quota). */
 export interface KeyPolicy {
   /** Throws a 403 GatewayError when the key may not call this model or route. */
   checkModelAccess(key: CallerKey | undefined, requested: string): void;
-  /** Counts one request against the key's RPM/TPM; throws a 429 GatewayError (with Retry-After) when over. */
-  admit(key: CallerKey | undefined, estimatedTokens: number): Promise<RateAdmission>;
-  /** Adds the real token usage after the call (TPM counts real usage). */
-  recordTokens(key: CallerKey | undefined, tokens: number): Promise<void>;
 }
 
 export interface RouterDeps {
   config: CompiledConfig;
   upstream: UpstreamClient;
-  usage: UsageStore;
   secrets: SecretSource;
   endpoints: EndpointPicker;
   telemetry: Telemetry;
@@ -79,12 +62,11 @@ export interface RouterDeps {
   /** Cached shared state (breakers, health); `ensureFresh()` once per request. */
   state: StateSnapshot;
   breakers: BreakerStore;
-  leases: LeaseStore;
-  /** Daily budget ledgers (reserve, settle, sweep, snapshot for stats). */
-  ledger: BudgetLedger;
-  dynamo: DynamoHealth;
-  /** Writes kept while DynamoDB failed (spend, counters, lease releases); drained after responses once it answers. */
-  backlog?: WriteBacklog;
+  /** Budgets, rate limits and concurrency caps shared by every instance (quota slices). */
+  quota: SharedQuota;
+  /** Usage counters and budget figures per day, for /v1/stats. */
+  report: QuotaReport;
+  dynamo: StoreHealth;
   now: () => number;
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -1,10 +1,10 @@
 /**
  * Per-key access rules the authorizer cannot apply (it does not see the body): allowed models and
- * routes, and request/token rate limits through a pluggable limiter.
+ * routes. Its rates, budget and concurrency are quotas shared by every instance (deps.quota).
  */
 import { errors, GatewayError } from '../core/openai/errors';
-import type { KeyPolicy, RateAdmission } from './deps';
-import type { CallerKey, RequestContext } from './request-context';
+import type { KeyPolicy } from './deps';
+import type { RequestContext } from './request-context';
 
 /**
  * Guard for admin-only routes (`GET /v1/stats`). The authorizer already denies them to non-admin
@@ -18,12 +18,7 @@ export function requireAdmin(ctx: Pick<RequestContext, 'key'>): void {
   }
 }
 
-export interface RateLimiter {
-  admit(key: CallerKey, estimatedTokens: number): Promise<RateAdmission>;
-  recordTokens(key: CallerKey, tokens: number): Promise<void>;
-}
-
-export function createKeyPolicy(limiter?: RateLimiter): KeyPolicy {
+export function createKeyPolicy(): KeyPolicy {
   return {
     checkModelAccess(key, requested) {
       if (!key?.allowedModels?.length) return;
@@ -36,14 +31,6 @@ export function createKeyPolicy(limiter?: RateLimiter): KeyPolicy {
           'model',
         );
       }
-    },
-    async admit(key, estimatedTokens) {
-      if (!key || !limiter || (key.rpm === undefined && key.tpm === undefined)) return { headers: {} };
-      return limiter.admit(key, estimatedTokens);
-    },
-    async recordTokens(key, tokens) {
-      if (!key || !limiter || key.tpm === undefined) return;
-      await limiter.recordTokens(key, tokens);
     },
   };
 }

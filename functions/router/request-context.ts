@@ -9,6 +9,8 @@ export interface CallerKey {
   dailyBudgetUsd?: number;
   rpm?: number;
   tpm?: number;
+  /** Calls this key may have in flight at once. */
+  maxConcurrency?: number;
 }
 
 /** Everything a route needs to know about the call, independent of API Gateway's event shape. */

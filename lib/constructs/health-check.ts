@@ -76,10 +76,10 @@ export class HealthCheckFunction extends Construct {
     );
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ReservationSweep',
+        sid: 'QuotaSweep',
         actions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
         resources: [props.costTable.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ledger#*'] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['holder#*', 'q#*', 'slot#*'] } },
       }),
     );
     const metrics = new iam.PolicyStatement({

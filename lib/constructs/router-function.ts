@@ -84,9 +84,11 @@ export class RouterFunction extends Construct {
     this.function = fn.function;
     this.logGroup = fn.logGroup;
 
-    // State table: the snapshot (BatchGetItem), breaker and lease transitions (UpdateItem) and their
-    // consistent re-reads (GetItem). Cost table: ledger and usage updates (UpdateItem) and the day
-    // queries behind /v1/stats (Query). Exactly what the stores send: no Put, Delete, Scan or batch writes.
+    // State table: the snapshot (BatchGetItem), breaker transitions (UpdateItem) and their
+    // consistent re-reads (GetItem). Cost table: quota shards, slot shards and holder records
+    // (adapters/dynamo/quota: conditional UpdateItem, GetItem on refusal, Query for the sweep and
+    // /v1/stats). Exactly what the stores send: no Put, Delete, Scan or batch writes. The keys table
+    // is not the router's at all: it could otherwise mint itself an admin key or read every key hash.
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'SharedState',
@@ -96,20 +98,10 @@ export class RouterFunction extends Construct {
     );
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'LedgersAndUsage',
-        actions: ['dynamodb:UpdateItem', 'dynamodb:Query'],
+        sid: 'QuotaAndUsage',
+        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         resources: [props.tables.table('cost').tableArn],
-      }),
-    );
-    // Keys table: the rate-limit windows only (`rl#<keyId>` items, rate-limit-store.ts: one conditional
-    // UpdateItem per request, a GetItem on refusal). Never the key records: a router that could put or
-    // scan `key#...` items could mint itself an admin key or read every key hash.
-    this.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'RateLimitWindows',
-        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        resources: [props.tables.table('keys').tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['rl#*'] } },
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['q#*', 'slot#*', 'holder#*'] } },
       }),
     );
 

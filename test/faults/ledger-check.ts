@@ -1,41 +1,42 @@
 /**
- * What the fault matrix asserts after every case: the request left nothing behind and paid exactly
- * for what it used.
+ * What the fault matrix asserts after every case: the request left nothing in flight and paid
+ * exactly for what it used.
  *
- * - no open budget reservation (`r_*` attribute) in any ledger item, and `committed == spent`
- *   everywhere (a released reservation gives all of its amount back);
- * - settled spend equals the usage counters' cost: the global ledger, the key's ledger and each
- *   model's ledger (when the model has a daily budget) against the `model#*` / `key#*` usage rows;
- * - every concurrency lease back to 0 in flight with no holder recorded.
+ * - no quota reserved by a request in flight on any router instance, and no concurrency slot
+ *   counted in DynamoDB that no instance holds (instances keep slices and slots between requests:
+ *   that is the design, not a leak);
+ * - settled spend equals the usage counters' cost: the global budget, the key's and each model's
+ *   (when the model has a daily budget) against the `model#*` / `key#*` usage rows.
  *
- * Read straight from DynamoDB (dynalite) with strongly consistent reads; the after-response work
- * (settlement, usage, lease release) runs once the body is out, so `expectSettled` polls briefly.
+ * Read with the same report /v1/stats uses, from DynamoDB (dynalite) with strongly consistent
+ * reads; the after-response work runs once the body is out, so `expectSettled` polls briefly.
  */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { queryPartition, type Item } from '../../functions/adapters/dynamo/operations';
-import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
+import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
+import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
+import { createQuotaReport } from '../../functions/adapters/dynamo/quota/report';
+import type { SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
+import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { utcDay } from '../../functions/core/time';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually } from '../helpers/local-gateway';
 
 export interface LedgerSnapshot {
-  /** Settled spend per ledger scope (`global` summed over its shards, `key#<id>`, `model#<id>`). */
+  /** Settled spend per budget scope (`global`, `key#<id>`, `model#<id>`). */
   spent: Record<string, number>;
-  /** `committed - spent` per scope: money still held by open reservations. */
+  /** What open slices hold unused per budget scope (instances keep them between requests). */
   held: Record<string, number>;
-  /** `<sk>.<attr>` of every open reservation. */
-  openReservations: string[];
+  /** Units reserved by requests still in flight, over every router instance. */
+  inFlight: number;
+  /** Per capped model: slots DynamoDB counts, and slots the router instances say they hold. */
+  slots: Record<string, { counted: number; held: number }>;
   /** costMicros per usage row scope (`model#gpt-4.1`, `key#...`, `route#auto`). */
   usageCost: Record<string, number>;
   /** requests / errors per usage row scope. */
   usageRequests: Record<string, number>;
   usageErrors: Record<string, number>;
-  /** Lease items: inflight count and holder attributes still present. */
-  leases: Record<string, { inflight: number; holders: string[] }>;
 }
 
-const n = (item: Item, attr: string) => Number(item[attr]?.N ?? 0);
 const add = (m: Record<string, number>, k: string, v: number) => (m[k] = (m[k] ?? 0) + v);
 
 /** The days a request started now (or a moment ago, across midnight UTC) is accounted under. */
@@ -46,44 +47,43 @@ function days(now = Date.now()): string[] {
 export async function readLedger(gw: LocalGateway): Promise<LedgerSnapshot> {
   const ddb = createDynamoClient(gw.env);
   try {
-    const costTable = tableName(COST_TABLE, gw.env);
+    const table = tableName(COST_TABLE, gw.env);
+    const counters = createCounterOps(ddb, table);
+    const holders = createHolderOps(ddb, table);
+    const shared = gw.deps.config.raw.sharedState;
+    const report = createQuotaReport({ counters, holders, partitions: shared.holderPartitions });
     const snap: LedgerSnapshot = {
       spent: {},
       held: {},
-      openReservations: [],
+      inFlight: 0,
+      slots: {},
       usageCost: {},
       usageRequests: {},
       usageErrors: {},
-      leases: {},
     };
     for (const day of days()) {
-      for (const item of await queryPartition(ddb, costTable, `ledger#${day}`, true)) {
-        const sk = item.sk.S!;
-        const scope = sk.startsWith('global#') ? 'global' : sk;
-        add(snap.spent, scope, n(item, 'spent'));
-        add(snap.held, scope, n(item, 'committed') - n(item, 'spent'));
-        for (const attr of Object.keys(item)) if (attr.startsWith('r_')) snap.openReservations.push(`${sk}.${attr}`);
+      for (const row of await report.budgets(day)) {
+        add(snap.spent, row.scope, row.spentMicros);
+        add(snap.held, row.scope, row.reservedMicros);
       }
-      for (const item of await queryPartition(ddb, costTable, `usage#${day}`, true)) {
-        const scope = item.sk.S!;
-        add(snap.usageCost, scope, n(item, 'costMicros'));
-        add(snap.usageRequests, scope, n(item, 'requests'));
-        add(snap.usageErrors, scope, n(item, 'errors'));
+      for (const row of await report.usage(day)) {
+        add(snap.usageCost, row.scope, row.costMicros);
+        add(snap.usageRequests, row.scope, row.requests);
+        add(snap.usageErrors, row.scope, row.errors);
       }
     }
-    const leases = await ddb.send(
-      new ScanCommand({
-        TableName: tableName(STATE_TABLE, gw.env),
-        FilterExpression: 'begins_with(pk, :p)',
-        ExpressionAttributeValues: { ':p': { S: 'lease#' } },
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of leases.Items ?? []) {
-      snap.leases[item.pk.S!.slice('lease#'.length)] = {
-        inflight: n(item, 'inflight'),
-        holders: Object.keys(item).filter((a) => a.startsWith('h_')),
-      };
+    for (const deps of gw.instances()) {
+      const h = (deps.quota as SharedQuotaAdapter).holdings?.();
+      if (!h) continue;
+      for (const s of h.slices) snap.inFlight += s.reserved;
+      for (const [model, n] of Object.entries(h.slots)) (snap.slots[model] ??= { counted: 0, held: 0 }).held += n;
+    }
+    for (const m of gw.deps.config.models.values()) {
+      if (m.maxConcurrency === undefined) continue;
+      const shards = Math.max(1, Math.min(shared.slotShards, m.maxConcurrency));
+      let counted = 0;
+      for (let i = 0; i < shards; i++) counted += await counters.readSlots(m.id, i);
+      (snap.slots[m.id] ??= { counted: 0, held: 0 }).counted += counted;
     }
     return snap;
   } finally {
@@ -96,10 +96,11 @@ const sumWhere = (m: Record<string, number>, prefix: string) =>
 
 /** The invariants that must hold whenever no request is in flight. */
 function checkInvariants(s: LedgerSnapshot, modelsWithBudget: string[]): void {
-  expect(s.openReservations).toEqual([]);
-  for (const [scope, held] of Object.entries(s.held)) expect({ scope, held }).toEqual({ scope, held: 0 });
-  for (const [model, lease] of Object.entries(s.leases))
-    expect({ model, ...lease }).toEqual({ model, inflight: 0, holders: [] });
+  expect(s.inFlight).toBe(0);
+  for (const [model, slots] of Object.entries(s.slots)) {
+    if (model.startsWith('key#')) continue;
+    expect({ model, counted: slots.counted }).toEqual({ model, counted: slots.held });
+  }
   // Every request's cost is counted once in its model's usage row: their sum is the global spend.
   expect(s.spent.global ?? 0).toBe(sumWhere(s.usageCost, 'model#'));
   for (const [scope, spent] of Object.entries(s.spent)) {

@@ -199,6 +199,7 @@ export async function startFaultGateway(): Promise<FaultGateway> {
       },
     };
     const handler = createRouterHandler(deps);
+    gw.track(deps);
     gw.setTargetSelector(() => ({ handler, version: '1' }));
 
     const g = gw;
@@ -308,7 +309,10 @@ export async function runPair<R>(
   } finally {
     f.sim.clearFaults();
   }
-  const settled = await expectSettled(f.gw, before, { requests: 2, modelsWithBudget: BUDGETED_MODELS });
+  const settled = await expectSettled(f.gw, before, { requests: 2, modelsWithBudget: BUDGETED_MODELS }).catch((e) => {
+    console.log('DEBUG', JSON.stringify(f.tel.logs.filter((l) => l.level === 'error').slice(-3)));
+    throw e;
+  });
   return { fallback, off, settled, sleeps: [...f.sleeps].sort((a, b) => a - b), upstream: f.sim.requests() };
 }
 

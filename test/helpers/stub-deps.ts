@@ -6,6 +6,7 @@ import { compileConfig } from '../../functions/core/config/compile';
 import type { RouterDeps } from '../../functions/router/deps';
 import { createHealthAwareEndpointPicker } from '../../functions/router/health-aware-endpoint-picker';
 import { createKeyPolicy } from '../../functions/router/key-policy';
+import { memoryQuota } from './memory-quota';
 
 /** Router deps with no I/O: every upstream answers 200 with a tiny completion; shared state is always fine. */
 export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
@@ -34,7 +35,6 @@ export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
         discard: () => undefined,
       }),
     },
-    usage: { record: async () => undefined, day: async () => [] },
     secrets: { providerKey: async () => undefined },
     endpoints: createHealthAwareEndpointPicker({ config, snapshot: state }),
     telemetry: { requestDone: () => undefined },
@@ -47,15 +47,8 @@ export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
       releaseProbe: async () => undefined,
       view: () => CLOSED,
     },
-    leases: { acquire: async () => ({ release: async () => undefined }) },
-    ledger: {
-      reserve: async (day, _s, amountMicros) => ({ ok: true, reservation: { day, amountMicros, held: [], attr: 'r' } }),
-      settle: async () => undefined,
-      release: async () => undefined,
-      charge: async () => undefined,
-      sweep: async () => 0,
-      snapshot: async () => [],
-    },
+    quota: memoryQuota().quota,
+    report: { usage: async () => [], budgets: async () => [] },
     dynamo: createDynamoHealth(() => undefined),
     now: Date.now,
     random: Math.random,

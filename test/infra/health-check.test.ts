@@ -107,10 +107,12 @@ describe('health-check function', () => {
 
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     expect(dynamo).toHaveLength(2);
-    const sweep = dynamo.find((s) => s.Sid === 'ReservationSweep');
+    const sweep = dynamo.find((s) => s.Sid === 'QuotaSweep');
     expect(actionsOf(sweep).sort()).toEqual(['dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(sweep.Resource).toEqual({ 'Fn::GetAtt': [idOf(built.stack, built.stack.tables.table('cost')), 'Arn'] });
-    expect(sweep.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['ledger#*'] } });
+    expect(sweep.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['holder#*', 'q#*', 'slot#*'] },
+    });
     dynamo.splice(dynamo.indexOf(sweep), 1);
     expect(actionsOf(dynamo[0]).sort()).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(dynamo[0].Resource).toEqual({ 'Fn::GetAtt': [idOf(built.stack, built.stack.tables.table('state')), 'Arn'] });

@@ -1,25 +1,12 @@
 /**
- * Hard daily budgets against dynalite through the real AWS SDK: reservations hold under
- * concurrency, settlement uses real usage, crashed reservations are swept, and an exhausted
+ * Hard daily budgets against dynalite through the real AWS SDK: quota slices hold under
+ * concurrency, settlement uses real usage, a crashed instance's slices are swept, and an exhausted
  * budget moves a cost-aware route to a cheaper model.
  */
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { createDynamoBudgetLedger, type BudgetLedger } from '../../functions/adapters/dynamo/budget-ledger';
-import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { utcDay } from '../../functions/core/time';
+import { budgetScopes } from '../../functions/core/budget/scopes';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually, hi, post, startTestGateway } from '../helpers/local-gateway';
-
-const today = () => utcDay(Date.now());
-
-function ledgerOf(gw: LocalGateway, shards = 8): BudgetLedger {
-  return createDynamoBudgetLedger({
-    ddb: createDynamoClient(gw.env),
-    table: tableName(COST_TABLE, gw.env),
-    globalShards: shards,
-    random: Math.random,
-  });
-}
+import { budgetRow, quotaOn } from '../helpers/quota-report';
 
 describe('global budget under 200 concurrent requests', () => {
   let gw: LocalGateway;
@@ -46,7 +33,7 @@ describe('global budget under 200 concurrent requests', () => {
     for (const r of refused) {
       expect(r.json.error.code).toBe('insufficient_quota');
       expect(r.json.error.message).toContain('global');
-      expect(r.json.error.message).toContain('$0.04');
+      expect(r.json.error.message).toContain('$0.0442');
       expect(r.json.error.message).toMatch(/resets at \d{4}-\d\d-\d\dT00:00:00\.000Z/);
     }
     const costs = admitted.map((r) => Math.round(Number(r.headers.get('x-switchyard-cost-usd')) * 1e6));
@@ -56,8 +43,8 @@ describe('global budget under 200 concurrent requests', () => {
     const ceiling = Math.floor(limit / perRequest);
 
     const global = await eventually(async () => {
-      const row = (await ledgerOf(gw).snapshot(today())).find((x) => x.scope === 'global')!;
-      expect(row.reservedMicros).toBe(0);
+      const row = (await budgetRow(gw, 'global'))!;
+      expect(row.spentMicros).toBe(spent);
       return row;
     });
     expect(global.spentMicros).toBe(spent);
@@ -84,7 +71,7 @@ describe('budget scopes and routing', () => {
     const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'));
     expect(r.status).toBe(429);
     expect(r.json.error).toMatchObject({ type: 'insufficient_quota', code: 'insufficient_quota' });
-    expect(r.json.error.message).toContain("model gpt-4.1's limit of $0.00");
+    expect(r.json.error.message).toContain("model gpt-4.1's limit of $0.0001 ");
     expect(r.json.error.message).toContain('00:00 UTC');
     expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
   });
@@ -97,43 +84,50 @@ describe('budget scopes and routing', () => {
   });
 
   it('settles each request at the hand-computed cost, to the micro-dollar', async () => {
-    const before = (await ledgerOf(gw).snapshot(today())).find((x) => x.scope === 'global')?.spentMicros ?? 0;
+    const before = (await budgetRow(gw, 'global'))?.spentMicros ?? 0;
     const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'));
     const { prompt_tokens: p, completion_tokens: c } = r.json.usage;
     // deepseek-v3.2: $0.28 in / $0.42 out per million tokens.
     const expected = Math.ceil((p * 280_000 + c * 420_000) / 1_000_000);
     expect(r.headers.get('x-switchyard-cost-usd')).toBe((expected / 1e6).toFixed(6));
     await eventually(async () => {
-      const after = (await ledgerOf(gw).snapshot(today())).find((x) => x.scope === 'global')!;
+      const after = (await budgetRow(gw, 'global'))!;
       expect(after.spentMicros - before).toBe(expected);
       expect(after.limitMicros).toBe(100_000_000); // the whole global limit, not the touched shards' shares
     });
   });
 });
 
-describe('reservation sweep', () => {
-  it('releases, on the health-check schedule, a reservation left by a crashed call, and never a live one', async () => {
-    const gw = await startTestGateway();
+describe('quota sweep', () => {
+  it('gives back, on the health-check schedule, the slices of an instance that died, and never a live one', async () => {
+    const gw = await startTestGateway((c) => {
+      c.budgets.globalDailyUsd = 0.01;
+    });
     try {
-      const ledger = ledgerOf(gw, 1);
-      const day = today();
-      const scopes = [{ kind: 'global' as const, id: 'global', limitMicros: 10_000 }];
-      const now = Date.now();
-      const crashed = await ledger.reserve(day, scopes, 6_000, 'crashed-call', now - 1);
-      const live = await ledger.reserve(day, scopes, 3_000, 'live-call', now + 60_000);
-      expect(crashed.ok && live.ok).toBe(true);
-      // The crashed reservation blocks this one until the sweep gives it back.
-      expect((await ledger.reserve(day, scopes, 2_000, 'blocked', now + 60_000)).ok).toBe(false);
+      const model = { id: 'm' };
+      const past = Date.now() - 10 * 60_000;
+      // An instance that took a slice ten minutes ago and died: its record expired long since.
+      const dead = quotaOn(gw, () => past).quota;
+      const needs = (n: number) =>
+        budgetScopes(gw.deps.config.raw, undefined, model, Date.now()).map((scope) => ({ scope, amount: n }));
+      const held = await dead.admit(needs(6_000), undefined, past);
+      expect(held.ok).toBe(true);
+      // A live instance holds its own.
+      const live = quotaOn(gw).quota;
+      const liveHold = await live.admit(needs(3_000), undefined, Date.now());
+      expect(liveHold.ok).toBe(true);
+      // Only 1,000 of 10,000 are left unheld.
+      expect((await quotaOn(gw).quota.admit(needs(2_000), undefined, Date.now())).ok).toBe(false);
 
-      // The sweep runs with the scheduled health check (here: one round of the local timer).
       await gw.runHealthRound();
-      const row = (await ledger.snapshot(day)).find((x) => x.scope === 'global')!;
-      expect(row.reservedMicros).toBe(3_000);
-      expect((await ledger.reserve(day, scopes, 2_000, 'now-fits', now + 60_000)).ok).toBe(true);
-
-      // A late settlement of the swept call still counts its real spend.
-      if (crashed.ok) await ledger.settle(crashed.reservation, 1_234);
-      expect((await ledger.snapshot(day)).find((x) => x.scope === 'global')!.spentMicros).toBe(1_234);
+      const row = await eventually(async () => {
+        const r = (await budgetRow(gw, 'global'))!;
+        expect(r.spentMicros).toBe(0);
+        expect(r.reservedMicros).toBeLessThanOrEqual(10_000 - 6_000);
+        return r;
+      });
+      expect(row.limitMicros).toBe(10_000);
+      expect((await quotaOn(gw).quota.admit(needs(2_000), undefined, Date.now())).ok).toBe(true);
     } finally {
       await gw.close();
     }

@@ -2,10 +2,7 @@
  * The foundation end to end: HTTP -> API Gateway emulator -> authorizer -> streaming router ->
  * simulated provider, with usage counted in dynalite through the real AWS SDK.
  */
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-store';
-import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { utcDay } from '../../functions/core/time';
+import { usageRow } from '../helpers/quota-report';
 import type { LocalGateway } from '../../local/gateway';
 import defaultConfig from '../../config/switchyard.json';
 import { startLocalGateway } from '../../local/gateway';
@@ -42,13 +39,12 @@ describe('local gateway: first request end to end', () => {
   });
 
   it('counts requests, tokens and cost per model and day in DynamoDB', async () => {
-    const usage = createDynamoUsageStore(createDynamoClient(gw.env), tableName(COST_TABLE, gw.env));
-    const before = (await usage.day(utcDay(Date.now()))).find((c) => c.scope === 'model#deepseek-v3.2');
+    const before = await usageRow(gw, 'model#deepseek-v3.2');
     const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'));
     expect(r.status).toBe(200);
     const cost = Math.round(Number(r.headers.get('x-switchyard-cost-usd')) * 1e6);
     await eventually(async () => {
-      const row = (await usage.day(utcDay(Date.now()))).find((c) => c.scope === 'model#deepseek-v3.2')!;
+      const row = (await usageRow(gw, 'model#deepseek-v3.2'))!;
       expect(row.requests - (before?.requests ?? 0)).toBe(1);
       expect(row.promptTokens - (before?.promptTokens ?? 0)).toBe(r.json.usage.prompt_tokens);
       expect(row.completionTokens - (before?.completionTokens ?? 0)).toBe(r.json.usage.completion_tokens);

@@ -220,7 +220,7 @@ describe('GET /v1/stats and npm run report', () => {
     expect(d.total.costUsd).toBe((d.total.costMicros / 1e6).toFixed(6));
 
     // Stats equal the usage counters row by row.
-    const rows = await gw.deps.usage.day(today());
+    const rows = await gw.deps.report.usage(today());
     for (const row of rows) {
       const shown = [...d.models, ...d.scopes].find((x) => x.scope === row.scope)!;
       expect(shown).toMatchObject({

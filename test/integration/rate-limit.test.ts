@@ -1,177 +1,96 @@
 /**
- * Per-key RPM/TPM limits on DynamoDB (dynalite through the real SDK): exact when several router
- * instances count against the same key at once, TPM fed by real usage, OpenAI's 429 and headers.
+ * Per-key RPM/TPM limits as shared quota (dynalite through the real SDK): exact when several router
+ * instances count against the same key at once, tokens reserved before the call, and never more
+ * than the limit in any 60-second window, because a used unit only comes back 60 s after its use.
  */
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { createDynamoRateLimiter, rateLimitPk } from '../../functions/adapters/dynamo/rate-limit-store';
-import { KEYS_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { GatewayError } from '../../functions/core/openai/errors';
-import { createKeyPolicy } from '../../functions/router/key-policy';
-import type { CallerKey } from '../../functions/router/request-context';
+import { rateScopes } from '../../functions/core/budget/scopes';
+import type { SwitchyardConfig } from '../../functions/core/config/schema';
+import { RATE_HOLD_MS } from '../../functions/core/quota/scope';
 import type { LocalGateway } from '../../local/gateway';
-import { eventually, hi, post, startTestGateway } from '../helpers/local-gateway';
-
-/** A fixed instant 20 s into a window: these tests never straddle a window edge. */
-const NOW = Date.UTC(2026, 10, 23, 9, 30, 20);
-const at = () => NOW;
+import { hi, post, startTestGateway } from '../helpers/local-gateway';
+import { quotaOn } from '../helpers/quota-report';
 
 describe('per-key rate limits', () => {
   let gw: LocalGateway;
-  let ddb: ReturnType<typeof createDynamoClient>;
-  let table: string;
-  /** Router instances whose limiter runs on the fixed clock (the rest of their deps are the defaults). */
-  const instance = () =>
-    gw.newRouterInstance({
-      keyPolicy: createKeyPolicy(createDynamoRateLimiter(createDynamoClient(gw.env), table, { now: at })),
-    });
-  const counters = (keyId: string) => createDynamoRateLimiter(ddb, table, { now: at }).counters(keyId);
-
-  let main: ReturnType<LocalGateway['newRouterInstance']>;
+  let cfg: SwitchyardConfig;
   beforeAll(async () => {
     gw = await startTestGateway();
-    main = gw.newRouterInstance();
-    ddb = createDynamoClient(gw.env);
-    table = tableName(KEYS_TABLE, gw.env);
+    cfg = gw.deps.config.raw;
   });
-  afterAll(async () => {
-    ddb.destroy();
-    await gw.close();
-  });
+  afterAll(() => gw.close());
 
-  it('holds RPM exactly when two router instances admit the same key concurrently', async () => {
-    const [a, b] = [instance(), instance()];
-    const key: CallerKey = { keyId: 'key_rpm_two_instances', keyName: 't', admin: false, rpm: 7 };
-    const results = await Promise.allSettled(
-      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).deps.keyPolicy.admit(key, 10)),
+  it('admits exactly rpm=5 of 40 concurrent requests spread over four router instances', async () => {
+    const key = { keyId: 'key_rpm_fleet', admin: false, rpm: 5 };
+    const { rpm } = rateScopes(cfg, key);
+    const t = Date.UTC(2026, 11, 6, 9, 0, 0);
+    const fleet = Array.from({ length: 4 }, () => quotaOn(gw, () => t).quota);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => fleet[i % 4].admit([{ scope: rpm!, amount: 1 }], undefined, t)),
     );
-    const admitted = results.filter((r) => r.status === 'fulfilled');
-    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    expect(admitted).toHaveLength(7);
-    for (const r of refused) {
-      expect(r.reason).toBeInstanceOf(GatewayError);
-      expect(r.reason).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
-      expect(r.reason.headers).toMatchObject({
-        'retry-after': '40',
-        'x-ratelimit-limit-requests': '7',
-        'x-ratelimit-remaining-requests': '0',
-        'x-ratelimit-reset-requests': '40s',
-      });
-    }
-    // Every admission counted once; refusals counted nothing.
-    expect((await counters(key.keyId)).requests).toBe(7);
-    const remaining = admitted.map(
-      (r) =>
-        (r as PromiseFulfilledResult<{ headers: Record<string, string> }>).value.headers[
-          'x-ratelimit-remaining-requests'
-        ],
+    expect(results.filter((r) => r.ok)).toHaveLength(5);
+    expect(results.filter((r) => !r.ok && r.reason === 'refused')).toHaveLength(35);
+  });
+
+  it('admits exactly what fits tpm=3000 when 40 requests of 100 tokens each arrive at once', async () => {
+    const key = { keyId: 'key_tpm_fleet', admin: false, tpm: 3_000 };
+    const { tpm } = rateScopes(cfg, key);
+    const t = Date.UTC(2026, 11, 6, 9, 0, 0);
+    const fleet = Array.from({ length: 4 }, () => quotaOn(gw, () => t).quota);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => fleet[i % 4].admit([{ scope: tpm!, amount: 100 }], undefined, t)),
     );
-    expect(remaining.sort()).toEqual(['0', '1', '2', '3', '4', '5', '6']);
+    expect(results.filter((r) => r.ok)).toHaveLength(30);
   });
 
-  it('answers over-limit HTTP requests 429 with Retry-After and x-ratelimit-* while two instances serve the key', async () => {
-    const apiKey = 'sk-sy-rate-limit-http-key-00000000000000';
-    const record = await gw.keys.create(apiKey, { name: 'rpm 3', admin: false, rpm: 3, tpm: 1_000_000 });
-    const [a, b] = [instance(), instance()];
-    let n = 0;
-    gw.setTargetSelector(() => ({ handler: n++ % 2 ? a.handler : b.handler, version: '1' }));
-    try {
-      const replies = await Promise.all(
-        Array.from({ length: 8 }, () =>
-          post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), { authorization: `Bearer ${apiKey}` }),
-        ),
-      );
-      const ok = replies.filter((r) => r.status === 200);
-      const limited = replies.filter((r) => r.status === 429);
-      expect(ok).toHaveLength(3);
-      expect(limited).toHaveLength(5);
-      for (const r of ok) {
-        expect(r.headers.get('x-ratelimit-limit-requests')).toBe('3');
-        expect(r.headers.get('x-ratelimit-limit-tokens')).toBe('1000000');
-        expect(r.headers.get('x-ratelimit-reset-requests')).toBe('40s');
+  it('never admits more than rpm in any 60-second window, across a minute boundary', async () => {
+    const key = { keyId: 'key_rpm_window', admin: false, rpm: 10 };
+    const { rpm } = rateScopes(cfg, key);
+    const clock = { t: Date.UTC(2026, 11, 6, 9, 0, 50) };
+    const q = quotaOn(gw, () => clock.t).quota;
+    const admittedAt: number[] = [];
+    // One request every 2 s for 3 minutes, crossing three minute boundaries (a fixed window would
+    // admit 20 in the 20 s around each boundary).
+    for (let i = 0; i < 90; i++) {
+      const a = await q.admit([{ scope: rpm!, amount: 1 }], undefined, clock.t);
+      if (a.ok) {
+        admittedAt.push(clock.t);
+        q.settle(a.hold, [1], clock.t);
+        await q.record([], clock.t);
       }
-      for (const r of limited) {
-        expect(r.json.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded', param: null });
-        expect(r.json.error.message).toContain(`API key ${record.keyId} on requests per min (RPM): Limit 3, Used 3`);
-        expect(r.headers.get('retry-after')).toBe('40');
-        expect(r.headers.get('retry-after-ms')).toBe('40000');
-        expect(r.headers.get('x-ratelimit-remaining-requests')).toBe('0');
-        expect(r.headers.get('x-ratelimit-reset-requests')).toBe('40s');
-      }
-    } finally {
-      gw.setTargetSelector(() => ({ handler: main.handler, version: '1' }));
+      clock.t += 2_000;
+    }
+    for (const start of admittedAt) {
+      const inWindow = admittedAt.filter((x) => x >= start && x < start + RATE_HOLD_MS).length;
+      expect(inWindow).toBeLessThanOrEqual(10);
+    }
+    // And it does not starve: units come back once their 60 s are over.
+    expect(admittedAt.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('answers a key over its RPM with OpenAI 429 rate_limit_exceeded and Retry-After, through the gateway', async () => {
+    const apiKey = 'sk-sy-rate-limited-key-000000000000000000';
+    await gw.keys.create(apiKey, { name: 'rpm 2', admin: false, rpm: 2 });
+    const auth = { authorization: `Bearer ${apiKey}` };
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, () => post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), auth)),
+    );
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(2);
+    for (const r of replies.filter((x) => x.status !== 200)) {
+      expect(r.status).toBe(429);
+      expect(r.json.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' });
+      expect(r.json.error.message).toContain('requests per min (RPM): Limit 2');
+      expect(r.headers.get('retry-after')).toBe('60');
+      expect(r.headers.get('x-ratelimit-limit-requests')).toBe('2');
     }
   });
 
-  it('counts real token usage against TPM and refuses once usage plus the estimate exceeds it', async () => {
-    const apiKey = 'sk-sy-rate-limit-tpm-key-000000000000000';
-    const record = await gw.keys.create(apiKey, { name: 'tpm', admin: false, tpm: 120 });
-    const router = instance();
-    gw.setTargetSelector(() => ({ handler: router.handler, version: '1' }));
-    try {
-      let used = 0;
-      let refused: Awaited<ReturnType<typeof post>> | undefined;
-      for (let i = 0; i < 40 && !refused; i++) {
-        const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2', { max_tokens: 1 }), {
-          authorization: `Bearer ${apiKey}`,
-        });
-        if (r.status === 429) {
-          refused = r;
-          break;
-        }
-        expect(r.status).toBe(200);
-        used += r.json.usage.prompt_tokens + r.json.usage.completion_tokens;
-        // Recorded after the response, from the upstream's real usage.
-        await eventually(async () => expect((await counters(record.keyId)).tokens).toBe(used));
-        expect(Number(r.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThanOrEqual(120 - used);
-      }
-      expect(used).toBeGreaterThan(0);
-      expect(refused).toBeDefined();
-      expect(used).toBeLessThanOrEqual(120 + 40); // at most one request's usage past the limit
-      expect(refused!.json.error.message).toContain(`tokens per min (TPM): Limit 120, Used ${used}`);
-      expect(refused!.headers.get('x-ratelimit-remaining-tokens')).toBe(String(Math.max(0, 120 - used)));
-      expect(refused!.headers.get('retry-after')).toBe('40');
-    } finally {
-      gw.setTargetSelector(() => ({ handler: main.handler, version: '1' }));
-    }
-  });
-
-  it('is wired into the default router deps: a limited key gets x-ratelimit-* headers', async () => {
-    const apiKey = 'sk-sy-rate-limit-default-key-00000000000';
-    await gw.keys.create(apiKey, { name: 'default wiring', admin: false, rpm: 10_000 });
-    const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'), { authorization: `Bearer ${apiKey}` });
-    expect(r.status).toBe(200);
-    expect(r.headers.get('x-ratelimit-limit-requests')).toBe('10000');
-    // A key without limits costs no rate-limit write at all.
-    expect(
-      (await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'))).headers.get('x-ratelimit-limit-requests'),
-    ).toBeNull();
-  });
-
-  it('keeps windows as pk rl#<keyId>, sk <window start>, with an expiry for cleanup', async () => {
-    const limiter = createDynamoRateLimiter(ddb, table, { now: at });
-    await limiter.admit({ keyId: 'key_item_shape', rpm: 5 }, 1);
-    const { GetItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const item = (
-      await ddb.send(
-        new GetItemCommand({
-          TableName: table,
-          Key: { pk: { S: rateLimitPk('key_item_shape') }, sk: { S: '2026-11-23T09:30Z' } },
-        }),
-      )
-    ).Item;
-    expect(item).toMatchObject({
-      requests: { N: '1' },
-      expiresAt: { N: String(Date.UTC(2026, 10, 23, 9, 31) / 1000 + 3600) },
+  it('refuses up front a request whose tokens alone exceed the key TPM', async () => {
+    const apiKey = 'sk-sy-small-tpm-key-00000000000000000000';
+    await gw.keys.create(apiKey, { name: 'tpm 50', admin: false, tpm: 50 });
+    const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2', { max_tokens: 500 }), {
+      authorization: `Bearer ${apiKey}`,
     });
-  });
-
-  it('admits without counting (and says so) when DynamoDB is unreachable', async () => {
-    const warnings: unknown[] = [];
-    const broken = createDynamoClient({ SWITCHYARD_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' });
-    const limiter = createDynamoRateLimiter(broken, table, { now: at, log: (...a) => void warnings.push(a) });
-    await expect(limiter.admit({ keyId: 'key_unreachable', rpm: 1 }, 1)).resolves.toEqual({ headers: {} });
-    await expect(limiter.recordTokens({ keyId: 'key_unreachable', tpm: 1 }, 5)).resolves.toBeUndefined();
-    expect(JSON.stringify(warnings)).toContain('rate limiter unavailable');
-    broken.destroy();
+    expect(r.status).toBe(429);
+    expect(r.json.error.message).toContain('Request too large');
   });
 });

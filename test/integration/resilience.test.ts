@@ -4,9 +4,8 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { COST_TABLE, STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { createDynamoUsageStore } from '../../functions/adapters/dynamo/usage-store';
-import { utcDay } from '../../functions/core/time';
+import { STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
+import { usageRow } from '../helpers/quota-report';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually, get, hi, post, startTestGateway } from '../helpers/local-gateway';
 
@@ -263,8 +262,7 @@ describe('A/B variants', () => {
       c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
     });
     try {
-      const usage = createDynamoUsageStore(createDynamoClient(gw.env), tableName(COST_TABLE, gw.env));
-      const row = async () => (await usage.day(utcDay(Date.now()))).find((r) => r.scope === 'variant#auto:gpt-4.1');
+      const row = async () => usageRow(gw, 'variant#auto:gpt-4.1');
       gw.providers!.setFault({ model: 'gpt-4.1', status: 503, times: 1 });
       const failed = await post(gw, '/v1/chat/completions', {
         model: 'auto',

@@ -4,11 +4,8 @@
  * and cost is settled from the provider's usage (or estimated when the client leaves early).
  */
 import OpenAI from 'openai';
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
-import { createDynamoUsageStore, type UsageCounters } from '../../functions/adapters/dynamo/usage-store';
-import { createDynamoBudgetLedger } from '../../functions/adapters/dynamo/budget-ledger';
-import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { utcDay } from '../../functions/core/time';
+import type { UsageRow } from '../../functions/core/stats/stats-report';
+import { usageRow as usageRowOf } from '../helpers/quota-report';
 import type { LocalGateway } from '../../local/gateway';
 import { expectedReply } from '../../local/providers';
 import { eventually, startTestGateway } from '../helpers/local-gateway';
@@ -16,7 +13,7 @@ import { eventually, startTestGateway } from '../helpers/local-gateway';
 describe('streaming chat completions', () => {
   let gw: LocalGateway;
   let client: OpenAI;
-  let usageRow: (model: string) => Promise<UsageCounters | undefined>;
+  let usageRow: (model: string) => Promise<UsageRow | undefined>;
 
   beforeAll(async () => {
     gw = await startTestGateway((c) => {
@@ -25,8 +22,7 @@ describe('streaming chat completions', () => {
       c.gateway.bodyIdleTimeoutMs = 400;
     });
     client = new OpenAI({ baseURL: gw.baseUrl, apiKey: gw.demoKey, maxRetries: 0 });
-    const usage = createDynamoUsageStore(createDynamoClient(gw.env), tableName(COST_TABLE, gw.env));
-    usageRow = async (model) => (await usage.day(utcDay(Date.now()))).find((r) => r.scope === `model#${model}`);
+    usageRow = (model) => usageRowOf(gw, `model#${model}`);
   });
   afterAll(() => gw.close());
   afterEach(() => gw.providers!.clearFaults());
@@ -144,16 +140,14 @@ describe('streaming chat completions', () => {
       expect(completion).toBeLessThan(40); // a few chunks, not the whole reply
       expect((after?.costMicros ?? 0) - (before?.costMicros ?? 0)).toBeGreaterThan(0);
     });
-    // The upstream was let go, and the budget reservation was settled (nothing left reserved).
-    const ledger = createDynamoBudgetLedger({
-      ddb: createDynamoClient(gw.env),
-      table: tableName(COST_TABLE, gw.env),
-      globalShards: 8,
-      random: Math.random,
-    });
+    // The upstream was let go, and the request's reservation was settled (nothing left in flight).
     await eventually(async () => {
-      const global = (await ledger.snapshot(utcDay(Date.now()))).find((r) => r.scope === 'global');
-      expect(global?.reservedMicros).toBe(0);
+      const inFlight = gw
+        .instances()
+        .flatMap(
+          (d) => (d.quota as unknown as { holdings(): { slices: Array<{ reserved: number }> } }).holdings().slices,
+        );
+      expect(inFlight.reduce((n, s) => n + s.reserved, 0)).toBe(0);
     });
   });
 });

@@ -6,6 +6,8 @@ import { Readable } from 'node:stream';
 import type { UpstreamCall, UpstreamResponse } from '../../functions/ports/upstream';
 import { createRouterApp } from '../../functions/router/app';
 import type { RouterDeps } from '../../functions/router/deps';
+import { compileConfig } from '../../functions/core/config/compile';
+import { memoryQuota, type QuotaBooks, reservedMicros } from '../helpers/memory-quota';
 import { stubDeps } from '../helpers/stub-deps';
 import { chatEvent } from '../helpers/proxy-event';
 
@@ -33,36 +35,16 @@ function upstreamBy(byModel: Record<string, (call: UpstreamCall) => UpstreamResp
   };
 }
 
-/** Ledger and leases that count what is taken and given back. */
+/** Shared quota that writes down what is taken, settled and given back. */
 function books() {
-  const log = {
-    reserved: [] as Array<{ requestId: string; amount: number }>,
-    settled: [] as number[],
-    released: 0,
-    leases: 0,
-    leasesReleased: 0,
-  };
-  const deps: Partial<RouterDeps> = {
-    ledger: {
-      reserve: async (day, _s, amountMicros, requestId) => {
-        log.reserved.push({ requestId, amount: amountMicros });
-        return { ok: true, reservation: { day, amountMicros, held: [], attr: requestId } };
-      },
-      settle: async (_r, actual) => void log.settled.push(actual),
-      release: async () => void log.released++,
-      charge: async () => undefined,
-      sweep: async () => 0,
-      snapshot: async () => [],
-    },
-    leases: {
-      acquire: async () => {
-        log.leases++;
-        return { release: async () => void log.leasesReleased++ };
-      },
-    },
-  };
+  const { quota, books: log } = memoryQuota();
+  const deps: Partial<RouterDeps> = { quota };
   return { log, deps };
 }
+
+/** Budget admissions only (the key's own rate/concurrency admissions carry no budget scope). */
+const budgetAdmissions = (log: QuotaBooks) =>
+  log.admitted.filter((a) => a.needs.some((n) => n.scope.kind === 'budget'));
 
 const messages = [{ role: 'user', content: 'hi' }];
 const OFF = { 'x-switchyard-fallback': 'off' };
@@ -81,7 +63,8 @@ describe('chat request path: money', () => {
     expect(res.statusCode).toBe(200);
     await res.afterResponse!();
     expect(log.settled).toHaveLength(1);
-    expect(log.settled[0]).toBeLessThanOrEqual(log.reserved[0].amount);
+    expect(log.settled[0].actual[0]).toBeGreaterThan(0);
+    expect(log.settled[0].actual[0]).toBeLessThanOrEqual(reservedMicros(budgetAdmissions(log)[0].needs));
   });
 
   it('settles an estimate, not zero, when a JSON answer carries no usage', async () => {
@@ -95,39 +78,29 @@ describe('chat request path: money', () => {
     expect(res.statusCode).toBe(200);
     expect(Number(res.headers['x-switchyard-cost-usd'])).toBeGreaterThan(0);
     await res.afterResponse!();
-    expect(log.settled[0]).toBeGreaterThan(0);
+    expect(log.settled[0].actual[0]).toBeGreaterThan(0);
   });
 
-  it('uses a distinct reservation per candidate (a failed release cannot be overwritten by the next one)', async () => {
+  it("gives back the failed candidate's hold before holding the next one", async () => {
     const { log, deps } = books();
     const app = createRouterApp(stubDeps({ ...deps, upstream: upstreamBy({ 'gpt-4.1': () => answer(503, '{}') }) }));
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
     expect(res.headers['x-switchyard-model']).toBe('deepseek-v3.2');
-    const ids = log.reserved.map((r) => r.requestId);
-    expect(ids).toHaveLength(2);
-    expect(new Set(ids).size).toBe(2);
+    await res.afterResponse!();
+    expect(budgetAdmissions(log)).toHaveLength(2);
+    expect(log.released).toHaveLength(1);
+    expect(log.settled).toHaveLength(1);
+    expect(log.slots.freed).toBe(log.slots.taken);
   });
 
-  it('still counts the real spend when the reservation was skipped because DynamoDB failed', async () => {
-    const charged: number[] = [];
-    const base = stubDeps();
-    const app = createRouterApp(
-      stubDeps({
-        ledger: {
-          ...base.ledger,
-          reserve: async () => Promise.reject(new Error('ProvisionedThroughputExceededException')),
-          charge: async (_day, scopes, actual) => {
-            expect(scopes.map((x) => x.kind)).toContain('global');
-            charged.push(actual);
-          },
-        },
-      }),
+  it('refuses with 503 when the shared store is unavailable and the instance holds too little (bounded mode)', async () => {
+    const { quota } = memoryQuota((needs) =>
+      needs.some((n) => n.scope.kind === 'budget') ? { ok: false, reason: 'unavailable', what: 'budget' } : undefined,
     );
-    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
-    expect(res.statusCode).toBe(200);
-    await res.afterResponse!();
-    expect(charged).toEqual([Math.round(Number(res.headers['x-switchyard-cost-usd']) * 1e6)]);
-    expect(charged[0]).toBeGreaterThan(0);
+    const app = createRouterApp(stubDeps({ quota }));
+    const res = await app(chatEventOf({ model: 'gpt-4.1', messages }), {});
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(String(res.body)).error.code).toBe('shared_state_unavailable');
   });
 
   it('gives back the lease and the reservation when something throws mid-call', async () => {
@@ -141,8 +114,8 @@ describe('chat request path: money', () => {
     );
     const res = await app(chatEventOf({ model: 'gpt-4.1', messages }, OFF), {});
     expect(res.statusCode).toBe(500);
-    expect(log.leasesReleased).toBe(log.leases);
-    expect(log.released).toBe(log.reserved.length);
+    expect(log.slots.freed).toBe(log.slots.taken);
+    expect(log.released).toHaveLength(log.admitted.length);
   });
 });
 
@@ -303,8 +276,8 @@ describe('chat request path: open breakers cost nothing', () => {
     // The cutover's fallback-rate alarm relies on this: a skipped model is a candidate passed over.
     expect(summaries.map((x) => x.fallbacks)).toEqual([1]);
     // Only the candidate that was called reserved and leased.
-    expect(log.reserved).toHaveLength(1);
-    expect(log.leases).toBe(1);
+    expect(budgetAdmissions(log)).toHaveLength(1);
+    expect(log.slots.taken).toBe(1);
   });
 });
 
@@ -336,17 +309,19 @@ describe('chat request path: provider keys that cannot be read', () => {
 
 describe('chat request path: budgets on a concrete model chain', () => {
   it("skips a fallback whose budget is spent and keeps the primary's own failure as the answer", async () => {
-    const { deps } = books();
+    const { quota } = memoryQuota((needs) => {
+      const spent = needs.find((n) => n.scope.id === 'model#deepseek-v3.2');
+      return spent ? { ok: false, reason: 'refused', scope: spent.scope } : undefined;
+    });
+    const base = stubDeps();
+    const config = compileConfig({
+      ...(base.config.raw as object),
+      models: base.config.raw.models.map((m) => (m.id === 'deepseek-v3.2' ? { ...m, dailyBudgetUsd: 0.000001 } : m)),
+    });
     const app = createRouterApp(
       stubDeps({
-        ...deps,
-        ledger: {
-          ...deps.ledger!,
-          reserve: async (day, scopes, amountMicros, requestId) =>
-            scopes.some((s) => s.id === 'model#deepseek-v3.2') || requestId.includes('deepseek')
-              ? { ok: false, scope: { kind: 'model', id: 'model#deepseek-v3.2', limitMicros: 1, scopeLimitMicros: 1 } }
-              : { ok: true, reservation: { day, amountMicros, held: [], attr: requestId } },
-        },
+        quota,
+        config,
         upstream: upstreamBy({ 'gpt-4.1': () => answer(503, '{"error":{"message":"overloaded"}}') }),
       }),
     );

@@ -4,11 +4,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
  * One client per instance. SWITCHYARD_DYNAMODB_ENDPOINT points the real SDK at dynalite locally;
  * on AWS it is unset and the SDK resolves the regional endpoint and the role's credentials.
  */
-export function createDynamoClient(env: NodeJS.ProcessEnv = process.env): DynamoDBClient {
+export function createDynamoClient(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { maxAttempts?: number } = {},
+): DynamoDBClient {
   const endpoint = env.SWITCHYARD_DYNAMODB_ENDPOINT;
   return new DynamoDBClient({
     region: env.AWS_REGION ?? 'us-east-1',
-    maxAttempts: 2,
+    maxAttempts: opts.maxAttempts ?? 2,
     ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
 }

@@ -1,13 +1,10 @@
+import type { StoreHealth } from '../../ports/store-health';
 /**
  * Tracks whether this instance can reach DynamoDB. Shared state is an optimisation of correctness,
  * not a dependency of availability: when DynamoDB is down the router keeps serving on local state,
  * logs the outage once a minute (not once per request) and reports it in /health.
  */
-export interface DynamoHealth {
-  ok(): void;
-  failed(operation: string, err: unknown): void;
-  status(): { reachable: boolean; since?: string; lastError?: string; pendingWrites?: number };
-}
+export type DynamoHealth = StoreHealth;
 
 export interface DynamoHealthHooks {
   /** Called on the first success after an outage (the write backlog replays from here). */

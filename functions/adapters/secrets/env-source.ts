@@ -1,4 +1,4 @@
-import type { SecretSource } from './types';
+import type { SecretSource } from '../../ports/secrets';
 
 /** Local runtime: the key is the environment variable named by the provider's `apiKeyRef`. */
 export function createEnvSecretSource(env: NodeJS.ProcessEnv = process.env): SecretSource {

@@ -9,7 +9,7 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SECRETS_TTL_MS } from '../../contracts/secret-specs';
-import type { SecretSource } from './types';
+import type { SecretSource } from '../../ports/secrets';
 
 /** The one call the source needs, so tests can fake Secrets Manager without the SDK. */
 export interface SecretFetcher {

@@ -1,7 +1,7 @@
 import { createEnvSecretSource } from './env-source';
 import { createSecretsManagerSource } from './secrets-manager-source';
 import { PROVIDER_SECRETS_ENV, SECRETS_MODE_ENV, SECRETS_TTL_ENV } from '../../contracts/secret-specs';
-import type { SecretSource } from './types';
+import type { SecretSource } from '../../ports/secrets';
 
 /**
  * Secrets Manager on AWS (the stack sets SWITCHYARD_SECRETS=secretsmanager and the provider ->

@@ -18,7 +18,7 @@ import { METRIC_NAMESPACE } from '../../core/telemetry/metric-names';
 import { redactFields, scrubSecrets } from '../../core/telemetry/redact';
 import { requestLogFields, requestLogLevel } from '../../core/telemetry/request-log-fields';
 import type { RequestSummary } from '../../core/telemetry/request-summary';
-import type { LogFn, Telemetry } from '../../router/deps';
+import type { LogFn, Telemetry } from '../../ports/telemetry';
 import { stdoutSink, type LogLevelName, type TelemetrySink } from './sinks';
 
 export interface PowertoolsTelemetryOptions {

@@ -124,7 +124,12 @@ export const BudgetSchema = z.object({
   highFactor: z._default(z.number().check(z.gte(0), z.lte(1)), 0.7),
   midMaxOutputPerMTok: z._default(usd(), 10),
   /** Global ledger shards: spreads the hottest counter over N partitions. */
-  globalShards: z._default(positiveInt(), 8),
+  globalShards: z._default(positiveInt(), 16),
+  /**
+   * Share of the global daily budget a non-admin key may spend when neither the key nor
+   * perKeyDailyUsd sets a limit: one key cannot take the whole gateway's budget.
+   */
+  defaultKeyShare: z._default(z.number().check(z.gt(0), z.lte(1)), 0.5),
   /** A reservation not settled within this time is released by the sweep. */
   reservationTtlMs: z._default(positiveInt(), 15 * 60_000),
 });
@@ -205,6 +210,44 @@ export const CutoverSchema = z.object({
   ),
 });
 
+const OnStoreError = z.enum(['bounded', 'open']);
+
+/**
+ * How budgets, rate limits and concurrency caps are shared through DynamoDB (quota slices; see
+ * docs/architecture/shared-state.md).
+ */
+export const SharedStateSchema = z.object({
+  /**
+   * When DynamoDB fails or throttles: `bounded` serves only from quota this instance already holds,
+   * then refuses (503); `open` serves on and counts the use once DynamoDB answers. One value for all
+   * three guarantees, or one per guarantee.
+   */
+  onDynamoError: z._default(
+    z.union([
+      OnStoreError,
+      z.object({
+        budget: z._default(OnStoreError, 'bounded'),
+        rate: z._default(OnStoreError, 'bounded'),
+        concurrency: z._default(OnStoreError, 'bounded'),
+      }),
+    ]),
+    'bounded',
+  ),
+  /** Partition keys a key's or a model's budget and a key's rate limits are spread over. */
+  scopeShards: z._default(positiveInt(), 4),
+  /** Items a model's concurrency cap is split over (never more than the cap). */
+  slotShards: z._default(positiveInt(), 4),
+  /** Partitions of the per-instance holder records (the sweep queries each). */
+  holderPartitions: z._default(positiveInt(), 16),
+  /** Keep a concurrency slot between back-to-back requests arriving within this time. */
+  slotStreakMs: z._default(nonNegativeInt(), 1_000),
+});
+
+export const KeysSchema = z.object({
+  /** Calls in flight per key when the key sets no maxConcurrency (omit for none). */
+  defaultMaxConcurrency: z.optional(positiveInt()),
+});
+
 export const ConfigSchema = z.object({
   $schema: z.optional(z.string()),
   version: z._default(z.string(), '1'),
@@ -216,6 +259,8 @@ export const ConfigSchema = z.object({
   retry: z.prefault(RetrySchema, {}),
   breaker: z.prefault(BreakerSchema, {}),
   budgets: z.prefault(BudgetSchema, {}),
+  sharedState: z.prefault(SharedStateSchema, {}),
+  keys: z.prefault(KeysSchema, {}),
   health: z.prefault(HealthSchema, {}),
   cutover: z.prefault(CutoverSchema, {}),
 });

@@ -9,7 +9,14 @@ export interface AttemptSummary {
   model: string;
   endpoint: string;
   /** HTTP status from the upstream, or a failure class when there was none (timeout, connection). */
-  outcome: number | FailureClass | 'skipped_open' | 'skipped_down' | 'skipped_full' | 'skipped_budget';
+  outcome:
+    | number
+    | FailureClass
+    | 'skipped_open'
+    | 'skipped_down'
+    | 'skipped_full'
+    | 'skipped_budget'
+    | 'skipped_unavailable';
   ms: number;
 }
 

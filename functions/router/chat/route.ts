@@ -11,6 +11,7 @@ import { estimatePromptTokens } from '../../core/routing/token-estimate';
 import type { RouterDeps } from '../deps';
 import { errorResult, type HttpResult } from '../http';
 import type { RequestContext } from '../request-context';
+import { admitCaller } from './admit-caller';
 import { executeChain, type ChainResult, type ExecInput } from './execute';
 import { openJson, type JsonAnswer } from './open-json';
 import { openStream } from './open-stream';
@@ -56,9 +57,10 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     random: deps.random,
   });
 
-  // Independent: the key's rate-limit write and (on a cold instance only) the state snapshot load.
-  const [rate] = await Promise.all([
-    deps.keyPolicy.admit(ctx.key, promptTokens + (maxTokens ?? 0)),
+  // Independent: the key's own quotas (no I/O while its slices last) and, on a cold instance only,
+  // the state snapshot load.
+  const [caller] = await Promise.all([
+    admitCaller(ctx, deps, promptTokens + (maxTokens ?? 0)),
     deps.state.ensureFresh(),
   ]);
 
@@ -71,18 +73,24 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     deadline: ctx.startedAt + Math.min(gw.requestDeadlineMs, Math.max(0, ctx.remainingMs() - ANSWER_RESERVE_MS)),
     callerRegion: ctx.headers['x-switchyard-region'] || undefined,
   };
-  const acct: Omit<Accounting, 'chain'> = { ctx, deps, plan, req, promptTokens, rateHeaders: rate.headers };
+  const acct: Omit<Accounting, 'chain'> = { ctx, deps, plan, req, promptTokens, rateHeaders: caller.headers, caller };
 
-  if (req.stream === true) {
+  try {
+    if (req.stream === true) {
+      const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) =>
+        openStream(deps, req, endpoint, signal, headersTimeoutMs),
+      );
+      return chain.ok ? streamResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
+    }
     const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) =>
-      openStream(deps, req, endpoint, signal, headersTimeoutMs),
+      openJson(deps, req, endpoint, signal, headersTimeoutMs),
     );
-    return chain.ok ? streamResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
+    return chain.ok ? jsonResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
+  } catch (err) {
+    // A bug past admission: the key's own hold (its concurrency slot above all) must not leak.
+    if (caller.hold) deps.quota.release(caller.hold, deps.now());
+    throw err;
   }
-  const chain = await executeChain(input, (endpoint, signal, headersTimeoutMs) =>
-    openJson(deps, req, endpoint, signal, headersTimeoutMs),
-  );
-  return chain.ok ? jsonResponse({ ...acct, chain }) : failureResponse({ ...acct, chain });
 }
 
 export function decisionHeaders(

@@ -1,7 +1,7 @@
 /**
- * After the response: settle the budget reservation with the real cost, give back the lease, count
- * usage, feed the breaker with a stream's late failure, and hand one summary to telemetry.
- * Each step is independent: one failing write never skips the others.
+ * After the response: settle the quota holds with the real cost and tokens (in memory), make use
+ * and usage durable with the request's one write (deps.quota.record), feed the breaker with a
+ * stream's late failure, and hand one summary to telemetry.
  */
 import type { ChatRequest } from '../../core/openai/chat-request';
 import { costMicros, type TokenUsage } from '../../core/pricing';
@@ -9,11 +9,11 @@ import type { Plan } from '../../core/routing/plan';
 import { countTokens } from '../../core/routing/token-estimate';
 import { CLIENT_DISCONNECTED } from '../../core/telemetry/metric-documents';
 import type { RequestSummary } from '../../core/telemetry/request-summary';
-import { utcDay } from '../../core/time';
-import type { UsageEvent } from '../../adapters/dynamo/usage-store';
+import type { UsageRecord } from '../../ports/shared-quota';
 import type { RouterDeps } from '../deps';
 import type { RequestContext } from '../request-context';
-import { budgetScopes, type ChainResult } from './execute';
+import type { CallerAdmission } from './admit-caller';
+import type { ChainResult } from './execute';
 import { STREAM_TIME_LIMIT, type StreamOutcome } from './sse-relay';
 
 export interface Accounting {
@@ -23,6 +23,8 @@ export interface Accounting {
   req: ChatRequest;
   promptTokens: number;
   rateHeaders: Record<string, string>;
+  /** The key's own quota hold (RPM, TPM, concurrency), settled with the request. */
+  caller: CallerAdmission;
   chain: ChainResult<unknown>;
 }
 
@@ -42,57 +44,27 @@ export function usageOrEstimate(
   };
 }
 
-function usageScopes(a: Accounting): string[] {
-  const scopes: string[] = [];
-  if (a.plan.route) scopes.push(`route#${a.plan.route}`);
-  if (a.ctx.key) scopes.push(`key#${a.ctx.key.keyId}`);
-  return scopes;
-}
-
-type UsageFigures = Pick<UsageEvent, 'model' | 'ok' | 'promptTokens' | 'completionTokens' | 'costMicros' | 'latencyMs'>;
-
 /**
- * The usage rows of one request: the model's (plus route and key rows), and for an A/B route the
- * drawn variant's, which counts as a success only if that model answered (a fallback answering
- * means the variant failed).
+ * The usage rows of one request: the model's, route's and key's, and for an A/B route the drawn
+ * variant's, which counts as a success only if that model answered (a fallback answering means the
+ * variant failed).
  */
-function usageSteps(
+function usageRecords(
   a: Accounting,
-  figures: UsageFigures,
+  figures: Omit<UsageRecord, 'dims'>,
+  model: string,
   answeredBy: string | null,
-): Array<() => Promise<void> | undefined> {
-  const day = utcDay(a.ctx.startedAt);
-  const steps: Array<() => Promise<void> | undefined> = [
-    () => a.deps.usage.record({ ...figures, day, extraScopes: usageScopes(a) }),
-  ];
+): UsageRecord[] {
+  const dims = [`model#${model}`];
+  if (a.plan.route) dims.push(`route#${a.plan.route}`);
+  if (a.ctx.key) dims.push(`key#${a.ctx.key.keyId}`);
+  const records: UsageRecord[] = [{ ...figures, dims }];
   if (a.plan.variant && a.plan.route) {
     const ok = answeredBy === a.plan.variant;
     const counted = ok ? figures : { ...figures, promptTokens: 0, completionTokens: 0, costMicros: 0 };
-    steps.push(() =>
-      a.deps.usage.record({ ...counted, day, ok, onlyScopes: [`variant#${a.plan.route}:${a.plan.variant}`] }),
-    );
+    records.push({ ...counted, ok, dims: [`variant#${a.plan.route}:${a.plan.variant}`] });
   }
-  return steps;
-}
-
-async function settleAll(deps: RouterDeps, steps: Array<() => Promise<unknown> | unknown>): Promise<void> {
-  const results = await Promise.allSettled(steps.map(async (s) => s()));
-  for (const r of results)
-    if (r.status === 'rejected') deps.log('warn', 'after-response step failed', { error: String(r.reason) });
-  await drainBacklog(deps);
-}
-
-/**
- * Writes kept during a DynamoDB outage are replayed here, inside an invocation (a frozen Lambda
- * would stall a replay started in the background), once DynamoDB answers again.
- */
-async function drainBacklog(deps: RouterDeps): Promise<void> {
-  if (!deps.backlog?.size() || !deps.dynamo.status().reachable) return;
-  try {
-    await deps.backlog.flush();
-  } catch (err) {
-    deps.log('warn', 'write backlog replay failed', { error: String(err) });
-  }
+  return records;
 }
 
 export async function finishSuccess(
@@ -108,7 +80,7 @@ export async function finishSuccess(
 ): Promise<void> {
   const { deps, ctx, chain } = a;
   if (!chain.ok) return;
-  const { model, endpoint, lease, reservation, probe } = chain.held;
+  const { model, endpoint, probe } = chain.held;
   const fromStream = r.stream ? usageOrEstimate(r.stream.usage, a.promptTokens, r.stream.text) : undefined;
   const usage = fromStream?.usage ?? r.usage ?? { promptTokens: 0, completionTokens: 0 };
   const cost = costMicros(model.prices, usage);
@@ -119,30 +91,34 @@ export async function finishSuccess(
   deps.endpoints.finished(endpoint.id);
 
   const breakersOpened = [...chain.breakersOpened];
-  await settleAll(deps, [
-    // No reservation means DynamoDB failed when it was taken (fail open): the spend still counts.
-    () =>
-      reservation
-        ? deps.ledger.settle(reservation, cost)
-        : deps.ledger.charge(utcDay(ctx.startedAt), budgetScopes(a, model), cost),
-    () => lease?.release(),
-    async () => {
-      if (endpointFault && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);
-    },
-    ...usageSteps(
+  const now = deps.now();
+  deps.quota.settle(
+    chain.held.quota,
+    chain.held.quota.needs.map(() => cost),
+    now,
+  );
+  if (a.caller.hold)
+    deps.quota.settle(a.caller.hold, a.caller.actual(usage.promptTokens + usage.completionTokens), now);
+  try {
+    if (endpointFault && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);
+  } catch (err) {
+    deps.log('warn', 'breaker update after a stream failure failed', { error: String(err) });
+  }
+  await deps.quota.record(
+    usageRecords(
       a,
       {
-        model: model.id,
         ok: !streamFailed,
         promptTokens: usage.promptTokens,
         completionTokens: usage.completionTokens,
         costMicros: cost,
         latencyMs: totalMs,
       },
+      model.id,
       streamFailed ? null : model.id,
     ),
-    () => deps.keyPolicy.recordTokens(ctx.key, usage.promptTokens + usage.completionTokens),
-  ]);
+    now,
+  );
 
   const summary: RequestSummary = {
     ...baseSummary(a),
@@ -204,30 +180,17 @@ export async function finishFailure(a: Accounting): Promise<void> {
   const { deps, ctx, chain } = a;
   if (chain.ok) return;
   const totalMs = deps.now() - ctx.startedAt;
-  await settleAll(
-    deps,
-    chain.lastModel
-      ? usageSteps(
-          a,
-          {
-            model: chain.lastModel,
-            ok: false,
-            promptTokens: 0,
-            completionTokens: 0,
-            costMicros: 0,
-            latencyMs: totalMs,
-          },
-          null,
-        )
-      : [],
-  );
+  const now = deps.now();
+  if (a.caller.hold) deps.quota.settle(a.caller.hold, a.caller.actual(0), now);
+  const figures = { ok: false, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs };
+  await deps.quota.record(chain.lastModel ? usageRecords(a, figures, chain.lastModel, null) : [], now);
   deps.telemetry.requestDone({
     ...baseSummary(a),
     model: chain.lastModel,
     endpoint: null,
     status: chain.error.status,
     errorCode: chain.error.code ?? undefined,
-    fallbacks: Math.max(0, new Set(chain.attempts.map((x) => x.model)).size - 1),
+    fallbacks: chain.fallbacks,
     upstreamMs: chain.upstreamMs,
     overheadMs: Math.max(0, totalMs - chain.upstreamMs),
     totalMs,

@@ -12,12 +12,14 @@ export async function health(ctx: RequestContext, deps: RouterDeps): Promise<Htt
   await deps.state.ensureFresh();
   const summary = deps.endpoints.summary();
   const dynamo = deps.dynamo.status();
+  // Guarantees served from held quota only (bounded) or not enforced (open) while DynamoDB fails.
+  const degradedGuarantees = deps.quota.degraded();
   const models = [...deps.config.models.values()];
   const modelsDown = models.filter((m) => deps.endpoints.modelStatus(m) === 'down').map((m) => m.id);
   const unavailable = models.length > 0 && modelsDown.length === models.length;
   const status = unavailable
     ? 'unavailable'
-    : modelsDown.length > 0 || summary.down > 0 || !dynamo.reachable
+    : modelsDown.length > 0 || summary.down > 0 || !dynamo.reachable || degradedGuarantees.length > 0
       ? 'degraded'
       : 'ok';
   const { endpoints, ...counts } = summary;
@@ -26,6 +28,7 @@ export async function health(ctx: RequestContext, deps: RouterDeps): Promise<Htt
     version: ctx.functionVersion,
     config: { version: deps.config.raw.version, fingerprint: deps.config.fingerprint },
     dynamo,
+    sharedState: { degraded: degradedGuarantees },
     models: models.length,
     modelsDown,
     endpoints: { total: deps.config.endpoints.size, ...counts, list: endpoints },

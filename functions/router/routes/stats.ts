@@ -3,7 +3,8 @@
  * ledgers, for today and the days before (default 2: today and yesterday). `npm run report` prints
  * this answer as a table, so the CLI works the same against the local runtime and a deployed stack.
  *
- * Cost: per day one Query on the usage partition and one on the ledger partition, in parallel.
+ * Cost: per day one Query per holder-record partition (usage and open slices) and one GetItem per
+ * budget shard (adapters/dynamo/quota/report.ts).
  */
 import { parseStatsDays, recentUtcDays } from '../../core/stats/days';
 import { statsReport, withConfiguredLimits, type BudgetRow } from '../../core/stats/stats-report';
@@ -19,7 +20,7 @@ export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<Http
   const limits = configuredLimits(deps);
   const days = await Promise.all(
     recentUtcDays(now, n).map(async (day) => {
-      const [usage, budgets] = await Promise.all([deps.usage.day(day), budgetRows(deps, day)]);
+      const [usage, budgets] = await Promise.all([deps.report.usage(day), budgetRows(deps, day)]);
       return { day, usage, budgets: withConfiguredLimits(budgets, limits) };
     }),
   );
@@ -37,7 +38,7 @@ function configuredLimits(deps: RouterDeps): Record<string, number> {
 /** Ledger figures are a bonus: a failing ledger read still lets the usage numbers through. */
 async function budgetRows(deps: RouterDeps, day: string): Promise<BudgetRow[]> {
   try {
-    return (await deps.ledger?.snapshot(day)) ?? [];
+    return await deps.report.budgets(day);
   } catch (err) {
     deps.log('warn', 'stats: budget ledger snapshot failed', { day, error: String(err) });
     return [];

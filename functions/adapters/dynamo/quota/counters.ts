@@ -20,7 +20,22 @@ export interface ShardView {
 
 const N = (v: number) => ({ N: String(v) });
 
-export function createCounterOps(ddb: DynamoDBClient, table: string) {
+/** Throttled writes were not applied: those (only those) are safe to send again, after a short wait. */
+async function unlessThrottled<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      const name = (err as { name?: string })?.name;
+      const throttled = name === 'ProvisionedThroughputExceededException' || name === 'ThrottlingException';
+      if (!throttled || attempt >= 2) throw err;
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40 * (attempt + 1)));
+    }
+  }
+}
+
+export function createCounterOps(rawDdb: DynamoDBClient, table: string) {
+  const ddb = { send: <T>(cmd: T) => unlessThrottled(() => rawDdb.send(cmd as never)) } as unknown as DynamoDBClient;
   const key = (pk: string) => ({ pk: { S: pk }, sk: { S: COUNTER_SK } });
   const expires = (scope: QuotaScope, now: number) => N(Math.floor(now / 1000) + KEEP_SECONDS);
 

@@ -48,6 +48,8 @@ export interface HolderRecord {
   used: Record<string, number>;
   slots: Record<string, number>;
   usage: Record<string, number>;
+  /** `<kind>|<id>|<period>` -> shards and limit, for every scope the record ever took a slice of. */
+  scopes: Record<string, { shards: number; limit: number }>;
 }
 
 export function createHolderOps(ddb: DynamoDBClient, table: string) {
@@ -69,10 +71,18 @@ export function createHolderOps(ddb: DynamoDBClient, table: string) {
         names[n] = attr;
         return n;
       };
+      const scopes = new Map<string, string>();
       for (const [id, def] of Object.entries(c.defs ?? {})) {
         const n = name(ATTR.sliceDef(id));
         values[`:${n.slice(1)}`] = { S: JSON.stringify(def) };
         sets.push(`${n} = :${n.slice(1)}`);
+        scopes.set(ATTR.scope(def.kind, def.id, def.period), `${def.shards}:${def.limit}`);
+      }
+      // The scopes a record ever took from stay listed (reports find the day's scopes and limits here).
+      for (const [attr, value] of scopes) {
+        const sc = name(attr);
+        values[`:${sc.slice(1)}`] = { S: value };
+        sets.push(`${sc} = :${sc.slice(1)}`);
       }
       const add = (attr: string, delta: number) => {
         if (!delta) return;
@@ -176,6 +186,7 @@ function decode(item: Record<string, AttributeValue>): HolderRecord {
     used: {},
     slots: {},
     usage: {},
+    scopes: {},
   };
   for (const [k, v] of Object.entries(item)) {
     if (k.startsWith('sd_') && v.S) {
@@ -187,6 +198,10 @@ function decode(item: Record<string, AttributeValue>): HolderRecord {
     } else if (k.startsWith('su_') && v.N) r.used[k.slice(3)] = Number(v.N);
     else if (k.startsWith('sl_') && v.N) r.slots[k.slice(3)] = Number(v.N);
     else if (k.startsWith('u_') && v.N) r.usage[k.slice(2)] = Number(v.N);
+    else if (k.startsWith('sc_') && v.S) {
+      const [shards, limit] = v.S.split(':').map(Number);
+      r.scopes[k.slice(3)] = { shards, limit };
+    }
   }
   return r;
 }

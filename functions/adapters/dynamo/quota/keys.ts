@@ -28,6 +28,7 @@ export const ATTR = {
   sliceUsed: (id: string) => `su_${id}`,
   slot: (model: string, shard: number) => `sl_${model}#${shard}`,
   usage: (day: string, dim: string, counter: string) => `u_${day}|${dim}|${counter}`,
+  scope: (kind: string, id: string, period: string) => `sc_${kind}|${id}|${period}`,
 } as const;
 
 /** Counter items outlive their period by this much before TTL may delete them (cleanup only). */

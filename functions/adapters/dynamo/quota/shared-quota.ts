@@ -20,7 +20,7 @@ import { DEFAULT_SIZING, type SliceSizing, sliceSize } from '../../../core/quota
 import { free, reserve, returnPlan, type Slice, settle } from '../../../core/quota/slice';
 import { utcDay } from '../../../core/time';
 import type { QuotaHold, QuotaNeed, SharedQuota, SlotNeed, UsageRecord } from '../../../ports/shared-quota';
-import { isUnavailable } from '../write-backlog';
+import { isUnavailable } from '../unavailable';
 import type { CounterOps, ShardView } from './counters';
 import { type HolderChange, type HolderOps, type SliceDef, slotKey } from './holders';
 import { ATTR, holderPartition } from './keys';
@@ -299,27 +299,59 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   }
 
   /**
+   * One write at a time per instance: a write computes its deltas from what the previous one
+   * recorded, so two at once would count the same use twice. Requests finishing while a write is
+   * out are coalesced into the next one (under concurrency that is also fewer writes).
+   */
+  let writing: Promise<void> | null = null;
+  let next: { promise: Promise<void>; everything: boolean } | null = null;
+  function flush(now: number, everything: boolean): Promise<void> {
+    if (!writing) {
+      writing = flushOnce(now, everything).finally(() => {
+        writing = null;
+      });
+      return writing;
+    }
+    if (next) {
+      next.everything ||= everything;
+      return next.promise;
+    }
+    const queued: { promise: Promise<void>; everything: boolean } = { promise: Promise.resolve(), everything };
+    queued.promise = writing
+      .catch(() => undefined)
+      .then(() => {
+        next = null;
+        return flush(o.now(), queued.everything);
+      });
+    next = queued;
+    return queued.promise;
+  }
+
+  /**
    * The request's write: use of every slice since the last write, usage counters, slices and slots
    * given back. Then the counters get back what the record no longer lists.
    */
-  async function flush(now: number, everything: boolean): Promise<void> {
-    const used: Record<string, number> = {};
+  async function flushOnce(now: number, everything: boolean): Promise<void> {
+    // What this write carries is taken out of the pending state now: requests finishing while it is
+    // out add to fresh maps, for the next write.
+    const usage = pendingUsage;
+    const taken = pendingSlots;
+    const defs = pendingDefs;
+    pendingUsage = {};
+    pendingSlots = {};
+    pendingDefs = {};
     const deltas: Array<[Slice, number]> = [];
     for (const list of slices.values()) {
-      for (const s of list) {
-        if (s.used !== s.recorded) {
-          used[s.id] = s.used - s.recorded;
-          deltas.push([s, s.used - s.recorded]);
-        }
-      }
+      for (const s of list) if (s.used !== s.recorded) deltas.push([s, s.used - s.recorded]);
     }
+    for (const [s, d] of deltas) s.recorded += d;
     if (everything) for (const list of slices.values()) for (const s of list) if (s.reserved === 0) close(s);
     const giveSlots: Array<[string, number]> = [];
     for (const [model, st] of slots) {
       if (st.inflight > 0 || (st.keep && !everything)) continue;
       for (const shard of st.held.splice(0)) if (shard >= 0) giveSlots.push([model, shard]);
     }
-    const slotChanges = { ...pendingSlots };
+    const slotChanges = { ...taken };
     for (const [model, shard] of giveSlots) {
       const k = slotKey(model, shard);
       slotChanges[k] = (slotChanges[k] ?? 0) - 1;
@@ -328,13 +360,14 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     const returning = closing.filter(
       (s) => s.reserved === 0 && (!unitsReturn(s.scope.kind) || now - s.lastUseAt >= RATE_HOLD_MS),
     );
-    const unlisted = new Set(returning.filter((s) => pendingDefs[s.id]).map((s) => s.id));
+    const returningIds = new Set(returning.map((s) => s.id));
     const change: Omit<HolderChange, 'expiresAt'> = {
-      defs: Object.fromEntries(Object.entries(pendingDefs).filter(([id]) => !unlisted.has(id))),
-      used: Object.fromEntries(Object.entries(used).filter(([id]) => !returning.some((s) => s.id === id))),
+      // A slice taken and given back between two writes is never listed at all.
+      defs: Object.fromEntries(Object.entries(defs).filter(([id]) => !returningIds.has(id))),
+      used: Object.fromEntries(deltas.filter(([s]) => !returningIds.has(s.id)).map(([s, d]) => [s.id, d])),
       slots: slotChanges,
-      usage: pendingUsage,
-      removeSlices: returning.filter((s) => !unlisted.has(s.id)).map((s) => s.id),
+      usage,
+      removeSlices: returning.filter((s) => !defs[s.id]).map((s) => s.id),
     };
     let result: 'ok' | 'swept';
     try {
@@ -344,29 +377,38 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     } catch (err) {
       // Kept in memory for the next write: slots stay ours, use and usage wait.
       failed('holder record', err);
+      if (!isUnavailable(err))
+        o.log('error', 'holder record write rejected', { error: String((err as Error)?.message ?? err) });
       if (!degradedSince.has('usage')) degradedSince.set('usage', now);
+      for (const [s, d] of deltas) s.recorded -= d;
+      for (const [k, n] of Object.entries(usage)) pendingUsage[k] = (pendingUsage[k] ?? 0) + n;
+      for (const [k, n] of Object.entries(taken)) pendingSlots[k] = (pendingSlots[k] ?? 0) + n;
+      Object.assign(pendingDefs, defs);
       for (const [model, shard] of giveSlots) slots.get(model)?.held.push(shard);
       return;
     }
     if (result === 'swept') {
-      // The sweep gave this record's slices back by what it had recorded: use since then was spent
-      // all the same. Charge it straight to the counters and start over with a fresh record.
-      await Promise.all(
-        deltas.map(([s, d]) =>
+      // The sweep gave this record's slices and slots back by what it had recorded: use since then
+      // was spent all the same, so it is charged straight to the counters; slots taken since were on
+      // no record, so they go back too. Then a fresh record.
+      await Promise.all([
+        ...deltas.map(([s, d]) =>
           o.counters.charge(s.scope, s.parts[0].shard, d, now).catch((err) => failed('charge after sweep', err)),
         ),
-      );
-      const usage = pendingUsage;
+        ...Object.entries(taken)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => {
+            const at = k.lastIndexOf('#');
+            return o.counters
+              .giveSlots(k.slice(0, at), Number(k.slice(at + 1)), n)
+              .catch((err) => failed('slot give-back', err));
+          }),
+      ]);
       forget();
-      pendingUsage = {};
       newRecord(now);
       await write({ usage }, now).catch((err) => failed('holder record', err));
       return;
     }
-    for (const [s, d] of deltas) s.recorded += d;
-    pendingUsage = {};
-    pendingSlots = {};
-    pendingDefs = {};
     for (const s of returning) {
       const list = listFor(s.scope);
       list.splice(list.indexOf(s), 1);
@@ -515,19 +557,8 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       }
       if (Object.keys(pendingDefs).length || Object.keys(pendingSlots).length) {
         // What was just taken goes into the holder record before the call that may spend it.
-        try {
-          if ((await write({ defs: pendingDefs, slots: pendingSlots }, now)) === 'swept') {
-            const defs = pendingDefs;
-            const taken = pendingSlots;
-            newRecord(now);
-            await write({ defs, slots: taken }, now);
-          }
-          pendingDefs = {};
-          pendingSlots = {};
-        } catch (err) {
-          // Ours all the same (taken first); the next write lists it.
-          failed('holder record', err);
-        }
+        // (A failed write keeps it pending: ours all the same, taken first; the next write lists it.)
+        await flush(now, false);
       }
       inflight++;
       keepAlive();
@@ -563,6 +594,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         }
       } catch (err) {
         failed('quota record', err);
+        o.log('error', 'quota record failed', { error: String((err as Error)?.stack ?? err) });
       }
     },
 

@@ -1,0 +1,94 @@
+/**
+ * What /v1/stats and the ledger checks read: usage counters and budget figures per day, gathered
+ * from the holder records (usage, open slices) and the shard counters (what was given back). Admin
+ * path, not hot: one Query per holder partition and day, one GetItem per budget shard.
+ */
+import type { BudgetRow, UsageRow } from '../../../core/stats/stats-report';
+import type { QuotaReport } from '../../../ports/shared-quota';
+import { utcDay } from '../../../core/time';
+import type { CounterOps } from './counters';
+import type { HolderOps, HolderRecord } from './holders';
+
+const DAY_MS = 86_400_000;
+const COUNTERS = ['requests', 'successes', 'errors', 'promptTokens', 'completionTokens', 'costMicros'] as const;
+
+export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps; partitions: number }): QuotaReport {
+  /** Records started that day or the day before (a record lives on past midnight until a quiet moment). */
+  async function records(day: string): Promise<HolderRecord[]> {
+    const prev = utcDay(Date.parse(day) - DAY_MS);
+    const all: HolderRecord[] = [];
+    await Promise.all(
+      Array.from({ length: o.partitions }, async (_, p) => {
+        for (const d of [prev, day]) all.push(...(await o.holders.query(`holder#${p}`, `${d}#`, true)));
+      }),
+    );
+    return all;
+  }
+
+  return {
+    async usage(day) {
+      const rows = new Map<string, UsageRow>();
+      for (const r of await records(day)) {
+        for (const [attr, n] of Object.entries(r.usage)) {
+          const [d, dim, counter] = attr.split('|');
+          if (d !== day || !dim || !counter) continue;
+          const row = rows.get(dim) ?? {
+            scope: dim,
+            requests: 0,
+            successes: 0,
+            errors: 0,
+            promptTokens: 0,
+            completionTokens: 0,
+            costMicros: 0,
+            latency: {},
+          };
+          if (counter.startsWith('lat_')) {
+            const b = Number(counter.slice(4));
+            row.latency[b] = (row.latency[b] ?? 0) + n;
+          } else if ((COUNTERS as readonly string[]).includes(counter)) row[counter as (typeof COUNTERS)[number]] += n;
+          rows.set(dim, row);
+        }
+      }
+      return [...rows.values()];
+    },
+
+    async budgets(day) {
+      const period = `d${day}`;
+      const recs = await records(day);
+      const scopes = new Map<string, { shards: number; limit: number }>();
+      for (const r of recs) {
+        for (const [k, v] of Object.entries(r.scopes)) {
+          const [kind, id, p] = k.split('|');
+          if (kind === 'budget' && p === period) scopes.set(id, v);
+        }
+      }
+      // Use recorded in slices still open counts as spent; their unused rest is what they hold.
+      const openUsed = new Map<string, number>();
+      for (const r of recs) {
+        if (r.state !== 'active') continue;
+        for (const [sid, def] of Object.entries(r.defs)) {
+          if (def.kind !== 'budget' || def.period !== period) continue;
+          openUsed.set(def.id, (openUsed.get(def.id) ?? 0) + (r.used[sid] ?? 0));
+        }
+      }
+      const rows: BudgetRow[] = [];
+      for (const [id, { shards, limit }] of scopes) {
+        let spent = 0;
+        let sliced = 0;
+        for (let s = 0; s < shards; s++) {
+          const item = await o.counters.read({ kind: 'budget', id, period, limit: 0, shards }, s);
+          spent += item.spent ?? 0;
+          sliced += item.sliced ?? 0;
+        }
+        const used = openUsed.get(id) ?? 0;
+        rows.push({
+          scope: id,
+          limitMicros: limit,
+          spentMicros: spent + used,
+          reservedMicros: Math.max(0, sliced - used),
+        });
+      }
+      return rows;
+    },
+  };
+}
