@@ -17,6 +17,8 @@ import type { RouterDeps } from '../functions/router/deps';
 import { createRouterHandler } from '../functions/router/lambda-handler';
 import { startApiGatewayEmulator, type Emulator, type InvokeTarget, type RequestLog } from './apigw-emulator';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
+import { connectDynamoEndpoint, type ExternalDynamo } from './dynamo-endpoint';
+import type { TableReport } from './dynamo-tables';
 import { startDynamoFaultProxy, type DynamoFaultProxy, type DynamoFaultSettings } from './dynamo-faults';
 import { installAwsLambdaGlobal } from './lambda-streaming';
 import { startSimulatedProviders, type SimulatedProviders } from './providers';
@@ -38,6 +40,15 @@ export interface LocalGatewayOptions {
   timeScale?: number;
   /** Persist DynamoDB data here instead of in memory. */
   dataDir?: string;
+  /**
+   * Use this DynamoDB-compatible endpoint (DynamoDB Local, a real regional endpoint) instead of the
+   * embedded dynalite; the tables are created if missing (local/dynamo-endpoint.ts).
+   */
+  dynamodbEndpoint?: string;
+  /** Region for `dynamodbEndpoint`: request signing, and the table's region on AWS. */
+  region?: string;
+  /** Table names are `<prefix>state` etc. (default `switchyard-`). */
+  tablePrefix?: string;
   authorizerCacheTtlMs?: number;
   /** Where the client key may come from, as the stack's `keyHeaderMode` (default `authorization`). */
   keyHeaderMode?: KeyHeaderMode;
@@ -69,6 +80,8 @@ export interface LocalGateway {
   demoKey: string;
   providers?: SimulatedProviders;
   dynamo: LocalDynamo;
+  /** With `dynamodbEndpoint`: the tables found or created there. */
+  external?: TableReport[];
   /** With the dynamoFaults option: the proxy the handlers reach DynamoDB through (`dynamo.endpoint` bypasses it). */
   dynamoFaults?: DynamoFaultProxy;
   env: NodeJS.ProcessEnv;
@@ -111,7 +124,16 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const simulate = opts.simulate ?? true;
   const rawConfig = opts.configJson ?? readConfigFile(opts.configPath ?? defaultConfigPath());
 
-  const dynamo = await startLocalDynamo({ path: opts.dataDir });
+  if (opts.dynamodbEndpoint && opts.dataDir) {
+    throw new Error('--data-dir is for the embedded DynamoDB; with --dynamodb-endpoint the data lives there');
+  }
+  const dynamo = opts.dynamodbEndpoint
+    ? await connectDynamoEndpoint({
+        endpoint: opts.dynamodbEndpoint,
+        region: opts.region,
+        tablePrefix: opts.tablePrefix,
+      })
+    : await startLocalDynamo({ path: opts.dataDir, tablePrefix: opts.tablePrefix });
   const dynamoFaults = opts.dynamoFaults ? await startDynamoFaultProxy(dynamo.endpoint) : undefined;
   let providers: SimulatedProviders | undefined;
   let emulator: Emulator | undefined;
@@ -178,6 +200,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       demoKey: DEMO_KEY,
       providers,
       dynamo,
+      external: 'tables' in dynamo ? (dynamo as ExternalDynamo).tables : undefined,
       dynamoFaults,
       env,
       keys,
