@@ -19,6 +19,7 @@ import { startApiGatewayEmulator, type Emulator, type InvokeTarget, type Request
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
 import { connectDynamoEndpoint, type ExternalDynamo } from './dynamo-endpoint';
 import type { TableReport } from './dynamo-tables';
+import { startDynamoCapacityProxy, type CapacityProxy, type CapacityProxyOptions } from './dynamo-capacity';
 import { startDynamoFaultProxy, type DynamoFaultProxy, type DynamoFaultSettings } from './dynamo-faults';
 import { installAwsLambdaGlobal } from './lambda-streaming';
 import { startSimulatedProviders, type SimulatedProviders } from './providers';
@@ -71,6 +72,12 @@ export interface LocalGatewayOptions {
    * `dynamoFaults`. Settings are applied once setup (tables, demo key) is done, before any handler runs.
    */
   dynamoFaults?: boolean | DynamoFaultSettings;
+  /**
+   * Put the partition-capacity proxy (local/dynamo-capacity.ts) in front of DynamoDB, exposed as
+   * `dynamoCapacity`: per-partition-key limits and counts. With dynamoFaults too, the fault proxy
+   * sits in front of it.
+   */
+  dynamoCapacity?: boolean | CapacityProxyOptions;
 }
 
 export interface LocalGateway {
@@ -82,6 +89,8 @@ export interface LocalGateway {
   dynamo: LocalDynamo;
   /** With `dynamodbEndpoint`: the tables found or created there. */
   external?: TableReport[];
+  /** With the dynamoCapacity option: the capacity proxy (its report counts every call the handlers make). */
+  dynamoCapacity?: CapacityProxy;
   /** With the dynamoFaults option: the proxy the handlers reach DynamoDB through (`dynamo.endpoint` bypasses it). */
   dynamoFaults?: DynamoFaultProxy;
   env: NodeJS.ProcessEnv;
@@ -134,14 +143,23 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         tablePrefix: opts.tablePrefix,
       })
     : await startLocalDynamo({ path: opts.dataDir, tablePrefix: opts.tablePrefix });
-  const dynamoFaults = opts.dynamoFaults ? await startDynamoFaultProxy(dynamo.endpoint) : undefined;
+  const dynamoCapacity = opts.dynamoCapacity
+    ? await startDynamoCapacityProxy(
+        dynamo.endpoint,
+        typeof opts.dynamoCapacity === 'object' ? opts.dynamoCapacity : {},
+      )
+    : undefined;
+  const dynamoFaults = opts.dynamoFaults
+    ? await startDynamoFaultProxy(dynamoCapacity?.endpoint ?? dynamo.endpoint)
+    : undefined;
   let providers: SimulatedProviders | undefined;
   let emulator: Emulator | undefined;
   let healthCheck: LocalHealthCheck | undefined;
   try {
     providers = simulate ? await startSimulatedProviders({ timeScale: opts.timeScale ?? 1 }) : undefined;
     const configJson = providers ? simulateProviders(rawConfig, providers) : rawConfig;
-    const faultEnv = dynamoFaults ? { SWITCHYARD_DYNAMODB_ENDPOINT: dynamoFaults.endpoint } : {};
+    const front = dynamoFaults?.endpoint ?? dynamoCapacity?.endpoint;
+    const faultEnv = front ? { SWITCHYARD_DYNAMODB_ENDPOINT: front } : {};
     const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...faultEnv, ...(opts.env ?? {}) };
 
     const ddb = createDynamoClient(env);
@@ -202,6 +220,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       dynamo,
       external: 'tables' in dynamo ? (dynamo as ExternalDynamo).tables : undefined,
       dynamoFaults,
+      dynamoCapacity,
       env,
       keys,
       deps: main.deps,
@@ -218,6 +237,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         await providers?.close();
         ddb.destroy();
         await dynamoFaults?.close();
+        await dynamoCapacity?.close();
         await dynamo.close();
       },
     };
@@ -226,6 +246,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     await emulator?.close();
     await providers?.close();
     await dynamoFaults?.close();
+    await dynamoCapacity?.close();
     await dynamo.close();
     throw e;
   }
