@@ -19,7 +19,8 @@
  * Knobs (environment): BENCH_N (requests per target for case 1, default 2000), BENCH_WARMUP (300),
  * BENCH_ROUNDS (10), BENCH_CONCURRENCY (10,50), BENCH_SECONDS (per target per level, 6),
  * BENCH_STREAMS (1000), BENCH_INPROC_N (5000), BENCH_IMPORTS (10), BENCH_OUT (bench/RESULTS.md; - = stdout only),
- * BENCH_CAPACITY_INSTANCES (16), BENCH_CAPACITY_N (counted requests per shape, 600), BENCH_CAPACITY_WARMUP (48).
+ * BENCH_CAPACITY_INSTANCES (16), BENCH_CAPACITY_N (counted requests per shape, 600), BENCH_CAPACITY_WARMUP (48),
+ * BENCH_CAPACITY_TARGET_N (requests per shape at the target rate with the limits enforced, 300).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -60,6 +61,7 @@ export const SETTINGS = {
   capacityInstances: intEnv('BENCH_CAPACITY_INSTANCES', 16),
   capacityN: intEnv('BENCH_CAPACITY_N', 600),
   capacityWarmup: intEnv('BENCH_CAPACITY_WARMUP', 48),
+  capacityTargetN: intEnv('BENCH_CAPACITY_TARGET_N', 300),
 };
 export type Settings = typeof SETTINGS;
 
@@ -104,6 +106,7 @@ const runCapacity = (on: string) =>
     instances: SETTINGS.capacityInstances,
     requests: SETTINGS.capacityN,
     warmup: SETTINGS.capacityWarmup,
+    targetRequests: SETTINGS.capacityTargetN,
     log,
   }).then((r) => ({ ...r, measuredOn: on }));
 

@@ -95,6 +95,21 @@ export interface CapacityRow {
   /** Write requests per chat request by operation. */
   operations: Record<string, number>;
   seconds: number;
+  /** The pass at the target rate, when run. */
+  atTarget?: TargetRow;
+}
+
+export interface TargetRow {
+  /** Requests per simulated second asked for, and reached. */
+  target: number;
+  simulatedRate: number;
+  timeScale: number;
+  requests: number;
+  ok: number;
+  /** Share of write requests the proxy answered with ProvisionedThroughputExceededException. */
+  throttledShare: number;
+  /** The hottest key's busiest simulated second, in write units. */
+  peakWcu: number;
 }
 
 export interface CapacityResult {
@@ -204,19 +219,57 @@ async function serve(handlers: StreamingHandler[], shape: Shape, from: number, t
   return ok;
 }
 
+export const TARGETS: Record<Shape['id'], number> = { a: 10_000, b: 50_000, c: 10_000 };
+
+async function startShapeGateway(shape: Shape, capacity: { enforce: boolean; timeScale?: number }) {
+  return startLocalGateway({
+    port: 0,
+    simulate: false,
+    configJson: shapeConfig(shape),
+    healthCheckIntervalMs: 0,
+    env: providerKeyEnv(benchConfig()),
+    dynamoCapacity: capacity,
+  });
+}
+
+/** The shape at `target` requests per simulated second, with the limits enforced. */
+export async function runAtTarget(
+  shape: Shape,
+  opts: { instances: number; requests: number; warmup: number; target: number; wallRate: number },
+): Promise<TargetRow> {
+  const timeScale = opts.wallRate / opts.target;
+  const gw = await startShapeGateway(shape, { enforce: true, timeScale });
+  try {
+    const upstream = instantUpstream();
+    const handlers = Array.from(
+      { length: opts.instances },
+      () => gw.newRouterInstance({ upstream }).handler as unknown as StreamingHandler,
+    );
+    await serve(handlers, shape, 0, opts.warmup);
+    const cap = gw.dynamoCapacity!;
+    cap.resetCounts();
+    const ok = await serve(handlers, shape, opts.warmup, opts.warmup + opts.requests);
+    const r = cap.report();
+    const attempts = r.writeRequests + r.throttledWrites;
+    return {
+      target: opts.target,
+      simulatedRate: opts.requests / r.simulatedSeconds,
+      timeScale,
+      requests: opts.requests,
+      ok,
+      throttledShare: attempts > 0 ? r.throttledWrites / attempts : 0,
+      peakWcu: Math.max(0, ...r.partitions.map((p) => p.peakWriteUnitsPerSecond)),
+    };
+  } finally {
+    await gw.close();
+  }
+}
+
 export async function runShape(
   shape: Shape,
   opts: { instances: number; requests: number; warmup: number },
 ): Promise<CapacityRow> {
-  const cfg = shapeConfig(shape);
-  const gw = await startLocalGateway({
-    port: 0,
-    simulate: false,
-    configJson: cfg,
-    healthCheckIntervalMs: 0,
-    env: providerKeyEnv(benchConfig()),
-    dynamoCapacity: { enforce: false },
-  });
+  const gw = await startShapeGateway(shape, { enforce: false });
   try {
     const upstream = instantUpstream();
     const handlers = Array.from(
@@ -232,7 +285,7 @@ export async function runShape(
     const seconds = (performance.now() - t0) / 1000;
     const r = cap.report();
     const n = opts.requests;
-    const top = r.partitions.slice(0, 5);
+    const top = r.partitions.filter((p) => p.writeUnits > 0).slice(0, 5);
     const hottest = top[0] ?? { writeUnits: 0, writeRequests: 0 };
     const writeOps = ['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems'];
     return {
@@ -266,12 +319,24 @@ export async function capacityCase(opts: {
   requests: number;
   warmup: number;
   shapes?: Array<Shape['id']>;
+  /** Requests of the pass at the target rate (0: no such pass). */
+  targetRequests?: number;
   log?: (msg: string) => void;
 }): Promise<CapacityResult> {
   const rows: CapacityRow[] = [];
   for (const shape of SHAPES.filter((s) => !opts.shapes || opts.shapes.includes(s.id))) {
     opts.log?.(`capacity (${shape.id}) ${shape.label}: ${opts.instances} instances, ${opts.requests} requests...`);
-    rows.push(await runShape(shape, opts));
+    const row = await runShape(shape, opts);
+    if (opts.targetRequests) {
+      opts.log?.(`capacity (${shape.id}) at ${TARGETS[shape.id]} req/s simulated, limits enforced...`);
+      row.atTarget = await runAtTarget(shape, {
+        ...opts,
+        requests: opts.targetRequests,
+        target: TARGETS[shape.id],
+        wallRate: row.requests / row.seconds,
+      });
+    }
+    rows.push(row);
   }
   return { instances: opts.instances, requests: opts.requests, warmup: opts.warmup, rows };
 }
