@@ -25,7 +25,9 @@
  * A bucket holds at most `burstSeconds` of capacity (default 1): DynamoDB's table-level burst
  * capacity (up to 300 s of unused throughput) never lifts a partition above its per-partition
  * limit, so one second is the honest default for a hot key. A request is admitted while its key's
- * bucket is not in debt, then debited by what it really cost (see TokenBucket). Split-for-heat,
+ * bucket holds a unit (half a unit for a read), which it takes at once, so requests in flight
+ * together cannot all pass on the last unit; the rest of its real cost is debited when known,
+ * which may leave the bucket in debt (see TokenBucket); a request that fails gets its unit back. Split-for-heat,
  * which may spread one partition key's sort keys over partitions, is not modelled: the model is
  * conservative for a key with many sort keys and exact for a single hot item.
  *
@@ -189,9 +191,26 @@ export async function startDynamoCapacityProxy(
     }
     return s;
   };
+  // Admission takes one unit (half for a read) at once, so requests in flight together cannot all
+  // be admitted on the same last unit; the rest of the real cost is debited when it is known.
+  const admitWrite = (s: KeyState): boolean => {
+    const now = simNow();
+    if (enforce && !s.write.admits(now)) return false;
+    s.write.debit(now, 1);
+    return true;
+  };
+  const refundWrite = (s: KeyState) => s.write.debit(simNow(), -1);
+  const admitRead = (s: KeyState): boolean => {
+    const now = simNow();
+    if (enforce && !s.read.admits(now, 0.5)) return false;
+    s.read.debit(now, 0.5);
+    return true;
+  };
+  const refundRead = (s: KeyState) => s.read.debit(simNow(), -0.5);
+  /** After an admitted write: its real units (the one taken at admission included). */
   const chargeWrite = (s: KeyState, units: number) => {
     const now = simNow();
-    s.write.debit(now, units);
+    s.write.debit(now, units - 1);
     s.writePeak.add(now, units);
     s.stats.writeRequests++;
     s.stats.writeUnits += units;
@@ -199,14 +218,12 @@ export async function startDynamoCapacityProxy(
   };
   const chargeRead = (s: KeyState, units: number) => {
     const now = simNow();
-    s.read.debit(now, units);
+    s.read.debit(now, units - 0.5);
     s.readPeak.add(now, units);
     s.stats.readRequests++;
     s.stats.readUnits += units;
     s.stats.peakReadUnitsPerSecond = s.readPeak.peak;
   };
-  const writeAdmitted = (s: KeyState) => !enforce || s.write.admits(simNow());
-  const readAdmitted = (s: KeyState) => !enforce || s.read.admits(simNow(), 0.5);
 
   function send(headers: IncomingMessage['headers'], method: string, path: string, body: Buffer): Promise<Upstream> {
     return new Promise((resolve, reject) => {
@@ -301,11 +318,12 @@ export async function startDynamoCapacityProxy(
     const ks = await schemaOf(req.headers, table);
     const key: Item = op === 'PutItem' ? keyOf(ks, input.Item) : input.Key;
     const s = stateOf(table, keyText(key[ks.hash]));
-    if (!writeAdmitted(s)) {
+    if (!admitWrite(s)) {
       s.stats.throttledWrites++;
       return throttled();
     }
     const id = itemId(table, ks, key);
+    let charged = false;
     return withLock(id, async () => {
       const before = await sizeOf(req.headers, table, ks, key);
       const asked = input.ReturnValues ?? 'NONE';
@@ -324,6 +342,7 @@ export async function startDynamoCapacityProxy(
           );
         sizes.set(id, after);
         chargeWrite(s, writeUnits(before, after));
+        charged = true;
         if (inject) {
           delete json.Attributes;
           return rewritten(res, json);
@@ -331,8 +350,11 @@ export async function startDynamoCapacityProxy(
       } else if (String(json.__type ?? '').endsWith(CONDITION_FAILED)) {
         // A failed condition still costs the write, by the item's size.
         chargeWrite(s, writeUnits(before, before));
+        charged = true;
       }
       return res;
+    }).finally(() => {
+      if (!charged) refundWrite(s);
     });
   }
 
@@ -356,7 +378,7 @@ export async function startDynamoCapacityProxy(
         const after: Item | undefined = r.PutRequest?.Item;
         const key: Item = after ? keyOf(ks, after) : r.DeleteRequest?.Key;
         const s = stateOf(table, keyText(key[ks.hash]));
-        if (!writeAdmitted(s)) {
+        if (!admitWrite(s)) {
           s.stats.throttledWrites++;
           (unprocessed[table] ??= []).push(r);
           continue;
@@ -367,14 +389,24 @@ export async function startDynamoCapacityProxy(
       }
     }
     if (admitted === 0 && total > 0) return throttled();
-    const befores = await Promise.all(charges.map((c) => sizeOf(req.headers, c.table, c.ks, c.key)));
-    const res = await send(
-      req.headers,
-      req.method ?? 'POST',
-      req.url ?? '/',
-      Buffer.from(JSON.stringify({ ...input, RequestItems: forward })),
-    );
-    if (res.status !== 200) return res;
+    let befores: number[];
+    let res: Upstream;
+    try {
+      befores = await Promise.all(charges.map((c) => sizeOf(req.headers, c.table, c.ks, c.key)));
+      res = await send(
+        req.headers,
+        req.method ?? 'POST',
+        req.url ?? '/',
+        Buffer.from(JSON.stringify({ ...input, RequestItems: forward })),
+      );
+    } catch (e) {
+      for (const c of charges) refundWrite(c.s);
+      throw e;
+    }
+    if (res.status !== 200) {
+      for (const c of charges) refundWrite(c.s);
+      return res;
+    }
     const json = JSON.parse(res.body.toString('utf8'));
     charges.forEach((c, i) => {
       const after = itemSize(c.after);
@@ -392,12 +424,18 @@ export async function startDynamoCapacityProxy(
     const table: string = input.TableName;
     const ks = await schemaOf(req.headers, table);
     const s = stateOf(table, keyText(input.Key[ks.hash]));
-    if (!readAdmitted(s)) {
+    if (!admitRead(s)) {
       s.stats.throttledReads++;
       return throttled();
     }
-    const res = await send(req.headers, req.method ?? 'POST', req.url ?? '/', raw);
-    if (res.status !== 200) return res;
+    const res = await send(req.headers, req.method ?? 'POST', req.url ?? '/', raw).catch((e) => {
+      refundRead(s);
+      throw e;
+    });
+    if (res.status !== 200) {
+      refundRead(s);
+      return res;
+    }
     const json = JSON.parse(res.body.toString('utf8'));
     // A projection returns part of the item, but DynamoDB charges for all of it: size from the shadow when known.
     const full =
@@ -414,13 +452,25 @@ export async function startDynamoCapacityProxy(
       const ks = await schemaOf(req.headers, table);
       for (const key of spec.Keys ?? []) wanted.push({ s: stateOf(table, keyText(key[ks.hash])), table, ks, key });
     }
-    const blocked = wanted.filter((w) => !readAdmitted(w.s));
+    const taken: KeyState[] = [];
+    const blocked: KeyState[] = [];
+    for (const w of wanted) (admitRead(w.s) ? taken : blocked).push(w.s);
+    const refund = () => {
+      for (const s of taken) refundRead(s);
+    };
     if (blocked.length > 0) {
-      for (const w of blocked) w.s.stats.throttledReads++;
+      refund();
+      for (const s of blocked) s.stats.throttledReads++;
       return throttled();
     }
-    const res = await send(req.headers, req.method ?? 'POST', req.url ?? '/', raw);
-    if (res.status !== 200) return res;
+    const res = await send(req.headers, req.method ?? 'POST', req.url ?? '/', raw).catch((e) => {
+      refund();
+      throw e;
+    });
+    if (res.status !== 200) {
+      refund();
+      return res;
+    }
     const json = JSON.parse(res.body.toString('utf8'));
     const found = new Map<string, number>();
     for (const [table, items] of Object.entries(json.Responses ?? {}) as Array<[string, Item[]]>) {
@@ -452,12 +502,18 @@ export async function startDynamoCapacityProxy(
     const table: string = input.TableName;
     const ks = await schemaOf(req.headers, table);
     const s = stateOf(table, op === 'Query' ? queryPk(input, ks) : '(scan)');
-    if (!readAdmitted(s)) {
+    if (!admitRead(s)) {
       s.stats.throttledReads++;
       return throttled();
     }
-    const res = await send(req.headers, req.method ?? 'POST', req.url ?? '/', raw);
-    if (res.status !== 200) return res;
+    const res = await send(req.headers, req.method ?? 'POST', req.url ?? '/', raw).catch((e) => {
+      refundRead(s);
+      throw e;
+    });
+    if (res.status !== 200) {
+      refundRead(s);
+      return res;
+    }
     const json = JSON.parse(res.body.toString('utf8'));
     const items: Item[] = json.Items ?? [];
     if (!input.ProjectionExpression && !input.IndexName) learn(table, ks, items);

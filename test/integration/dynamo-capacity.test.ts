@@ -69,6 +69,13 @@ describe('DynamoDB partition-capacity proxy', () => {
     expect(proxy.report()).toMatchObject({ writeRequests: 12, writeUnits: 12, throttledWrites: 2 });
   });
 
+  it('admits no more than the capacity when many writes to a key arrive at once', async () => {
+    await start({ writeUnitsPerSecond: 10 });
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => ddb.send(bump('burst-a', `s${i}`))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
+    expect(proxy.hottest(1)[0]).toMatchObject({ writeRequests: 10, writeUnits: 10, throttledWrites: 20 });
+  });
+
   it('runs capacity per simulated second: at timeScale 0.5, 200 ms of wall clock refill 0.1 s of capacity', async () => {
     await start({ writeUnitsPerSecond: 10, timeScale: 0.5 });
     for (let i = 0; i < 10; i++) await ddb.send(bump('scaled', `s${i}`));
