@@ -8,16 +8,27 @@
  * The load generator (autocannon) runs here. Cases:
  *   1. added latency, sequential, interleaved rounds;  2. throughput at concurrency 10 and 50;
  *   3. the router handler in-process;  4. streaming time to first token and inter-token gap;
- *   5. cold start: bundle sizes and import time of each function as CDK bundles it.
+ *   5. cold start: bundle sizes and import time of each function as CDK bundles it;
+ *   6. the capacity model: DynamoDB writes per chat request and per partition key, with many
+ *      simulated Lambda instances behind the partition-capacity proxy (bench/cases/capacity.ts).
+ *
+ * `npm run bench -- capacity` runs case 6 alone and replaces its section of bench/RESULTS.md;
+ * with BENCH_CAPACITY_SAVE_BEFORE=1 it also saves the run as the baseline the section compares with
+ * (bench/results/capacity-before.json).
  *
  * Knobs (environment): BENCH_N (requests per target for case 1, default 2000), BENCH_WARMUP (300),
  * BENCH_ROUNDS (10), BENCH_CONCURRENCY (10,50), BENCH_SECONDS (per target per level, 6),
- * BENCH_STREAMS (1000), BENCH_INPROC_N (5000), BENCH_IMPORTS (10), BENCH_OUT (bench/RESULTS.md; - = stdout only).
+ * BENCH_STREAMS (1000), BENCH_INPROC_N (5000), BENCH_IMPORTS (10), BENCH_OUT (bench/RESULTS.md; - = stdout only),
+ * BENCH_CAPACITY_INSTANCES (16), BENCH_CAPACITY_N (counted requests per shape, 600), BENCH_CAPACITY_WARMUP (48),
+ * BENCH_CAPACITY_TARGET_N (requests per shape at the target rate with the limits enforced, 300).
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { patchResults, renderCapacity, saveBaseline } from './capacity-report';
+import { capacityCase } from './cases/capacity';
 import { coldStartCase } from './cases/cold-start';
 import { inProcessCase } from './cases/in-process';
 import { latencyCase, throughputCase } from './cases/http-cases';
@@ -47,6 +58,10 @@ export const SETTINGS = {
   streams: intEnv('BENCH_STREAMS', 1000),
   inProcessN: intEnv('BENCH_INPROC_N', 5000),
   imports: intEnv('BENCH_IMPORTS', 10),
+  capacityInstances: intEnv('BENCH_CAPACITY_INSTANCES', 16),
+  capacityN: intEnv('BENCH_CAPACITY_N', 600),
+  capacityWarmup: intEnv('BENCH_CAPACITY_WARMUP', 48),
+  capacityTargetN: intEnv('BENCH_CAPACITY_TARGET_N', 300),
 };
 export type Settings = typeof SETTINGS;
 
@@ -75,8 +90,40 @@ async function sanityCheck(targets: HttpTarget[]): Promise<void> {
     throw new Error(`sanity check: the targets' replies differ: ${JSON.stringify(replies)}`);
 }
 
+/** Which code a capacity run measured; read before anything that hosts dynalite starts. */
+function measuredOn(): string {
+  let commit = 'unknown commit';
+  try {
+    commit = execFileSync('git', ['log', '-1', '--format=%h %s'], { cwd: __dirname, encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout: say so.
+  }
+  return `commit ${commit}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+const runCapacity = (on: string) =>
+  capacityCase({
+    instances: SETTINGS.capacityInstances,
+    requests: SETTINGS.capacityN,
+    warmup: SETTINGS.capacityWarmup,
+    targetRequests: SETTINGS.capacityTargetN,
+    log,
+  }).then((r) => ({ ...r, measuredOn: on }));
+
+async function capacityOnly(): Promise<void> {
+  const result = await runCapacity(measuredOn());
+  if (process.env.BENCH_CAPACITY_SAVE_BEFORE === '1') saveBaseline(result);
+  const md = renderCapacity(result);
+  process.stdout.write(`${md}\n`);
+  if (OUT !== '-') {
+    patchResults(OUT, md);
+    log(`capacity section written to ${relative(process.cwd(), OUT)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
+  const on = measuredOn();
   const machine = machineTable();
 
   log(`in-process: the router handler, ${SETTINGS.inProcessN} requests per variant...`);
@@ -146,7 +193,9 @@ async function main(): Promise<void> {
     log(`cold start: synthesising the stack, then ${SETTINGS.imports} fresh imports per function...`);
     const coldStart = await coldStartCase({ imports: SETTINGS.imports });
 
-    const md = renderResults({
+    const capacity = await runCapacity(on);
+
+    const results = renderResults({
       machine,
       settings: SETTINGS,
       latency,
@@ -156,6 +205,7 @@ async function main(): Promise<void> {
       coldStart,
       totalSeconds: (performance.now() - started) / 1000,
     });
+    const md = `${results}\n\n${renderCapacity(capacity)}`;
     process.stdout.write(`${md}\n`);
     if (OUT !== '-') {
       writeFileSync(OUT, `${md}\n`);
@@ -168,7 +218,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e) => {
+(process.argv[2] === 'capacity' ? capacityOnly() : main()).catch((e) => {
   process.stderr.write(`bench failed: ${(e as Error)?.stack ?? String(e)}\n`);
   process.exitCode = 1;
 });

@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseArgs } from 'node:util';
+import { isLoopbackEndpoint, LOCAL_CREDENTIALS } from '../functions/adapters/dynamo/client';
 import { createDynamoKeyStore } from '../functions/adapters/dynamo/key-store';
 import { KEYS_TABLE } from '../functions/contracts/table-specs';
 import { generateApiKey, keyFieldProblems, type KeyLimits, type KeyRecord } from '../functions/core/keys';
@@ -155,10 +156,11 @@ function resolveTarget(values: { endpoint?: string; table?: string; region?: str
 
 function dynamoClient(target: Target, env: NodeJS.ProcessEnv): DynamoDBClient {
   if (target.endpoint) {
+    // Fake credentials only for a loopback endpoint, as the handlers do (functions/adapters/dynamo/client.ts).
     return new DynamoDBClient({
       endpoint: target.endpoint,
-      region: target.region ?? 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      region: target.region ?? env.AWS_REGION ?? 'us-east-1',
+      ...(isLoopbackEndpoint(target.endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}),
       maxAttempts: 1,
     });
   }

@@ -4,6 +4,9 @@
  *   --fast        simulated providers answer ~50x faster
  *   --real        call the configured upstreams instead of the simulated providers (keys from env/.env)
  *   --data-dir D  keep DynamoDB data on disk in D
+ *   --dynamodb-endpoint URL  use this DynamoDB (DynamoDB Local, or AWS with --region and the usual
+ *                 credentials) instead of the embedded one; env SWITCHYARD_DYNAMODB_ENDPOINT.
+ *                 Tables are created if missing. --table-prefix P names them P<state|cost|keys>.
  *   --x-api-key   also accept the key in `x-api-key` (the stack's keyHeaderMode authorization-or-x-api-key)
  *   --json        one JSON log line per request instead of the readable form
  *   --emf         also print the router's Powertools JSON logs and EMF metric lines, as on Lambda
@@ -13,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../functions/core/config/compile';
 import { formatRequestLog } from '../local/request-log';
 import { startLocalGateway } from '../local/gateway';
+import { KEYS_TABLE, tableName } from '../functions/contracts/table-specs';
 
 async function main(): Promise<void> {
   // The SDK warns that Node 20 support ends in 2027; the deployed runtime is nodejs22.x already.
@@ -22,6 +26,9 @@ async function main(): Promise<void> {
       fast: { type: 'boolean', default: false },
       real: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      'dynamodb-endpoint': { type: 'string' },
+      region: { type: 'string' },
+      'table-prefix': { type: 'string' },
       'x-api-key': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       emf: { type: 'boolean', default: false },
@@ -37,10 +44,14 @@ async function main(): Promise<void> {
     simulate: !values.real,
     timeScale: values.fast ? 0.02 : 1,
     dataDir: values['data-dir'],
+    dynamodbEndpoint: values['dynamodb-endpoint'] || process.env.SWITCHYARD_DYNAMODB_ENDPOINT || undefined,
+    region: values.region,
+    tablePrefix: values['table-prefix'] || process.env.SWITCHYARD_TABLE_PREFIX || undefined,
     keyHeaderMode: values['x-api-key'] ? 'authorization-or-x-api-key' : 'authorization',
     onRequest: (log) => console.log(formatRequestLog(log, values.json ? 'json' : 'text')),
     telemetry: values.emf ? 'emf' : 'quiet',
   });
+  const keysTable = tableName(KEYS_TABLE, gw.env);
   const curl = `curl -s ${gw.baseUrl}/chat/completions -H "Authorization: Bearer ${gw.demoKey}" -H "content-type: application/json" -d '{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}'`;
   console.log(
     [
@@ -48,7 +59,8 @@ async function main(): Promise<void> {
       `  Switchyard is running at ${gw.url}  (OpenAI base URL: ${gw.baseUrl})`,
       `  upstreams: ${gw.providers ? `simulated at ${gw.providers.url}${values.fast ? ' (fast)' : ''}` : 'real (from the config)'}`,
       `  demo API key: ${gw.demoKey}`,
-      `  DynamoDB: ${gw.dynamo.endpoint}   manage keys: npm run keys -- list --endpoint ${gw.dynamo.endpoint}`,
+      `  DynamoDB: ${gw.dynamo.endpoint}${gw.external ? ` (tables ${gw.external.map((t) => `${t.name}${t.created ? ' created' : ''}`).join(', ')})` : ''}`,
+      `  manage keys: npm run keys -- list --endpoint ${gw.dynamo.endpoint}${keysTable === 'switchyard-keys' ? '' : ` --table ${keysTable}`}${values.region ? ` --region ${values.region}` : ''}`,
       '',
       `  ${curl}`,
       '',

@@ -51,7 +51,7 @@ if (!isMainThread && workerData && workerData.switchyardDynalite) {
   closeLevelIteratorsOnReturn();
   const dynalite = require('dynalite');
   const server = dynalite({
-    createTableMs: 0,
+    createTableMs: workerData.createTableMs || 0,
     deleteTableMs: 0,
     updateTableMs: 0,
     ...(workerData.path ? { path: workerData.path } : {}),

@@ -5,10 +5,11 @@
  * the local runtime's CPU per request), and a process hosting it may block (execFileSync) without
  * deadlocking it.
  */
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { TABLE_SPECS, type TableSpec } from '../functions/contracts/table-specs';
+import { createTableCommand } from './dynamo-tables';
 
 /** Operations counted one by one; anything else lands in `other`. */
 const COUNTED_OPS = [
@@ -43,6 +44,10 @@ export interface LocalDynamoOptions {
   path?: string;
   port?: number;
   tablePrefix?: string;
+  /** Create the stack's tables (default true); false gives a bare endpoint, as a fresh DynamoDB Local is. */
+  tables?: boolean;
+  /** How long a new table stays CREATING (default 0); a real table takes seconds. */
+  createTableMs?: number;
 }
 
 export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<LocalDynamo> {
@@ -51,7 +56,14 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
   const worker = new Worker(join(__dirname, 'dynalite-worker.cjs'), {
     // No TypeScript loader in the worker: its entry is plain CommonJS.
     execArgv: [],
-    workerData: { switchyardDynalite: true, path: opts.path, port: opts.port, counts: shared, ops: COUNTED_OPS },
+    workerData: {
+      switchyardDynalite: true,
+      path: opts.path,
+      port: opts.port,
+      createTableMs: opts.createTableMs ?? 0,
+      counts: shared,
+      ops: COUNTED_OPS,
+    },
   });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once('error', reject);
@@ -66,6 +78,7 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
   const endpoint = `http://127.0.0.1:${port}`;
   const prefix = opts.tablePrefix ?? 'switchyard-';
   const env: Record<string, string> = { SWITCHYARD_DYNAMODB_ENDPOINT: endpoint };
+  if (opts.tables === false) return handle(worker, counts, endpoint, env);
   const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
@@ -77,7 +90,10 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
     await createTable(client, spec, name);
   }
   client.destroy();
+  return handle(worker, counts, endpoint, env);
+}
 
+function handle(worker: Worker, counts: Int32Array, endpoint: string, env: Record<string, string>): LocalDynamo {
   let baseline = Array.from(counts);
   let closing: Promise<void> | undefined;
   return {
@@ -106,20 +122,7 @@ export async function startLocalDynamo(opts: LocalDynamoOptions = {}): Promise<L
 
 async function createTable(client: DynamoDBClient, spec: TableSpec, name: string): Promise<void> {
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: spec.partitionKey, AttributeType: 'S' },
-          { AttributeName: spec.sortKey, AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: spec.partitionKey, KeyType: 'HASH' },
-          { AttributeName: spec.sortKey, KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await client.send(createTableCommand(spec, name));
   } catch (e) {
     // A persisted (--data-dir) store already has its tables.
     if (!(e instanceof ResourceInUseException)) throw e;

@@ -17,6 +17,9 @@ import type { RouterDeps } from '../functions/router/deps';
 import { createRouterHandler } from '../functions/router/lambda-handler';
 import { startApiGatewayEmulator, type Emulator, type InvokeTarget, type RequestLog } from './apigw-emulator';
 import { startLocalDynamo, type LocalDynamo } from './dynamo';
+import { connectDynamoEndpoint, type ExternalDynamo } from './dynamo-endpoint';
+import type { TableReport } from './dynamo-tables';
+import { startDynamoCapacityProxy, type CapacityProxy, type CapacityProxyOptions } from './dynamo-capacity';
 import { startDynamoFaultProxy, type DynamoFaultProxy, type DynamoFaultSettings } from './dynamo-faults';
 import { installAwsLambdaGlobal } from './lambda-streaming';
 import { startSimulatedProviders, type SimulatedProviders } from './providers';
@@ -38,6 +41,15 @@ export interface LocalGatewayOptions {
   timeScale?: number;
   /** Persist DynamoDB data here instead of in memory. */
   dataDir?: string;
+  /**
+   * Use this DynamoDB-compatible endpoint (DynamoDB Local, a real regional endpoint) instead of the
+   * embedded dynalite; the tables are created if missing (local/dynamo-endpoint.ts).
+   */
+  dynamodbEndpoint?: string;
+  /** Region for `dynamodbEndpoint`: request signing, and the table's region on AWS. */
+  region?: string;
+  /** Table names are `<prefix>state` etc. (default `switchyard-`). */
+  tablePrefix?: string;
   authorizerCacheTtlMs?: number;
   /** Where the client key may come from, as the stack's `keyHeaderMode` (default `authorization`). */
   keyHeaderMode?: KeyHeaderMode;
@@ -60,6 +72,12 @@ export interface LocalGatewayOptions {
    * `dynamoFaults`. Settings are applied once setup (tables, demo key) is done, before any handler runs.
    */
   dynamoFaults?: boolean | DynamoFaultSettings;
+  /**
+   * Put the partition-capacity proxy (local/dynamo-capacity.ts) in front of DynamoDB, exposed as
+   * `dynamoCapacity`: per-partition-key limits and counts. With dynamoFaults too, the fault proxy
+   * sits in front of it.
+   */
+  dynamoCapacity?: boolean | CapacityProxyOptions;
 }
 
 export interface LocalGateway {
@@ -69,6 +87,10 @@ export interface LocalGateway {
   demoKey: string;
   providers?: SimulatedProviders;
   dynamo: LocalDynamo;
+  /** With `dynamodbEndpoint`: the tables found or created there. */
+  external?: TableReport[];
+  /** With the dynamoCapacity option: the capacity proxy (its report counts every call the handlers make). */
+  dynamoCapacity?: CapacityProxy;
   /** With the dynamoFaults option: the proxy the handlers reach DynamoDB through (`dynamo.endpoint` bypasses it). */
   dynamoFaults?: DynamoFaultProxy;
   env: NodeJS.ProcessEnv;
@@ -115,15 +137,33 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
   const simulate = opts.simulate ?? true;
   const rawConfig = opts.configJson ?? readConfigFile(opts.configPath ?? defaultConfigPath());
 
-  const dynamo = await startLocalDynamo({ path: opts.dataDir });
-  const dynamoFaults = opts.dynamoFaults ? await startDynamoFaultProxy(dynamo.endpoint) : undefined;
+  if (opts.dynamodbEndpoint && opts.dataDir) {
+    throw new Error('--data-dir is for the embedded DynamoDB; with --dynamodb-endpoint the data lives there');
+  }
+  const dynamo = opts.dynamodbEndpoint
+    ? await connectDynamoEndpoint({
+        endpoint: opts.dynamodbEndpoint,
+        region: opts.region,
+        tablePrefix: opts.tablePrefix,
+      })
+    : await startLocalDynamo({ path: opts.dataDir, tablePrefix: opts.tablePrefix });
+  const dynamoCapacity = opts.dynamoCapacity
+    ? await startDynamoCapacityProxy(
+        dynamo.endpoint,
+        typeof opts.dynamoCapacity === 'object' ? opts.dynamoCapacity : {},
+      )
+    : undefined;
+  const dynamoFaults = opts.dynamoFaults
+    ? await startDynamoFaultProxy(dynamoCapacity?.endpoint ?? dynamo.endpoint)
+    : undefined;
   let providers: SimulatedProviders | undefined;
   let emulator: Emulator | undefined;
   let healthCheck: LocalHealthCheck | undefined;
   try {
     providers = simulate ? await startSimulatedProviders({ timeScale: opts.timeScale ?? 1 }) : undefined;
     const configJson = providers ? simulateProviders(rawConfig, providers) : rawConfig;
-    const faultEnv = dynamoFaults ? { SWITCHYARD_DYNAMODB_ENDPOINT: dynamoFaults.endpoint } : {};
+    const front = dynamoFaults?.endpoint ?? dynamoCapacity?.endpoint;
+    const faultEnv = front ? { SWITCHYARD_DYNAMODB_ENDPOINT: front } : {};
     const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...faultEnv, ...(opts.env ?? {}) };
 
     const ddb = createDynamoClient(env);
@@ -184,7 +224,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       demoKey: DEMO_KEY,
       providers,
       dynamo,
+      external: 'tables' in dynamo ? (dynamo as ExternalDynamo).tables : undefined,
       dynamoFaults,
+      dynamoCapacity,
       env,
       keys,
       deps: main.deps,
@@ -203,6 +245,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         await providers?.close();
         ddb.destroy();
         await dynamoFaults?.close();
+        await dynamoCapacity?.close();
         await dynamo.close();
       },
     };
@@ -211,6 +254,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     await emulator?.close();
     await providers?.close();
     await dynamoFaults?.close();
+    await dynamoCapacity?.close();
     await dynamo.close();
     throw e;
   }

@@ -19,9 +19,20 @@ export interface HealthAwarePickerOptions {
   region?: string;
   random?: () => number;
   now?: () => number;
-  /** Cross-instance in-flight counts (e.g. concurrency leases); default: this instance's own counts. */
+  /**
+   * Cross-instance in-flight counts for `least_inflight` (e.g. from lease shards). Without one the
+   * count is this instance's own, which on Lambda (one request per instance) is always a tie, so
+   * `least_inflight` then spreads like `weighted` across instances (docs/architecture/balancing.md).
+   */
   inflightSource?: (endpointId: string) => number;
 }
+
+/**
+ * Round-robin cursors start at a random position per instance, or every cold start would send its
+ * first request to endpoint 0. The span is divisible by every pool size up to 16, so the starting
+ * endpoint is uniform for any pool that size or smaller.
+ */
+export const ROUND_ROBIN_START_SPAN = 720_720;
 
 export interface EndpointHealthView extends EndpointView {
   lastError?: string;
@@ -56,7 +67,9 @@ export function createHealthAwareEndpointPicker(opts: HealthAwarePickerOptions):
 
   return {
     pick(model: CompiledModel, { callerRegion, exclude }): CompiledEndpoint | undefined {
-      const cursor = cursors.get(model.id) ?? 0;
+      const cursor =
+        cursors.get(model.id) ??
+        (model.balancing === 'round_robin' ? Math.floor(random() * ROUND_ROBIN_START_SPAN) : 0);
       const choice = chooseEndpoint(model.balancing, {
         endpoints: model.endpoints.filter((e) => !exclude.has(e.id)),
         health: view,
