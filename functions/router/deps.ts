@@ -5,6 +5,7 @@
 import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
 import type { RequestSummary } from '../core/telemetry/request-summary';
 import type { UpstreamClient } from '../ports/upstream';
+import type { ProviderClient } from '../ports/bedrock';
 import type { UsageStore } from '../adapters/dynamo/usage-store';
 import type { SecretSource } from '../adapters/secrets/types';
 import type { DynamoHealth } from '../adapters/dynamo/dynamo-health';
@@ -71,6 +72,8 @@ export interface KeyPolicy {
 export interface RouterDeps {
   config: CompiledConfig;
   upstream: UpstreamClient;
+  /** Amazon Bedrock endpoints (provider kind `bedrock`). */
+  bedrock: ProviderClient;
   usage: UsageStore;
   secrets: SecretSource;
   endpoints: EndpointPicker;

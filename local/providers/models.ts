@@ -14,6 +14,10 @@ const KNOWN: Record<string, ModelProfile> = {
   'claude-sonnet-4-5': { firstByteMs: 1200, chunkMs: 16 },
   'gemini-2.5-flash': { firstByteMs: 180, chunkMs: 5 },
   'deepseek-chat': { firstByteMs: 320, chunkMs: 10 },
+  // Bedrock model and inference profile ids (the Bedrock simulator answers for these).
+  'global.anthropic.claude-sonnet-4-5-20250929-v1:0': { firstByteMs: 1300, chunkMs: 16 },
+  'us.anthropic.claude-sonnet-4-5-20250929-v1:0': { firstByteMs: 1300, chunkMs: 16 },
+  'amazon.nova-pro-v1:0': { firstByteMs: 400, chunkMs: 8 },
 };
 
 const EXTRA_PROFILE: ModelProfile = { firstByteMs: 300, chunkMs: 10 };
