@@ -21,6 +21,13 @@ export interface ProbeDeps {
 
 function probeCall(endpoint: CompiledEndpoint, kind: ProbeKind): Pick<UpstreamCall, 'path' | 'method' | 'body'> {
   if (kind === 'models') return { path: '/models', method: 'GET' };
+  // An embedding model has no chat completion to probe: one embedding of one word.
+  if (endpoint.modelKind === 'embedding')
+    return {
+      path: '/embeddings',
+      method: 'POST',
+      body: JSON.stringify({ model: endpoint.upstreamModel, input: 'ping' }),
+    };
   return {
     path: '/chat/completions',
     method: 'POST',
@@ -58,7 +65,7 @@ export async function probeEndpoint(
       deps.bedrock.send({
         provider,
         upstreamModel: endpoint.upstreamModel,
-        operation: 'chat',
+        operation: endpoint.modelKind === 'embedding' ? 'embeddings' : 'chat',
         body: probeCall(endpoint, 'completion').body!,
         signal: deadline,
         headersTimeoutMs: timeoutMs,

@@ -10,6 +10,7 @@ import {
   type RouteConfig,
   type SwitchyardConfig,
   type EndpointConfig,
+  type ModelKind,
 } from './schema';
 
 export class ConfigError extends Error {
@@ -30,6 +31,8 @@ export interface Prices {
 
 export interface CompiledEndpoint extends Omit<EndpointConfig, 'provider'> {
   model: string;
+  /** The kind of its model: what the endpoint is called for (and probed with). */
+  modelKind: ModelKind;
   providerName: string;
   provider: ProviderConfig;
 }
@@ -90,7 +93,7 @@ export function compileConfig(input: unknown): CompiledConfig {
         );
       if (endpoints.has(e.id)) problems.push(`${at}.id: duplicate endpoint id "${e.id}"`);
       if (provider) {
-        const ce: CompiledEndpoint = { ...e, model: m.id, providerName: e.provider, provider };
+        const ce: CompiledEndpoint = { ...e, model: m.id, modelKind: m.kind, providerName: e.provider, provider };
         endpoints.set(e.id, ce);
         compiled.push(ce);
       }
@@ -124,7 +127,12 @@ export function compileConfig(input: unknown): CompiledConfig {
     if (!other) return;
     if (other.kind !== m.kind)
       problems.push(`${at}: "${id}" is an ${other.kind} model and cannot stand in for the ${m.kind} model "${m.id}"`);
-    else if (m.kind === 'embedding' && other.dimensions !== m.dimensions)
+    else if (
+      m.kind === 'embedding' &&
+      m.dimensions !== undefined &&
+      other.dimensions !== undefined &&
+      other.dimensions !== m.dimensions
+    )
       problems.push(
         `${at}: "${id}" returns ${other.dimensions} dimensions, "${m.id}" ${m.dimensions}: embedding fallbacks must have equal dimensions`,
       );
