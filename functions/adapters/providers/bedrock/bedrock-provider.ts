@@ -227,8 +227,13 @@ async function* sseFrom(
       yield errorEvent(`${err.name}: ${(err.message ?? '').slice(0, 300)}`, m.type, m.code);
       return;
     }
-    // A frame that does not decode (bad CRC, truncated prelude) or a cut connection.
-    yield errorEvent('Bedrock sent an event stream that could not be decoded', 'server_error', 'stream_malformed');
+    // A frame that does not decode (bad CRC, truncated prelude): the upstream's malformed output.
+    if (/checksum|prelude|crc|message length|header/i.test(String((err as Error)?.message ?? ''))) {
+      yield errorEvent('Bedrock sent an event stream frame that could not be decoded', 'server_error', 'stream_malformed');
+      return;
+    }
+    // A cut connection: the relay reports it as an interrupted stream, as for any upstream.
+    throw err;
   } finally {
     clearTimeout(idle);
     callerSignal?.removeEventListener('abort', onAbort);

@@ -1,7 +1,7 @@
 /**
  * ConverseStream events -> OpenAI `chat.completion.chunk` objects, one event at a time.
  *
- * messageStart -> the role chunk; text deltas -> content deltas; a toolUse block start -> a
+ * messageStart -> the role chunk (held until the first content); text deltas -> content deltas; a toolUse block start -> a
  * tool_calls delta with id and name, its input deltas -> argument deltas (OpenAI indexes tool calls
  * from 0 among tool calls only); messageStop -> the finish_reason chunk; metadata -> the usage chunk
  * (`choices: []`, as OpenAI sends it with include_usage). An exception event becomes the
@@ -68,7 +68,8 @@ export class ConverseStreamTranslator {
       this.started = true;
       out.push(this.chunk({ role: 'assistant', content: '' }));
     };
-    if (event.messageStart) ensureStarted();
+    // messageStart alone yields nothing: the role chunk goes out with the first content, so a
+    // stream that fails before any content has sent no event and can still fail over.
     if (event.contentBlockStart) {
       ensureStarted();
       const idx = event.contentBlockStart.contentBlockIndex ?? 0;
