@@ -14,7 +14,10 @@ const KNOWN: Record<string, ModelProfile> = {
   'claude-sonnet-4-5': { firstByteMs: 1200, chunkMs: 16 },
   'gemini-2.5-flash': { firstByteMs: 180, chunkMs: 5 },
   'deepseek-chat': { firstByteMs: 320, chunkMs: 10 },
-  // Bedrock model and inference profile ids (the Bedrock simulator answers for these).
+};
+
+/** Bedrock model and inference profile ids: the Bedrock simulator answers for these (not listed by GET /models). */
+const BEDROCK: Record<string, ModelProfile> = {
   'global.anthropic.claude-sonnet-4-5-20250929-v1:0': { firstByteMs: 1300, chunkMs: 16 },
   'us.anthropic.claude-sonnet-4-5-20250929-v1:0': { firstByteMs: 1300, chunkMs: 16 },
   'amazon.nova-pro-v1:0': { firstByteMs: 400, chunkMs: 8 },
@@ -35,7 +38,7 @@ export function modelNames(): string[] {
 }
 
 export function modelProfile(model: string): ModelProfile | undefined {
-  return KNOWN[model] ?? (extraModels().includes(model) ? EXTRA_PROFILE : undefined);
+  return KNOWN[model] ?? BEDROCK[model] ?? (extraModels().includes(model) ? EXTRA_PROFILE : undefined);
 }
 
 /**

@@ -36,7 +36,11 @@ describe('routing config', () => {
     // Bedrock serves a model of its own and is one endpoint of the Claude pool.
     expect(cfg.models.get('nova-pro')!.endpoints.map((e) => e.provider.kind)).toEqual(['bedrock']);
     expect(cfg.models.get('claude-sonnet-4.5')!.endpoints.map((e) => e.provider.kind)).toEqual(['openai', 'bedrock']);
-    expect(cfg.models.get('titan-embed-text-v2')).toMatchObject({ kind: 'embedding', dimensions: 1024, maxOutputTokens: 0 });
+    expect(cfg.models.get('titan-embed-text-v2')).toMatchObject({
+      kind: 'embedding',
+      dimensions: 1024,
+      maxOutputTokens: 0,
+    });
     expect(cfg.routes.has('auto')).toBe(true);
     expect(cfg.raw.budgets.globalDailyUsd).toBe(100);
   });

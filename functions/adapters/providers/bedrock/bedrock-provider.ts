@@ -229,7 +229,11 @@ async function* sseFrom(
     }
     // A frame that does not decode (bad CRC, truncated prelude): the upstream's malformed output.
     if (/checksum|prelude|crc|message length|header/i.test(String((err as Error)?.message ?? ''))) {
-      yield errorEvent('Bedrock sent an event stream frame that could not be decoded', 'server_error', 'stream_malformed');
+      yield errorEvent(
+        'Bedrock sent an event stream frame that could not be decoded',
+        'server_error',
+        'stream_malformed',
+      );
       return;
     }
     // A cut connection: the relay reports it as an interrupted stream, as for any upstream.
