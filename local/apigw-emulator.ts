@@ -43,6 +43,7 @@ export interface ApiRoute {
 
 export const DEFAULT_ROUTES: ApiRoute[] = [
   { resource: '/v1/chat/completions', methods: ['POST'], auth: true },
+  { resource: '/v1/embeddings', methods: ['POST'], auth: true },
   { resource: '/v1/models', methods: ['GET'], auth: true },
   { resource: '/v1/models/{model+}', methods: ['GET'], auth: true },
   { resource: '/v1/stats', methods: ['GET'], auth: true },

@@ -13,6 +13,7 @@ import { keyHeaderSpec, type KeyHeaderMode } from '../functions/core/key-headers
 import { hashApiKey } from '../functions/core/keys';
 import { quietSink, stdoutSink, type TelemetrySink } from '../functions/adapters/telemetry/sinks';
 import { createDefaultDeps } from '../functions/router/default-deps';
+import { BEDROCK_SIMULATED_ENV } from '../functions/adapters/providers/bedrock/local-credentials';
 import type { RouterDeps } from '../functions/router/deps';
 import { createRouterHandler } from '../functions/router/lambda-handler';
 import { startApiGatewayEmulator, type Emulator, type InvokeTarget, type RequestLog } from './apigw-emulator';
@@ -125,10 +126,19 @@ export function defaultConfigPath(env: NodeJS.ProcessEnv = process.env): string 
   return env.SWITCHYARD_CONFIG || join(__dirname, '..', 'config', 'switchyard.json');
 }
 
-/** Points every provider of a config at the simulated server. */
+/**
+ * Points every provider of a config at the simulated server: OpenAI-compatible ones through their
+ * base URL, Bedrock ones through `endpointUrl` (the simulator speaks Bedrock's wire protocol under
+ * the provider's path prefix).
+ */
 export function simulateProviders(configJson: unknown, sim: SimulatedProviders): unknown {
-  const cfg = structuredClone(configJson) as { providers?: Record<string, { baseUrl: string }> };
-  for (const [name, p] of Object.entries(cfg.providers ?? {})) p.baseUrl = sim.baseUrlFor(name);
+  const cfg = structuredClone(configJson) as {
+    providers?: Record<string, { kind?: string; baseUrl?: string; endpointUrl?: string }>;
+  };
+  for (const [name, p] of Object.entries(cfg.providers ?? {})) {
+    if (p.kind === 'bedrock') p.endpointUrl = `${sim.url}/${name}`;
+    else p.baseUrl = sim.baseUrlFor(name);
+  }
   return cfg;
 }
 
@@ -164,7 +174,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     const configJson = providers ? simulateProviders(rawConfig, providers) : rawConfig;
     const front = dynamoFaults?.endpoint ?? dynamoCapacity?.endpoint;
     const faultEnv = front ? { SWITCHYARD_DYNAMODB_ENDPOINT: front } : {};
-    const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...faultEnv, ...(opts.env ?? {}) };
+    // The Bedrock simulator takes any signature: placeholder credentials instead of the ambient chain.
+    const bedrockEnv = providers ? { [BEDROCK_SIMULATED_ENV]: '1' } : {};
+    const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...faultEnv, ...bedrockEnv, ...(opts.env ?? {}) };
 
     const ddb = createDynamoClient(env);
     const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env));

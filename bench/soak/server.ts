@@ -265,11 +265,14 @@ async function main(): Promise<void> {
     url: gw.url,
     simUrl: providers.url,
     keys,
-    models: [...cfg.models.values()].map((m) => ({
-      id: m.id,
-      upstream: m.endpoints[0].upstreamModel,
-      provider: m.endpoints[0].providerName,
-    })),
+    // The soak drives chat completions: embedding models are not its to call.
+    models: [...cfg.models.values()]
+      .filter((m) => m.kind === 'chat')
+      .map((m) => ({
+        id: m.id,
+        upstream: m.endpoints[0].upstreamModel,
+        provider: m.endpoints[0].providerName,
+      })),
     routes: Object.keys((configJson as { routes: Record<string, unknown> }).routes),
     timeScale,
     dynamoFaults: gw.dynamoFaults !== undefined,

@@ -6,12 +6,23 @@
 import type { Prices } from './config/compile';
 
 export interface TokenUsage {
+  /** Every input token, cache reads and writes included (what OpenAI reports as prompt_tokens). */
   promptTokens: number;
   completionTokens: number;
+  /** Of promptTokens: read from a prompt cache. */
+  cacheReadTokens?: number;
+  /** Of promptTokens: written to a prompt cache. */
+  cacheWriteTokens?: number;
 }
 
 export function costMicros(prices: Prices, usage: TokenUsage): number {
-  const scaled = usage.promptTokens * prices.inputMicrosPerMTok + usage.completionTokens * prices.outputMicrosPerMTok;
+  const read = Math.min(usage.cacheReadTokens ?? 0, usage.promptTokens);
+  const write = Math.min(usage.cacheWriteTokens ?? 0, usage.promptTokens - read);
+  const scaled =
+    (usage.promptTokens - read - write) * prices.inputMicrosPerMTok +
+    read * (prices.cachedInputMicrosPerMTok ?? prices.inputMicrosPerMTok) +
+    write * (prices.cacheWriteMicrosPerMTok ?? prices.inputMicrosPerMTok) +
+    usage.completionTokens * prices.outputMicrosPerMTok;
   return Math.ceil(scaled / 1_000_000);
 }
 
@@ -27,5 +38,16 @@ export function usageFromOpenAI(usage: unknown): TokenUsage | undefined {
   const completion = u.completion_tokens;
   if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined;
   if (!Number.isFinite(prompt) || !Number.isFinite(completion) || prompt < 0 || completion < 0) return undefined;
-  return { promptTokens: Math.floor(prompt), completionTokens: Math.floor(completion) };
+  const out: TokenUsage = { promptTokens: Math.floor(prompt), completionTokens: Math.floor(completion) };
+  const details = u.prompt_tokens_details as Record<string, unknown> | null | undefined;
+  const read = count(details?.cached_tokens);
+  // Bedrock and Anthropic bill cache writes apart; OpenAI has no such field.
+  const write = count(u.cache_creation_input_tokens);
+  if (read) out.cacheReadTokens = read;
+  if (write) out.cacheWriteTokens = write;
+  return out;
+}
+
+function count(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined;
 }

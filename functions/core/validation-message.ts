@@ -14,6 +14,8 @@ interface Issue {
   values?: unknown[];
   format?: string;
   keys?: string[];
+  /** invalid_union of a discriminated union: the discriminator values it accepts. */
+  options?: unknown[];
   /** invalid_key / invalid_element: what was wrong with the record key or map element. */
   issues?: Issue[];
 }
@@ -38,8 +40,13 @@ export function describeIssue(issue: Issue): string {
       return `expected one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'invalid_format':
       return `must be a valid ${issue.format ?? 'value'}`;
-    case 'invalid_union':
-      return 'does not match any accepted form';
+    case 'invalid_union': {
+      // A discriminated union (provider kinds) names its accepted values.
+      const options = (issue.options ?? []).filter((o) => typeof o === 'string');
+      return options.length
+        ? `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}`
+        : 'does not match any accepted form';
+    }
     case 'invalid_key':
       return issue.issues?.[0] ? `name ${describeIssue(issue.issues[0])}` : 'has an invalid name';
     case 'unrecognized_keys':

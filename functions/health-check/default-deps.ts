@@ -9,6 +9,8 @@ import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createCloudWatchHealthMetrics, type HealthMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
 import { createUndiciClient } from '../adapters/providers/openai-compatible/undici-client';
+import { createBedrockProvider } from '../adapters/providers/bedrock/bedrock-provider';
+import { bedrockCredentialsFrom } from '../adapters/providers/bedrock/local-credentials';
 // The same config source as the router: on AWS both functions bundle the same config literal.
 import { loadConfigJson } from '../contracts/config-source';
 import type { HealthCheckDeps, HealthLogFn } from './run-rounds';
@@ -39,6 +41,11 @@ export function createHealthCheckDeps(
     upstream: createUndiciClient({
       connectTimeoutMs: Math.min(gateway.connectTimeoutMs, health.probeTimeoutMs),
       connectionsPerOrigin: 4,
+    }),
+    bedrock: createBedrockProvider({
+      connectTimeoutMs: Math.min(gateway.connectTimeoutMs, health.probeTimeoutMs),
+      credentials: bedrockCredentialsFrom(env),
+      maxSockets: 4,
     }),
     // Same source as the router: Secrets Manager on AWS (lib/ grants read on the provider secrets), env locally.
     secrets: createSecretSource(env),

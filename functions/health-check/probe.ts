@@ -6,18 +6,28 @@
 import type { CompiledEndpoint } from '../core/config/compile';
 import type { ProbeResult } from '../core/health/endpoint-health';
 import { UpstreamFailure, type UpstreamCall, type UpstreamClient } from '../ports/upstream';
+import type { ProviderClient } from '../ports/bedrock';
 import type { SecretSource } from '../ports/secrets';
 
 export type ProbeKind = 'models' | 'completion';
 
 export interface ProbeDeps {
   upstream: UpstreamClient;
+  /** Bedrock endpoints: always a 1-token Converse call (Bedrock has no free per-model probe). */
+  bedrock: ProviderClient;
   secrets: SecretSource;
   now: () => number;
 }
 
 function probeCall(endpoint: CompiledEndpoint, kind: ProbeKind): Pick<UpstreamCall, 'path' | 'method' | 'body'> {
   if (kind === 'models') return { path: '/models', method: 'GET' };
+  // An embedding model has no chat completion to probe: one embedding of one word.
+  if (endpoint.modelKind === 'embedding')
+    return {
+      path: '/embeddings',
+      method: 'POST',
+      body: JSON.stringify({ model: endpoint.upstreamModel, input: 'ping' }),
+    };
   return {
     path: '/chat/completions',
     method: 'POST',
@@ -49,25 +59,59 @@ export async function probeEndpoint(
 ): Promise<ProbeResult> {
   const started = deps.now();
   const deadline = AbortSignal.timeout(timeoutMs);
+  const provider = endpoint.provider;
+  if (provider.kind === 'bedrock') {
+    return settle(
+      deps.bedrock.send({
+        provider,
+        upstreamModel: endpoint.upstreamModel,
+        operation: endpoint.modelKind === 'embedding' ? 'embeddings' : 'chat',
+        body: probeCall(endpoint, 'completion').body!,
+        signal: deadline,
+        headersTimeoutMs: timeoutMs,
+        bodyIdleTimeoutMs: timeoutMs,
+      }),
+      started,
+      deadline,
+      timeoutMs,
+      deps,
+    );
+  }
   let apiKey: string | undefined;
   try {
     // Inside the probe's deadline: a Secrets Manager call that hangs must not hold up the whole round
     // (and with it every later round of the invocation) until the Lambda timeout.
-    apiKey = await untilAborted(deps.secrets.providerKey(endpoint.providerName, endpoint.provider.apiKeyRef), deadline);
+    apiKey = await untilAborted(deps.secrets.providerKey(endpoint.providerName, provider.apiKeyRef), deadline);
   } catch {
     const error = deadline.aborted ? `timeout after ${timeoutMs} ms (provider key)` : 'provider key unavailable';
     return { ok: false, latencyMs: deps.now() - started, error };
   }
-  try {
-    const res = await deps.upstream.send({
+  return settle(
+    deps.upstream.send({
       ...probeCall(endpoint, kind),
-      baseUrl: endpoint.provider.baseUrl,
+      baseUrl: provider.baseUrl,
       apiKey,
-      headers: endpoint.provider.headers,
+      headers: provider.headers,
       signal: deadline,
       headersTimeoutMs: timeoutMs,
       bodyIdleTimeoutMs: timeoutMs,
-    });
+    }),
+    started,
+    deadline,
+    timeoutMs,
+    deps,
+  );
+}
+
+async function settle(
+  sent: ReturnType<UpstreamClient['send']>,
+  started: number,
+  deadline: AbortSignal,
+  timeoutMs: number,
+  deps: ProbeDeps,
+): Promise<ProbeResult> {
+  try {
+    const res = await sent;
     // Read the whole (small) body: latency covers the full answer and the socket goes back to the pool.
     await res.text();
     const latencyMs = deps.now() - started;

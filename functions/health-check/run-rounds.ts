@@ -17,6 +17,7 @@ import type { HealthStore } from '../adapters/dynamo/health-store';
 import type { HealthMetrics, HealthRoundMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
 import type { SecretSource } from '../ports/secrets';
 import type { UpstreamClient } from '../ports/upstream';
+import type { ProviderClient } from '../ports/bedrock';
 import { probeEndpoint } from './probe';
 
 import type { QuotaSweep } from '../ports/shared-quota';
@@ -30,6 +31,7 @@ export type HealthLogFn = (
 export interface HealthCheckDeps {
   config: CompiledConfig;
   upstream: UpstreamClient;
+  bedrock: ProviderClient;
   secrets: SecretSource;
   store: HealthStore;
   metrics: HealthMetrics;

@@ -17,6 +17,8 @@ export interface SyntheticCheck {
   kind: 'model' | 'route';
   /** The model id or route name sent as `model`. */
   name: string;
+  /** Embedding models are checked through /v1/embeddings; the rest through chat completions. */
+  api?: 'chat' | 'embeddings';
 }
 
 export interface CheckOutcome extends SyntheticCheck {
@@ -71,13 +73,18 @@ const CONFIGURATION_ERRORS = new Set([
 
 export function planChecks(cfg: CompiledConfig): SyntheticCheck[] {
   return [
-    ...[...cfg.models.keys()].map((name) => ({ kind: 'model' as const, name })),
+    ...[...cfg.models.values()].map((m) => ({
+      kind: 'model' as const,
+      name: m.id,
+      ...(m.kind === 'embedding' ? { api: 'embeddings' as const } : {}),
+    })),
     ...[...cfg.routes.keys()].map((name) => ({ kind: 'route' as const, name })),
   ];
 }
 
 export function syntheticEvent(check: SyntheticCheck, requestId: string): APIGatewayProxyEvent {
-  const path = '/v1/chat/completions';
+  const embeddings = check.api === 'embeddings';
+  const path = embeddings ? '/v1/embeddings' : '/v1/chat/completions';
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'switchyard-pre-traffic-check',
@@ -95,11 +102,11 @@ export function syntheticEvent(check: SyntheticCheck, requestId: string): APIGat
     pathParameters: null,
     stageVariables: null,
     isBase64Encoded: false,
-    body: JSON.stringify({
-      model: check.name,
-      messages: [{ role: 'user', content: 'Reply with the single word OK.' }],
-      max_tokens: 1,
-    }),
+    body: JSON.stringify(
+      embeddings
+        ? { model: check.name, input: 'OK' }
+        : { model: check.name, messages: [{ role: 'user', content: 'Reply with the single word OK.' }], max_tokens: 1 },
+    ),
     requestContext: {
       accountId: 'pre-traffic',
       apiId: 'pre-traffic',
@@ -136,13 +143,16 @@ function errorOf(body: string): { message?: string; code?: string } {
 export function judge(check: SyntheticCheck, res: InvokedResponse): Verdict {
   const servedBy = res.headers['x-switchyard-model'];
   if (res.statusCode === 200) {
-    let completion: { choices?: unknown } | undefined;
+    let completion: { choices?: unknown; data?: unknown } | undefined;
     try {
       completion = JSON.parse(res.body);
     } catch {
       completion = undefined;
     }
-    if (!completion || !Array.isArray(completion.choices))
+    if (check.api === 'embeddings') {
+      if (!completion || !Array.isArray(completion.data) || completion.data.length === 0)
+        return { ok: false, retry: true, detail: 'answered 200 without a list of embeddings', servedBy };
+    } else if (!completion || !Array.isArray(completion.choices))
       return { ok: false, retry: true, detail: 'answered 200 without a chat completion body', servedBy };
     if (check.kind === 'model' && servedBy !== undefined && servedBy !== check.name) {
       return { ok: false, retry: false, detail: `answered by ${servedBy} although fallbacks were off`, servedBy };

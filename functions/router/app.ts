@@ -5,6 +5,7 @@ import type { RouterDeps } from './deps';
 import { errorResult, type HttpResult } from './http';
 import { requestContextFrom, type RequestContext } from './request-context';
 import { chatCompletions } from './chat/route';
+import { embeddings } from './routes/embeddings';
 import { health } from './routes/health';
 import { listModels, retrieveModel } from './routes/models';
 import { stats } from './routes/stats';
@@ -13,6 +14,7 @@ type Route = (ctx: RequestContext, deps: RouterDeps) => HttpResult | Promise<Htt
 
 const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/v1/chat/completions': { POST: chatCompletions },
+  '/v1/embeddings': { POST: embeddings },
   '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
   '/health': { GET: health },
   '/v1/stats': { GET: stats },

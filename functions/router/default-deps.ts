@@ -11,6 +11,8 @@ import { createSecretSource } from '../adapters/secrets/select';
 import { createPowertoolsTelemetry } from '../adapters/telemetry/powertools-telemetry';
 import type { TelemetrySink } from '../adapters/telemetry/sinks';
 import { createUndiciClient } from '../adapters/providers/openai-compatible/undici-client';
+import { createBedrockProvider } from '../adapters/providers/bedrock/bedrock-provider';
+import { bedrockCredentialsFrom } from '../adapters/providers/bedrock/local-credentials';
 import { loadConfigJson } from '../contracts/config-source';
 import type { RouterDeps } from './deps';
 import { createHealthAwareEndpointPicker } from './health-aware-endpoint-picker';
@@ -41,6 +43,10 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
   return {
     config,
     upstream: createUndiciClient({ connectTimeoutMs: config.raw.gateway.connectTimeoutMs }),
+    bedrock: createBedrockProvider({
+      connectTimeoutMs: config.raw.gateway.connectTimeoutMs,
+      credentials: bedrockCredentialsFrom(env),
+    }),
     state,
     breakers: createDynamoBreakerStore({
       ddb,

@@ -3,6 +3,7 @@
  * router-local interface. Handlers build them once per instance (default-deps.ts); tests and the
  * local runtime pass their own.
  */
+import type { ProviderClient } from '../ports/bedrock';
 import type { StateSnapshot } from '../adapters/dynamo/state-snapshot';
 import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
 import type { BreakerStore } from '../ports/breakers';
@@ -55,6 +56,8 @@ export interface KeyPolicy {
 export interface RouterDeps {
   config: CompiledConfig;
   upstream: UpstreamClient;
+  /** Amazon Bedrock endpoints (provider kind `bedrock`). */
+  bedrock: ProviderClient;
   secrets: SecretSource;
   endpoints: EndpointPicker;
   telemetry: Telemetry;

@@ -78,13 +78,41 @@ export async function openAttempt(
   body: string,
   signal: AbortSignal,
   headersTimeoutMs: number,
+  operation: 'chat' | 'embeddings' = 'chat',
 ): Promise<AttemptOutcome> {
   const gw = deps.config.raw.gateway;
   const started = deps.now();
   let response: UpstreamResponse;
   let apiKey: string | undefined;
+  const provider = endpoint.provider;
+  // Bedrock speaks its own API: its client translates to and from OpenAI's format and answers with
+  // the same response shape, so everything below (and the JSON reader and SSE relay) stays one path.
+  const send =
+    provider.kind === 'bedrock'
+      ? () =>
+          deps.bedrock.send({
+            provider,
+            upstreamModel: endpoint.upstreamModel,
+            operation,
+            body,
+            signal,
+            headersTimeoutMs,
+            bodyIdleTimeoutMs: gw.bodyIdleTimeoutMs,
+          })
+      : () =>
+          deps.upstream.send({
+            baseUrl: provider.baseUrl,
+            path: operation === 'embeddings' ? '/embeddings' : '/chat/completions',
+            method: 'POST',
+            body,
+            apiKey,
+            headers: provider.headers,
+            signal,
+            headersTimeoutMs,
+            bodyIdleTimeoutMs: gw.bodyIdleTimeoutMs,
+          });
   try {
-    apiKey = await deps.secrets.providerKey(endpoint.providerName, endpoint.provider.apiKeyRef);
+    if (provider.kind !== 'bedrock') apiKey = await deps.secrets.providerKey(endpoint.providerName, provider.apiKeyRef);
   } catch {
     // Not the endpoint's failure: no retry, no breaker count, and a message without the secret's name.
     return {
@@ -96,17 +124,7 @@ export async function openAttempt(
     };
   }
   try {
-    response = await deps.upstream.send({
-      baseUrl: endpoint.provider.baseUrl,
-      path: '/chat/completions',
-      method: 'POST',
-      body,
-      apiKey,
-      headers: endpoint.provider.headers,
-      signal,
-      headersTimeoutMs,
-      bodyIdleTimeoutMs: gw.bodyIdleTimeoutMs,
-    });
+    response = await send();
   } catch (err) {
     const kind = err instanceof UpstreamFailure ? err.kind : 'connection';
     return {

@@ -42,6 +42,7 @@ export interface SwitchyardApiProps {
  * The public REST API, OpenAI's URL layout under `/v1`:
  *
  *   POST /v1/chat/completions   (authorizer)
+ *   POST /v1/embeddings         (authorizer)
  *   GET  /v1/models             (authorizer)
  *   GET  /v1/stats              (authorizer)
  *   GET  /health                (no authorizer)
@@ -58,6 +59,7 @@ export class SwitchyardApi extends Construct {
   readonly baseUrl: string;
   readonly methods: {
     readonly chatCompletions: apigateway.Method;
+    readonly embeddings: apigateway.Method;
     readonly models: apigateway.Method;
     readonly model: apigateway.Method;
     readonly stats: apigateway.Method;
@@ -122,6 +124,7 @@ export class SwitchyardApi extends Construct {
     const models = v1.addResource('models');
     this.methods = {
       chatCompletions: v1.addResource('chat').addResource('completions').addMethod('POST', integration, withKey),
+      embeddings: v1.addResource('embeddings').addMethod('POST', integration, withKey),
       models: models.addMethod('GET', integration, withKey),
       // `{model+}`: ids may contain `/` (e.g. `meta/llama-3.3`).
       model: models.addResource('{model+}').addMethod('GET', integration, withKey),

@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { COST_TABLE, STATE_TABLE } from '../../functions/contracts/table-specs';
 import { HEALTH_SCHEDULE_ENV } from '../../functions/core/health/rounds';
 import { METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
+import { grantConfiguredBedrock } from './bedrock-access';
 import { SwitchyardFunction } from './node-function';
 import { BUNDLED_CONFIG_DEFINE } from './router-function';
 
@@ -82,6 +83,8 @@ export class HealthCheckFunction extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['holder#*', 'q#*', 'slot#*'] } },
       }),
     );
+    // Bedrock endpoints are probed with a 1-token Converse call (embedding models: one InvokeModel).
+    grantConfiguredBedrock(this, this.role, props.bundledConfigJson);
     const metrics = new iam.PolicyStatement({
       sid: 'HealthMetrics',
       actions: ['cloudwatch:PutMetricData'],

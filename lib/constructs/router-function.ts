@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fromRepoRoot } from '../paths';
+import { grantConfiguredBedrock } from './bedrock-access';
 import { SwitchyardFunction } from './node-function';
 import type { SwitchyardTables } from './tables';
 
@@ -104,6 +105,9 @@ export class RouterFunction extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['q#*', 'slot#*', 'holder#*'] } },
       }),
     );
+
+    // Bedrock: exactly the models, inference profiles and roles the config names.
+    grantConfiguredBedrock(this, this.function, config.json);
 
     this.alias = new lambda.Alias(this, 'LiveAlias', {
       aliasName: 'live',

@@ -51,11 +51,18 @@ export interface FaultSpec {
    * ignores `stream: true`), anything else a line of plain text.
    */
   contentType?: string;
+  /**
+   * Bedrock simulator: answer with this exception (e.g. 'ThrottlingException', 'ModelNotReadyException')
+   * at its real HTTP status; with `exceptionAfterChunks`, as an exception frame mid-stream instead.
+   */
+  bedrockException?: string;
+  /** Bedrock streams: after N content events send an exception frame (`bedrockException`, default ModelStreamErrorException). */
+  exceptionAfterChunks?: number;
 }
 
 export type FaultTarget = { provider: string; model?: string };
 
-const STRING_FIELDS = ['provider', 'model', 'retryAfter', 'contentType'] as const;
+const STRING_FIELDS = ['provider', 'model', 'retryAfter', 'contentType', 'bedrockException'] as const;
 const NUMBER_FIELDS = [
   'status',
   'latencyMs',
@@ -65,6 +72,7 @@ const NUMBER_FIELDS = [
   'stallAfterChunks',
   'chunkDelayMs',
   'slowBodyMs',
+  'exceptionAfterChunks',
 ] as const;
 const BOOLEAN_FIELDS = ['hang', 'reset', 'bodyCut', 'malformedBody'] as const;
 const ALL_FIELDS: readonly string[] = [...STRING_FIELDS, ...NUMBER_FIELDS, ...BOOLEAN_FIELDS];

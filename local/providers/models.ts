@@ -16,6 +16,13 @@ const KNOWN: Record<string, ModelProfile> = {
   'deepseek-chat': { firstByteMs: 320, chunkMs: 10 },
 };
 
+/** Bedrock model and inference profile ids: the Bedrock simulator answers for these (not listed by GET /models). */
+const BEDROCK: Record<string, ModelProfile> = {
+  'global.anthropic.claude-sonnet-4-5-20250929-v1:0': { firstByteMs: 1300, chunkMs: 16 },
+  'us.anthropic.claude-sonnet-4-5-20250929-v1:0': { firstByteMs: 1300, chunkMs: 16 },
+  'amazon.nova-pro-v1:0': { firstByteMs: 400, chunkMs: 8 },
+};
+
 const EXTRA_PROFILE: ModelProfile = { firstByteMs: 300, chunkMs: 10 };
 
 /** Read on every call so a cutover test can add a model (e.g. gpt-4.1-turbo) while the server runs. */
@@ -31,7 +38,7 @@ export function modelNames(): string[] {
 }
 
 export function modelProfile(model: string): ModelProfile | undefined {
-  return KNOWN[model] ?? (extraModels().includes(model) ? EXTRA_PROFILE : undefined);
+  return KNOWN[model] ?? BEDROCK[model] ?? (extraModels().includes(model) ? EXTRA_PROFILE : undefined);
 }
 
 /**

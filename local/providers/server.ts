@@ -8,11 +8,19 @@ import { FaultStore, parseFaultSpec, type FaultSpec } from './faults';
 import { errorBody, faultErrorBody, readBody, sendJson, type ErrorBody } from './http';
 import { jitter, modelNames, modelProfile } from './models';
 import { writeStream } from './sse';
+import { createBedrockSimulator } from './bedrock/simulator';
+import { simulatedEmbedding } from './embedding-vectors';
+import { countTokens } from './completion';
 import type { RequestRecord, SimulatedProviders, SimulatedProvidersOptions } from './types';
 
 /** Real /models endpoints answer quickly; health probes should see that, scaled like the rest. */
 const MODELS_LIST_MS = 60;
 const MODEL_CREATED = 1_735_689_600;
+/** Simulated OpenAI-compatible embedding models and their native vector length. */
+const EMBEDDING_DIMENSIONS: Record<string, number> = {
+  'text-embedding-3-small': 1536,
+  'text-embedding-3-large': 3072,
+};
 
 interface Exchange {
   res: ServerResponse;
@@ -38,6 +46,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     sendJson(ex.res, status, body, { ...headers, 'x-request-id': ex.requestId });
   };
   const respondError = (ex: Exchange, status: number, body: ErrorBody) => respondJson(ex, status, body);
+  const bedrock = createBedrockSimulator({ faults, timeScale, nextJitter });
 
   /** Applies the request-level part of a fault; false when the fault (or a disconnect) ended the exchange. */
   async function preResponseFault(ex: Exchange, fault: FaultSpec | undefined): Promise<boolean> {
@@ -195,6 +204,84 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     );
   }
 
+  /** OpenAI's POST /v1/embeddings with deterministic vectors (embedding-vectors.ts). */
+  async function embeddings(ex: Exchange, req: IncomingMessage): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      return respondError(
+        ex,
+        400,
+        errorBody('We could not parse the JSON body of your request.', 'invalid_request_error'),
+      );
+    }
+    if (!isObject(body) || typeof body.model !== 'string')
+      return respondError(
+        ex,
+        400,
+        errorBody('you must provide a model parameter', 'invalid_request_error', null, 'model'),
+      );
+    ex.record.body = body;
+    ex.record.model = body.model;
+    const fault = faults.take({ provider: ex.record.provider, model: body.model });
+    if (!(await preResponseFault(ex, fault))) return;
+    const native = EMBEDDING_DIMENSIONS[body.model];
+    if (!native)
+      return respondError(
+        ex,
+        404,
+        errorBody(
+          `The model \`${body.model}\` does not exist or you do not have access to it.`,
+          'invalid_request_error',
+          'model_not_found',
+        ),
+      );
+    const input = body.input;
+    const texts =
+      typeof input === 'string'
+        ? [input]
+        : Array.isArray(input) && input.every((t) => typeof t === 'string')
+          ? (input as string[])
+          : Array.isArray(input) && input.every((t) => Array.isArray(t) || typeof t === 'number')
+            ? // Token arrays: embedded by their ids' text form (deterministic all the same).
+              (Array.isArray(input[0]) ? (input as number[][]) : [input as number[]]).map((t) => t.join(' '))
+            : undefined;
+    if (!texts || texts.length === 0)
+      return respondError(
+        ex,
+        400,
+        errorBody(
+          "'input' must be a string, an array of strings or token arrays.",
+          'invalid_request_error',
+          null,
+          'input',
+        ),
+      );
+    const dims = typeof body.dimensions === 'number' ? body.dimensions : native;
+    if (!Number.isInteger(dims) || dims < 1 || dims > native)
+      return respondError(
+        ex,
+        400,
+        errorBody(`'dimensions' must be between 1 and ${native}.`, 'invalid_request_error', null, 'dimensions'),
+      );
+    if (!(await sleep(40 * timeScale * nextJitter(), ex.signal))) return;
+    const tokens = texts.reduce((n, t) => n + countTokens(t), 0);
+    respondJson(ex, 200, {
+      object: 'list',
+      data: texts.map((t, index) => {
+        const v = simulatedEmbedding(t, dims);
+        return {
+          object: 'embedding',
+          index,
+          embedding: body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v,
+        };
+      }),
+      model: body.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+
   async function listModels(ex: Exchange): Promise<void> {
     const fault = faults.take({ provider: ex.record.provider });
     if (!(await preResponseFault(ex, fault))) return;
@@ -258,6 +345,17 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     log.push(ex.record);
 
     if (route === 'POST /v1/chat/completions') return chatCompletions(ex, req);
+    if (route === 'POST /v1/embeddings') return embeddings(ex, req);
+    // Bedrock runtime paths under the provider's prefix (its endpointUrl): /{provider}/model/{id}/{operation}
+    if (req.method === 'POST' && rest.length === 3 && rest[0] === 'model') {
+      let modelId = rest[1];
+      try {
+        modelId = decodeURIComponent(modelId);
+      } catch {
+        // keep it raw: the simulator answers ResourceNotFound
+      }
+      return bedrock(ex, req, modelId, rest[2]);
+    }
     if (route === 'GET /v1/models') return listModels(ex);
     respondError(ex, 404, errorBody(`Invalid URL (${req.method} ${path})`, 'invalid_request_error'));
   }

@@ -24,17 +24,17 @@ export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
     choices: [],
     usage: { prompt_tokens: 1, completion_tokens: 1 },
   });
+  const answer = async () => ({
+    status: 200,
+    headers: {},
+    body: Readable.from([body]),
+    text: async () => body,
+    discard: () => undefined,
+  });
   return {
     config,
-    upstream: {
-      send: async () => ({
-        status: 200,
-        headers: {},
-        body: Readable.from([body]),
-        text: async () => body,
-        discard: () => undefined,
-      }),
-    },
+    upstream: { send: answer },
+    bedrock: { send: answer },
     secrets: { providerKey: async () => undefined },
     endpoints: createHealthAwareEndpointPicker({ config, snapshot: state }),
     telemetry: { requestDone: () => undefined },

@@ -144,8 +144,9 @@ describe('Switchyard stack', () => {
         'GET /v1/models/{model+}',
         'GET /v1/stats',
         'POST /v1/chat/completions',
+        'POST /v1/embeddings',
       ]);
-      template.resourceCountIs('AWS::ApiGateway::Method', 5);
+      template.resourceCountIs('AWS::ApiGateway::Method', 6);
     });
 
     it('integrates every method with the live alias through response streaming, 15 min timeout', () => {
@@ -171,7 +172,7 @@ describe('Switchyard stack', () => {
         ([, p]) =>
           JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack, stack.router.alias) }),
       );
-      expect(invokers).toHaveLength(5);
+      expect(invokers).toHaveLength(6);
       for (const [, p] of invokers) {
         expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
       }
@@ -262,8 +263,9 @@ describe('Switchyard stack', () => {
         for (const resource of [s.Resource].flat()) expect(JSON.stringify(resource)).not.toMatch(/"\*"/);
       }
       const dynamo = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
-      const other = statements.filter((s) => !dynamo.includes(s));
-      // The only non-DynamoDB permission: writing to the function's own log group.
+      // Bedrock invoke on the configured ARNs: its scoping is proven in bedrock-iam.test.ts.
+      const other = statements.filter((s) => !dynamo.includes(s) && s.Sid !== 'BedrockInvokeConfiguredModels');
+      // The only other permission: writing to the function's own log group.
       for (const s of other) expect([s.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       return {
         actions: new Set(dynamo.flatMap((s) => [s.Action].flat() as string[])),

@@ -16,17 +16,92 @@ function problemsOf(input: unknown): string[] {
 }
 
 describe('routing config', () => {
-  it('compiles the default config with the four models at their list prices in micro-dollars', () => {
+  it('compiles the default config with its models at their list prices in micro-dollars', () => {
     const cfg = compileConfig(defaultConfig);
     const prices = Object.fromEntries([...cfg.models.values()].map((m) => [m.id, m.prices]));
     expect(prices).toEqual({
       'gpt-4.1': { inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 8_000_000 },
-      'claude-sonnet-4.5': { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 15_000_000 },
+      'claude-sonnet-4.5': {
+        inputMicrosPerMTok: 3_000_000,
+        outputMicrosPerMTok: 15_000_000,
+        cachedInputMicrosPerMTok: 300_000,
+        cacheWriteMicrosPerMTok: 3_750_000,
+      },
       'gemini-2.5-flash': { inputMicrosPerMTok: 300_000, outputMicrosPerMTok: 2_500_000 },
       'deepseek-v3.2': { inputMicrosPerMTok: 280_000, outputMicrosPerMTok: 420_000 },
+      'nova-pro': { inputMicrosPerMTok: 800_000, outputMicrosPerMTok: 3_200_000, cachedInputMicrosPerMTok: 200_000 },
+      'text-embedding-3-small': { inputMicrosPerMTok: 20_000, outputMicrosPerMTok: 0 },
+      'titan-embed-text-v2': { inputMicrosPerMTok: 20_000, outputMicrosPerMTok: 0 },
+    });
+    // Bedrock serves a model of its own and is one endpoint of the Claude pool.
+    expect(cfg.models.get('nova-pro')!.endpoints.map((e) => e.provider.kind)).toEqual(['bedrock']);
+    expect(cfg.models.get('claude-sonnet-4.5')!.endpoints.map((e) => e.provider.kind)).toEqual(['openai', 'bedrock']);
+    expect(cfg.models.get('titan-embed-text-v2')).toMatchObject({
+      kind: 'embedding',
+      dimensions: 1024,
+      maxOutputTokens: 0,
     });
     expect(cfg.routes.has('auto')).toBe(true);
     expect(cfg.raw.budgets.globalDailyUsd).toBe(100);
+  });
+
+  describe('provider kinds and model kinds', () => {
+    it('keeps configs without a kind valid: providers are OpenAI-compatible, models chat', () => {
+      const cfg = compileConfig(defaultConfig);
+      expect(cfg.endpoints.get('openai-gpt-4.1')!.provider).toMatchObject({ kind: 'openai' });
+      expect(cfg.models.get('gpt-4.1')!.kind).toBe('chat');
+    });
+
+    it('names the field when a bedrock provider carries OpenAI-compatible fields or lacks a region', () => {
+      const c = clone();
+      c.providers.bedrock = { kind: 'bedrock', baseUrl: 'https://x.example/v1', apiKeyRef: 'K' };
+      expect(problemsOf(c)).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^providers\.bedrock\.region: /),
+          expect.stringMatching(/^providers\.bedrock\.baseUrl: a bedrock provider has no baseUrl/),
+          expect.stringMatching(/^providers\.bedrock\.apiKeyRef: a bedrock provider has no API key/),
+        ]),
+      );
+    });
+
+    it('checks the region and role ARN formats and names an unknown kind', () => {
+      const c = clone();
+      c.providers.bedrock = { kind: 'bedrock', region: 'virginia', roleArn: 'role/x' };
+      expect(problemsOf(c)).toEqual([
+        expect.stringMatching(/^providers\.bedrock\.region: must be an AWS region/),
+        expect.stringMatching(/^providers\.bedrock\.roleArn: must be an IAM role ARN/),
+      ]);
+      const d = clone();
+      d.providers.bedrock.kind = 'bedrok';
+      expect(problemsOf(d)).toEqual(['providers.bedrock.kind: expected one of "openai", "bedrock"']);
+    });
+
+    it('requires dimensions of embedding models and maxOutputTokens of chat models', () => {
+      const c = clone();
+      delete c.models[5].dimensions;
+      delete c.models[0].maxOutputTokens;
+      expect(problemsOf(c)).toEqual(
+        expect.arrayContaining([
+          'models[0].maxOutputTokens: required for a chat model',
+          expect.stringMatching(/^models\[5\]\.dimensions: required for an embedding model/),
+        ]),
+      );
+    });
+
+    it('allows embedding fallbacks of equal dimensions only, and never across kinds', () => {
+      const c = clone();
+      c.models[6].dimensions = 512;
+      c.models[0].fallbacks.push('titan-embed-text-v2');
+      c.routes.auto.fallbacks.push('text-embedding-3-small');
+      const problems = problemsOf(c);
+      expect(problems).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^models\[5\]\.fallbacks\[0\]: "titan-embed-text-v2" returns 512 dimensions/),
+          expect.stringMatching(/^models\[0\]\.fallbacks\[2\]: "titan-embed-text-v2" is an embedding model/),
+          expect.stringMatching(/^routes\.auto\.fallbacks\[2\]: "text-embedding-3-small" is an embedding model/),
+        ]),
+      );
+    });
   });
 
   it('names the bad field when a value is invalid', () => {

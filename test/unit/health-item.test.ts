@@ -107,6 +107,7 @@ describe('probe deadline', () => {
     const started = Date.now();
     const result = await probeEndpoint(endpoint, 'models', 60, {
       upstream,
+      bedrock: { send: jest.fn() },
       secrets: { providerKey: () => new Promise(() => undefined) },
       now: Date.now,
     });
@@ -118,6 +119,7 @@ describe('probe deadline', () => {
   it('still says when the key cannot be read at all', async () => {
     const result = await probeEndpoint(endpoint, 'models', 1_000, {
       upstream,
+      bedrock: { send: jest.fn() },
       secrets: { providerKey: async () => Promise.reject(new Error('AccessDenied')) },
       now: Date.now,
     });

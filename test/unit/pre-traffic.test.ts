@@ -26,10 +26,12 @@ function wire(statusCode: number, headers: Record<string, string>, body: string)
 }
 
 const completion = JSON.stringify({ object: 'chat.completion', choices: [{ message: { content: 'OK' } }] });
+const embeddingList = JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1] }] });
+/** A 200 from `model`, in the shape of its API (embedding models answer a list of embeddings). */
 const ok = (model: string): InvokedResponse => ({
   statusCode: 200,
   headers: { 'x-switchyard-model': model },
-  body: completion,
+  body: config.models.get(model)?.kind === 'embedding' ? embeddingList : completion,
 });
 const error = (status: number, code: string, message: string): InvokedResponse => ({
   statusCode: status,
@@ -57,10 +59,26 @@ describe('decodeHttpStream', () => {
 describe('synthetic requests', () => {
   it('checks every model alone (fallbacks off) and every route', () => {
     expect(planChecks(config)).toEqual([
-      ...[...config.models.keys()].map((name) => ({ kind: 'model', name })),
+      ...[...config.models.values()].map((m) => ({
+        kind: 'model',
+        name: m.id,
+        ...(m.kind === 'embedding' ? { api: 'embeddings' } : {}),
+      })),
       { kind: 'route', name: 'auto' },
       { kind: 'route', name: 'chat-default' },
     ]);
+    const embedding = syntheticEvent({ kind: 'model', name: 'titan-embed-text-v2', api: 'embeddings' }, 'req-3');
+    expect(embedding.path).toBe('/v1/embeddings');
+    expect(JSON.parse(embedding.body!)).toEqual({ model: 'titan-embed-text-v2', input: 'OK' });
+    // An embeddings check is not passed by a chat completion body, nor the reverse.
+    const embeddingCheck = { kind: 'model' as const, name: 'titan-embed-text-v2', api: 'embeddings' as const };
+    expect(judge(embeddingCheck, { statusCode: 200, headers: {}, body: completion })).toMatchObject({ ok: false });
+    expect(judge(embeddingCheck, { statusCode: 200, headers: {}, body: embeddingList })).toMatchObject({ ok: true });
+    expect(
+      judge({ kind: 'model', name: 'gpt-4.1' }, { statusCode: 200, headers: {}, body: embeddingList }),
+    ).toMatchObject({
+      ok: false,
+    });
     const model = syntheticEvent({ kind: 'model', name: 'gpt-4.1' }, 'req-1');
     expect(model.headers['x-switchyard-fallback']).toBe('off');
     expect(JSON.parse(model.body!)).toMatchObject({ model: 'gpt-4.1', max_tokens: 1 });

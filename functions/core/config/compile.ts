@@ -10,6 +10,7 @@ import {
   type RouteConfig,
   type SwitchyardConfig,
   type EndpointConfig,
+  type ModelKind,
 } from './schema';
 
 export class ConfigError extends Error {
@@ -23,16 +24,23 @@ export class ConfigError extends Error {
 export interface Prices {
   inputMicrosPerMTok: number;
   outputMicrosPerMTok: number;
+  /** Prompt-cache reads and writes, when the config prices them apart (default: the input price). */
+  cachedInputMicrosPerMTok?: number;
+  cacheWriteMicrosPerMTok?: number;
 }
 
 export interface CompiledEndpoint extends Omit<EndpointConfig, 'provider'> {
   model: string;
+  /** The kind of its model: what the endpoint is called for (and probed with). */
+  modelKind: ModelKind;
   providerName: string;
   provider: ProviderConfig;
 }
 
-export interface CompiledModel extends Omit<ModelConfig, 'endpoints'> {
+export interface CompiledModel extends Omit<ModelConfig, 'endpoints' | 'maxOutputTokens'> {
   prices: Prices;
+  /** Chat models: from the config (required); embedding models: 0 (they bill input tokens only). */
+  maxOutputTokens: number;
   endpoints: CompiledEndpoint[];
 }
 
@@ -69,6 +77,12 @@ export function compileConfig(input: unknown): CompiledConfig {
 
   cfg.models.forEach((m, i) => {
     if (models.has(m.id)) problems.push(`models[${i}].id: duplicate model id "${m.id}"`);
+    if (m.kind === 'chat' && m.maxOutputTokens === undefined)
+      problems.push(`models[${i}].maxOutputTokens: required for a chat model`);
+    if (m.kind === 'embedding' && m.dimensions === undefined)
+      problems.push(`models[${i}].dimensions: required for an embedding model (the vector length it returns)`);
+    if (m.kind === 'chat' && m.dimensions !== undefined)
+      problems.push(`models[${i}].dimensions: only embedding models have dimensions`);
     const compiled: CompiledEndpoint[] = [];
     m.endpoints.forEach((e, j) => {
       const at = `models[${i}].endpoints[${j}]`;
@@ -79,17 +93,21 @@ export function compileConfig(input: unknown): CompiledConfig {
         );
       if (endpoints.has(e.id)) problems.push(`${at}.id: duplicate endpoint id "${e.id}"`);
       if (provider) {
-        const ce: CompiledEndpoint = { ...e, model: m.id, providerName: e.provider, provider };
+        const ce: CompiledEndpoint = { ...e, model: m.id, modelKind: m.kind, providerName: e.provider, provider };
         endpoints.set(e.id, ce);
         compiled.push(ce);
       }
     });
+    const { cachedInputPerMTok, cacheWritePerMTok } = m.pricing;
     models.set(m.id, {
       ...m,
+      maxOutputTokens: m.kind === 'embedding' ? 0 : (m.maxOutputTokens ?? 0),
       endpoints: compiled,
       prices: {
         inputMicrosPerMTok: dollarsToMicros(m.pricing.inputPerMTok),
         outputMicrosPerMTok: dollarsToMicros(m.pricing.outputPerMTok),
+        ...(cachedInputPerMTok !== undefined ? { cachedInputMicrosPerMTok: dollarsToMicros(cachedInputPerMTok) } : {}),
+        ...(cacheWritePerMTok !== undefined ? { cacheWriteMicrosPerMTok: dollarsToMicros(cacheWritePerMTok) } : {}),
       },
     });
   });
@@ -98,11 +116,36 @@ export function compileConfig(input: unknown): CompiledConfig {
   const checkModel = (id: string, at: string) => {
     if (!models.has(id)) problems.push(`${at}: unknown model "${id}" (known: ${known})`);
   };
+  /** Routes classify chat conversations: embedding models have no place in them. */
+  const checkChatModel = (id: string, at: string) => {
+    checkModel(id, at);
+    if (models.get(id)?.kind === 'embedding') problems.push(`${at}: "${id}" is an embedding model; routes serve chat`);
+  };
+  /** A fallback (or a replaced model) serves the same requests: same kind, and for embeddings the same vector length. */
+  const checkSameKind = (m: ModelConfig, id: string, at: string) => {
+    const other = models.get(id);
+    if (!other) return;
+    if (other.kind !== m.kind)
+      problems.push(`${at}: "${id}" is an ${other.kind} model and cannot stand in for the ${m.kind} model "${m.id}"`);
+    else if (
+      m.kind === 'embedding' &&
+      m.dimensions !== undefined &&
+      other.dimensions !== undefined &&
+      other.dimensions !== m.dimensions
+    )
+      problems.push(
+        `${at}: "${id}" returns ${other.dimensions} dimensions, "${m.id}" ${m.dimensions}: embedding fallbacks must have equal dimensions`,
+      );
+  };
   cfg.models.forEach((m, i) => {
     m.fallbacks.forEach((f, j) => {
       checkModel(f, `models[${i}].fallbacks[${j}]`);
+      checkSameKind(m, f, `models[${i}].fallbacks[${j}]`);
     });
-    if (m.replaces) checkModel(m.replaces, `models[${i}].replaces`);
+    if (m.replaces) {
+      checkModel(m.replaces, `models[${i}].replaces`);
+      checkSameKind(m, m.replaces, `models[${i}].replaces`);
+    }
   });
 
   const routes = new Map<string, RouteConfig>();
@@ -110,14 +153,14 @@ export function compileConfig(input: unknown): CompiledConfig {
     if (models.has(name)) problems.push(`routes.${name}: a route cannot share its name with a model`);
     for (const [intent, list] of Object.entries(route.intents)) {
       (list ?? []).forEach((id, j) => {
-        checkModel(id, `routes.${name}.intents.${intent}[${j}]`);
+        checkChatModel(id, `routes.${name}.intents.${intent}[${j}]`);
       });
     }
     route.fallbacks.forEach((id, j) => {
-      checkModel(id, `routes.${name}.fallbacks[${j}]`);
+      checkChatModel(id, `routes.${name}.fallbacks[${j}]`);
     });
     route.variants?.forEach((v, j) => {
-      checkModel(v.model, `routes.${name}.variants[${j}].model`);
+      checkChatModel(v.model, `routes.${name}.variants[${j}].model`);
     });
     routes.set(name, route);
   }

@@ -27,7 +27,12 @@ export const CAPABILITIES = ['tools', 'vision', 'json_mode', 'streaming'] as con
 export const INTENTS = ['code', 'reasoning', 'summary', 'creative', 'general'] as const;
 export const BALANCING = ['round_robin', 'weighted', 'least_inflight', 'latency'] as const;
 
-export const ProviderSchema = z.object({
+/** A field another provider kind has and this one must not (a copy-paste from the other kind would be ignored). */
+const absent = (why: string) => z.optional(z.never(why));
+
+/** An OpenAI-compatible HTTP upstream reached with an API key (the default kind). */
+export const OpenAIProviderSchema = z.object({
+  kind: z._default(z.literal('openai'), 'openai'),
   /** OpenAI-compatible base URL, up to and including the version segment (e.g. https://api.openai.com/v1). */
   baseUrl: z.url(),
   region: z.optional(nonEmpty()),
@@ -39,6 +44,29 @@ export const ProviderSchema = z.object({
   /** Extra headers sent upstream (never secrets: they are not redacted). */
   headers: z.optional(z.record(z.string(), z.string())),
 });
+
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+/**
+ * Amazon Bedrock through its own API (Converse, ConverseStream, InvokeModel) with the function's IAM
+ * role: no API key. Endpoints name a model id or an inference profile id/ARN as `upstreamModel`.
+ */
+export const BedrockProviderSchema = z.object({
+  kind: z.literal('bedrock'),
+  /** The Bedrock runtime region called (the source region of a cross-region inference profile). */
+  region: z.string().check(z.regex(AWS_REGION, 'must be an AWS region such as us-east-1')),
+  /** A role in another account to assume for the calls (credentials cached until shortly before expiry). */
+  roleArn: z.optional(
+    z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)')),
+  ),
+  /** Overrides the Bedrock runtime endpoint: a VPC interface endpoint, or the local simulator. */
+  endpointUrl: z.optional(z.url()),
+  baseUrl: absent('a bedrock provider has no baseUrl (use endpointUrl for a VPC endpoint)'),
+  apiKeyRef: absent('a bedrock provider has no API key: calls are signed with the IAM role (see roleArn)'),
+});
+
+export const ProviderSchema = z.discriminatedUnion('kind', [OpenAIProviderSchema, BedrockProviderSchema]);
 
 export const EndpointSchema = z.object({
   /** Unique across the config; names the endpoint in health state, breakers and metrics. */
@@ -52,14 +80,27 @@ export const EndpointSchema = z.object({
   probe: z.optional(z.enum(['models', 'completion'])),
 });
 
+export const MODEL_KINDS = ['chat', 'embedding'] as const;
+
 export const ModelSchema = z.object({
   /** Public id clients send as `model`; it also names metrics dimensions and alarms, hence the charset. */
   id: publicName(),
+  /** What the model serves: /v1/chat/completions (default) or /v1/embeddings. */
+  kind: z._default(z.enum(MODEL_KINDS), 'chat'),
+  /** Embedding models: the vector length every endpoint returns (fallbacks must match it). */
+  dimensions: z.optional(positiveInt()),
   /** List prices in US dollars per million tokens; converted once to integer micro-dollars. */
-  pricing: z.object({ inputPerMTok: usd(), outputPerMTok: usd() }),
+  pricing: z.object({
+    inputPerMTok: usd(),
+    outputPerMTok: usd(),
+    /** Input tokens read from a prompt cache; default inputPerMTok (never under-counts). */
+    cachedInputPerMTok: z.optional(usd()),
+    /** Input tokens written to a prompt cache (Bedrock, Anthropic); default inputPerMTok. */
+    cacheWritePerMTok: z.optional(usd()),
+  }),
   contextWindow: positiveInt(),
-  /** Output cap used for the worst-case cost reservation when the request sets no max_tokens. */
-  maxOutputTokens: positiveInt(),
+  /** Output cap used for the worst-case cost reservation when the request sets no max_tokens (chat models: required). */
+  maxOutputTokens: z.optional(positiveInt()),
   capabilities: z._default(z.array(z.enum(CAPABILITIES)), []),
   endpoints: z.array(EndpointSchema).check(z.minLength(1)),
   balancing: z._default(z.enum(BALANCING), 'weighted'),
@@ -268,6 +309,9 @@ export const ConfigSchema = z.object({
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type SwitchyardConfig = z.output<typeof ConfigSchema>;
 export type ProviderConfig = z.output<typeof ProviderSchema>;
+export type OpenAIProviderConfig = z.output<typeof OpenAIProviderSchema>;
+export type BedrockProviderConfig = z.output<typeof BedrockProviderSchema>;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 export type ModelConfig = z.output<typeof ModelSchema>;
 export type EndpointConfig = z.output<typeof EndpointSchema>;
 export type RouteConfig = z.output<typeof RouteSchema>;

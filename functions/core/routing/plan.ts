@@ -91,6 +91,14 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
   const direct = cfg.models.get(req.model);
   const route = direct ? undefined : cfg.routes.get(req.model);
   if (!direct && !route) throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys()]);
+  if (direct?.kind === 'embedding')
+    throw new GatewayError(
+      400,
+      `${direct.id} is an embedding model: send it to /v1/embeddings, not /v1/chat/completions.`,
+      'invalid_request_error',
+      'wrong_model_kind',
+      'model',
+    );
 
   let chain: string[];
   let intent: Intent | null = null;

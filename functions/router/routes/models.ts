@@ -14,8 +14,9 @@ function modelObjects(deps: RouterDeps) {
       object: 'model' as const,
       created: CREATED,
       owned_by: m.endpoints[0].providerName,
+      kind: m.kind,
       context_window: m.contextWindow,
-      capabilities: m.capabilities,
+      ...(m.kind === 'embedding' ? { dimensions: m.dimensions } : { capabilities: m.capabilities }),
     })),
     ...[...deps.config.routes.entries()].map(([name, r]) => ({
       id: name,
