@@ -127,8 +127,9 @@ describe('circuit breaker shared through DynamoDB', () => {
     expect((await breakerItem())?.phase.S).toBe('open');
     expect(Number((await breakerItem())?.failures.N)).toBe(4);
 
-    // Both instances now refuse without calling upstream (b learns it from DynamoDB via its cache).
-    await new Promise((r) => setTimeout(r, 80));
+    // Both instances now refuse without calling upstream (b learns it from DynamoDB: its cached
+    // state is refreshed here rather than waited for, so the test does not race the cache TTL).
+    await Promise.all([a.deps.state.refresh(), b.deps.state.refresh()]);
     gw.providers!.resetRequests();
     for (let i = 0; i < 2; i++) {
       const r = await post(gw, '/v1/chat/completions', hi(), OFF);
@@ -232,7 +233,7 @@ describe('concurrency caps across instances', () => {
 });
 
 describe('DynamoDB outage', () => {
-  it('keeps answering on instance-local state and says so in /health', async () => {
+  it('keeps answering what the quota this instance holds covers, refuses the rest honestly, and says so in /health', async () => {
     const gw = await startTestGateway(
       (c) => {
         c.gateway.stateCacheTtlMs = 20;
@@ -240,15 +241,22 @@ describe('DynamoDB outage', () => {
       { authorizerCacheTtlMs: 60_000 },
     );
     try {
-      expect((await post(gw, '/v1/chat/completions', hi())).status).toBe(200);
+      // A streak of two keeps the gpt-4.1 slot on this instance between requests.
+      expect((await post(gw, '/v1/chat/completions', hi('gpt-4.1', { max_tokens: 20 }))).status).toBe(200);
+      expect((await post(gw, '/v1/chat/completions', hi('gpt-4.1', { max_tokens: 20 }))).status).toBe(200);
       await gw.dynamo.close();
-      await new Promise((r) => setTimeout(r, 30));
+      await gw.deps.state.refresh();
       // The authorizer needs the keys table too; API Gateway caches its decision, so reuse that here.
-      const r = await post(gw, '/v1/chat/completions', hi('gemini-2.5-flash'));
-      expect(r.status).toBe(200);
-      expect(r.headers.get('x-switchyard-model')).toBe('gemini-2.5-flash');
+      const held = await post(gw, '/v1/chat/completions', hi('gpt-4.1', { max_tokens: 20 }), OFF);
+      expect(held.status).toBe(200);
+      expect(held.headers.get('x-switchyard-model')).toBe('gpt-4.1');
+      // gemini needs a slot this instance does not hold: refused (bounded), not served blind.
+      const other = await post(gw, '/v1/chat/completions', hi('gemini-2.5-flash'), OFF);
+      expect(other.status).toBe(503);
+      expect(other.json.error.code).toBe('shared_state_unavailable');
       const health = await get(gw, '/health');
       expect(health.json.dynamo.reachable).toBe(false);
+      expect(health.json.sharedState.degraded).toContain('concurrency');
     } finally {
       await gw.close();
     }

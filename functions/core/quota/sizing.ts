@@ -12,15 +12,28 @@ export interface SliceSizing {
   spread: number;
   /** Below this many requests' worth left in the shard, take per request. */
   perRequestBelow: number;
+  /**
+   * A scope whose whole limit is worth fewer requests than this is held per request: it cannot be
+   * hot (it runs out after a few dozen requests), and slices of it would strand in idle instances
+   * what the next request needs (rpm=5, a $0.05 key).
+   */
+  slicesFromRequests: number;
 }
 
-export const DEFAULT_SIZING: SliceSizing = { requestsPerSlice: 32, spread: 2, perRequestBelow: 4 };
+export const DEFAULT_SIZING: SliceSizing = {
+  requestsPerSlice: 32,
+  spread: 2,
+  perRequestBelow: 4,
+  slicesFromRequests: 64,
+};
 
 export function sliceSize(
   need: number,
   seen: { avail?: number; holders?: number },
   sizing: SliceSizing = DEFAULT_SIZING,
+  limit = Number.POSITIVE_INFINITY,
 ): { amount: number; perRequest: boolean } {
+  if (limit < need * sizing.slicesFromRequests) return { amount: need, perRequest: true };
   const want = need * sizing.requestsPerSlice;
   if (seen.avail === undefined) return { amount: Math.max(need, want), perRequest: false };
   if (seen.avail < need * sizing.perRequestBelow) return { amount: need, perRequest: true };

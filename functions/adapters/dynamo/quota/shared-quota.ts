@@ -96,6 +96,8 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   const closing: Slice[] = [];
   /** Guarantees (and usage recording) running degraded since when. */
   const degradedSince = new Map<string, number>();
+  /** Takes in progress per scope (see takeFor). */
+  const taking = new Map<string, Promise<void>>();
   let lastSweep = 0;
   let inflight = 0;
   let renewTimer: NodeJS.Timeout | undefined;
@@ -192,13 +194,13 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     const order = shardOrder(scope.shards, o.random());
     for (const shard of order) {
       const k = `${scopeKey(scope)}#${shard}`;
-      let size = sliceSize(need.amount, seen.get(k) ?? {}, sizing);
+      let size = sliceSize(need.amount, seen.get(k) ?? {}, sizing, scope.limit);
       let got = await o.counters.take(scope, shard, size.amount, now);
       if (!got) {
         const v = await o.counters.view(scope, shard);
         seen.set(k, v);
         if (v.avail < need.amount) continue;
-        size = sliceSize(need.amount, v, sizing);
+        size = sliceSize(need.amount, v, sizing, scope.limit);
         got = await o.counters.take(scope, shard, size.amount, now);
         if (!got) continue;
       }
@@ -247,6 +249,87 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       }
     }
     return false;
+  }
+
+  /** A new slice for one need: taken, refused by the scope, or the store unavailable (or, open mode, unbacked). */
+  async function takeFor(
+    need: QuotaNeed,
+    now: number,
+  ): Promise<{ slice: Slice; reserved: true } | { refused?: QuotaScope; unavailable?: Guarantee }> {
+    const what: Guarantee = need.scope.kind === 'budget' ? 'budget' : 'rate';
+    const k = scopeKey(need.scope);
+    try {
+      // One take per scope at a time on this instance: requests arriving together wait for it and
+      // share the slice it brings, instead of each taking (and stranding) one of their own.
+      for (let pending = taking.get(k); pending; pending = taking.get(k)) {
+        await pending;
+        const held = fromHeld(need, now);
+        if (held) return { slice: held, reserved: true };
+      }
+      // Rate units due back (60 s after their last use) go back first, so a key whose instance
+      // only sees refusals still gets its quota again.
+      if (closing.some((c) => scopeKey(c.scope) === k && c.reserved === 0 && now - c.lastUseAt >= RATE_HOLD_MS))
+        await flush(now, false);
+      const attempt = take(need, now);
+      const done = attempt.then(
+        () => undefined,
+        () => undefined,
+      );
+      taking.set(k, done);
+      let slice: Slice | undefined;
+      try {
+        slice = await attempt;
+        // Reserved at once, before the requests waiting on this take resume and share the slice.
+        if (slice) reserve(slice, need.amount, now);
+      } finally {
+        if (taking.get(k) === done) taking.delete(k);
+      }
+      degradedSince.delete(what);
+      o.storeOk?.();
+      return slice ? { slice, reserved: true } : { refused: need.scope };
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      failed(`quota take (${need.scope.kind})`, err);
+      degrade(what, now);
+      if (o.onStoreError[what] === 'bounded') return { unavailable: what };
+      // Open mode: serve on, and count the use when DynamoDB takes writes again (charged, not sliced).
+      const slice: Slice = {
+        id: randomBytes(4).toString('base64url'),
+        scope: need.scope,
+        parts: [{ shard: Math.floor(o.random() * need.scope.shards), amount: need.amount }],
+        amount: need.amount,
+        used: 0,
+        reserved: 0,
+        recorded: 0,
+        takenAt: now,
+        lastUseAt: now,
+        perRequest: true,
+        closed: false,
+      };
+      unbacked.add(slice);
+      reserve(slice, need.amount, now);
+      return { slice, reserved: true };
+    }
+  }
+
+  /** A slot of a capped model when this instance holds none free. */
+  async function slotFor(need: SlotNeed, st: SlotState, now: number): Promise<'ok' | 'full' | 'unavailable'> {
+    try {
+      const got = await takeSlot(need, st);
+      // Full: slots of dead instances may be what fills it. Reclaim them in the background (the next
+      // request profits) rather than make this refusal wait for a sweep.
+      if (!got && o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
+      degradedSince.delete('concurrency');
+      return got ? 'ok' : 'full';
+    } catch (err) {
+      if (!isUnavailable(err)) throw err;
+      failed('slot take', err);
+      degrade('concurrency', now);
+      if (o.onStoreError.concurrency === 'bounded') return 'unavailable';
+      // Open: serve without a slot (nothing to give back later).
+      st.held.push(-1);
+      return 'ok';
+    }
   }
 
   function undo(h: Hold, now: number): void {
@@ -482,79 +565,44 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       } catch (err) {
         failed('holder renew', err);
       }
+      // What this instance's slices cover costs nothing; the rest, and a slot when none is free, is
+      // taken from DynamoDB in one parallel round trip for every scope.
+      const missing: number[] = [];
       for (const [i, need] of needs.entries()) {
         if (need.amount <= 0) continue;
-        const what: Guarantee = need.scope.kind === 'budget' ? 'budget' : 'rate';
-        let s = fromHeld(need, now);
-        if (!s) {
-          try {
-            s = await take(need, now);
-            degradedSince.delete(what);
-            o.storeOk?.();
-          } catch (err) {
-            if (!isUnavailable(err)) throw err;
-            failed(`quota take (${need.scope.kind})`, err);
-            degrade(what, now);
-            if (o.onStoreError[what] === 'bounded') {
-              undo(hold, now);
-              return { ok: false, reason: 'unavailable', what };
-            }
-            s = {
-              id: randomBytes(4).toString('base64url'),
-              scope: need.scope,
-              parts: [{ shard: Math.floor(o.random() * need.scope.shards), amount: need.amount }],
-              amount: need.amount,
-              used: 0,
-              reserved: 0,
-              recorded: 0,
-              takenAt: now,
-              lastUseAt: now,
-              perRequest: true,
-              closed: false,
-            };
-            unbacked.add(s);
-          }
-          if (!s) {
-            undo(hold, now);
-            if (o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
-            return { ok: false, reason: 'refused', scope: need.scope };
-          }
-          reserve(s, need.amount, now);
-        }
-        hold.parts.push({ slice: s, amount: need.amount, need: i });
+        const s = fromHeld(need, now);
+        if (s) hold.parts.push({ slice: s, amount: need.amount, need: i });
+        else missing.push(i);
       }
-      if (slot) {
-        const st = slots.get(slot.model) ?? { held: [], inflight: 0, lastEnd: 0, keep: false };
+      const st = slot ? (slots.get(slot.model) ?? { held: [], inflight: 0, lastEnd: 0, keep: false }) : undefined;
+      if (slot && st) {
         slots.set(slot.model, st);
         st.keep = st.lastEnd > 0 && now - st.lastEnd < o.slotStreakMs;
-        if (st.inflight >= st.held.length) {
-          let got = false;
-          try {
-            got = await takeSlot(slot, st);
-            if (!got && o.now() - lastSweep > sweepEveryMs) {
-              await sweepOthers(now);
-              got = await takeSlot(slot, st);
-            }
-            degradedSince.delete('concurrency');
-          } catch (err) {
-            if (!isUnavailable(err)) throw err;
-            failed('slot take', err);
-            degrade('concurrency', now);
-            if (o.onStoreError.concurrency === 'bounded') {
-              undo(hold, now);
-              return { ok: false, reason: 'unavailable', what: 'concurrency' };
-            }
-            // Open: serve without a slot (nothing to give back later).
-            st.held.push(-1);
-            got = true;
-          }
-          if (!got) {
-            undo(hold, now);
-            return { ok: false, reason: 'full', model: slot.model };
-          }
-        }
-        st.inflight++;
       }
+      const [taken, slotOutcome] = await Promise.all([
+        Promise.all(missing.map((i) => takeFor(needs[i], now))),
+        slot && st && st.inflight >= st.held.length ? slotFor(slot, st, now) : Promise.resolve('ok' as const),
+      ]);
+      taken.forEach((t, k) => {
+        if ('slice' in t) {
+          hold.parts.push({ slice: t.slice, amount: needs[missing[k]].amount, need: missing[k] });
+        }
+      });
+      const refusal = taken.find((t) => !('slice' in t));
+      if (refusal && !('slice' in refusal)) {
+        undo(hold, now);
+        if (refusal.refused && o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
+        return refusal.refused
+          ? { ok: false, reason: 'refused', scope: refusal.refused }
+          : { ok: false, reason: 'unavailable', what: refusal.unavailable! };
+      }
+      if (slotOutcome !== 'ok') {
+        undo(hold, now);
+        return slotOutcome === 'full'
+          ? { ok: false, reason: 'full', model: slot!.model }
+          : { ok: false, reason: 'unavailable', what: 'concurrency' };
+      }
+      if (st) st.inflight++;
       if (Object.keys(pendingDefs).length || Object.keys(pendingSlots).length) {
         // What was just taken goes into the holder record before the call that may spend it.
         // (A failed write keeps it pending: ours all the same, taken first; the next write lists it.)
