@@ -6,12 +6,29 @@
 import type { Prices } from './config/compile';
 
 export interface TokenUsage {
+  /** Every prompt token, the cached and cache-written ones included (OpenAI's `prompt_tokens`). */
   promptTokens: number;
   completionTokens: number;
+  /** Of promptTokens, read from the provider's prompt cache. */
+  cachedPromptTokens?: number;
+  /** Of promptTokens, written to the provider's prompt cache (billed by some providers). */
+  cacheWriteTokens?: number;
 }
 
+/**
+ * Cached and cache-written tokens are part of the prompt count and priced at their own rates when
+ * the model has them (the input price otherwise); they are clamped to the prompt count, so a
+ * misreported detail can never make the prompt bill more tokens than it had.
+ */
 export function costMicros(prices: Prices, usage: TokenUsage): number {
-  const scaled = usage.promptTokens * prices.inputMicrosPerMTok + usage.completionTokens * prices.outputMicrosPerMTok;
+  const prompt = usage.promptTokens;
+  const cached = Math.min(usage.cachedPromptTokens ?? 0, prompt);
+  const written = Math.min(usage.cacheWriteTokens ?? 0, prompt - cached);
+  const scaled =
+    (prompt - cached - written) * prices.inputMicrosPerMTok +
+    cached * (prices.cachedInputMicrosPerMTok ?? prices.inputMicrosPerMTok) +
+    written * (prices.cacheWriteMicrosPerMTok ?? prices.inputMicrosPerMTok) +
+    usage.completionTokens * prices.outputMicrosPerMTok;
   return Math.ceil(scaled / 1_000_000);
 }
 
@@ -27,5 +44,17 @@ export function usageFromOpenAI(usage: unknown): TokenUsage | undefined {
   const completion = u.completion_tokens;
   if (typeof prompt !== 'number' || typeof completion !== 'number') return undefined;
   if (!Number.isFinite(prompt) || !Number.isFinite(completion) || prompt < 0 || completion < 0) return undefined;
-  return { promptTokens: Math.floor(prompt), completionTokens: Math.floor(completion) };
+  const details = (u.prompt_tokens_details ?? {}) as Record<string, unknown>;
+  const cached = count(details.cached_tokens);
+  const written = count(details.cache_write_tokens) ?? count(u.cache_creation_input_tokens);
+  return {
+    promptTokens: Math.floor(prompt),
+    completionTokens: Math.floor(completion),
+    ...(cached ? { cachedPromptTokens: cached } : {}),
+    ...(written ? { cacheWriteTokens: written } : {}),
+  };
+}
+
+function count(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined;
 }

@@ -7,7 +7,7 @@ import { generate } from './completion';
 import { FaultStore, parseFaultSpec, type FaultSpec } from './faults';
 import { errorBody, faultErrorBody, readBody, sendJson, type ErrorBody } from './http';
 import { jitter, modelNames, modelProfile } from './models';
-import { writeStream } from './sse';
+import { writeHugeBody, writeStream } from './sse';
 import type { RequestRecord, SimulatedProviders, SimulatedProvidersOptions } from './types';
 
 /** Real /models endpoints answer quickly; health probes should see that, scaled like the rest. */
@@ -16,6 +16,7 @@ const MODEL_CREATED = 1_735_689_600;
 
 interface Exchange {
   res: ServerResponse;
+  req: IncomingMessage;
   record: RequestRecord;
   requestId: string;
   /** Aborted when the client goes away or the server closes. */
@@ -49,6 +50,21 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     }
     if (fault.reset) {
       resetConnection(ex.res);
+      return false;
+    }
+    if (fault.echoHeaders) {
+      const headers = JSON.stringify(ex.req.headers);
+      const where = `http://${ex.req.headers.host}${ex.req.url} (10.20.30.40:443, api.internal.example.com)`;
+      respondJson(
+        ex,
+        fault.status ?? 400,
+        errorBody(`Bad request to ${where}; headers received: ${headers}`, 'invalid_request_error'),
+      );
+      return false;
+    }
+    if (fault.hugeBodyBytes !== undefined) {
+      ex.record.status = 200;
+      await writeHugeBody(ex.res, fault.hugeBodyBytes, ex.record.stream, ex.signal);
       return false;
     }
     if (fault.status !== undefined) {
@@ -102,7 +118,9 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
         ),
       );
     }
-    const maxTokensParam = body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+    // DeepSeek documents only `max_tokens` and ignores `max_completion_tokens`; OpenAI reads either.
+    const maxTokensParam =
+      body.max_completion_tokens != null && ex.record.provider !== 'deepseek' ? 'max_completion_tokens' : 'max_tokens';
     const maxTokens = body[maxTokensParam];
     if (maxTokens != null && !(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0)) {
       return respondError(
@@ -133,7 +151,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     }
     if (!(await sleep(profile.firstByteMs * timeScale * nextJitter(), ex.signal))) return;
 
-    const generated = generate(model, messages, maxTokens ?? undefined);
+    const generated = generate(model, messages, maxTokens ?? undefined, body);
     const usage = {
       prompt_tokens: generated.promptTokens,
       completion_tokens: generated.completionTokens,
@@ -243,6 +261,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     });
     const ex: Exchange = {
       res,
+      req,
       requestId: `req_${randomBytes(12).toString('hex')}`,
       signal: gone.signal,
       record: {

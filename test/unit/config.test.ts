@@ -20,13 +20,44 @@ describe('routing config', () => {
     const cfg = compileConfig(defaultConfig);
     const prices = Object.fromEntries([...cfg.models.values()].map((m) => [m.id, m.prices]));
     expect(prices).toEqual({
-      'gpt-4.1': { inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 8_000_000 },
-      'claude-sonnet-4.5': { inputMicrosPerMTok: 3_000_000, outputMicrosPerMTok: 15_000_000 },
-      'gemini-2.5-flash': { inputMicrosPerMTok: 300_000, outputMicrosPerMTok: 2_500_000 },
-      'deepseek-v3.2': { inputMicrosPerMTok: 280_000, outputMicrosPerMTok: 420_000 },
+      'gpt-4.1': { inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 8_000_000, cachedInputMicrosPerMTok: 500_000 },
+      'claude-sonnet-4.5': {
+        inputMicrosPerMTok: 3_000_000,
+        outputMicrosPerMTok: 15_000_000,
+        cachedInputMicrosPerMTok: 300_000,
+      },
+      'gemini-2.5-flash': {
+        inputMicrosPerMTok: 300_000,
+        outputMicrosPerMTok: 2_500_000,
+        cachedInputMicrosPerMTok: 75_000,
+      },
+      'deepseek-v3.2': { inputMicrosPerMTok: 280_000, outputMicrosPerMTok: 420_000, cachedInputMicrosPerMTok: 28_000 },
     });
     expect(cfg.routes.has('auto')).toBe(true);
     expect(cfg.raw.budgets.globalDailyUsd).toBe(100);
+  });
+
+  it('accepts https:// provider URLs and http:// only to loopback, naming the field', () => {
+    for (const ok of [
+      'https://api.example.com/v1',
+      'http://127.0.0.1:8080/v1',
+      'http://localhost/v1',
+      'http://[::1]:9/v1',
+    ]) {
+      const c = clone();
+      c.providers.openai.baseUrl = ok;
+      expect(compileConfig(c).raw.providers.openai.baseUrl).toBe(ok);
+    }
+    for (const bad of [
+      'http://api.openai.com/v1',
+      'http://10.0.0.5/v1',
+      'http://127.evil.com/v1',
+      'ftp://127.0.0.1/v1',
+    ]) {
+      const c = clone();
+      c.providers.openai.baseUrl = bad;
+      expect(problemsOf(c)).toEqual([expect.stringMatching(/^providers\.openai\.baseUrl: must use https:\/\//)]);
+    }
   });
 
   it('names the bad field when a value is invalid', () => {

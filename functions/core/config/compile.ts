@@ -23,6 +23,10 @@ export class ConfigError extends Error {
 export interface Prices {
   inputMicrosPerMTok: number;
   outputMicrosPerMTok: number;
+  /** Cached prompt tokens; absent = the input price. */
+  cachedInputMicrosPerMTok?: number;
+  /** Prompt tokens written to the provider's cache; absent = the input price. */
+  cacheWriteMicrosPerMTok?: number;
 }
 
 export interface CompiledEndpoint extends Omit<EndpointConfig, 'provider'> {
@@ -90,6 +94,12 @@ export function compileConfig(input: unknown): CompiledConfig {
       prices: {
         inputMicrosPerMTok: dollarsToMicros(m.pricing.inputPerMTok),
         outputMicrosPerMTok: dollarsToMicros(m.pricing.outputPerMTok),
+        ...(m.pricing.cachedInputPerMTok !== undefined
+          ? { cachedInputMicrosPerMTok: dollarsToMicros(m.pricing.cachedInputPerMTok) }
+          : {}),
+        ...(m.pricing.cacheWritePerMTok !== undefined
+          ? { cacheWriteMicrosPerMTok: dollarsToMicros(m.pricing.cacheWritePerMTok) }
+          : {}),
       },
     });
   });
@@ -121,12 +131,34 @@ export function compileConfig(input: unknown): CompiledConfig {
     });
     routes.set(name, route);
   }
+  for (const [name, p] of Object.entries(cfg.providers)) {
+    const problem = baseUrlProblem(p.baseUrl);
+    if (problem) problems.push(`providers.${name}.baseUrl: ${problem}`);
+  }
   if (cfg.budgets.lowFactor > cfg.budgets.highFactor) {
     problems.push('budgets.lowFactor: must not exceed budgets.highFactor');
   }
 
   if (problems.length) throw new ConfigError(problems);
   return { raw: cfg, models, routes, endpoints, fingerprint: fingerprint(JSON.stringify(cfg)) };
+}
+
+/**
+ * Provider keys travel in every request: only over TLS, except to this machine (a local model
+ * server, the simulated providers), where nothing crosses a network.
+ */
+export function baseUrlProblem(baseUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return 'must be a URL';
+  }
+  if (url.protocol === 'https:') return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (url.protocol === 'http:' && loopback) return undefined;
+  return 'must use https:// (http:// is accepted only for loopback addresses: 127.0.0.1, localhost, [::1])';
 }
 
 /** FNV-1a, enough to tell two configs apart in /health; not a security hash. */
