@@ -2,7 +2,10 @@
  * `npm start`: the whole gateway on this machine, no AWS account, no Docker.
  *   PORT=8787  SWITCHYARD_CONFIG=config/switchyard.json
  *   --fast        simulated providers answer ~50x faster
- *   --real        call the configured upstreams instead of the simulated providers (keys from env/.env)
+ *   --real        call the configured upstreams instead of the simulated providers (keys from env/.env);
+ *                 binds 127.0.0.1 only, refuses foreign Host and browser Origin headers, and creates
+ *                 no demo key (create one with `npm run keys`, or pass --demo-key)
+ *   --demo-key    with --real: create the well-known demo key anyway
  *   --data-dir D  keep DynamoDB data on disk in D
  *   --dynamodb-endpoint URL  use this DynamoDB (DynamoDB Local, or AWS with --region and the usual
  *                 credentials) instead of the embedded one; env SWITCHYARD_DYNAMODB_ENDPOINT.
@@ -25,6 +28,7 @@ async function main(): Promise<void> {
     options: {
       fast: { type: 'boolean', default: false },
       real: { type: 'boolean', default: false },
+      'demo-key': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'dynamodb-endpoint': { type: 'string' },
       region: { type: 'string' },
@@ -38,8 +42,13 @@ async function main(): Promise<void> {
   });
   if (existsSync('.env')) process.loadEnvFile('.env');
   const port = Number(values.port || process.env.PORT || 8787);
+  const real = values.real === true;
+  const demoKey = !real || values['demo-key'] === true;
   const gw = await startLocalGateway({
     port,
+    // Real upstreams spend real money: this machine's own non-browser clients only.
+    ...(real ? { host: '127.0.0.1', loopbackClientsOnly: true } : {}),
+    demoKey,
     configPath: values.config || process.env.SWITCHYARD_CONFIG || undefined,
     simulate: !values.real,
     timeScale: values.fast ? 0.02 : 1,
@@ -52,13 +61,16 @@ async function main(): Promise<void> {
     telemetry: values.emf ? 'emf' : 'quiet',
   });
   const keysTable = tableName(KEYS_TABLE, gw.env);
-  const curl = `curl -s ${gw.baseUrl}/chat/completions -H "Authorization: Bearer ${gw.demoKey}" -H "content-type: application/json" -d '{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}'`;
+  const key = demoKey ? gw.demoKey : '<your key>';
+  const curl = `curl -s ${gw.baseUrl}/chat/completions -H "Authorization: Bearer ${key}" -H "content-type: application/json" -d '{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}'`;
   console.log(
     [
       '',
       `  Switchyard is running at ${gw.url}  (OpenAI base URL: ${gw.baseUrl})`,
       `  upstreams: ${gw.providers ? `simulated at ${gw.providers.url}${values.fast ? ' (fast)' : ''}` : 'real (from the config)'}`,
-      `  demo API key: ${gw.demoKey}`,
+      demoKey
+        ? `  demo API key: ${gw.demoKey}`
+        : `  no demo key (--real): npm run keys -- create --name me --endpoint ${gw.dynamo.endpoint}`,
       `  DynamoDB: ${gw.dynamo.endpoint}${gw.external ? ` (tables ${gw.external.map((t) => `${t.name}${t.created ? ' created' : ''}`).join(', ')})` : ''}`,
       `  manage keys: npm run keys -- list --endpoint ${gw.dynamo.endpoint}${keysTable === 'switchyard-keys' ? '' : ` --table ${keysTable}`}${values.region ? ` --region ${values.region}` : ''}`,
       '',

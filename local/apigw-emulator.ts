@@ -79,6 +79,12 @@ export interface EmulatorOptions {
   functionTimeoutMs?: number;
   /** API Gateway rejects payloads over 10 MB before invoking anything. */
   maxPayloadBytes?: number;
+  /**
+   * Serve only this machine's own clients (`npm start -- --real`): a `Host` other than the loopback
+   * address and port listened on, or any `Origin` header (a browser), is refused with 403, so a web
+   * page cannot reach the gateway through DNS rebinding or a cross-site request and spend real credit.
+   */
+  loopbackClientsOnly?: boolean;
   onRequest?: (log: RequestLog) => void;
 }
 
@@ -150,6 +156,16 @@ export const FUNCTION_ERROR_RESPONSE = {
   type: 'server_error',
   code: 'gateway_error',
 } as const;
+
+/** Why a request is not from a local, non-browser client; undefined when it is. */
+export function foreignClient(req: IncomingMessage, port: number): string | undefined {
+  if (req.headers.origin !== undefined)
+    return 'Browser requests are refused by the local gateway (it calls real upstreams); send no Origin header.';
+  const host = (req.headers.host ?? '').toLowerCase();
+  const allowed = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  if (!allowed.includes(host)) return `Host '${host.slice(0, 100)}' is not this gateway; use http://127.0.0.1:${port}.`;
+  return undefined;
+}
 
 function gatewayError(
   res: ServerResponse,
@@ -346,6 +362,12 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
       opts.onRequest?.({ method, path: url?.pathname ?? '', status, ms: Date.now() - started, version, headers });
     };
     try {
+      const foreign = opts.loopbackClientsOnly ? foreignClient(req, (server.address() as AddressInfo).port) : undefined;
+      if (foreign) {
+        await readBody(req, maxPayload);
+        log(403, {});
+        return gatewayError(res, 403, foreign, 'permission_error', 'forbidden_client');
+      }
       if (!url) {
         await readBody(req, maxPayload);
         const r = BAD_REQUEST_RESPONSE;

@@ -79,6 +79,14 @@ export interface LocalGatewayOptions {
    * sits in front of it.
    */
   dynamoCapacity?: boolean | CapacityProxyOptions;
+  /**
+   * Create the well-known admin DEMO_KEY (default true). `--real` turns it off unless `--demo-key`
+   * is given, and an existing one (a kept `--data-dir`) is then revoked: a key printed in the README
+   * must not spend real provider credit.
+   */
+  demoKey?: boolean;
+  /** Refuse foreign `Host` and any browser `Origin` (see the emulator's `loopbackClientsOnly`). */
+  loopbackClientsOnly?: boolean;
 }
 
 export interface LocalGateway {
@@ -180,8 +188,13 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
 
     const ddb = createDynamoClient(env);
     const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env));
-    if (!(await keys.getByHash(hashApiKey(DEMO_KEY)))) {
+    const demo = await keys.getByHash(hashApiKey(DEMO_KEY));
+    if (opts.demoKey === false) {
+      if (demo && demo.status !== 'revoked') await keys.setStatus(demo.keyId, 'revoked');
+    } else if (!demo) {
       await keys.create(DEMO_KEY, { name: 'local demo key', admin: true });
+    } else if (demo.status === 'revoked') {
+      await keys.setStatus(demo.keyId, 'active');
     }
 
     const telemetrySink =
@@ -227,6 +240,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       authorizerCacheTtlMs: keySpec.apiGatewayCache ? authorizerCacheTtlMs : 0,
       authorizerIdentityHeaders: keySpec.identityHeaders,
       onRequest: opts.onRequest,
+      loopbackClientsOnly: opts.loopbackClientsOnly,
     });
     const em = emulator;
     if (dynamoFaults && typeof opts.dynamoFaults === 'object') await dynamoFaults.set(opts.dynamoFaults);

@@ -15,6 +15,11 @@ export interface TokenUsage {
   cacheWriteTokens?: number;
 }
 
+/**
+ * Cached and cache-written tokens are part of the prompt count and priced at their own rates when
+ * the model has them (the input price otherwise); they are clamped to the prompt count, so a
+ * misreported detail can never make the prompt bill more tokens than it had.
+ */
 export function costMicros(prices: Prices, usage: TokenUsage): number {
   const read = Math.min(usage.cacheReadTokens ?? 0, usage.promptTokens);
   const write = Math.min(usage.cacheWriteTokens ?? 0, usage.promptTokens - read);
@@ -42,7 +47,7 @@ export function usageFromOpenAI(usage: unknown): TokenUsage | undefined {
   const details = u.prompt_tokens_details as Record<string, unknown> | null | undefined;
   const read = count(details?.cached_tokens);
   // Bedrock and Anthropic bill cache writes apart; OpenAI has no such field.
-  const write = count(u.cache_creation_input_tokens);
+  const write = count(details?.cache_write_tokens) ?? count(u.cache_creation_input_tokens);
   if (read) out.cacheReadTokens = read;
   if (write) out.cacheWriteTokens = write;
   return out;

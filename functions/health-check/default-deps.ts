@@ -14,6 +14,7 @@ import { bedrockCredentialsFrom } from '../adapters/providers/bedrock/local-cred
 // The same config source as the router: on AWS both functions bundle the same config literal.
 import { loadConfigJson } from '../contracts/config-source';
 import type { HealthCheckDeps, HealthLogFn } from './run-rounds';
+import { jsonLogLine } from '../core/telemetry/redact';
 
 export interface HealthCheckDepsOptions {
   /** Raw config JSON instead of loading it (the local runtime rewrites base URLs first). */
@@ -23,7 +24,7 @@ export interface HealthCheckDepsOptions {
 }
 
 const jsonLog: HealthLogFn = (level, msg, fields) => {
-  const line = JSON.stringify({ level, message: msg, service: 'switchyard-health-check', ...fields });
+  const line = jsonLogLine(level, msg, fields, { service: 'switchyard-health-check' });
   if (level === 'error') console.error(line);
   else if (level === 'warn') console.warn(line);
   else console.log(line);

@@ -12,9 +12,10 @@ import { PRE_TRAFFIC_TARGET_ENV } from '../core/cutover/settings';
 import { loadConfigJson } from '../contracts/config-source';
 import { runPreTrafficHook, type CodeDeployHookEvent } from './hook';
 import { decodeHttpStream } from './http-stream';
+import { jsonLogLine } from '../core/telemetry/redact';
 
 const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-  (level === 'error' ? console.error : console.log)(JSON.stringify({ level, message, ...fields }));
+  (level === 'error' ? console.error : console.log)(jsonLogLine(level, message, fields));
 
 const lambda = new LambdaClient({});
 const codedeploy = new CodeDeployClient({});

@@ -4,7 +4,9 @@
  */
 import type { CompiledEndpoint } from '../core/config/compile';
 import type { ChatRequest } from '../core/openai/chat-request';
+import { forwardedBody, providerKind } from '../core/openai/upstream-fields';
 import type { FailureClass } from '../core/telemetry/failure-class';
+import { scrubUpstreamText } from '../core/telemetry/redact';
 import { UpstreamFailure, type UpstreamResponse } from '../ports/upstream';
 import type { RouterDeps } from './deps';
 
@@ -17,8 +19,13 @@ export interface AttemptFailure {
   /** HTTP status from the upstream, when there was one. */
   status?: number;
   retryAfter?: string;
-  /** Upstream's error message (bounded length; upstream bodies never carry our key). */
+  /**
+   * What went wrong, for the client: the gateway's own words for transport failures, or the
+   * upstream's error message after `scrubUpstreamText` (an upstream may echo our request headers).
+   */
   message: string;
+  /** The upstream's `x-request-id` (checked to be id-shaped), for the client to quote to the provider. */
+  upstreamRequestId?: string;
   upstreamMs: number;
 }
 
@@ -47,14 +54,16 @@ export function isRetryable(f: FailureClass): boolean {
   return f === 'rate_limited' || f === 'server_error' || f === 'timeout' || f === 'connection';
 }
 
+/** Only what the endpoint's provider kind accepts; a stream always asks for usage (cost is settled from it). */
 export function upstreamBody(req: ChatRequest, endpoint: CompiledEndpoint, stream: boolean): string {
-  const body: Record<string, unknown> = { ...req, model: endpoint.upstreamModel };
-  if (stream) {
-    // Always ask for usage: cost is settled from it even when the client did not ask to see it.
-    body.stream = true;
-    body.stream_options = { ...(req.stream_options ?? {}), include_usage: true };
-  }
-  return JSON.stringify(body);
+  return JSON.stringify(forwardedBody(req, providerKind(endpoint.provider), endpoint.upstreamModel, stream));
+}
+
+const ERROR_BODY_MAX_BYTES = 64 * 1024;
+
+/** Only an id-looking value is passed on: the header is upstream-controlled text like any other. */
+export function idShaped(value: string | undefined): string | undefined {
+  return value && /^[A-Za-z0-9._:-]{1,100}$/.test(value) ? value : undefined;
 }
 
 function upstreamErrorMessage(text: string): string {
@@ -110,6 +119,7 @@ export async function openAttempt(
             signal,
             headersTimeoutMs,
             bodyIdleTimeoutMs: gw.bodyIdleTimeoutMs,
+            maxBodyBytes: gw.maxUpstreamBodyBytes,
           });
   try {
     if (provider.kind !== 'bedrock') apiKey = await deps.secrets.providerKey(endpoint.providerName, provider.apiKeyRef);
@@ -139,7 +149,8 @@ export async function openAttempt(
   if (response.status >= 200 && response.status < 300) return { ok: true, endpoint, response, upstreamMs };
   let text = '';
   try {
-    text = await response.text();
+    // An error body is short; one that is not is cut off here rather than read whole.
+    text = await response.text(ERROR_BODY_MAX_BYTES);
   } catch {
     text = '';
   }
@@ -149,7 +160,8 @@ export async function openAttempt(
     failure: failureClassOf(response.status),
     status: response.status,
     retryAfter: response.headers['retry-after'],
-    message: upstreamErrorMessage(text),
+    message: scrubUpstreamText(upstreamErrorMessage(text)),
+    upstreamRequestId: idShaped(response.headers['x-request-id']),
     upstreamMs,
   };
 }

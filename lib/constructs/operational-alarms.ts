@@ -33,12 +33,16 @@ export interface OperationalAlarmsProps {
  *   includes everything spent since 00:00 UTC, so the alarm is never later than the UTC-day figure
  *   (it can fire early on yesterday's late traffic). The ledger enforces the exact limit either way;
  *   per-key budgets are enforced there and shown in /v1/stats (keys are not known at synth).
+ * - a settlement above its reservation (ReservationOverrunMicroUsd, any datapoint in 5 minutes): the
+ *   reservation is meant to cover everything billed, so an overrun is a gap in the estimate that
+ *   lets a budget be overspent; the request log line carries `overrunMicros` to find it.
  */
 export class OperationalAlarms extends Construct {
   readonly noHealthyEndpoint: ReadonlyMap<string, cloudwatch.Alarm>;
   readonly breakerOpen: ReadonlyMap<string, cloudwatch.Alarm>;
   /** Keyed `global` or the model id. */
   readonly spend: ReadonlyMap<string, cloudwatch.Alarm>;
+  readonly reservationOverrun: cloudwatch.Alarm;
   readonly all: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: OperationalAlarmsProps) {
@@ -122,10 +126,25 @@ export class OperationalAlarms extends Construct {
         spendAlarm(m.id, `Spend-${cid(m.id)}`, { [DIMENSIONS.model]: m.id }, m.dailyBudgetUsd, `model ${m.id}`);
     }
 
+    this.reservationOverrun = metric(
+      METRICS.reservationOverrun,
+      {},
+      cloudwatch.Stats.SUM,
+      Duration.minutes(5),
+    ).createAlarm(this, 'ReservationOverrun', {
+      alarmName: `${prefix}-reservation-overrun`,
+      alarmDescription:
+        'Switchyard: a request settled above its worst-case reservation (log field overrunMicros); budgets may be overspent.',
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     this.noHealthyEndpoint = noHealthy;
     this.breakerOpen = breakers;
     this.spend = spend;
-    this.all = [...noHealthy.values(), ...breakers.values(), ...spend.values()];
+    this.all = [...noHealthy.values(), ...breakers.values(), ...spend.values(), this.reservationOverrun];
 
     if (props.topic) {
       const action = new actions.SnsAction(props.topic);

@@ -109,8 +109,22 @@ function fullReply(model: string, messages: unknown[]): string {
   return `[${model}] You asked: "${echo}". ${picked.join(' ')}`;
 }
 
+/** Body fields a real provider renders into the prompt and bills as input, besides the messages. */
+const BILLED_FIELDS = ['tools', 'tool_choice', 'functions', 'function_call', 'response_format', 'stop'];
+
+/** Input tokens of the billed fields besides the messages (their JSON text, as a provider renders it). */
+export function extraPromptTokens(body: Record<string, unknown> | undefined): number {
+  if (!body) return 0;
+  return BILLED_FIELDS.reduce((n, k) => (body[k] == null ? n : n + countTokens(JSON.stringify(body[k]))), 0);
+}
+
 /** The reply a request gets, cut to `maxTokens` tokens (finish_reason 'length') like a real model. */
-export function generate(model: string, messages: unknown[], maxTokens?: number): Generated {
+export function generate(
+  model: string,
+  messages: unknown[],
+  maxTokens?: number,
+  body?: Record<string, unknown>,
+): Generated {
   let content = fullReply(model, messages);
   let finishReason: Generated['finishReason'] = 'stop';
   if (maxTokens !== undefined) {
@@ -120,7 +134,12 @@ export function generate(model: string, messages: unknown[], maxTokens?: number)
       finishReason = 'length';
     }
   }
-  return { content, finishReason, promptTokens: countPromptTokens(messages), completionTokens: countTokens(content) };
+  return {
+    content,
+    finishReason,
+    promptTokens: countPromptTokens(messages) + extraPromptTokens(body),
+    completionTokens: countTokens(content),
+  };
 }
 
 /**

@@ -58,6 +58,18 @@ export interface FaultSpec {
   bedrockException?: string;
   /** Bedrock streams: after N content events send an exception frame (`bedrockException`, default ModelStreamErrorException). */
   exceptionAfterChunks?: number;
+  /**
+   * With `status` (default 400): the error message quotes every request header, the Authorization
+   * header with the gateway's provider key included, plus the provider's URL and address, as some
+   * misbehaving upstreams and proxies do.
+   */
+  echoHeaders?: boolean;
+  /**
+   * Answer 200 with a body of this many bytes, generated as it is sent (never held in memory):
+   * non-stream, one completion whose content is that long; stream, a role chunk and then content
+   * chunks of 64 KB until that many bytes went out.
+   */
+  hugeBodyBytes?: number;
 }
 
 export type FaultTarget = { provider: string; model?: string };
@@ -73,8 +85,9 @@ const NUMBER_FIELDS = [
   'chunkDelayMs',
   'slowBodyMs',
   'exceptionAfterChunks',
+  'hugeBodyBytes',
 ] as const;
-const BOOLEAN_FIELDS = ['hang', 'reset', 'bodyCut', 'malformedBody'] as const;
+const BOOLEAN_FIELDS = ['hang', 'reset', 'bodyCut', 'malformedBody', 'echoHeaders'] as const;
 const ALL_FIELDS: readonly string[] = [...STRING_FIELDS, ...NUMBER_FIELDS, ...BOOLEAN_FIELDS];
 
 /** Checks a FaultSpec that arrived over HTTP; returns an error message or the spec. */

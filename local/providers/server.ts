@@ -7,10 +7,10 @@ import { generate } from './completion';
 import { FaultStore, parseFaultSpec, type FaultSpec } from './faults';
 import { errorBody, faultErrorBody, readBody, sendJson, type ErrorBody } from './http';
 import { jitter, modelNames, modelProfile } from './models';
-import { writeStream } from './sse';
 import { createBedrockSimulator } from './bedrock/simulator';
 import { simulatedEmbedding } from './embedding-vectors';
 import { countTokens } from './completion';
+import { writeHugeBody, writeStream } from './sse';
 import type { RequestRecord, SimulatedProviders, SimulatedProvidersOptions } from './types';
 
 /** Real /models endpoints answer quickly; health probes should see that, scaled like the rest. */
@@ -24,6 +24,7 @@ const EMBEDDING_DIMENSIONS: Record<string, number> = {
 
 interface Exchange {
   res: ServerResponse;
+  req: IncomingMessage;
   record: RequestRecord;
   requestId: string;
   /** Aborted when the client goes away or the server closes. */
@@ -58,6 +59,21 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     }
     if (fault.reset) {
       resetConnection(ex.res);
+      return false;
+    }
+    if (fault.echoHeaders) {
+      const headers = JSON.stringify(ex.req.headers);
+      const where = `http://${ex.req.headers.host}${ex.req.url} (10.20.30.40:443, api.internal.example.com)`;
+      respondJson(
+        ex,
+        fault.status ?? 400,
+        errorBody(`Bad request to ${where}; headers received: ${headers}`, 'invalid_request_error'),
+      );
+      return false;
+    }
+    if (fault.hugeBodyBytes !== undefined) {
+      ex.record.status = 200;
+      await writeHugeBody(ex.res, fault.hugeBodyBytes, ex.record.stream, ex.signal);
       return false;
     }
     if (fault.status !== undefined) {
@@ -111,7 +127,9 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
         ),
       );
     }
-    const maxTokensParam = body.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+    // DeepSeek documents only `max_tokens` and ignores `max_completion_tokens`; OpenAI reads either.
+    const maxTokensParam =
+      body.max_completion_tokens != null && ex.record.provider !== 'deepseek' ? 'max_completion_tokens' : 'max_tokens';
     const maxTokens = body[maxTokensParam];
     if (maxTokens != null && !(typeof maxTokens === 'number' && Number.isInteger(maxTokens) && maxTokens > 0)) {
       return respondError(
@@ -142,7 +160,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     }
     if (!(await sleep(profile.firstByteMs * timeScale * nextJitter(), ex.signal))) return;
 
-    const generated = generate(model, messages, maxTokens ?? undefined);
+    const generated = generate(model, messages, maxTokens ?? undefined, body);
     const usage = {
       prompt_tokens: generated.promptTokens,
       completion_tokens: generated.completionTokens,
@@ -330,6 +348,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     });
     const ex: Exchange = {
       res,
+      req,
       requestId: `req_${randomBytes(12).toString('hex')}`,
       signal: gone.signal,
       record: {

@@ -86,3 +86,56 @@ export async function writeStream(res: ServerResponse, plan: StreamPlan, signal:
   }
   res.end('data: [DONE]\n\n');
 }
+
+const PIECE = 64 * 1024;
+
+/** Writes and waits for the socket to take it (backpressure), so nothing piles up in memory. */
+function drained(res: ServerResponse, text: string, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted || res.destroyed) return Promise.resolve(false);
+  if (res.write(text)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+/** A 200 answer of `bytes` bytes (JSON completion or SSE), produced piece by piece as the client reads. */
+export async function writeHugeBody(
+  res: ServerResponse,
+  bytes: number,
+  stream: boolean,
+  signal: AbortSignal,
+): Promise<void> {
+  const filler = 'a'.repeat(PIECE);
+  res.writeHead(200, {
+    'content-type': stream ? 'text/event-stream; charset=utf-8' : 'application/json',
+  });
+  let sent = 0;
+  const send = async (text: string) => {
+    sent += Buffer.byteLength(text);
+    return drained(res, text, signal);
+  };
+  if (stream) {
+    const head = (delta: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ id: 'chatcmpl-huge', object: 'chat.completion.chunk', created: 0, model: 'huge', choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
+    if (!(await send(head({ role: 'assistant', content: '' })))) return;
+    while (sent < bytes) if (!(await send(head({ content: filler })))) return;
+    res.end('data: [DONE]\n\n');
+    return;
+  }
+  if (
+    !(await send(
+      '{"id":"chatcmpl-huge","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"',
+    ))
+  )
+    return;
+  while (sent < bytes) if (!(await send(filler))) return;
+  res.end('"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}');
+}

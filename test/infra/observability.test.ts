@@ -195,7 +195,17 @@ describe('observability in the stack (alarm email set)', () => {
       Threshold: BASE_CONFIG.budgets.globalDailyUsd * 1e6 * 0.8,
     });
     expect(spend[0].Dimensions).toBeUndefined();
-    expect(all).toHaveLength(noHealthy.length + breakers.length + spend.length);
+    const overrun = all.filter((a) => a.MetricName === METRICS.reservationOverrun);
+    expect(overrun).toHaveLength(1);
+    expect(overrun[0]).toMatchObject({
+      Statistic: 'Sum',
+      Period: 300,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(overrun[0].Dimensions).toBeUndefined();
+    expect(all).toHaveLength(noHealthy.length + breakers.length + spend.length + overrun.length);
   });
 
   it('notifies an SNS topic (TLS only) with the email subscribed, on ALARM and on OK', () => {

@@ -94,7 +94,6 @@ describe('circuit breaker shared through DynamoDB', () => {
         cooldownMs: 400,
         halfOpenProbes: 1,
         successThreshold: 2,
-        cacheTtlMs: 50,
       };
       c.gateway.stateCacheTtlMs = 50;
     });
@@ -162,7 +161,6 @@ describe('half-open probe that gets a client error', () => {
         cooldownMs: 300,
         halfOpenProbes: 1,
         successThreshold: 1,
-        cacheTtlMs: 50,
       };
       c.gateway.stateCacheTtlMs = 50;
     });

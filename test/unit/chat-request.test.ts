@@ -62,12 +62,17 @@ describe('chat request validation', () => {
     expect(parseChatRequest(raw, true, 10_000).model).toBe('gpt-4.1');
   });
 
-  it('reads max_completion_tokens before max_tokens', () => {
+  it('takes the larger of max_completion_tokens and max_tokens (an upstream may honour either)', () => {
     expect(
       requestedMaxTokens(
         parseChatRequest(JSON.stringify({ ...ok, max_tokens: 5, max_completion_tokens: 9 }), false, 10_000),
       ),
     ).toBe(9);
+    expect(
+      requestedMaxTokens(
+        parseChatRequest(JSON.stringify({ ...ok, max_tokens: 8192, max_completion_tokens: 1 }), false, 10_000),
+      ),
+    ).toBe(8192);
     expect(requestedMaxTokens(parseChatRequest(JSON.stringify({ ...ok, max_tokens: 5 }), false, 10_000))).toBe(5);
   });
 });

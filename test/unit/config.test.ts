@@ -20,15 +20,19 @@ describe('routing config', () => {
     const cfg = compileConfig(defaultConfig);
     const prices = Object.fromEntries([...cfg.models.values()].map((m) => [m.id, m.prices]));
     expect(prices).toEqual({
-      'gpt-4.1': { inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 8_000_000 },
+      'gpt-4.1': { inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 8_000_000, cachedInputMicrosPerMTok: 500_000 },
       'claude-sonnet-4.5': {
         inputMicrosPerMTok: 3_000_000,
         outputMicrosPerMTok: 15_000_000,
         cachedInputMicrosPerMTok: 300_000,
         cacheWriteMicrosPerMTok: 3_750_000,
       },
-      'gemini-2.5-flash': { inputMicrosPerMTok: 300_000, outputMicrosPerMTok: 2_500_000 },
-      'deepseek-v3.2': { inputMicrosPerMTok: 280_000, outputMicrosPerMTok: 420_000 },
+      'gemini-2.5-flash': {
+        inputMicrosPerMTok: 300_000,
+        outputMicrosPerMTok: 2_500_000,
+        cachedInputMicrosPerMTok: 75_000,
+      },
+      'deepseek-v3.2': { inputMicrosPerMTok: 280_000, outputMicrosPerMTok: 420_000, cachedInputMicrosPerMTok: 28_000 },
       'nova-pro': { inputMicrosPerMTok: 800_000, outputMicrosPerMTok: 3_200_000, cachedInputMicrosPerMTok: 200_000 },
       'text-embedding-3-small': { inputMicrosPerMTok: 20_000, outputMicrosPerMTok: 0 },
       'titan-embed-text-v2': { inputMicrosPerMTok: 20_000, outputMicrosPerMTok: 0 },

@@ -196,4 +196,57 @@ describe('SseRelay at the end of the upstream body', () => {
     expect(body.trim().endsWith('data: [DONE]')).toBe(true);
     expect((await relay.done).completed).toBe(true);
   });
+
+  describe('commits only at the first chunk that carries content', () => {
+    const role = JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant', content: '' } }] });
+    const empty = JSON.stringify({ choices: [{ index: 0, delta: {} }] });
+
+    it('a role chunk, an empty delta and a keep-alive, then a cut: a failure before commit (falls back)', async () => {
+      const relay = new SseRelay(
+        upstream([`data: ${role}\n\n: keep-alive\n\ndata: ${empty}\n\n`], new Error('socket hang up')),
+        () => undefined,
+        false,
+      );
+      expect(await relay.firstEvent()).toEqual({ ok: false, failure: 'connection', message: expect.any(String) });
+    });
+
+    it('held-back chunks are relayed in order once content arrives', async () => {
+      const relay = new SseRelay(
+        upstream([`data: ${role}\n\n`, `data: ${empty}\n\n`, `data: ${chunk('Hi')}\n\n`, 'data: [DONE]\n\n']),
+        () => undefined,
+        false,
+      );
+      expect(await relay.firstEvent()).toEqual({ ok: true });
+      relay.commit();
+      expect(events(await readAll(relay))).toEqual([role, empty, chunk('Hi'), '[DONE]']);
+    });
+
+    it('a tool call, a refusal or a finish reason counts as content; a whole empty answer commits', async () => {
+      const tool = JSON.stringify({ choices: [{ delta: { tool_calls: [{ index: 0, function: { name: 'f' } }] } }] });
+      const refusal = JSON.stringify({ choices: [{ delta: { refusal: 'no' } }] });
+      const finish = JSON.stringify({ choices: [{ delta: {}, finish_reason: 'stop' }] });
+      for (const first of [tool, refusal, finish]) {
+        const relay = new SseRelay(upstream([`data: ${role}\n\ndata: ${first}\n\n`]), () => undefined, false);
+        expect(await relay.firstEvent()).toEqual({ ok: true });
+        relay.abandon();
+      }
+      const whole = new SseRelay(upstream([`data: ${role}\n\ndata: [DONE]\n\n`]), () => undefined, false);
+      expect(await whole.firstEvent()).toEqual({ ok: true });
+      whole.commit();
+      expect(events(await readAll(whole))).toEqual([role, '[DONE]']);
+    });
+  });
+
+  it('fails the stream once the upstream sends more than maxBytes, before or after commit', async () => {
+    const big = `data: ${chunk('x'.repeat(600))}\n\n`;
+    const before = new SseRelay(upstream([big + big]), () => undefined, false, 1_000);
+    expect(await before.firstEvent()).toEqual({ ok: false, failure: 'too_large', message: expect.any(String) });
+
+    const after = new SseRelay(upstream([big, big]), () => undefined, false, 1_000);
+    const first = after.firstEvent();
+    expect(await first).toEqual({ ok: true });
+    after.commit();
+    const ev = events(await readAll(after));
+    expect(JSON.parse(ev[ev.length - 1]).error.code).toBe('upstream_response_too_large');
+  });
 });

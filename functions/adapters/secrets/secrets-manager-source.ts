@@ -10,6 +10,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SECRETS_TTL_MS } from '../../contracts/secret-specs';
 import type { SecretSource } from '../../ports/secrets';
+import { jsonLogLine } from '../../core/telemetry/redact';
 
 /** The one call the source needs, so tests can fake Secrets Manager without the SDK. */
 export interface SecretFetcher {
@@ -66,8 +67,7 @@ export function createSecretsManagerSource(opts: SecretsManagerSourceOptions): S
   const ttl = opts.ttlMs ?? DEFAULT_SECRETS_TTL_MS;
   const retryMs = opts.retryAfterErrorMs ?? Math.min(ttl, 10_000);
   const now = opts.now ?? Date.now;
-  const log: Log =
-    opts.log ?? ((level, msg, fields) => console.warn(JSON.stringify({ level, message: msg, ...fields })));
+  const log: Log = opts.log ?? ((level, msg, fields) => console.warn(jsonLogLine(level, msg, fields)));
   let fetcher = opts.fetcher;
   const entries = new Map<string, Entry>();
 

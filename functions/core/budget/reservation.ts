@@ -20,7 +20,10 @@ export function worstCaseMicros(
 ): number {
   const prompt = Math.ceil(promptTokensEstimate * PROMPT_MARGIN) + PROMPT_SLACK_TOKENS;
   const output = Math.min(maxTokens ?? model.maxOutputTokens, model.maxOutputTokens) * Math.max(1, choices);
-  return costMicros(model.prices, { promptTokens: prompt, completionTokens: output });
+  // Where cache writes cost more than plain input, the whole prompt might be written.
+  const p = model.prices;
+  const writes = (p.cacheWriteMicrosPerMTok ?? 0) > p.inputMicrosPerMTok ? prompt : 0;
+  return costMicros(p, { promptTokens: prompt, completionTokens: output, cacheWriteTokens: writes });
 }
 
 export type BudgetScopeKind = 'global' | 'key' | 'model';

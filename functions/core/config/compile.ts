@@ -164,12 +164,36 @@ export function compileConfig(input: unknown): CompiledConfig {
     });
     routes.set(name, route);
   }
+  for (const [name, p] of Object.entries(cfg.providers)) {
+    // Bedrock providers have no base URL (their endpointUrl override is for VPC endpoints and the simulator).
+    if (p.baseUrl === undefined) continue;
+    const problem = baseUrlProblem(p.baseUrl);
+    if (problem) problems.push(`providers.${name}.baseUrl: ${problem}`);
+  }
   if (cfg.budgets.lowFactor > cfg.budgets.highFactor) {
     problems.push('budgets.lowFactor: must not exceed budgets.highFactor');
   }
 
   if (problems.length) throw new ConfigError(problems);
   return { raw: cfg, models, routes, endpoints, fingerprint: fingerprint(JSON.stringify(cfg)) };
+}
+
+/**
+ * Provider keys travel in every request: only over TLS, except to this machine (a local model
+ * server, the simulated providers), where nothing crosses a network.
+ */
+export function baseUrlProblem(baseUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return 'must be a URL';
+  }
+  if (url.protocol === 'https:') return undefined;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  if (url.protocol === 'http:' && loopback) return undefined;
+  return 'must use https:// (http:// is accepted only for loopback addresses: 127.0.0.1, localhost, [::1])';
 }
 
 /** FNV-1a, enough to tell two configs apart in /health; not a security hash. */

@@ -152,8 +152,6 @@ export const BreakerSchema = z.object({
   cooldownMs: z._default(positiveInt(), 30_000),
   halfOpenProbes: z._default(positiveInt(), 2),
   successThreshold: z._default(positiveInt(), 2),
-  /** How long an instance trusts its cached copy of breaker state. */
-  cacheTtlMs: z._default(positiveInt(), 2_000),
 });
 
 export const BudgetSchema = z.object({
@@ -171,8 +169,6 @@ export const BudgetSchema = z.object({
    * perKeyDailyUsd sets a limit: one key cannot take the whole gateway's budget.
    */
   defaultKeyShare: z._default(z.number().check(z.gt(0), z.lte(1)), 0.5),
-  /** A reservation not settled within this time is released by the sweep. */
-  reservationTtlMs: z._default(positiveInt(), 15 * 60_000),
 });
 
 export const HealthSchema = z.object({
@@ -202,6 +198,12 @@ export const GatewaySchema = z.object({
   bodyIdleTimeoutMs: z._default(positiveInt(), 30_000),
   /** How long state read from DynamoDB may be served from memory. */
   stateCacheTtlMs: z._default(positiveInt(), 2_000),
+  /**
+   * Largest upstream response body (JSON, or a whole stream) the gateway reads; past it the call fails
+   * with 502 `upstream_response_too_large` (a stream already relaying ends with that error event).
+   * 32 MiB holds a 64k-token stream with room to spare; an upstream cannot make the gateway buffer more.
+   */
+  maxUpstreamBodyBytes: z._default(positiveInt(), 32 * 1024 * 1024),
 });
 
 const CUT = CUTOVER_DEFAULTS;

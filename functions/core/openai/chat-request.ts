@@ -1,7 +1,6 @@
 /**
  * Validation of POST /v1/chat/completions bodies. Only the fields the gateway reads or must guard
- * are checked; every other field passes through to the upstream untouched (loose objects), so new
- * OpenAI parameters work without a gateway release.
+ * are checked here; what is forwarded upstream is decided per provider kind (upstream-fields.ts).
  */
 import * as z from 'zod/mini';
 import { describeIssue } from '../validation-message';
@@ -91,9 +90,14 @@ export function parseChatRequest(raw: string | null | undefined, isBase64: boole
   return result.data;
 }
 
-/** The output cap the client asked for, whichever spelling it used. */
+/**
+ * The output cap the upstream may use: the larger of the two spellings (an upstream may honour
+ * either, and only one is forwarded, set to this value; see upstream-fields.ts).
+ */
 export function requestedMaxTokens(req: ChatRequest): number | undefined {
-  return req.max_completion_tokens ?? req.max_tokens ?? undefined;
+  const a = req.max_tokens ?? undefined;
+  const b = req.max_completion_tokens ?? undefined;
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
 }
 
 export function isGatewayError(e: unknown): e is GatewayError {

@@ -27,9 +27,11 @@ export interface PlanOptions {
   fallbackOff?: boolean;
   /** 0..1 random draw for weighted variants. */
   random: () => number;
+  /** The key's allow-list (models and routes); empty or absent = everything. See `allowedModelSet`. */
+  allowedModels?: readonly string[];
 }
 
-export type SkipReason = 'context' | 'capability' | 'output_cap' | 'budget_price';
+export type SkipReason = 'context' | 'capability' | 'output_cap' | 'budget_price' | 'not_allowed';
 
 export interface Plan {
   route: string | null;
@@ -87,9 +89,50 @@ function withReplacedModels(cfg: CompiledConfig, chain: string[]): string[] {
   return dedupe([...chain, ...tail]);
 }
 
+/** Every model a route may put in a chain: its variants, every intent's models, its fallbacks. */
+export function routeModels(route: RouteConfig): string[] {
+  return dedupe([
+    ...(route.variants ?? []).map((v) => v.model),
+    ...Object.values(route.intents).flatMap((l) => l ?? []),
+    ...route.fallbacks,
+  ]);
+}
+
+/**
+ * The models a chain for `requested` may hold under a key's allow-list. The rule: a client may send
+ * only a listed name; a listed model may be a candidate of any chain; a listed route, when requested,
+ * may use every model it can pick (its variants, intents and fallbacks). Nothing else is allowed: not
+ * a listed model's configured fallbacks, not the model a cutover `replaces`, nor a route's models by
+ * name, unless listed themselves. Undefined when the key has no list (everything allowed).
+ */
+export function allowedModelSet(
+  cfg: CompiledConfig,
+  allowed: readonly string[] | undefined,
+  requested: string,
+): Set<string> | undefined {
+  if (!allowed?.length) return undefined;
+  const set = new Set<string>(allowed);
+  const route = allowed.includes(requested) ? cfg.routes.get(requested) : undefined;
+  if (route) for (const m of routeModels(route)) set.add(m);
+  return set;
+}
+
+export function modelNotAllowed(requested: string, allowed: readonly string[]): GatewayError {
+  return new GatewayError(
+    403,
+    `This API key may not use '${requested}'. Allowed: ${allowed.join(', ')}.`,
+    'permission_error',
+    'model_not_allowed',
+    'model',
+  );
+}
+
 export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOptions): Plan {
   const direct = cfg.models.get(req.model);
   const route = direct ? undefined : cfg.routes.get(req.model);
+  const allowed = allowedModelSet(cfg, opts.allowedModels, req.model);
+  // A name the key may not use is refused before saying whether it exists.
+  if (allowed && !opts.allowedModels!.includes(req.model)) throw modelNotAllowed(req.model, opts.allowedModels!);
   if (!direct && !route) throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys()]);
   if (direct?.kind === 'embedding')
     throw new GatewayError(
@@ -120,11 +163,17 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
 
   const skipped: Plan['skipped'] = [];
   const caps = requiredCapabilities(req);
+  /** Models that could serve the request but the key may not use (for the error when none is left). */
+  const couldServe: string[] = [];
   let fitting = chain.filter((id) => {
     const m = cfg.models.get(id)!;
     if (caps.some((c) => !m.capabilities.includes(c))) return skip(id, 'capability');
     if (req.maxTokens !== undefined && req.maxTokens > m.maxOutputTokens) return skip(id, 'output_cap');
     if (req.promptTokens + (req.maxTokens ?? 0) > m.contextWindow) return skip(id, 'context');
+    if (allowed && !allowed.has(id)) {
+      couldServe.push(id);
+      return skip(id, 'not_allowed');
+    }
     return true;
   });
   function skip(model: string, reason: SkipReason): false {
@@ -135,6 +184,16 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
   // Cost-aware ordering applies to routes only: a concrete model was chosen by the caller.
   if (route && fitting.length > 0) fitting = applyBudget(cfg, req, fitting, budgetFactor, skip);
 
+  if (fitting.length === 0 && couldServe.length > 0) {
+    const own = skipped.filter((s) => s.reason !== 'not_allowed');
+    throw new GatewayError(
+      403,
+      `No model this API key may use can serve this request (${own.map((s) => `${s.model}: ${s.reason.replace('_', ' ')}`).join('; ') || 'none in the chain'}); ${couldServe.join(', ')} could, but the key is not allowed to use ${couldServe.length > 1 ? 'them' : 'it'}.`,
+      'permission_error',
+      'model_not_allowed',
+      'model',
+    );
+  }
   if (fitting.length === 0) throw noFittingModel(req, skipped);
   return { route: route ? req.model : null, intent, variant, budgetFactor, candidates: fitting, skipped };
 }

@@ -38,8 +38,14 @@ export function countTokens(text: string): number {
 /** Per-message framing tokens OpenAI's chat format adds. */
 const PER_MESSAGE = 4;
 const PER_REPLY = 3;
-/** Images and other non-text parts: a flat, generous allowance (a 512px tile costs ~170 tokens). */
-const NON_TEXT_PART = 800;
+/**
+ * Images (the only non-text parts accepted, see upstream-fields.ts): the most one image is billed by
+ * the default providers, so the reservation covers it. OpenAI's high detail tops out at 8 tiles
+ * (85 + 8 x 170 = 1,445 tokens), Anthropic at ~1,600 (1.15 megapixels / 750). Gemini tiles very
+ * large images at 258 tokens per 768px tile and can pass this; its price makes that cents, and a
+ * settlement above the reservation is logged and alarmed (overrunMicros).
+ */
+const NON_TEXT_PART = 1_600;
 
 /**
  * Never fewer tokens than cl100k would count for the text parts: their bytes while the prompt's

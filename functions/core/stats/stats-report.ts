@@ -147,12 +147,14 @@ const budgetOrder = (a: BudgetStats, b: BudgetStats) =>
 
 export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = []): DayStats {
   const modelRows = usage.filter((r) => r.scope.startsWith('model#'));
-  // The router counts every request in the row of the model that answered (or last failed), so the
-  // model rows add up to the day; a `global` row, if a writer keeps one, is shown among the scopes.
+  // The router counts every request in the row of the model that answered (or last failed), or, when
+  // a key's or the global budget refused it before any model was tried, in `refused#<scope kind>`: so
+  // those rows add up to the day. A `global` row, if a writer keeps one, is shown among the scopes.
+  const refusedRows = usage.filter((r) => r.scope.startsWith('refused#'));
   const others = usage.filter((r) => !r.scope.startsWith('model#'));
   return {
     day,
-    total: scopeStats(sumRows('total', modelRows)),
+    total: scopeStats(sumRows('total', [...modelRows, ...refusedRows])),
     models: modelRows.map(scopeStats).sort(byCostThenName),
     scopes: others.map(scopeStats).sort((a, b) => a.scope.localeCompare(b.scope)),
     budgets: budgets.map(budgetStats).sort(budgetOrder),

@@ -9,5 +9,7 @@ export type FailureClass =
   | 'not_found'
   | 'aborted'
   | 'stream_error'
+  /** The upstream's response passed `gateway.maxUpstreamBodyBytes`. */
+  | 'too_large'
   /** The gateway could not read the provider's key (Secrets Manager): our fault, not the endpoint's. */
   | 'credentials_unavailable';

@@ -35,6 +35,8 @@ const FAILURE_TO_ERROR_CLASS: Record<FailureClass, ErrorClass | null> = {
   auth: 'auth',
   not_found: 'not_found',
   client_error: '4xx',
+  // An answer bigger than the gateway takes: the upstream misbehaving, counted with its 5xx.
+  too_large: '5xx',
   // The client went away: not the upstream's fault.
   aborted: null,
   // Our own Secrets Manager read failed: visible in logs and ServerErrors, not as an upstream error.
@@ -154,7 +156,12 @@ export function metricDocuments(s: RequestSummary): MetricDocument[] {
     docs.push({
       dimensions: { [DIMENSIONS.model]: s.model },
       dimensionSets: [[], [DIMENSIONS.model]],
-      metrics: [{ name: METRICS.costMicros, unit: 'None', value: s.costMicros }],
+      metrics: [
+        { name: METRICS.costMicros, unit: 'None', value: s.costMicros },
+        ...(s.overrunMicros && s.overrunMicros > 0
+          ? [{ name: METRICS.reservationOverrun, unit: 'None' as const, value: s.overrunMicros }]
+          : []),
+      ],
     });
   }
   return docs;

@@ -31,6 +31,8 @@ export const METRICS = {
   outputTokens: 'OutputTokens',
   /** Cost in integer micro-dollars (1 USD = 1,000,000). */
   costMicros: 'CostMicroUsd',
+  /** Settled cost above the call's reservation, in micro-dollars (only emitted when > 0; should never be). */
+  reservationOverrun: 'ReservationOverrunMicroUsd',
   /** Breakers a request's failures opened (router, per endpoint). */
   breakerOpened: 'BreakerOpened',
   /** Health check, per {Model, Endpoint}: 1 healthy or degraded, 0 down. */
@@ -127,6 +129,7 @@ export const METRIC_DIMENSION_SETS: Readonly<Record<string, ReadonlyArray<Readon
   add(METRICS.breakerOpened, ROUTER_DIMENSION_SETS.upstreamTotals);
   add(METRICS.breakerOpened, ROUTER_DIMENSION_SETS.breakerOpenedByEndpoint);
   add(METRICS.costMicros, ROUTER_DIMENSION_SETS.spend);
+  add(METRICS.reservationOverrun, ROUTER_DIMENSION_SETS.spend);
   add(METRICS.endpointUp, HEALTH_DIMENSION_SETS.endpointUp);
   add(METRICS.endpointLatency, HEALTH_DIMENSION_SETS.endpointLatency);
   add(METRICS.healthyEndpoints, HEALTH_DIMENSION_SETS.healthyEndpoints);

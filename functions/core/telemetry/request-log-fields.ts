@@ -29,11 +29,12 @@ export function requestLogFields(s: RequestSummary): Record<string, unknown> {
     costMicros: s.costMicros,
     costUsd: microsToUsd(s.costMicros),
     usageEstimated: s.usageEstimated,
+    overrunMicros: s.overrunMicros,
     breakersOpened: s.breakersOpened.length ? s.breakersOpened : undefined,
   };
 }
 
-/** 5xx are worth a look (upstream trouble or a gateway bug); everything else is routine. */
+/** 5xx and reservation overruns are worth a look (upstream trouble or a gateway bug); the rest is routine. */
 export function requestLogLevel(s: RequestSummary): 'info' | 'warn' {
-  return s.status >= 500 ? 'warn' : 'info';
+  return s.status >= 500 || (s.overrunMicros ?? 0) > 0 ? 'warn' : 'info';
 }

@@ -48,6 +48,11 @@ export interface RequestSummary {
   costMicros: number;
   /** True when usage was estimated (stream cut before the upstream's usage chunk). */
   usageEstimated?: boolean;
+  /**
+   * Settled cost above what was reserved for the call (micro-dollars), when it was: the reservation
+   * is meant to cover everything billed, so any overrun is a gap in the estimate, logged and metered.
+   */
+  overrunMicros?: number;
   /** Breakers this request's failures opened. */
   breakersOpened: string[];
 }

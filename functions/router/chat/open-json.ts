@@ -2,6 +2,8 @@
 import type { CompiledEndpoint } from '../../core/config/compile';
 import type { ChatRequest } from '../../core/openai/chat-request';
 import { usageFromOpenAI, type TokenUsage } from '../../core/pricing';
+import { scrubUpstreamText } from '../../core/telemetry/redact';
+import { BODY_TOO_LARGE } from '../../ports/upstream';
 import type { RouterDeps } from '../deps';
 import { openAttempt, upstreamBody, type AttemptFailure } from '../upstream-attempt';
 
@@ -49,6 +51,7 @@ export async function openJson(
     const code = (err as { code?: string })?.code;
     if (signal.aborted) return fail('timeout', 'the request deadline was reached while reading the response');
     if (code === 'UND_ERR_BODY_TIMEOUT') return fail('timeout', 'the response body stalled past the idle timeout');
+    if (code === BODY_TOO_LARGE) return fail('too_large', 'the response body passed the size limit');
     return fail('connection', 'the response body was cut off');
   }
   let parsed: { usage?: unknown; choices?: unknown; error?: { message?: unknown } | string };
@@ -65,7 +68,7 @@ export async function openJson(
     const m = typeof parsed.error === 'string' ? parsed.error : parsed.error.message;
     return fail(
       'server_error',
-      `the upstream answered 2xx with an error: ${typeof m === 'string' ? m.slice(0, 300) : 'no message'}`,
+      `the upstream answered 2xx with an error: ${typeof m === 'string' ? scrubUpstreamText(m) : 'no message'}`,
     );
   }
   const usage = usageFromOpenAI(parsed.usage);

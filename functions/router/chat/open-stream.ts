@@ -1,6 +1,7 @@
 /**
- * Streaming call: opens the upstream stream and waits for its first valid event. Until then a
- * failure is an ordinary attempt failure (the executor falls back); afterwards it is the relay's.
+ * Streaming call: opens the upstream stream and waits for its first chunk that carries content
+ * (role-only chunks and keep-alives before it are held back). Until then a failure is an ordinary
+ * attempt failure (the executor falls back); afterwards it is the relay's.
  */
 import type { CompiledEndpoint } from '../../core/config/compile';
 import type { ChatRequest } from '../../core/openai/chat-request';
@@ -33,6 +34,7 @@ export async function openStream(
       outcome.response.body,
       () => upstream.abort(),
       req.stream_options?.include_usage === true,
+      deps.config.raw.gateway.maxUpstreamBodyBytes,
     );
     await relay.firstEvent();
     // Asked again: the upstream may have failed right after its first event (often in the same

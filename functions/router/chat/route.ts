@@ -5,6 +5,7 @@
  */
 import { parseChatRequest, requestedMaxTokens } from '../../core/openai/chat-request';
 import { GatewayError } from '../../core/openai/errors';
+import { extraPromptBytes, refusePriceChangingFields } from '../../core/openai/upstream-fields';
 import { costMicros, microsToUsd } from '../../core/pricing';
 import { parseBudgetFactor, planRequest, type Plan, type PlanRequest } from '../../core/routing/plan';
 import { estimatePromptTokens } from '../../core/routing/token-estimate';
@@ -37,10 +38,11 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
   const cfg = deps.config;
   const gw = cfg.raw.gateway;
   const req = parseChatRequest(ctx.body, ctx.isBase64Encoded, gw.maxBodyBytes);
-  deps.keyPolicy.checkModelAccess(ctx.key, req.model);
+  refusePriceChangingFields(req);
 
   const maxTokens = requestedMaxTokens(req);
-  const promptTokens = estimatePromptTokens(req.messages, req.tools);
+  // Everything forwarded is billed: fields a tokenizer cannot see are bounded by their bytes.
+  const promptTokens = estimatePromptTokens(req.messages, req.tools) + extraPromptBytes(req);
   const planReq: PlanRequest = {
     model: req.model,
     messages: req.messages,
@@ -52,7 +54,8 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     choices: req.n ?? 1,
   };
   const plan = planRequest(cfg, planReq, {
-    budgetFactor: parseBudgetFactor(ctx.headers['x-budget-factor']) ?? ctx.key?.defaultBudgetFactor,
+    budgetFactor: budgetFactorFor(parseBudgetFactor(ctx.headers['x-budget-factor']), ctx.key?.defaultBudgetFactor),
+    allowedModels: ctx.key?.allowedModels,
     fallbackOff: ctx.headers['x-switchyard-fallback']?.trim().toLowerCase() === 'off',
     random: deps.random,
   });
@@ -91,6 +94,12 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     if (caller.hold) deps.quota.release(caller.hold, deps.now());
     throw err;
   }
+}
+
+/** The key's factor is a ceiling: a client may ask for a cheaper choice, never a dearer one. */
+export function budgetFactorFor(asked: number | undefined, keyFactor: number | undefined): number | undefined {
+  if (asked === undefined) return keyFactor;
+  return keyFactor === undefined ? asked : Math.min(asked, keyFactor);
 }
 
 export function decisionHeaders(

@@ -44,6 +44,14 @@ export function usageOrEstimate(
   };
 }
 
+/** The rows of the request's own scopes: its route's and its key's. */
+function ownDims(a: Accounting): string[] {
+  const dims: string[] = [];
+  if (a.plan.route) dims.push(`route#${a.plan.route}`);
+  if (a.ctx.key) dims.push(`key#${a.ctx.key.keyId}`);
+  return dims;
+}
+
 /**
  * The usage rows of one request: the model's, route's and key's, and for an A/B route the drawn
  * variant's, which counts as a success only if that model answered (a fallback answering means the
@@ -55,9 +63,7 @@ function usageRecords(
   model: string,
   answeredBy: string | null,
 ): UsageRecord[] {
-  const dims = [`model#${model}`];
-  if (a.plan.route) dims.push(`route#${a.plan.route}`);
-  if (a.ctx.key) dims.push(`key#${a.ctx.key.keyId}`);
+  const dims = [`model#${model}`, ...ownDims(a)];
   const records: UsageRecord[] = [{ ...figures, dims }];
   if (a.plan.variant && a.plan.route) {
     const ok = answeredBy === a.plan.variant;
@@ -136,6 +142,7 @@ export async function finishSuccess(
     completionTokens: usage.completionTokens,
     costMicros: cost,
     usageEstimated: fromStream?.estimated ?? r.estimated ?? false,
+    ...overrun(chain.held.quota.needs, cost),
     breakersOpened,
   };
   deps.telemetry.requestDone(summary);
@@ -183,7 +190,16 @@ export async function finishFailure(a: Accounting): Promise<void> {
   const now = deps.now();
   if (a.caller.hold) deps.quota.settle(a.caller.hold, a.caller.actual(0), now);
   const figures = { ok: false, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs };
-  await deps.quota.record(chain.lastModel ? usageRecords(a, figures, chain.lastModel, null) : [], now);
+  // Refused by the key's or the global quota before any model failed: counted on a `refused#` row
+  // (part of the day's total in /v1/stats) and the request's own route and key rows, never as the
+  // model's error.
+  const refusedBy = chain.error.headers['x-switchyard-refused-by'];
+  const records = !chain.lastModel
+    ? []
+    : refusedBy && !refusedBy.startsWith('model#')
+      ? [{ ...figures, dims: [`refused#${refusedBy.split('#')[0]}`, ...ownDims(a)] }]
+      : usageRecords(a, figures, chain.lastModel, null);
+  await deps.quota.record(records, now);
   deps.telemetry.requestDone({
     ...baseSummary(a),
     model: chain.lastModel,
@@ -217,4 +233,11 @@ function baseSummary(
     stream: a.req.stream === true,
     attempts: a.chain.attempts,
   };
+}
+
+/** Cost above the smallest budget reservation held (all are the same worst case): never silent. */
+function overrun(needs: ReadonlyArray<{ amount: number }>, cost: number): { overrunMicros?: number } {
+  if (needs.length === 0) return {};
+  const reserved = Math.min(...needs.map((n) => n.amount));
+  return cost > reserved ? { overrunMicros: cost - reserved } : {};
 }

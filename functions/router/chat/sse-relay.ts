@@ -2,7 +2,10 @@
  * Relays an upstream SSE stream to the client, event by event, as it arrives.
  *
  * Before the first event is handed to the client the stream can still be abandoned (and the next
- * candidate tried): `firstEvent()` reads until one valid chunk is in hand. After that, any failure
+ * candidate tried): `firstEvent()` reads until a chunk that carries content is in hand (text, a tool
+ * call, a refusal, a finish reason) or the stream ended whole. Role-only chunks and empty deltas
+ * before it are held back and relayed, in order, at commit; so a stream that dies before its first
+ * token falls back exactly like one that fails before its first byte. After that, any failure
  * (cut connection, malformed line, stall, in-stream error) ends the client's stream with an
  * explicit `data: {"error":...}` event and no `[DONE]`, so no client mistakes it for a clean end.
  *
@@ -12,6 +15,7 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { Readable } from 'node:stream';
 import { usageFromOpenAI, type TokenUsage } from '../../core/pricing';
+import { scrubUpstreamText } from '../../core/telemetry/redact';
 
 export interface StreamOutcome {
   /** `[DONE]` was relayed. */
@@ -33,12 +37,21 @@ export const STREAM_TIME_LIMIT = {
 
 export type FirstEventResult =
   | { ok: true }
-  | { ok: false; failure: 'stream_error' | 'server_error' | 'timeout' | 'connection'; message: string };
+  | { ok: false; failure: 'stream_error' | 'server_error' | 'timeout' | 'connection' | 'too_large'; message: string };
 
 interface Parsed {
   raw: string;
   json?: {
-    choices?: Array<{ delta?: { content?: unknown; tool_calls?: Array<{ function?: { arguments?: unknown } }> } }>;
+    choices?: Array<{
+      delta?: {
+        content?: unknown;
+        refusal?: unknown;
+        reasoning_content?: unknown;
+        function_call?: unknown;
+        tool_calls?: Array<{ function?: { arguments?: unknown } }>;
+      };
+      finish_reason?: unknown;
+    }>;
     usage?: unknown;
     error?: { message?: unknown };
     message?: unknown;
@@ -46,6 +59,25 @@ interface Parsed {
 }
 
 const encoder = new TextEncoder();
+
+const nonEmpty = (v: unknown) => typeof v === 'string' && v.length > 0;
+
+/** A chunk worth committing to: some choice has text, a tool call, a refusal or a finish reason. */
+export function carriesContent(json: Parsed['json']): boolean {
+  const choices = json?.choices;
+  if (!Array.isArray(choices)) return false;
+  return choices.some((c) => {
+    const d = c?.delta;
+    return (
+      c?.finish_reason != null ||
+      nonEmpty(d?.content) ||
+      nonEmpty(d?.refusal) ||
+      nonEmpty(d?.reasoning_content) ||
+      d?.function_call != null ||
+      (Array.isArray(d?.tool_calls) && d.tool_calls.length > 0)
+    );
+  });
+}
 
 /** One SSE event; a multi-line payload needs `data: ` on every line or the client misreads it. */
 function sseData(payload: string): string {
@@ -60,6 +92,9 @@ export class SseRelay {
   private readonly pending: Parsed[] = [];
   private readonly outcome: StreamOutcome = { completed: false, clientAborted: false, text: '' };
   private committed = false;
+  /** A chunk with content (or the stream's clean end) is buffered: the stream can be committed to. */
+  private ready = false;
+  private bytes = 0;
   private finished = false;
   private ended = false;
   private failedBeforeCommit: FirstEventResult | undefined;
@@ -73,6 +108,8 @@ export class SseRelay {
     private readonly upstream: AsyncIterable<Buffer | string>,
     private readonly abortUpstream: () => void,
     private readonly forwardUsage: boolean,
+    /** Upstream bytes read past which the stream fails (`upstream_response_too_large`). */
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
     this.parser = createParser({
@@ -96,10 +133,13 @@ export class SseRelay {
     void this.pump();
   }
 
-  /** Resolves once the first valid chunk is buffered, or with the reason the stream failed before it. */
+  /**
+   * Resolves once a chunk that carries content is buffered (or the stream ended whole), or with the
+   * reason the stream failed before it.
+   */
   firstEvent(): Promise<FirstEventResult> {
     if (this.failedBeforeCommit) return Promise.resolve(this.failedBeforeCommit);
-    if (this.pending.length > 0) return Promise.resolve({ ok: true });
+    if (this.ready) return Promise.resolve({ ok: true });
     return new Promise((r) => (this.firstEventWaiter = r));
   }
 
@@ -134,6 +174,15 @@ export class SseRelay {
     try {
       for await (const chunk of this.upstream) {
         if (this.finished) return;
+        this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+        if (this.bytes > this.maxBytes) {
+          this.fail(
+            'upstream_response_too_large',
+            "The upstream response passed the gateway's size limit; the output is incomplete.",
+            'too_large',
+          );
+          return;
+        }
         this.parser.feed(typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true }));
       }
       // A last event without its closing blank line (`data: [DONE]` at EOF) is still an event.
@@ -174,6 +223,8 @@ export class SseRelay {
       this.outcome.completed = true;
       this.ended = true;
       if (this.committed) this.end();
+      // Whole, if without content (an empty answer): nothing can fail any more, so it may be committed.
+      else this.markReady();
       return;
     }
     let json: Parsed['json'];
@@ -191,7 +242,7 @@ export class SseRelay {
     // Some OpenAI-compatible servers report failures as `event: error` with a bare message body.
     if (json.error || e.event === 'error') {
       const err = json.error ?? json;
-      const m = typeof err.message === 'string' ? err.message.slice(0, 300) : 'error event';
+      const m = typeof err.message === 'string' ? scrubUpstreamText(err.message) : 'error event';
       this.fail('upstream_stream_error', `The upstream reported an error mid-stream: ${m}`, 'stream_error');
       return;
     }
@@ -204,8 +255,14 @@ export class SseRelay {
     if (this.committed) this.emit(parsed);
     else {
       this.pending.push(parsed);
-      this.resolveFirst({ ok: true });
+      if (carriesContent(json)) this.markReady();
     }
+  }
+
+  private markReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    this.resolveFirst({ ok: true });
   }
 
   private emit(p: Parsed): void {

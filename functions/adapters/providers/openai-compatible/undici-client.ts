@@ -4,6 +4,7 @@
  */
 import { Agent, errors as undiciErrors, request } from './undici-core';
 import {
+  readLimited,
   UpstreamFailure,
   type UpstreamCall,
   type UpstreamClient,
@@ -48,28 +49,36 @@ export function createUndiciClient(opts: UndiciClientOptions): UpstreamClient {
         for (const [k, v] of Object.entries(res.headers)) {
           if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : String(v);
         }
+        const limit = call.maxBodyBytes ?? Number.POSITIVE_INFINITY;
+        if (Number(flat['content-length']) > limit) {
+          res.body.destroy();
+          throw new UpstreamFailure('too_large', `the response is larger than ${limit} bytes`);
+        }
         return {
           status: res.statusCode,
           headers: flat,
           body: res.body,
-          text: () => res.body.text(),
+          text: (maxBytes) => readLimited(res.body, Math.min(maxBytes ?? limit, limit)),
           discard: () => {
             res.body.destroy();
           },
         };
       } catch (err) {
-        throw classify(err, url.host);
+        throw classify(err);
       }
     },
   };
 }
 
-/** Maps undici's errors to the three kinds the retry policy cares about; keeps only the host in messages. */
-export function classify(err: unknown, host: string): UpstreamFailure {
+/**
+ * Maps undici's errors to the kinds the retry policy cares about. Messages name no host, port or
+ * URL: they reach clients, and the upstream's address is the gateway's business.
+ */
+export function classify(err: unknown): UpstreamFailure {
   if (err instanceof UpstreamFailure) return err;
   const e = err as { name?: string; code?: string; message?: string };
   if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e instanceof undiciErrors.RequestAbortedError) {
-    return new UpstreamFailure('aborted', `request to ${host} was aborted`);
+    return new UpstreamFailure('aborted', 'the upstream request was aborted');
   }
   if (
     e?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
@@ -82,7 +91,9 @@ export function classify(err: unknown, host: string): UpstreamFailure {
         : e.code === 'UND_ERR_HEADERS_TIMEOUT'
           ? 'waiting for response headers'
           : 'waiting for the body';
-    return new UpstreamFailure('timeout', `timed out ${what} from ${host}`);
+    return new UpstreamFailure('timeout', `timed out ${what}`);
   }
-  return new UpstreamFailure('connection', `connection to ${host} failed (${e?.code ?? e?.name ?? 'error'})`);
+  // Only a code-shaped value: a message could carry the address.
+  const code = typeof e?.code === 'string' && /^[A-Z0-9_]{1,40}$/.test(e.code) ? e.code : 'error';
+  return new UpstreamFailure('connection', `the connection to the upstream failed (${code})`);
 }
