@@ -6,6 +6,7 @@
 import type { CompiledConfig, CompiledModel } from '../config/compile';
 import type { Capability, Intent, RouteConfig } from '../config/schema';
 import { errors, GatewayError } from '../openai/errors';
+import { matchAlias } from './aliases';
 import { classifyIntent, conversationText } from './intent';
 
 export interface PlanRequest {
@@ -33,6 +34,8 @@ export type SkipReason = 'context' | 'capability' | 'output_cap' | 'budget_price
 
 export interface Plan {
   route: string | null;
+  /** The alias the request's model name matched (`claude-sonnet-4-5*`), when it was one. */
+  alias?: string;
   intent: Intent | null;
   variant: string | null;
   budgetFactor: number;
@@ -87,10 +90,19 @@ function withReplacedModels(cfg: CompiledConfig, chain: string[]): string[] {
   return dedupe([...chain, ...tail]);
 }
 
+/** The model or route a client name stands for: itself, or an alias's target. */
+export function resolveModelName(cfg: CompiledConfig, name: string): { name: string; alias?: string } {
+  const hit = matchAlias(cfg.aliases, name, (n) => cfg.models.has(n) || cfg.routes.has(n));
+  return hit ? { name: hit.target, alias: hit.alias } : { name };
+}
+
 export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOptions): Plan {
-  const direct = cfg.models.get(req.model);
-  const route = direct ? undefined : cfg.routes.get(req.model);
-  if (!direct && !route) throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys()]);
+  const resolved = resolveModelName(cfg, req.model);
+  const direct = cfg.models.get(resolved.name);
+  const route = direct ? undefined : cfg.routes.get(resolved.name);
+  if (!direct && !route) {
+    throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys(), ...cfg.aliases.exact.keys()]);
+  }
 
   let chain: string[];
   let intent: Intent | null = null;
@@ -128,7 +140,15 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
   if (route && fitting.length > 0) fitting = applyBudget(cfg, req, fitting, budgetFactor, skip);
 
   if (fitting.length === 0) throw noFittingModel(req, skipped);
-  return { route: route ? req.model : null, intent, variant, budgetFactor, candidates: fitting, skipped };
+  return {
+    route: route ? resolved.name : null,
+    ...(resolved.alias ? { alias: resolved.alias } : {}),
+    intent,
+    variant,
+    budgetFactor,
+    candidates: fitting,
+    skipped,
+  };
 }
 
 /**
