@@ -97,6 +97,73 @@ describe('official @anthropic-ai/sdk against the local gateway', () => {
     expect(upstream.messages[2]).toEqual({ role: 'tool', tool_call_id: use!.id, content: '18 degrees, sunny' });
   });
 
+  it("takes Claude Code's request shape: beta path, anthropic-beta, cached system blocks, metadata, thinking, a dated id", async () => {
+    const beta = new Anthropic({
+      baseURL: gw.url,
+      apiKey: null,
+      authToken: gw.demoKey,
+      maxRetries: 0,
+      defaultHeaders: { 'anthropic-beta': 'claude-code-20250219,interleaved-thinking-2025-05-14' },
+    });
+    const { data, response } = await beta.beta.messages
+      .create({
+        model: 'claude-sonnet-4-5-20250929',
+        max_tokens: 300,
+        system: [{ type: 'text', text: 'You are Claude Code.', cache_control: { type: 'ephemeral' } }],
+        metadata: { user_id: 'user_abc_account__session_123' },
+        thinking: { type: 'enabled', budget_tokens: 1024 },
+        tools: [weather],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'hello', cache_control: { type: 'ephemeral' } }] },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'thinking', thinking: 'The user greets me.', signature: 'c2ln' },
+              { type: 'text', text: 'Hi!' },
+            ],
+          },
+          { role: 'user', content: 'Summarize our chat' },
+        ],
+      })
+      .withResponse();
+    expect(data.content.length).toBeGreaterThan(0);
+    // The dated id is an alias of claude-sonnet-4.5 in the default config.
+    expect(response.headers.get('x-switchyard-model')).toBe('claude-sonnet-4.5');
+    const upstream = gw.providers!.requests().at(-1)!.body as Record<string, unknown>;
+    expect(upstream.model).toBe('claude-sonnet-4-5');
+    expect(upstream.messages).toEqual([
+      { role: 'system', content: 'You are Claude Code.' },
+      { role: 'user', content: 'hello' },
+      { role: 'assistant', content: 'Hi!' },
+      { role: 'user', content: 'Summarize our chat' },
+    ]);
+    expect(upstream).not.toHaveProperty('thinking');
+    expect(upstream).not.toHaveProperty('metadata');
+  });
+
+  it('takes the key from x-api-key (ANTHROPIC_API_KEY) when the gateway runs with --x-api-key', async () => {
+    // This SDK sends `apiKey` as a Bearer token; Claude Code sends ANTHROPIC_API_KEY as x-api-key.
+    const xApiKeyClient = (baseURL: string, key: string) =>
+      new Anthropic({ baseURL, apiKey: null, authToken: null, defaultHeaders: { 'x-api-key': key }, maxRetries: 0 });
+    const withXApiKey = await startTestGateway(undefined, { keyHeaderMode: 'authorization-or-x-api-key' });
+    try {
+      const c = xApiKeyClient(withXApiKey.url, withXApiKey.demoKey);
+      const r = await c.messages.create({
+        model: 'gpt-4.1',
+        max_tokens: 50,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(r.type).toBe('message');
+    } finally {
+      await withXApiKey.close();
+    }
+    // The default mode reads Authorization only (API Gateway's authorizer cache needs one header).
+    const c = xApiKeyClient(gw.url, gw.demoKey);
+    await expect(
+      c.messages.create({ model: 'gpt-4.1', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+  });
+
   it('counts tokens', async () => {
     const short = await client.messages.countTokens({ model: 'gpt-4.1', messages: [{ role: 'user', content: 'hi' }] });
     const long = await client.messages.countTokens({
