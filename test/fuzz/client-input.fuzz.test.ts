@@ -733,13 +733,11 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
   }, 120_000);
 
   /** A well-formed request of each API around any text, so a share of the cases is served end to end. */
-  const validMessagesBody = fc
-    .tuple(fc.constantFrom(...MODELS, ...ALIASES), oddString)
-    .map(([model, text]) => ({
-      model,
-      max_tokens: 60,
-      messages: [{ role: 'user', content: [{ type: 'text', text }] }],
-    }));
+  const validMessagesBody = fc.tuple(fc.constantFrom(...MODELS, ...ALIASES), oddString).map(([model, text]) => ({
+    model,
+    max_tokens: 60,
+    messages: [{ role: 'user', content: [{ type: 'text', text }] }],
+  }));
   const validResponsesBody = fc
     .tuple(fc.constantFrom(...MODELS, ...ALIASES), oddString)
     .map(([model, text]) => ({ model, input: [{ role: 'user', content: [{ type: 'input_text', text }] }] }));
