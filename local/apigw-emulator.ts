@@ -44,6 +44,9 @@ export interface ApiRoute {
 export const DEFAULT_ROUTES: ApiRoute[] = [
   { resource: '/v1/chat/completions', methods: ['POST'], auth: true },
   { resource: '/v1/embeddings', methods: ['POST'], auth: true },
+  { resource: '/v1/messages', methods: ['POST'], auth: true },
+  { resource: '/v1/messages/count_tokens', methods: ['POST'], auth: true },
+  { resource: '/v1/responses', methods: ['POST'], auth: true },
   { resource: '/v1/models', methods: ['GET'], auth: true },
   { resource: '/v1/models/{model+}', methods: ['GET'], auth: true },
   { resource: '/v1/stats', methods: ['GET'], auth: true },

@@ -6,6 +6,9 @@ import { errorResult, type HttpResult } from './http';
 import { requestContextFrom, type RequestContext } from './request-context';
 import { chatCompletions } from './chat/route';
 import { embeddings } from './routes/embeddings';
+import { withAliasTargets } from './key-policy';
+import { countTokens, messages } from './routes/messages';
+import { responses } from './routes/responses';
 import { health } from './routes/health';
 import { listModels, retrieveModel } from './routes/models';
 import { stats } from './routes/stats';
@@ -15,6 +18,9 @@ type Route = (ctx: RequestContext, deps: RouterDeps) => HttpResult | Promise<Htt
 const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/v1/chat/completions': { POST: chatCompletions },
   '/v1/embeddings': { POST: embeddings },
+  '/v1/messages': { POST: messages },
+  '/v1/messages/count_tokens': { POST: countTokens },
+  '/v1/responses': { POST: responses },
   '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
   '/health': { GET: health },
   '/v1/stats': { GET: stats },
@@ -29,7 +35,11 @@ function routeKey(path: string): string | undefined {
   return Object.keys(ROUTES).find((k) => path.endsWith(k));
 }
 
-export function createRouterApp(deps: RouterDeps) {
+export function createRouterApp(routerDeps: RouterDeps) {
+  const deps: RouterDeps = {
+    ...routerDeps,
+    keyPolicy: withAliasTargets(routerDeps.keyPolicy, () => routerDeps.config),
+  };
   return async function handle(event: APIGatewayProxyEvent, context: Partial<Context>): Promise<HttpResult> {
     const ctx = requestContextFrom(event, context, deps.now());
     try {

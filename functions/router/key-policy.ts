@@ -2,7 +2,9 @@
  * Per-key access rules the authorizer cannot apply (it does not see the body): allowed models and
  * routes. Its rates, budget and concurrency are quotas shared by every instance (deps.quota).
  */
+import type { CompiledConfig } from '../core/config/compile';
 import { errors, GatewayError } from '../core/openai/errors';
+import { resolveModelName } from '../core/routing/plan';
 import type { KeyPolicy } from './deps';
 import type { RequestContext } from './request-context';
 
@@ -31,6 +33,23 @@ export function createKeyPolicy(): KeyPolicy {
           'model',
         );
       }
+    },
+  };
+}
+
+/**
+ * A key's allow-list holds for what an alias resolves to as well as for the name sent: a key allowed
+ * `gpt-4.1` cannot reach another model through an alias, and a key must allow an alias (its exact
+ * name or its `prefix*` pattern, or the name sent) and its target to use it.
+ */
+export function withAliasTargets(policy: KeyPolicy, config: () => CompiledConfig): KeyPolicy {
+  return {
+    ...policy,
+    checkModelAccess(key, requested) {
+      if (!key?.allowedModels?.length) return;
+      const resolved = resolveModelName(config(), requested);
+      if (!resolved.alias || !key.allowedModels.includes(resolved.alias)) policy.checkModelAccess(key, requested);
+      if (resolved.alias) policy.checkModelAccess(key, resolved.name);
     },
   };
 }

@@ -43,6 +43,7 @@ export interface SwitchyardApiProps {
  *
  *   POST /v1/chat/completions   (authorizer)
  *   POST /v1/embeddings         (authorizer)
+ *   POST /v1/messages, /v1/messages/count_tokens, /v1/responses   (authorizer; Anthropic Messages, OpenAI Responses)
  *   GET  /v1/models             (authorizer)
  *   GET  /v1/stats              (authorizer)
  *   GET  /health                (no authorizer)
@@ -60,6 +61,9 @@ export class SwitchyardApi extends Construct {
   readonly methods: {
     readonly chatCompletions: apigateway.Method;
     readonly embeddings: apigateway.Method;
+    readonly messages: apigateway.Method;
+    readonly countTokens: apigateway.Method;
+    readonly responses: apigateway.Method;
     readonly models: apigateway.Method;
     readonly model: apigateway.Method;
     readonly stats: apigateway.Method;
@@ -122,9 +126,13 @@ export class SwitchyardApi extends Construct {
 
     const v1 = this.api.root.addResource('v1');
     const models = v1.addResource('models');
+    const messages = v1.addResource('messages');
     this.methods = {
       chatCompletions: v1.addResource('chat').addResource('completions').addMethod('POST', integration, withKey),
       embeddings: v1.addResource('embeddings').addMethod('POST', integration, withKey),
+      messages: messages.addMethod('POST', integration, withKey),
+      countTokens: messages.addResource('count_tokens').addMethod('POST', integration, withKey),
+      responses: v1.addResource('responses').addMethod('POST', integration, withKey),
       models: models.addMethod('GET', integration, withKey),
       // `{model+}`: ids may contain `/` (e.g. `meta/llama-3.3`).
       model: models.addResource('{model+}').addMethod('GET', integration, withKey),

@@ -26,7 +26,7 @@ const ECHO_WORDS = 8;
 
 export interface Generated {
   content: string;
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
   promptTokens: number;
   completionTokens: number;
 }
@@ -87,7 +87,7 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-function lastUserText(messages: unknown[]): string {
+export function lastUserText(messages: unknown[]): string {
   const last = [...messages].reverse().find((m) => roleOf(m) === 'user') ?? messages[messages.length - 1];
   return messageText(last);
 }

@@ -3,14 +3,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { sleep, untilAborted } from './abort';
 import { bodyFault, resetConnection } from './body-faults';
-import { generate } from './completion';
+import { countTokens, generate, lastUserText } from './completion';
 import { FaultStore, parseFaultSpec, type FaultSpec } from './faults';
 import { errorBody, faultErrorBody, readBody, sendJson, type ErrorBody } from './http';
 import { jitter, modelNames, modelProfile } from './models';
 import { createBedrockSimulator } from './bedrock/simulator';
 import { simulatedEmbedding } from './embedding-vectors';
-import { countTokens } from './completion';
 import { writeHugeBody, writeStream } from './sse';
+import { plannedToolCall } from './tool-calls';
 import type { RequestRecord, SimulatedProviders, SimulatedProvidersOptions } from './types';
 
 /** Real /models endpoints answer quickly; health probes should see that, scaled like the rest. */
@@ -161,6 +161,12 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     if (!(await sleep(profile.firstByteMs * timeScale * nextJitter(), ex.signal))) return;
 
     const generated = generate(model, messages, maxTokens ?? undefined, body);
+    const toolCall = plannedToolCall(body, lastUserText(messages));
+    if (toolCall) {
+      generated.content = '';
+      generated.finishReason = 'tool_calls';
+      generated.completionTokens = countTokens(toolCall.name) + countTokens(toolCall.arguments);
+    }
     const usage = {
       prompt_tokens: generated.promptTokens,
       completion_tokens: generated.completionTokens,
@@ -178,7 +184,20 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: generated.content, refusal: null },
+          message: toolCall
+            ? {
+                role: 'assistant',
+                content: null,
+                refusal: null,
+                tool_calls: [
+                  {
+                    id: toolCall.id,
+                    type: 'function',
+                    function: { name: toolCall.name, arguments: toolCall.arguments },
+                  },
+                ],
+              }
+            : { role: 'assistant', content: generated.content, refusal: null },
           logprobs: null,
           finish_reason: generated.finishReason,
         },
@@ -217,6 +236,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
         usage: includeUsage ? usage : undefined,
         chunkDelayMs: fault?.chunkDelayMs ?? profile.chunkMs * timeScale,
         fault,
+        ...(toolCall ? { toolCall } : {}),
       },
       ex.signal,
     );

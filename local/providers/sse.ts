@@ -18,6 +18,19 @@ export interface StreamPlan {
   usage?: Usage;
   chunkDelayMs: number;
   fault?: FaultSpec;
+  /** A function call to stream instead of `content`. */
+  toolCall?: { id: string; name: string; arguments: string };
+}
+
+/** The deltas of the answer: text pieces, or a tool call's head and then its arguments in pieces. */
+function deltas(plan: StreamPlan): Array<Record<string, unknown>> {
+  const call = plan.toolCall;
+  if (!call) return splitPieces(plan.content).map((content) => ({ content }));
+  const args = call.arguments.match(/.{1,12}/gs) ?? [];
+  return [
+    { tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] },
+    ...args.map((a) => ({ tool_calls: [{ index: 0, function: { arguments: a } }] })),
+  ];
 }
 
 /** Word-ish pieces with their leading whitespace, like real token deltas; they concatenate back exactly. */
@@ -49,7 +62,7 @@ function write(res: ServerResponse, text: string): Promise<void> {
  */
 export async function writeStream(res: ServerResponse, plan: StreamPlan, signal: AbortSignal): Promise<void> {
   const { fault } = plan;
-  const pieces = splitPieces(plan.content);
+  const pieces = deltas(plan);
   const firesAt = (n: number | undefined, sent: number) =>
     n !== undefined && (n === sent || (n > sent && sent === pieces.length));
 
@@ -68,7 +81,7 @@ export async function writeStream(res: ServerResponse, plan: StreamPlan, signal:
     if (firesAt(fault?.stallAfterChunks, sent)) return untilAborted(signal);
     if (sent === pieces.length) break;
     if (!(await sleep(plan.chunkDelayMs, signal))) return;
-    flushed = write(res, `data: ${chunk(plan, { content: pieces[sent] }, null)}\n\n`);
+    flushed = write(res, `data: ${chunk(plan, pieces[sent], null)}\n\n`);
   }
 
   res.write(`data: ${chunk(plan, {}, plan.finishReason)}\n\n`);

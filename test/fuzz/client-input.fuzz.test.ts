@@ -1,6 +1,8 @@
 /**
- * Fuzz: nothing a client can send makes the gateway answer a 5xx, and every error has OpenAI's
- * shape `{"error":{"message","type","param","code"}}` with a JSON content type.
+ * Fuzz: nothing a client can send makes the gateway answer a 5xx, and every error has its API's
+ * shape with a JSON content type: OpenAI's `{"error":{"message","type","param","code"}}` for chat
+ * completions, responses and everything else, Anthropic's `{"type":"error","error":{"type","message"}}`
+ * for POST /v1/messages and /v1/messages/count_tokens (except what API Gateway answers itself).
  *
  * Requests go through the local runtime over real HTTP on 127.0.0.1: the API Gateway emulator
  * (routing, body limit, authorizer with its cache), the REQUEST authorizer, the streaming router and
@@ -44,8 +46,22 @@ interface Sent {
   what: string;
 }
 
+/** Which error shape and event vocabulary a path answers in. */
+type Shape = 'openai' | 'anthropic' | 'responses';
+
+/**
+ * The client API a request belongs to: POSTs to the Messages paths (stage prefix and trailing slash
+ * as the router strips them). Other methods there are refused by API Gateway or the router's method
+ * check, in OpenAI's shape like every unknown route.
+ */
+function shapeOf(method: string, path: string): Shape {
+  const p = path.split(/[?#]/)[0].replace(/\/+$/, '');
+  if (method.toUpperCase() === 'POST' && /\/v1\/messages(\/count_tokens)?$/.test(p)) return 'anthropic';
+  return 'openai';
+}
+
 /** The per-case assertions. Throws (fast-check reports the seed and the generated spec). */
-function check(sent: Sent, res: Answer): void {
+function check(sent: Sent, res: Answer, shape: Shape = shapeOf(sent.method, sent.path)): void {
   tally.byStatus.set(res.status, (tally.byStatus.get(res.status) ?? 0) + 1);
   const where = `${sent.method} ${sent.path.slice(0, 200)} [${sent.what.slice(0, 300)}] -> ${res.status} ${res.body.slice(0, 400)}`;
   if (res.status >= 500) {
@@ -56,18 +72,69 @@ function check(sent: Sent, res: Answer): void {
   if (res.status >= 400) {
     if (!res.contentType.startsWith('application/json'))
       throw new Error(`error without a JSON content type (${res.contentType}): ${where}`);
-    assertOpenAiError(res.body, where);
+    // API Gateway itself (authorizer denials, unknown resources) answers in OpenAI's shape on every path.
+    if (shape === 'anthropic' && !(API_GATEWAY_STATUSES.has(res.status) && isOpenAiError(res.body)))
+      assertAnthropicError(res.body, where);
+    else assertOpenAiError(res.body, where);
   } else if (res.contentType.startsWith('application/json')) {
     JSON.parse(res.body);
   } else if (res.contentType.startsWith('text/event-stream')) {
     for (const line of res.body.split('\n')) {
       if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
       const event = JSON.parse(line.slice(6));
-      if (event.error) throw new Error(`stream ended in an error event: ${where}`);
+      // Simulated upstreams without faults never fail mid-stream: an error event is the gateway's.
+      if (event.error || event.type === 'error' || event.type === 'response.failed')
+        throw new Error(`stream ended in an error event: ${where}`);
     }
   } else {
     throw new Error(`unexpected content type ${res.contentType}: ${where}`);
   }
+}
+
+/** Statuses API Gateway answers itself, before the router (and so in OpenAI's shape on every path). */
+const API_GATEWAY_STATUSES = new Set([401, 403, 404]);
+
+function isOpenAiError(body: string): boolean {
+  try {
+    assertOpenAiError(body, '');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ANTHROPIC_ERROR_TYPES = new Set([
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'timeout_error',
+  'overloaded_error',
+]);
+
+function assertAnthropicError(body: string, where: string): void {
+  let parsed: any;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new Error(`error body is not JSON: ${where}`);
+  }
+  const e = parsed?.error;
+  const ok =
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    Object.keys(parsed).sort().join() === 'error,type' &&
+    parsed.type === 'error' &&
+    e !== null &&
+    typeof e === 'object' &&
+    Object.keys(e).sort().join() === 'message,type' &&
+    typeof e.message === 'string' &&
+    e.message.length > 0 &&
+    ANTHROPIC_ERROR_TYPES.has(e.type);
+  if (!ok) throw new Error(`error body is not in Anthropic's shape: ${where}`);
 }
 
 function assertOpenAiError(body: string, where: string): void {
@@ -380,6 +447,240 @@ const chatBody: fc.Arbitrary<Text> = fc
     return obj([...pairs, ...extra]);
   });
 
+// Anthropic Messages and OpenAI Responses bodies: valid bases with every block / item type, then
+// fields broken, added or removed like the chat bodies.
+
+const ALIASES = ['claude-sonnet-4-5-20250929', 'claude-haiku-4-5-20251001', 'claude-opus-4-1', 'claude-3-5-haiku-x'];
+
+const withExtras = (base: Array<readonly [string, Text]>, extras: Array<readonly [string, Text]>, drop: string[]) =>
+  obj([...base.filter(([k]) => !drop.includes(k)), ...extras]);
+
+const extraField = (names: string[]) =>
+  fc.oneof(
+    { weight: 1, arbitrary: fc.constant([] as Array<[string, Text]>) },
+    { weight: 1, arbitrary: extraFields(names) },
+  );
+
+const extraFields = (names: string[]) =>
+  fc.array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom(...names), oddString),
+      fc.oneof(
+        { weight: 6, arbitrary: anyValue },
+        { weight: 1, arbitrary: deepValue },
+        { weight: 1, arbitrary: hugeString },
+      ),
+    ),
+    { maxLength: 4 },
+  );
+
+const anthropicBlock: fc.Arbitrary<Text> = fc.oneof(
+  fc.record({ type: fc.constant('text'), text: oddString }).map(json),
+  fc
+    .record(
+      {
+        type: fc.constant('image'),
+        source: fc.record(
+          {
+            type: fc.constantFrom('base64', 'url', 'file', ''),
+            media_type: fc.constantFrom('image/png', 'image/jpeg', 'image/bmp', ''),
+            data: oddString,
+            url: oddString,
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map(json),
+  fc
+    .record(
+      { type: fc.constant('tool_use'), id: oddString, name: oddString, input: fc.jsonValue({ maxDepth: 3 }) },
+      { requiredKeys: ['type'] },
+    )
+    .map(json),
+  fc
+    .record(
+      {
+        type: fc.constant('tool_result'),
+        tool_use_id: oddString,
+        content: fc.oneof(
+          oddString,
+          fc.array(fc.record({ type: fc.constantFrom('text', 'image', 'x'), text: oddString })),
+        ),
+        is_error: fc.boolean(),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map(json),
+  fc
+    .record({ type: fc.constantFrom('thinking', 'redacted_thinking'), thinking: oddString, signature: oddString })
+    .map(json),
+  fc
+    .record({
+      type: fc.constantFrom('document', 'server_tool_use', 'search_result', '', 'x'),
+      source: anyJson.map(render),
+    })
+    .map(json),
+  anyValue,
+);
+
+const anthropicMessage: fc.Arbitrary<Text> = fc
+  .record(
+    {
+      role: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom('user', 'assistant').map(json) },
+        { weight: 1, arbitrary: anyValue },
+      ),
+      content: fc.oneof(
+        { weight: 3, arbitrary: oddString.map(json) },
+        { weight: 4, arbitrary: fc.array(anthropicBlock, { maxLength: 4 }).map(arr) },
+        { weight: 1, arbitrary: anyValue },
+      ),
+    },
+    { requiredKeys: [] },
+  )
+  .map((m) => obj(Object.entries(m)));
+
+const messagesBody: fc.Arbitrary<Text> = fc
+  .record({
+    model: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...MODELS, ...ALIASES).map(json) },
+      { weight: 1, arbitrary: anyValue },
+    ),
+    max_tokens: fc.oneof(
+      { weight: 4, arbitrary: fc.integer({ min: 1, max: 400 }).map(json) },
+      { weight: 1, arbitrary: oddNumber },
+    ),
+    messages: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(validMessages) },
+      { weight: 5, arbitrary: fc.array(anthropicMessage, { minLength: 1, maxLength: 4 }).map(arr) },
+      { weight: 1, arbitrary: anyValue },
+    ),
+    drop: fc.constantFrom('none', 'none', 'none', 'model', 'messages', 'max_tokens'),
+    extras: extraField([
+      'system',
+      'tools',
+      'tool_choice',
+      'stop_sequences',
+      'temperature',
+      'top_p',
+      'top_k',
+      'metadata',
+      'thinking',
+      'stream',
+      'service_tier',
+    ]),
+    tools: fc.option(
+      fc.constantFrom(
+        '[{"name":"get_weather","input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]',
+        '[{"name":"web","type":"web_search_20250305"}]',
+        '[{"name":""}]',
+      ),
+    ),
+  })
+  .map(({ model, max_tokens, messages: m, drop, extras, tools }) =>
+    withExtras(
+      [
+        ['model', model],
+        ['max_tokens', max_tokens],
+        ['messages', m],
+        ...(tools ? ([['tools', lit(tools)]] as const) : []),
+      ],
+      extras,
+      [drop],
+    ),
+  );
+
+const responsesItem: fc.Arbitrary<Text> = fc.oneof(
+  fc
+    .record(
+      {
+        type: fc.constantFrom('message', undefined),
+        role: fc.constantFrom('user', 'assistant', 'system', 'developer', 'tool', ''),
+        content: fc.oneof(
+          oddString,
+          fc.array(
+            fc.record(
+              {
+                type: fc.constantFrom('input_text', 'output_text', 'input_image', 'input_file', 'refusal', ''),
+                text: oddString,
+                image_url: oddString,
+                file_id: oddString,
+                refusal: oddString,
+              },
+              { requiredKeys: ['type'] },
+            ),
+            { maxLength: 3 },
+          ),
+        ),
+      },
+      { requiredKeys: ['role'] },
+    )
+    .map(json),
+  fc
+    .record(
+      { type: fc.constant('function_call'), call_id: oddString, name: oddString, arguments: oddString },
+      { requiredKeys: ['type'] },
+    )
+    .map(json),
+  fc
+    .record(
+      {
+        type: fc.constant('function_call_output'),
+        call_id: oddString,
+        output: fc.oneof(oddString, fc.array(fc.record({ type: fc.constantFrom('input_text', 'x'), text: oddString }))),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map(json),
+  fc.record({ type: fc.constantFrom('reasoning', 'item_reference', 'web_search_call', 'x'), id: oddString }).map(json),
+  anyValue,
+);
+
+const responsesBody: fc.Arbitrary<Text> = fc
+  .record({
+    model: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(...MODELS, ...ALIASES).map(json) },
+      { weight: 1, arbitrary: anyValue },
+    ),
+    input: fc.oneof(
+      { weight: 3, arbitrary: oddString.map(json) },
+      { weight: 5, arbitrary: fc.array(responsesItem, { minLength: 1, maxLength: 5 }).map(arr) },
+      { weight: 1, arbitrary: anyValue },
+    ),
+    drop: fc.constantFrom('none', 'none', 'none', 'model', 'input'),
+    extras: extraField([
+      'instructions',
+      'tools',
+      'tool_choice',
+      'max_output_tokens',
+      'temperature',
+      'top_p',
+      'text',
+      'store',
+      'previous_response_id',
+      'conversation',
+      'background',
+      'parallel_tool_calls',
+      'reasoning',
+      'include',
+      'stream',
+    ]),
+    tools: fc.option(
+      fc.constantFrom(
+        '[{"type":"function","name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]',
+        '[{"type":"web_search"}]',
+        '[{"type":"function"}]',
+      ),
+    ),
+  })
+  .map(({ model, input, drop, extras, tools }) =>
+    withExtras([['model', model], ['input', input], ...(tools ? ([['tools', lit(tools)]] as const) : [])], extras, [
+      drop,
+    ]),
+  );
+
 const auth = (gw: LocalGateway) => ({ authorization: `Bearer ${gw.demoKey}` });
 
 // ---------------------------------------------------------------------------------------------
@@ -430,6 +731,85 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
       opts(1, 1_900),
     );
   }, 120_000);
+
+  /** A well-formed request of each API around any text, so a share of the cases is served end to end. */
+  const validMessagesBody = fc.tuple(fc.constantFrom(...MODELS, ...ALIASES), oddString).map(([model, text]) => ({
+    model,
+    max_tokens: 60,
+    messages: [{ role: 'user', content: [{ type: 'text', text }] }],
+  }));
+  const validResponsesBody = fc
+    .tuple(fc.constantFrom(...MODELS, ...ALIASES), oddString)
+    .map(([model, text]) => ({ model, input: [{ role: 'user', content: [{ type: 'input_text', text }] }] }));
+
+  it.each([
+    ['/v1/messages', messagesBody, validMessagesBody, 11],
+    ['/v1/messages/count_tokens', messagesBody, validMessagesBody, 12],
+    ['/v1/responses', responsesBody, validResponsesBody, 13],
+  ] as const)(
+    '%s bodies: every block / item type, broken fields, stateful fields, raw bytes',
+    async (path, bodies, valid, k) => {
+      const raw = fc.oneof(
+        {
+          weight: 6,
+          arbitrary: fc.tuple(bodies, fc.boolean()).map(([b, stream]) => ({ kind: 'body', text: render(b), stream })),
+        },
+        {
+          weight: 2,
+          arbitrary: fc
+            .tuple(valid, fc.boolean())
+            .map(([b, stream]) => ({ kind: 'valid', text: JSON.stringify(b), stream })),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .oneof(
+              fc.string(),
+              fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
+            )
+            .map((text) => ({
+              kind: 'raw',
+              text,
+              stream: false,
+            })),
+        },
+        {
+          weight: 1,
+          arbitrary: deepValue.map((d) => ({
+            kind: 'deep',
+            text: render(
+              obj([
+                ['model', json('gpt-4.1')],
+                ['max_tokens', lit('5')],
+                ['input', d],
+                ['messages', d],
+              ]),
+            ),
+            stream: false,
+          })),
+        },
+      );
+      let served = 0;
+      await fc.assert(
+        fc.asyncProperty(raw, async ({ kind, text, stream }) => {
+          const sent = stream && text.endsWith('}') && text.length > 2 ? `${text.slice(0, -1)},"stream":true}` : text;
+          const res = await sendChecked(
+            gw,
+            'POST',
+            path,
+            { ...auth(gw), 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+            Buffer.from(sent),
+            `${kind}: ${sent.slice(0, 300)}`,
+          );
+          if (res.status === 200) served++;
+        }),
+        opts(k, 450),
+      );
+      // Not only validation: a share of the generated requests is served end to end.
+      expect(served).toBeGreaterThan(40);
+    },
+    180_000,
+  );
 
   it('raw bodies: any string, any JSON, invalid UTF-8 bytes, empty and absent bodies, odd content types', async () => {
     const rawBody = fc.oneof(
@@ -764,6 +1144,10 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
     );
     const known = fc.constantFrom(
       '/v1/chat/completions',
+      '/v1/messages',
+      '/v1/messages/count_tokens',
+      '/v1/responses',
+      '/prod/v1/messages',
       '/v1/models',
       '/v1/models/gpt-4.1',
       '/v1/models/auto',
@@ -886,6 +1270,9 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
         '/v1/chat/completions',
         '/prod/v1/chat/completions',
         '/v1/chat/completions/',
+        '/v1/messages',
+        '/v1/messages/count_tokens',
+        '/v1/responses',
         '/v1/models',
         '/v1/models/gpt-4.1',
         '/v1/models/%E0%A4%A',

@@ -136,7 +136,7 @@ describe('Switchyard stack', () => {
     const methods = () =>
       Object.entries(stack.api.methods).map(([name, m]) => [name, resources[idOf(stack, m)]] as const);
 
-    it('has exactly the OpenAI-style routes', () => {
+    it('has exactly the OpenAI-style routes and the Anthropic Messages / Responses ones', () => {
       const paths = Object.values(stack.api.methods).map((m) => `${m.httpMethod} ${m.resource.path}`);
       expect(paths.sort()).toEqual([
         'GET /health',
@@ -145,8 +145,11 @@ describe('Switchyard stack', () => {
         'GET /v1/stats',
         'POST /v1/chat/completions',
         'POST /v1/embeddings',
+        'POST /v1/messages',
+        'POST /v1/messages/count_tokens',
+        'POST /v1/responses',
       ]);
-      template.resourceCountIs('AWS::ApiGateway::Method', 6);
+      template.resourceCountIs('AWS::ApiGateway::Method', 9);
     });
 
     it('integrates every method with the live alias through response streaming, 15 min timeout', () => {
@@ -167,12 +170,25 @@ describe('Switchyard stack', () => {
       }
     });
 
+    it('serves Messages, count_tokens and Responses exactly like chat completions (authorizer, streaming alias)', () => {
+      const props = (m: { node: unknown }) => resources[idOf(stack, m as never)].Properties;
+      const chat = props(stack.api.methods.chatCompletions);
+      for (const m of [stack.api.methods.messages, stack.api.methods.countTokens, stack.api.methods.responses]) {
+        expect(props(m)).toMatchObject({
+          HttpMethod: 'POST',
+          AuthorizationType: chat.AuthorizationType,
+          AuthorizerId: chat.AuthorizerId,
+          Integration: chat.Integration,
+        });
+      }
+    });
+
     it('lets only API Gateway invoke the alias (never the unqualified function)', () => {
       const invokers = ofType('AWS::Lambda::Permission').filter(
         ([, p]) =>
           JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack, stack.router.alias) }),
       );
-      expect(invokers).toHaveLength(6);
+      expect(invokers).toHaveLength(9);
       for (const [, p] of invokers) {
         expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
       }

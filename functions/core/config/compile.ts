@@ -2,6 +2,7 @@
  * Turns raw config JSON into the runtime form: schema-validated, cross-references checked, prices
  * converted to integer micro-dollars, lookups indexed. Every failure names the offending field.
  */
+import { type AliasTable, compileAliases } from '../routing/aliases';
 import { describeIssue } from '../validation-message';
 import {
   ConfigSchema,
@@ -48,6 +49,8 @@ export interface CompiledConfig {
   raw: SwitchyardConfig;
   models: Map<string, CompiledModel>;
   routes: Map<string, RouteConfig>;
+  /** Client names -> model or route (see routing/aliases.ts). */
+  aliases: AliasTable;
   endpoints: Map<string, CompiledEndpoint>;
   /** Stable fingerprint of the config, exposed in /health to tell versions apart. */
   fingerprint: string;
@@ -170,12 +173,28 @@ export function compileConfig(input: unknown): CompiledConfig {
     const problem = baseUrlProblem(p.baseUrl);
     if (problem) problems.push(`providers.${name}.baseUrl: ${problem}`);
   }
+  for (const [name, target] of Object.entries(cfg.aliases)) {
+    if (!models.has(target) && !routes.has(target)) {
+      problems.push(
+        `aliases.${name}: unknown model or route "${target}" (known: ${[...models.keys(), ...routes.keys()].join(', ')})`,
+      );
+    }
+    if (models.has(name) || routes.has(name))
+      problems.push(`aliases.${name}: an alias cannot share its name with a model or route`);
+  }
   if (cfg.budgets.lowFactor > cfg.budgets.highFactor) {
     problems.push('budgets.lowFactor: must not exceed budgets.highFactor');
   }
 
   if (problems.length) throw new ConfigError(problems);
-  return { raw: cfg, models, routes, endpoints, fingerprint: fingerprint(JSON.stringify(cfg)) };
+  return {
+    raw: cfg,
+    models,
+    routes,
+    aliases: compileAliases(cfg.aliases),
+    endpoints,
+    fingerprint: fingerprint(JSON.stringify(cfg)),
+  };
 }
 
 /**

@@ -298,6 +298,24 @@ export const ConfigSchema = z.object({
   providers: z.record(nonEmpty(), ProviderSchema),
   models: z.array(ModelSchema).check(z.minLength(1)),
   routes: z._default(z.record(publicName(), RouteSchema), {}),
+  /**
+   * Client model names sent to a model or route: an exact name (`claude-sonnet-4-5-20250929`) or a
+   * prefix ending in `*` (`claude-haiku-4-5*`). Listed by /v1/models; a real model or route name wins.
+   */
+  aliases: z._default(
+    z.record(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}\*?$/,
+            'must be a model name (letters, digits and . _ : / -), optionally ending in * for a prefix',
+          ),
+        ),
+      publicName(),
+    ),
+    {},
+  ),
   intentRules: z._default(z.array(IntentRuleSchema), []),
   retry: z.prefault(RetrySchema, {}),
   breaker: z.prefault(BreakerSchema, {}),

@@ -34,7 +34,7 @@ export const ChatRequestSchema = z.looseObject({
 export type ChatRequest = z.output<typeof ChatRequestSchema>;
 export type ChatMessage = ChatRequest['messages'][number];
 
-function fieldPath(parts: PropertyKey[]): string {
+export function fieldPath(parts: PropertyKey[]): string {
   return parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
@@ -47,7 +47,7 @@ function fieldPath(parts: PropertyKey[]): string {
 export const MAX_JSON_DEPTH = 128;
 
 /** True when valid JSON `text` nests arrays/objects deeper than `max` (brackets inside strings do not count). */
-function nestedDeeperThan(text: string, max: number): boolean {
+export function nestedDeeperThan(text: string, max: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {

@@ -6,6 +6,7 @@
 import type { CompiledConfig, CompiledModel } from '../config/compile';
 import type { Capability, Intent, RouteConfig } from '../config/schema';
 import { errors, GatewayError } from '../openai/errors';
+import { matchAlias } from './aliases';
 import { classifyIntent, conversationText } from './intent';
 
 export interface PlanRequest {
@@ -35,6 +36,8 @@ export type SkipReason = 'context' | 'capability' | 'output_cap' | 'budget_price
 
 export interface Plan {
   route: string | null;
+  /** The alias the request's model name matched (`claude-sonnet-4-5*`), when it was one. */
+  alias?: string;
   intent: Intent | null;
   variant: string | null;
   budgetFactor: number;
@@ -89,6 +92,12 @@ function withReplacedModels(cfg: CompiledConfig, chain: string[]): string[] {
   return dedupe([...chain, ...tail]);
 }
 
+/** The model or route a client name stands for: itself, or an alias's target. */
+export function resolveModelName(cfg: CompiledConfig, name: string): { name: string; alias?: string } {
+  const hit = matchAlias(cfg.aliases, name, (n) => cfg.models.has(n) || cfg.routes.has(n));
+  return hit ? { name: hit.target, alias: hit.alias } : { name };
+}
+
 /** Every model a route may put in a chain: its variants, every intent's models, its fallbacks. */
 export function routeModels(route: RouteConfig): string[] {
   return dedupe([
@@ -128,12 +137,16 @@ export function modelNotAllowed(requested: string, allowed: readonly string[]): 
 }
 
 export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOptions): Plan {
-  const direct = cfg.models.get(req.model);
-  const route = direct ? undefined : cfg.routes.get(req.model);
-  const allowed = allowedModelSet(cfg, opts.allowedModels, req.model);
+  // An alias stands for its target; a key must allow the name sent and, for an alias, its target.
+  const resolved = resolveModelName(cfg, req.model);
+  const direct = cfg.models.get(resolved.name);
+  const route = direct ? undefined : cfg.routes.get(resolved.name);
+  const allowed = allowedModelSet(cfg, opts.allowedModels, resolved.name);
   // A name the key may not use is refused before saying whether it exists.
-  if (allowed && !opts.allowedModels!.includes(req.model)) throw modelNotAllowed(req.model, opts.allowedModels!);
-  if (!direct && !route) throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys()]);
+  if (allowed && (!opts.allowedModels!.includes(req.model) || !opts.allowedModels!.includes(resolved.name)))
+    throw modelNotAllowed(req.model, opts.allowedModels!);
+  if (!direct && !route)
+    throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys(), ...cfg.aliases.exact.keys()]);
   if (direct?.kind === 'embedding')
     throw new GatewayError(
       400,
@@ -195,7 +208,15 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
     );
   }
   if (fitting.length === 0) throw noFittingModel(req, skipped);
-  return { route: route ? req.model : null, intent, variant, budgetFactor, candidates: fitting, skipped };
+  return {
+    route: route ? resolved.name : null,
+    ...(resolved.alias ? { alias: resolved.alias } : {}),
+    intent,
+    variant,
+    budgetFactor,
+    candidates: fitting,
+    skipped,
+  };
 }
 
 /**

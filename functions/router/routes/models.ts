@@ -1,4 +1,5 @@
 import { errors } from '../../core/openai/errors';
+import { resolveModelName } from '../../core/routing/plan';
 import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
 import type { RequestContext } from '../request-context';
@@ -25,7 +26,17 @@ function modelObjects(deps: RouterDeps) {
       owned_by: 'switchyard',
       description: r.description,
     })),
+    ...aliasObjects(deps, [...deps.config.aliases.exact.keys(), ...deps.config.aliases.prefixes.map(([p]) => `${p}*`)]),
   ];
+}
+
+/** Aliases (exact names, and `prefix*` patterns) name what they stand for. */
+function aliasObjects(deps: RouterDeps, ids: string[]) {
+  return ids.flatMap((id) => {
+    const resolved = resolveModelName(deps.config, id.endsWith('*') ? id.slice(0, -1) : id);
+    if (!resolved.alias) return [];
+    return [{ id, object: 'model' as const, created: CREATED, owned_by: 'switchyard', alias_of: resolved.name }];
+  });
 }
 
 /** GET /v1/models in OpenAI's list shape. */
@@ -42,7 +53,13 @@ export function retrieveModel(ctx: RequestContext, deps: RouterDeps): HttpResult
   } catch {
     id = raw;
   }
-  const found = modelObjects(deps).find((m) => m.id === id);
-  if (!found) throw errors.unknownModel(id, [...deps.config.models.keys(), ...deps.config.routes.keys()]);
+  const found = modelObjects(deps).find((m) => m.id === id) ?? aliasObjects(deps, [id])[0];
+  if (!found) {
+    throw errors.unknownModel(id, [
+      ...deps.config.models.keys(),
+      ...deps.config.routes.keys(),
+      ...deps.config.aliases.exact.keys(),
+    ]);
+  }
   return json(200, found);
 }
