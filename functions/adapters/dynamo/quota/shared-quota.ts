@@ -521,8 +521,14 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   async function chargeUnbacked(now: number): Promise<void> {
     for (const s of [...unbacked]) {
       if (s.reserved > 0) continue;
-      if (s.used > 0) await o.counters.charge(s.scope, s.parts[0].shard, s.used, now);
-      unbacked.delete(s);
+      try {
+        if (s.used > 0) await o.counters.charge(s.scope, s.parts[0].shard, s.used, now);
+        unbacked.delete(s);
+      } catch (err) {
+        // Still down: kept, charged by a later write.
+        failed('charge unbacked use', err);
+        return;
+      }
     }
   }
 
@@ -554,7 +560,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
 
     holdings: () => ({
       slices: [...slices.values()].flat(),
-      slots: Object.fromEntries([...slots].map(([m, st]) => [m, st.held.length])),
+      slots: Object.fromEntries([...slots].map(([m, st]) => [m, st.held.filter((x) => x >= 0).length])),
       record: { pk, sk },
     }),
 
