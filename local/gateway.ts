@@ -38,7 +38,10 @@ export interface LocalGatewayOptions {
   timeScale?: number;
   /** Persist DynamoDB data here instead of in memory. */
   dataDir?: string;
+  /** Default: the config's gateway.authorizerCacheTtlSeconds, the same setting the stack deploys. */
   authorizerCacheTtlMs?: number;
+  /** Clock of the authorizer and the emulator's authorizer cache (tests move it past a TTL, an expiry or a grace). */
+  now?: () => number;
   /** Where the client key may come from, as the stack's `keyHeaderMode` (default `authorization`). */
   keyHeaderMode?: KeyHeaderMode;
   /** Extra environment for the handlers (provider keys, feature flags). */
@@ -163,7 +166,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
 
     // The same identity sources, caches and authorizer options the stack deploys for this mode.
     const keySpec = keyHeaderSpec(opts.keyHeaderMode);
-    const authorizerCacheTtlMs = opts.authorizerCacheTtlMs ?? 60_000;
+    const authorizerCacheTtlMs =
+      opts.authorizerCacheTtlMs ?? main.deps.config.raw.gateway.authorizerCacheTtlSeconds * 1000;
     emulator = await startApiGatewayEmulator({
       host: opts.host,
       port: opts.port,
@@ -171,7 +175,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       authorizer: createAuthorizerHandler(keys, {
         keyHeaders: keySpec.keyHeaders,
         cacheTtlMs: keySpec.apiGatewayCache ? 0 : authorizerCacheTtlMs,
+        now: opts.now,
       }) as never,
+      now: opts.now,
       authorizerCacheTtlMs: keySpec.apiGatewayCache ? authorizerCacheTtlMs : 0,
       authorizerIdentityHeaders: keySpec.identityHeaders,
       onRequest: opts.onRequest,
