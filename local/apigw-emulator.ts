@@ -47,6 +47,16 @@ export const DEFAULT_ROUTES: ApiRoute[] = [
   { resource: '/v1/models/{model+}', methods: ['GET'], auth: true },
   { resource: '/v1/stats', methods: ['GET'], auth: true },
   { resource: '/health', methods: ['GET'], auth: false },
+  // Admin endpoints: the authorizer's policy denies them to non-admin keys (ADMIN_ENDPOINTS).
+  { resource: '/v1/admin/keys', methods: ['GET', 'POST'], auth: true },
+  { resource: '/v1/admin/keys/{proxy+}', methods: ['GET', 'PATCH', 'POST'], auth: true },
+  { resource: '/v1/admin/state', methods: ['GET'], auth: true },
+  { resource: '/v1/admin/requests', methods: ['GET'], auth: true },
+  { resource: '/v1/admin/cutover', methods: ['GET'], auth: true },
+  // The console's static files: public (a page load cannot carry a Bearer header); its data calls are admin-only.
+  { resource: '/console', methods: ['GET'], auth: false },
+  { resource: '/console/app.js', methods: ['GET'], auth: false },
+  { resource: '/console/app.css', methods: ['GET'], auth: false },
 ];
 
 export interface RequestLog {

@@ -21,6 +21,8 @@ import { startDynamoFaultProxy, type DynamoFaultProxy, type DynamoFaultSettings 
 import { installAwsLambdaGlobal } from './lambda-streaming';
 import { startSimulatedProviders, type SimulatedProviders } from './providers';
 import { startLocalHealthCheck, type LocalHealthCheck } from './health-check-timer';
+import type { CutoverView } from '../functions/router/admin/admin-deps';
+import { createRequestTail } from './request-tail';
 
 /** Well-known local key: printed in the banner and the README; a real (admin) key record in dynalite. */
 export const DEMO_KEY = 'sk-sy-demo-local-only-0000000000000000';
@@ -93,6 +95,8 @@ export interface LocalGateway {
   /** Replaces what the emulator invokes (used by the cutover tool's weighted alias). */
   setTargetSelector(select: () => InvokeTarget): void;
   emulator: Emulator;
+  /** What the console's cutover view shows (a rehearsal running in this process publishes here). */
+  publishCutover(view: CutoverView | undefined): void;
   /** Runs one health-check round now; resolves once the main router instance sees its results. */
   runHealthRound(): Promise<void>;
   close(): Promise<void>;
@@ -130,7 +134,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...faultEnv, ...(opts.env ?? {}) };
 
     const ddb = createDynamoClient(env);
-    const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env));
+    const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env), { now: opts.now });
+    // The console's admin views: key records, the request log's tail, a cutover rehearsal's state.
+    const tail = createRequestTail();
+    let cutoverView: CutoverView | undefined;
+    const admin = { keys, recentRequests: tail.recent, cutover: () => cutoverView };
     if (!(await keys.getByHash(hashApiKey(DEMO_KEY)))) {
       await keys.create(DEMO_KEY, { name: 'local demo key', admin: true });
     }
@@ -149,7 +157,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
           : providers
             ? simulateProviders(instance.configJson, providers)
             : instance.configJson;
-      const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), ...overrides };
+      const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), admin, ...overrides };
       instances.push(deps);
       return { handler: createRouterHandler(deps), deps };
     };
@@ -180,7 +188,10 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       now: opts.now,
       authorizerCacheTtlMs: keySpec.apiGatewayCache ? authorizerCacheTtlMs : 0,
       authorizerIdentityHeaders: keySpec.identityHeaders,
-      onRequest: opts.onRequest,
+      onRequest: (log) => {
+        tail.add(log);
+        opts.onRequest?.(log);
+      },
     });
     const em = emulator;
     if (dynamoFaults && typeof opts.dynamoFaults === 'object') await dynamoFaults.set(opts.dynamoFaults);
@@ -202,6 +213,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         select = s;
       },
       emulator: em,
+      publishCutover: (view) => {
+        cutoverView = view;
+      },
       runHealthRound: () => health.runRound(),
       async close() {
         await health.stop();
