@@ -165,7 +165,7 @@ export function keyUpdateProblems(update: KeyUpdate): string[] {
   const set = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== null && v !== undefined));
   const problems = keyFieldProblems({ name: 'unchanged', ...set });
   if (!Object.keys(update).some((k) => update[k as keyof KeyUpdate] !== undefined))
-    problems.push('nothing to update: give at least one limit');
+    problems.push('body: nothing to update; give at least one limit');
   return problems;
 }
 

@@ -146,7 +146,7 @@ describe('api keys: lifecycle', () => {
     expect(keyFieldProblems({ name: 'k', maxConcurrency: 4, validUntil: '2027-01-01T00:00:00.000Z' })).toEqual([]);
     expect(keyFieldProblems({ name: 'k', validUntil: 'tomorrow' })).toEqual(['validUntil: must be an ISO date-time']);
     expect(keyUpdateProblems({ rpm: null })).toEqual([]);
-    expect(keyUpdateProblems({})).toEqual(['nothing to update: give at least one limit']);
+    expect(keyUpdateProblems({})).toEqual(['body: nothing to update; give at least one limit']);
     expect(keyUpdateProblems({ tpm: -3, maxConcurrency: null })).toEqual(['tpm: must be a whole number >= 1']);
   });
 });
