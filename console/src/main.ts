@@ -103,7 +103,9 @@ async function overview(): Promise<HTMLElement[]> {
   let fallbacks = '–';
   try {
     const reqs = await api<{ data: RequestEntry[] }>('/v1/admin/requests?limit=500');
-    fallbacks = String(reqs.data.filter((r) => Number(r.attempts ?? 1) > 1).length);
+    // `attempts` is `model:outcome,...`: a request that tried more than one model fell back.
+    const models = (r: RequestEntry) => new Set((r.attempts ?? '').split(',').map((a) => a.split(':')[0])).size;
+    fallbacks = String(reqs.data.filter((r) => models(r) > 1).length);
   } catch {
     // No request log on this runtime: fallbacks are on the CloudWatch dashboard.
   }
@@ -411,6 +413,7 @@ async function keys(): Promise<HTMLElement[]> {
               {
                 type: 'button',
                 'data-testid': `rotate-${k.keyId}`,
+                title: 'New secret; the old one keeps working for 24 hours',
                 onclick: () =>
                   void act(async () => {
                     const r = await api<{ secret: string; previousSecretValidUntil: string }>(
@@ -423,7 +426,7 @@ async function keys(): Promise<HTMLElement[]> {
                     );
                   }),
               },
-              'Rotate (24h grace)',
+              'Rotate',
             ),
             h(
               'button',
