@@ -1013,7 +1013,7 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
         0,
         -1,
         1.5,
-        1e309 as number,
+        Number.POSITIVE_INFINITY,
         '',
         '24h',
         '0s',
