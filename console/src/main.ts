@@ -240,7 +240,7 @@ async function cutover(): Promise<HTMLElement[]> {
       h(
         'div',
         { 'data-testid': 'cutover-weights' },
-        ...Object.entries(c.weights ?? {}).map(([v, w]) => bar(`version ${v}`, w * 100, `${Math.round(w * 100)}%`)),
+        ...Object.entries(c.weights ?? {}).map(([v, w]) => bar(`version ${v}`, w, `${w}%`)),
       ),
       table(
         ['alarm', 'state', 'green', 'blue'],

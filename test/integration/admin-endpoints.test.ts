@@ -169,14 +169,14 @@ describe('admin endpoints', () => {
       state: 'in_progress',
       blue: '1',
       green: '2',
-      weights: { '1': 0.9, '2': 0.1 },
+      weights: { '1': 90, '2': 10 },
       alarms: [{ id: 'errorRate', state: 'OK', green: 0, blue: 0 }],
       events: ['shift 10%'],
       updatedAt: new Date().toISOString(),
     });
     expect((await call(gw, 'GET', '/v1/admin/cutover')).json).toMatchObject({
       state: 'in_progress',
-      weights: { '2': 0.1 },
+      weights: { '2': 10 },
     });
     gw.publishCutover(undefined);
   });

@@ -25,7 +25,7 @@ export interface CutoverView {
   state: 'in_progress' | 'completed' | 'rolled_back' | 'refused';
   blue: string;
   green: string;
-  /** Version -> share of traffic (0..1) on the `live` alias. */
+  /** Version -> percent of traffic on the `live` alias. */
   weights: Record<string, number>;
   alarms: Array<{ id: string; state: string; green?: number; blue?: number }>;
   events: string[];
