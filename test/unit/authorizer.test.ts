@@ -141,7 +141,11 @@ describe('authorizer', () => {
     expect(user.policyDocument.Statement).toContainEqual({
       Action: 'execute-api:Invoke',
       Effect: 'Deny',
-      Resource: ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/stats'],
+      Resource: [
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/stats',
+        // Every method at every depth under /v1/admin/ (key management, state, request log, cutover).
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/admin/*',
+      ],
     });
     const admin = await createAuthorizer(mem.store, { now })(event({ Authorization: `Bearer ${ADMIN}` }));
     expect(admin.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
