@@ -3,9 +3,10 @@
  * local gateway: sign in with the demo admin key, four healthy models, an injected upstream fault
  * taking an endpoint down and opening its breaker, traffic moving spend and the A/B table, a key
  * created and revoked from the page and then refused. Fails on any console error or page error;
- * saves a screenshot of every view to docs/images/console-*.png.
+ * takes a screenshot of every view (docs/images/console-*.png with SWITCHYARD_UPDATE_SCREENSHOTS=1).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CONSOLE_CSP } from '../../functions/router/routes/console';
@@ -13,7 +14,12 @@ import type { LocalGateway } from '../../local/gateway';
 import { hi, post, startTestGateway } from '../helpers/local-gateway';
 
 const CHROMIUM = '/usr/bin/chromium';
-const IMAGES = join(__dirname, '..', '..', 'docs', 'images');
+// The docs' screenshots are refreshed on request (SWITCHYARD_UPDATE_SCREENSHOTS=1), so `npm test` never
+// dirties the tree; otherwise they are still taken, into a scratch folder.
+const IMAGES =
+  process.env.SWITCHYARD_UPDATE_SCREENSHOTS === '1'
+    ? join(__dirname, '..', '..', 'docs', 'images')
+    : mkdtempSync(join(tmpdir(), 'switchyard-console-shots-'));
 const USER = 'sk-sy-console-user-key-0000000000000000000';
 // Without Chromium (a machine that skipped .ci/run's install) the suite says so instead of failing obscurely.
 const describeBrowser = existsSync(CHROMIUM) ? describe : describe.skip;
@@ -50,6 +56,7 @@ describeBrowser('operator console in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await gw?.close();
+    if (IMAGES.startsWith(tmpdir())) rmSync(IMAGES, { recursive: true, force: true });
   });
 
   afterEach(() => {
