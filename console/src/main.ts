@@ -24,6 +24,8 @@ const nav = document.getElementById('nav') as HTMLElement;
 const signOut = document.getElementById('sign-out') as HTMLButtonElement;
 let timer: number | undefined;
 let renderSeq = 0;
+/** Bumped by every start(): an older refresh loop sees it and stops. */
+let generation = 0;
 
 const usd = (micros: number) => `$${(micros / 1e6).toFixed(micros > 0 && micros < 10_000 ? 4 : 2)}`;
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${Math.round(v)} ms`);
@@ -45,7 +47,8 @@ function showError(err: unknown): void {
 }
 
 function renderSignIn(message?: string): void {
-  window.clearInterval(timer);
+  window.clearTimeout(timer);
+  generation++;
   nav.hidden = true;
   signOut.hidden = true;
   const input = h('input', {
@@ -474,10 +477,17 @@ async function render(view: View, prepend: HTMLElement[] = []): Promise<void> {
 }
 
 function start(): void {
-  window.clearInterval(timer);
+  window.clearTimeout(timer);
   const view = currentView();
-  void render(view);
-  if (LIVE.has(view)) timer = window.setInterval(() => void render(view), REFRESH_MS);
+  const gen = ++generation;
+  // The next refresh starts only after this one finished: a slow answer (the 7-day stats on a busy
+  // gateway) must not be overtaken, and discarded, by the refresh after it.
+  const loop = async () => {
+    await render(view);
+    if (LIVE.has(view) && generation === gen)
+      timer = window.setTimeout(() => void loop().catch(() => undefined), REFRESH_MS);
+  };
+  void loop();
 }
 
 signOut.addEventListener('click', () => {

@@ -85,12 +85,13 @@ describeBrowser('operator console in Chromium', () => {
     expect(res!.headers()['content-security-policy']).toBe(CONSOLE_CSP);
     await page.fill('[data-testid=key-input]', gw.demoKey);
     await page.click('button[type=submit]');
-    await page.waitForSelector('[data-testid=tiles]');
+    await page.waitForSelector('[data-testid=tiles]', { timeout: 80_000 });
     // The key lives in this tab's sessionStorage only: not in the URL, not in a cookie.
     expect(page.url()).not.toContain(gw.demoKey);
     expect(await page.context().cookies()).toEqual([]);
     expect(await page.evaluate("sessionStorage.getItem('switchyard.adminKey')")).toBe(gw.demoKey);
-  }, 30_000);
+    // Generous: the overview's 7-day /v1/stats reads every day's ledger shards (seconds on a busy machine).
+  }, 90_000);
 
   it('shows the four default models healthy', async () => {
     for (let i = 0; i < 2; i++) await gw.runHealthRound();
@@ -98,7 +99,7 @@ describeBrowser('operator console in Chromium', () => {
     for (const model of ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2'])
       await until(`[data-testid="model-${model}"]`, 'data-status', 'healthy');
     await shot('models');
-  }, 30_000);
+  }, 90_000);
 
   it('shows an endpoint going down and its breaker opening after an upstream fault', async () => {
     const fault = await fetch(`${gw.providers!.url}/_admin/faults`, {
