@@ -7,16 +7,36 @@ import { parseArgs } from 'node:util';
 import { isLoopbackEndpoint, LOCAL_CREDENTIALS } from '../functions/adapters/dynamo/client';
 import { createDynamoKeyStore } from '../functions/adapters/dynamo/key-store';
 import { KEYS_TABLE } from '../functions/contracts/table-specs';
-import { generateApiKey, keyFieldProblems, type KeyLimits, type KeyRecord } from '../functions/core/keys';
+import {
+  generateApiKey,
+  keyFieldProblems,
+  keyUpdateProblems,
+  parseDuration,
+  type KeyLimits,
+  type KeyRecord,
+  type KeyUpdate,
+} from '../functions/core/keys';
 
 export const KEYS_USAGE = `Usage: npm run keys -- <command> [options] <target>
 
 Commands:
   create --name NAME [--admin] [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--budget-factor F]
+         [--max-concurrency N] [--expires-in DURATION]
                       create a key and print it (once: only its hash is stored)
+  update KEY_ID [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--budget-factor F]
+         [--max-concurrency N] [--expires-in DURATION]
+                      change a key's limits; the value "none" clears one (e.g. --rpm none, --expires-in none)
+  rotate KEY_ID [--grace DURATION]
+                      print a new secret for the key (once); the old one keeps working for the grace
+                      period (default 24h; 0s = stops at once), then is refused
   list [--json]       every key: id, name, status, last use, limits
   show KEY_ID         one key's record
-  revoke KEY_ID       revoke a key (refused within the authorizer cache TTL, 60 s by default)
+  revoke KEY_ID       revoke a key (every secret of it)
+
+DURATION is a whole number with s, m, h or d: 90s, 15m, 24h, 30d.
+Every change (revoke, update, rotate's end of grace, expiry) reaches requests within the authorizer
+cache TTL: the routing config's gateway.authorizerCacheTtlSeconds (60 s by default), which the
+deployed stack and the local runtime both use.
 
 Target (one of):
   --endpoint URL      the local runtime's DynamoDB (npm start prints it); table default switchyard-keys
@@ -30,6 +50,8 @@ export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Clock for --expires-in and --grace (tests). */
+  now?: () => number;
 }
 
 class UsageError extends Error {}
@@ -49,6 +71,9 @@ const parseKeysArgs = (argv: string[]) =>
       tpm: { type: 'string' },
       'daily-budget': { type: 'string' },
       'budget-factor': { type: 'string' },
+      'max-concurrency': { type: 'string' },
+      'expires-in': { type: 'string' },
+      grace: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -77,12 +102,13 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`${(e as Error).message}\n\n${KEYS_USAGE}`);
     return 2;
   }
+  const now = io.now ?? Date.now;
   const ddb = dynamoClient(target, io.env);
-  const keys = createDynamoKeyStore(ddb, target.table);
+  const keys = createDynamoKeyStore(ddb, target.table, { now });
   try {
     switch (command) {
       case 'create': {
-        const fields = { name: values.name ?? '', admin: values.admin, ...limitsFrom(values) };
+        const fields = { name: values.name ?? '', admin: values.admin, ...limitsFrom(values, now()) };
         const problems = keyFieldProblems(fields);
         if (problems.length) throw new UsageError(`invalid key: ${problems.join('; ')}`);
         const apiKey = generateApiKey();
@@ -109,13 +135,46 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
         io.out(JSON.stringify(record, null, 2));
         return 0;
       }
+      case 'update': {
+        if (!id) throw new UsageError('update needs a key id (key_...)');
+        const changes = updateFrom(values, now());
+        const problems = keyUpdateProblems(changes);
+        if (problems.length) throw new UsageError(`invalid update: ${problems.join('; ')}`);
+        const record = await keys.update(id, changes);
+        if (!record) {
+          io.err(`No key with id ${id}.`);
+          return 1;
+        }
+        io.out(`Updated ${id}. Requests see the new limits within the authorizer cache TTL.`);
+        io.out(describe(record));
+        return 0;
+      }
+      case 'rotate': {
+        if (!id) throw new UsageError('rotate needs a key id (key_...)');
+        const graceMs = values.grace === undefined ? 24 * 3_600_000 : duration('grace', values.grace);
+        const graceUntil = new Date(now() + graceMs).toISOString();
+        const apiKey = generateApiKey();
+        const record = await keys.rotate(id, apiKey, graceUntil);
+        if (!record) {
+          io.err(`No active key with id ${id}.`);
+          return 1;
+        }
+        io.out(`Rotated ${id}. New API key (shown only now; store it, it cannot be recovered):`);
+        io.out(`  ${apiKey}`);
+        io.out(
+          `The previous secret keeps working until ${graceUntil}, then is refused (within the authorizer cache TTL).`,
+        );
+        return 0;
+      }
       case 'revoke': {
         if (!id) throw new UsageError('revoke needs a key id (key_...)');
         if (!(await keys.setStatus(id, 'revoked'))) {
           io.err(`No key with id ${id}.`);
           return 1;
         }
-        io.out(`Revoked ${id}. Requests with it are refused once the authorizer cache (60 s by default) expires.`);
+        io.out(
+          `Revoked ${id}. Requests with it are refused once the authorizer cache (gateway.authorizerCacheTtlSeconds, 60 s by default) expires.`,
+        );
         return 0;
       }
       default:
@@ -176,22 +235,51 @@ function number(flag: string, v: string | undefined): number | undefined {
   return n;
 }
 
-function limitsFrom(values: Record<string, string | boolean | undefined>): KeyLimits {
-  const models =
-    typeof values.models === 'string'
-      ? values.models
-          .split(',')
-          .map((m) => m.trim())
-          .filter(Boolean)
-      : undefined;
-  const limits: KeyLimits = {
-    allowedModels: models?.length ? models : undefined,
-    rpm: number('rpm', values.rpm as string | undefined),
-    tpm: number('tpm', values.tpm as string | undefined),
-    dailyBudgetUsd: number('daily-budget', values['daily-budget'] as string | undefined),
-    defaultBudgetFactor: number('budget-factor', values['budget-factor'] as string | undefined),
-  };
+function duration(flag: string, v: string): number {
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new UsageError(`--${flag} must be a duration such as 90s, 15m, 24h or 30d, got "${v}"`);
+  return ms;
+}
+
+function modelList(v: string): string[] {
+  return v
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+}
+
+const LIMIT_FLAGS = {
+  rpm: 'rpm',
+  tpm: 'tpm',
+  'daily-budget': 'dailyBudgetUsd',
+  'budget-factor': 'defaultBudgetFactor',
+  'max-concurrency': 'maxConcurrency',
+} as const;
+
+function limitsFrom(values: Record<string, string | boolean | undefined>, nowMs: number): KeyLimits {
+  const models = typeof values.models === 'string' ? modelList(values.models) : undefined;
+  const limits: KeyLimits = { allowedModels: models?.length ? models : undefined };
+  for (const [flag, field] of Object.entries(LIMIT_FLAGS)) limits[field] = number(flag, values[flag] as string);
+  const expiresIn = values['expires-in'];
+  if (typeof expiresIn === 'string')
+    limits.validUntil = new Date(nowMs + duration('expires-in', expiresIn)).toISOString();
   return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as KeyLimits;
+}
+
+/** `keys update` flags: a value sets the limit, `none` clears it, an absent flag leaves it alone. */
+function updateFrom(values: Record<string, string | boolean | undefined>, nowMs: number): KeyUpdate {
+  const update: KeyUpdate = {};
+  const given = (flag: string) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  const models = given('models');
+  if (models !== undefined) update.allowedModels = models === 'none' ? null : modelList(models);
+  for (const [flag, field] of Object.entries(LIMIT_FLAGS)) {
+    const v = given(flag);
+    if (v !== undefined) update[field] = v === 'none' ? null : number(flag, v);
+  }
+  const expiresIn = given('expires-in');
+  if (expiresIn !== undefined)
+    update.validUntil = expiresIn === 'none' ? null : new Date(nowMs + duration('expires-in', expiresIn)).toISOString();
+  return update;
 }
 
 function limitsText(r: KeyRecord): string {
@@ -200,7 +288,9 @@ function limitsText(r: KeyRecord): string {
     r.tpm !== undefined ? `tpm=${r.tpm}` : '',
     r.dailyBudgetUsd !== undefined ? `budget=$${r.dailyBudgetUsd}/day` : '',
     r.defaultBudgetFactor !== undefined ? `factor=${r.defaultBudgetFactor}` : '',
+    r.maxConcurrency !== undefined ? `concurrency=${r.maxConcurrency}` : '',
     r.allowedModels?.length ? `models=${r.allowedModels.join(',')}` : '',
+    r.validUntil !== undefined ? `expires=${r.validUntil.slice(0, 19)}Z` : '',
   ].filter(Boolean);
   return parts.join(' ') || '-';
 }

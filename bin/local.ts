@@ -69,8 +69,9 @@ async function main(): Promise<void> {
       `  Switchyard is running at ${gw.url}  (OpenAI base URL: ${gw.baseUrl})`,
       `  upstreams: ${gw.providers ? `simulated at ${gw.providers.url}${values.fast ? ' (fast)' : ''}` : 'real (from the config)'}`,
       demoKey
-        ? `  demo API key: ${gw.demoKey}`
+        ? `  demo API key: ${gw.demoKey}   (an admin key)`
         : `  no demo key (--real): npm run keys -- create --name me --endpoint ${gw.dynamo.endpoint}`,
+      `  console: ${gw.url}/console   (sign in with an admin key)`,
       `  DynamoDB: ${gw.dynamo.endpoint}${gw.external ? ` (tables ${gw.external.map((t) => `${t.name}${t.created ? ' created' : ''}`).join(', ')})` : ''}`,
       `  manage keys: npm run keys -- list --endpoint ${gw.dynamo.endpoint}${keysTable === 'switchyard-keys' ? '' : ` --table ${keysTable}`}${values.region ? ` --region ${values.region}` : ''}`,
       '',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { regionalDomainOptions } from './constructs/regional-domain';
@@ -16,7 +16,6 @@ export const STACK_NAME = 'Switchyard';
 export const CONTEXT = {
   configPath: 'switchyard:configPath',
   removalPolicy: 'switchyard:removalPolicy',
-  authorizerCacheTtlSeconds: 'switchyard:authorizerCacheTtlSeconds',
   throttleRateLimit: 'switchyard:throttleRateLimit',
   throttleBurstLimit: 'switchyard:throttleBurstLimit',
   logRetentionDays: 'switchyard:logRetentionDays',
@@ -57,6 +56,12 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
   });
 
   const ctx = (key: string): unknown => app.node.tryGetContext(key);
+  if (ctx('switchyard:authorizerCacheTtlSeconds') !== undefined) {
+    // One setting for the stack and the local emulator, so the two cannot disagree on revocation latency.
+    throw new Error(
+      'context switchyard:authorizerCacheTtlSeconds moved to the routing config: gateway.authorizerCacheTtlSeconds',
+    );
+  }
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
 
@@ -64,7 +69,6 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
     env: account || region ? { account, region } : undefined,
     configPath: str(ctx(CONTEXT.configPath)) ?? DEFAULT_CONFIG_PATH,
     removalPolicy: removalPolicy(ctx(CONTEXT.removalPolicy)),
-    authorizerCacheTtl: seconds(ctx(CONTEXT.authorizerCacheTtlSeconds)),
     throttleRateLimit: num(ctx(CONTEXT.throttleRateLimit), CONTEXT.throttleRateLimit),
     throttleBurstLimit: num(ctx(CONTEXT.throttleBurstLimit), CONTEXT.throttleBurstLimit),
     logRetention: retentionDays(ctx(CONTEXT.logRetentionDays)),
@@ -117,11 +121,6 @@ function retentionDays(v: unknown): logs.RetentionDays | undefined {
     );
   }
   return n as logs.RetentionDays;
-}
-
-function seconds(v: unknown): Duration | undefined {
-  const n = num(v, CONTEXT.authorizerCacheTtlSeconds);
-  return n === undefined ? undefined : Duration.seconds(n);
 }
 
 function removalPolicy(v: unknown): RemovalPolicy | undefined {

@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { KeyHeaderMode } from '../functions/core/key-headers';
+import { authorizerCacheTtlSeconds, type KeyHeaderMode } from '../functions/core/key-headers';
 import { SwitchyardApi } from './constructs/api';
 import { AuthorizerFunction } from './constructs/authorizer-function';
 import { HealthCheckFunction } from './constructs/health-check';
@@ -31,7 +31,7 @@ export interface SwitchyardStackProps extends StackProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
-  /** @default Duration.seconds(60) */
+  /** Overrides the routing config's gateway.authorizerCacheTtlSeconds (tests). */
   readonly authorizerCacheTtl?: Duration;
   /**
    * Where clients may send their key: `authorization` (Bearer only, API Gateway caches decisions) or
@@ -115,7 +115,10 @@ export class SwitchyardStack extends Stack {
     });
     this.providerSecrets.attachTo(this.healthCheck.function);
 
-    const authorizerCacheTtl = props.authorizerCacheTtl ?? Duration.seconds(60);
+    // The routing config's gateway.authorizerCacheTtlSeconds: the local emulator reads the same field.
+    const authorizerCacheTtl =
+      props.authorizerCacheTtl ??
+      Duration.seconds(authorizerCacheTtlSeconds(JSON.parse(this.router.bundledConfigJson)));
     this.authorizer = new AuthorizerFunction(this, 'Authorizer', {
       keysTable: this.tables.table('keys'),
       keyHeaderMode: props.keyHeaderMode,

@@ -51,6 +51,16 @@ export const DEFAULT_ROUTES: ApiRoute[] = [
   { resource: '/v1/models/{model+}', methods: ['GET'], auth: true },
   { resource: '/v1/stats', methods: ['GET'], auth: true },
   { resource: '/health', methods: ['GET'], auth: false },
+  // Admin endpoints: the authorizer's policy denies them to non-admin keys (ADMIN_ENDPOINTS).
+  { resource: '/v1/admin/keys', methods: ['GET', 'POST'], auth: true },
+  { resource: '/v1/admin/keys/{proxy+}', methods: ['GET', 'PATCH', 'POST'], auth: true },
+  { resource: '/v1/admin/state', methods: ['GET'], auth: true },
+  { resource: '/v1/admin/requests', methods: ['GET'], auth: true },
+  { resource: '/v1/admin/cutover', methods: ['GET'], auth: true },
+  // The console's static files: public (a page load cannot carry a Bearer header); its data calls are admin-only.
+  { resource: '/console', methods: ['GET'], auth: false },
+  { resource: '/console/app.js', methods: ['GET'], auth: false },
+  { resource: '/console/app.css', methods: ['GET'], auth: false },
 ];
 
 export interface RequestLog {
@@ -71,6 +81,13 @@ export interface EmulatorOptions {
   authorizer?: AuthorizerFn;
   /** API Gateway's authorizer result cache (keyed on the identity source values); 0 disables it. */
   authorizerCacheTtlMs?: number;
+  /**
+   * Most decisions the cache holds; the oldest is evicted first. API Gateway's cache is finite too
+   * (a decision may be evicted before its TTL), so nothing may rely on a hit. Default 10 000.
+   */
+  authorizerCacheMaxEntries?: number;
+  /** Clock for the authorizer cache (tests move it past the TTL). */
+  now?: () => number;
   /**
    * The authorizer's identity sources (request header names). As on API Gateway, each must be
    * present and non-empty or the request is answered 401 without calling the authorizer; none is
@@ -213,6 +230,13 @@ function headerMaps(req: IncomingMessage) {
   return { headers, multi };
 }
 
+function rawHeaderValues(req: IncomingMessage, lowerName: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    if (req.rawHeaders[i].toLowerCase() === lowerName) out.push(req.rawHeaders[i + 1]);
+  return out;
+}
+
 function queryMaps(url: URL) {
   if ([...url.searchParams.keys()].length === 0) return { single: null, multi: null };
   const single: Record<string, string> = {};
@@ -293,6 +317,17 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
     throw new Error('An authorizer with caching enabled needs at least one identity source');
   }
   const authCache = new Map<string, { until: number; result: APIGatewayAuthorizerResult }>();
+  const cacheMax = Math.max(1, opts.authorizerCacheMaxEntries ?? 10_000);
+  const now = opts.now ?? Date.now;
+  const remember = (identity: string, result: APIGatewayAuthorizerResult) => {
+    authCache.delete(identity);
+    if (authCache.size >= cacheMax) {
+      const t = now();
+      for (const [k, v] of authCache) if (v.until <= t) authCache.delete(k);
+      while (authCache.size >= cacheMax) authCache.delete(authCache.keys().next().value!);
+    }
+    authCache.set(identity, { until: now() + cacheTtl, result });
+  };
   const timeoutMs = opts.functionTimeoutMs ?? 900_000;
   const maxPayload = opts.maxPayloadBytes ?? 10 * 1024 * 1024;
 
@@ -305,13 +340,17 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
     | { status: number; message: string; code: string; type: string; headers?: Record<string, string> }
   > {
     const methodArn = `arn:aws:execute-api:us-east-1:${ACCOUNT}:${API_ID}/${stage}/${event.httpMethod}${event.path}`; // API Gateway puts the request path, not the resource template, in the ARN
-    const values = identityHeaders.map((h) => req.headers[h]);
+    // Every value of each identity header, in order: Node's `req.headers` keeps only the first
+    // Authorization while the authorizer event's `headers` holds the last, so a cache keyed on one
+    // value could replay a decision made for another. Keyed on all of them, the authorizer (which
+    // refuses a repeated key header) decides for exactly what is cached.
+    const values = identityHeaders.map((h) => rawHeaderValues(req, h));
     // API Gateway does not call the authorizer when an identity source is missing or empty.
-    if (values.some((v) => typeof v !== 'string' || v.trim() === '')) return UNAUTHORIZED_RESPONSE;
+    if (values.some((vs) => vs.length === 0 || vs.every((v) => v.trim() === ''))) return UNAUTHORIZED_RESPONSE;
     const identity = identityHeaders.length ? JSON.stringify(values) : undefined;
     const cached = identity !== undefined ? authCache.get(identity) : undefined;
     let result: APIGatewayAuthorizerResult;
-    if (cached && cached.until > Date.now()) {
+    if (cached && cached.until > now()) {
       result = cached.result;
     } else {
       const authEvent = {
@@ -339,7 +378,7 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         // AUTHORIZER_CONFIGURATION_ERROR response, which the stack renders as a 503.
         return AUTHORIZER_UNAVAILABLE_RESPONSE;
       }
-      if (cacheTtl > 0 && identity !== undefined) authCache.set(identity, { until: Date.now() + cacheTtl, result });
+      if (cacheTtl > 0 && identity !== undefined) remember(identity, result);
     }
     // IAM evaluation: an explicit Deny wins, otherwise some Allow must match.
     const matching = (effect: string) =>

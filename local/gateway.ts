@@ -25,6 +25,8 @@ import { startDynamoFaultProxy, type DynamoFaultProxy, type DynamoFaultSettings 
 import { installAwsLambdaGlobal } from './lambda-streaming';
 import { startSimulatedProviders, type SimulatedProviders } from './providers';
 import { startLocalHealthCheck, type LocalHealthCheck } from './health-check-timer';
+import type { CutoverView } from '../functions/router/admin/admin-deps';
+import { createRequestTail } from './request-tail';
 
 /** Well-known local key: printed in the banner and the README; a real (admin) key record in dynalite. */
 export const DEMO_KEY = 'sk-sy-demo-local-only-0000000000000000';
@@ -51,7 +53,10 @@ export interface LocalGatewayOptions {
   region?: string;
   /** Table names are `<prefix>state` etc. (default `switchyard-`). */
   tablePrefix?: string;
+  /** Default: the config's gateway.authorizerCacheTtlSeconds, the same setting the stack deploys. */
   authorizerCacheTtlMs?: number;
+  /** Clock of the authorizer and the emulator's authorizer cache (tests move it past a TTL, an expiry or a grace). */
+  now?: () => number;
   /** Where the client key may come from, as the stack's `keyHeaderMode` (default `authorization`). */
   keyHeaderMode?: KeyHeaderMode;
   /** Extra environment for the handlers (provider keys, feature flags). */
@@ -121,6 +126,8 @@ export interface LocalGateway {
   /** Replaces what the emulator invokes (used by the cutover tool's weighted alias). */
   setTargetSelector(select: () => InvokeTarget): void;
   emulator: Emulator;
+  /** What the console's cutover view shows (a rehearsal running in this process publishes here). */
+  publishCutover(view: CutoverView | undefined): void;
   /** Runs one health-check round now; resolves once the main router instance sees its results. */
   runHealthRound(): Promise<void>;
   close(): Promise<void>;
@@ -187,7 +194,11 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     const env: NodeJS.ProcessEnv = { ...process.env, ...dynamo.env, ...faultEnv, ...bedrockEnv, ...(opts.env ?? {}) };
 
     const ddb = createDynamoClient(env);
-    const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env));
+    const keys = createDynamoKeyStore(ddb, tableName(KEYS_TABLE, env), { now: opts.now });
+    // The console's admin views: key records, the request log's tail, a cutover rehearsal's state.
+    const tail = createRequestTail();
+    let cutoverView: CutoverView | undefined;
+    const admin = { keys, recentRequests: tail.recent, cutover: () => cutoverView };
     const demo = await keys.getByHash(hashApiKey(DEMO_KEY));
     if (opts.demoKey === false) {
       if (demo && demo.status !== 'revoked') await keys.setStatus(demo.keyId, 'revoked');
@@ -211,7 +222,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
           : providers
             ? simulateProviders(instance.configJson, providers)
             : instance.configJson;
-      const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), ...overrides };
+      const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), admin, ...overrides };
       instances.push(deps);
       return { handler: createRouterHandler(deps), deps };
     };
@@ -228,7 +239,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
 
     // The same identity sources, caches and authorizer options the stack deploys for this mode.
     const keySpec = keyHeaderSpec(opts.keyHeaderMode);
-    const authorizerCacheTtlMs = opts.authorizerCacheTtlMs ?? 60_000;
+    const authorizerCacheTtlMs =
+      opts.authorizerCacheTtlMs ?? main.deps.config.raw.gateway.authorizerCacheTtlSeconds * 1000;
     emulator = await startApiGatewayEmulator({
       host: opts.host,
       port: opts.port,
@@ -236,10 +248,15 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       authorizer: createAuthorizerHandler(keys, {
         keyHeaders: keySpec.keyHeaders,
         cacheTtlMs: keySpec.apiGatewayCache ? 0 : authorizerCacheTtlMs,
+        now: opts.now,
       }) as never,
+      now: opts.now,
       authorizerCacheTtlMs: keySpec.apiGatewayCache ? authorizerCacheTtlMs : 0,
       authorizerIdentityHeaders: keySpec.identityHeaders,
-      onRequest: opts.onRequest,
+      onRequest: (log) => {
+        tail.add(log);
+        opts.onRequest?.(log);
+      },
       loopbackClientsOnly: opts.loopbackClientsOnly,
     });
     const em = emulator;
@@ -264,6 +281,9 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         select = s;
       },
       emulator: em,
+      publishCutover: (view) => {
+        cutoverView = view;
+      },
       runHealthRound: () => health.runRound(),
       async close() {
         await health.stop();

@@ -6,6 +6,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import {
   extractApiKey,
   hashApiKey,
+  hasRepeatedKeyHeader,
+  keyRefusal,
   lastUsedCutoff,
   lastUsedIsStale,
   looksLikeApiKey,
@@ -20,7 +22,7 @@ export interface AuthorizerContext {
   keyId: string;
   keyName: string;
   admin: 'true' | 'false';
-  /** JSON of the key's limits (allowed models, budget, rpm/tpm). */
+  /** JSON of the key's limits (allowed models, budget, rpm/tpm, maxConcurrency). */
   limits: string;
 }
 
@@ -33,6 +35,8 @@ export const UNAUTHORIZED = 'Unauthorized';
  */
 export const ADMIN_ENDPOINTS: ReadonlyArray<{ method: string; resource: string }> = [
   { method: 'GET', resource: '/v1/stats' },
+  // Every method on every path under /v1/admin/ (`*` spans `/` in policy resources).
+  { method: '*', resource: '/v1/admin/*' },
 ];
 
 export interface AuthorizerOptions {
@@ -82,7 +86,7 @@ export function createAuthorizer(keys: KeyStore, opts: AuthorizerOptions = {}): 
       if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
       cache.set(hash, { until: now() + ttl, record });
     }
-    if (record.status === 'active' && lastUsedIsStale(record.lastUsedAt, now())) {
+    if (keyRefusal(record, now()) === undefined && lastUsedIsStale(record.lastUsedAt, now())) {
       // Only on a cache miss, and conditional: at most one write per key per minute. A failed
       // write must never deny a valid key.
       try {
@@ -95,10 +99,14 @@ export function createAuthorizer(keys: KeyStore, opts: AuthorizerOptions = {}): 
   }
 
   return async (event) => {
-    const apiKey = extractApiKey(event.headers as Record<string, string | undefined>, keyHeaders);
+    // A REQUEST authorizer event carries both maps; `headers` holds one value of a repeated header.
+    const headers = event.headers as Record<string, string | undefined> | null;
+    if (hasRepeatedKeyHeader(headers, event.multiValueHeaders, keyHeaders)) throw new Error(UNAUTHORIZED);
+    const apiKey = extractApiKey(headers, keyHeaders);
     if (!apiKey || !looksLikeApiKey(apiKey)) throw new Error(UNAUTHORIZED);
     const record = await lookup(hashApiKey(apiKey));
-    if (!record || record.status !== 'active') throw new Error(UNAUTHORIZED);
+    // Checked on every decision, cached record or not: expiry and the end of a grace period need no new read.
+    if (!record || keyRefusal(record, now()) !== undefined) throw new Error(UNAUTHORIZED);
     return allow(record, event.methodArn);
   };
 }
@@ -119,6 +127,7 @@ function allow(record: KeyRecord, methodArn: string): APIGatewayAuthorizerResult
     dailyBudgetUsd: record.dailyBudgetUsd,
     rpm: record.rpm,
     tpm: record.tpm,
+    maxConcurrency: record.maxConcurrency,
   };
   const context: AuthorizerContext = {
     keyId: record.keyId,

@@ -17,6 +17,22 @@
  */
 import type { KeyHeader } from './keys';
 
+/**
+ * How long a key decision may be reused: API Gateway's authorizer cache TTL (the emulator's too) in
+ * `authorization` mode, the authorizer's own record cache otherwise. It bounds how late a revoked key,
+ * a changed limit or a rotated-out or expired secret takes effect. One setting for the stack and the
+ * local runtime: `gateway.authorizerCacheTtlSeconds` in the routing config (API Gateway allows 0..3600).
+ */
+export const DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS = 60;
+export const MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
+
+/** Reads the setting from a raw (already validated) routing config, where defaults are not yet applied. */
+export function authorizerCacheTtlSeconds(rawConfig: unknown): number {
+  const v = (rawConfig as { gateway?: { authorizerCacheTtlSeconds?: unknown } } | null)?.gateway
+    ?.authorizerCacheTtlSeconds;
+  return typeof v === 'number' ? v : DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS;
+}
+
 export type KeyHeaderMode = 'authorization' | 'authorization-or-x-api-key';
 
 /** Environment variables the stack sets on the authorizer function. */

@@ -19,6 +19,20 @@ export interface KeyRecord {
   dailyBudgetUsd?: number;
   rpm?: number;
   tpm?: number;
+  /** Requests this key may have in flight at once (enforced by the router). */
+  maxConcurrency?: number;
+  /**
+   * ISO time from which the key is refused (`--expires-in`). Not the table's TTL attribute
+   * (`expiresAt`): DynamoDB deletes expired items only eventually, so correctness never rests on it.
+   */
+  validUntil?: string;
+  /**
+   * Set on the item of a rotated-out secret: it keeps working until this ISO time, then is refused.
+   * The new secret's item carries the same keyId.
+   */
+  graceUntil?: string;
+  /** When the key's secret was last rotated (on the current item). */
+  rotatedAt?: string;
 }
 
 export function generateApiKey(): string {
@@ -55,8 +69,56 @@ export function extractApiKey(
     if (lower === 'authorization' && from.includes('authorization')) auth = v;
     else if (lower === 'x-api-key' && from.includes('x-api-key')) xApiKey = v;
   }
-  const bearer = auth?.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1];
-  return bearer ?? (xApiKey?.trim() || undefined);
+  // Strict: exactly `Bearer <key>` and a bare x-api-key. A padded value is a different API Gateway
+  // cache key for the same secret, so padding would let a client mint cache entries at will.
+  const bearer = auth?.match(/^Bearer ([\x21-\x7e]+)$/i)?.[1];
+  const bare = xApiKey !== undefined && /^[\x21-\x7e]+$/.test(xApiKey) ? xApiKey : undefined;
+  return bearer ?? bare;
+}
+
+/**
+ * Whether a key header arrives more than once (repeated, or under two spellings of its name). API
+ * Gateway's single-value `headers` keeps one of them while its cache key and the authorizer could
+ * read another, so a request that repeats one is refused outright.
+ */
+export function hasRepeatedKeyHeader(
+  headers: Record<string, string | undefined> | null | undefined,
+  multiValueHeaders: Record<string, readonly string[] | undefined> | null | undefined,
+  from: readonly KeyHeader[] = ['authorization', 'x-api-key'],
+): boolean {
+  const counts = new Map<string, number>();
+  const names = new Map<string, number>();
+  for (const k of Object.keys(headers ?? {})) {
+    const lower = k.toLowerCase();
+    if (from.includes(lower as KeyHeader)) names.set(lower, (names.get(lower) ?? 0) + 1);
+  }
+  for (const [k, vs] of Object.entries(multiValueHeaders ?? {})) {
+    const lower = k.toLowerCase();
+    if (from.includes(lower as KeyHeader)) counts.set(lower, (counts.get(lower) ?? 0) + (vs?.length ?? 0));
+  }
+  return [...names.values(), ...counts.values()].some((n) => n > 1);
+}
+
+/** Why a stored key must be refused at `nowMs`, or undefined when it may be used. */
+export type KeyRefusal = 'revoked' | 'expired' | 'rotated_out';
+
+export function keyRefusal(record: KeyRecord, nowMs: number): KeyRefusal | undefined {
+  if (record.status !== 'active') return 'revoked';
+  if (record.validUntil !== undefined && !(nowMs < Date.parse(record.validUntil))) return 'expired';
+  if (record.graceUntil !== undefined && !(nowMs < Date.parse(record.graceUntil))) return 'rotated_out';
+  return undefined;
+}
+
+const DURATION_UNITS_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** Upper bound for a duration: ten years is "forever" for a key. */
+const MAX_DURATION_MS = 3650 * DURATION_UNITS_MS.d;
+
+/** `30d`, `24h`, `15m`, `90s` -> milliseconds; undefined when malformed (or over ten years). */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d{1,7})([smhd])$/.exec(text.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2] as keyof typeof DURATION_UNITS_MS];
+  return ms <= MAX_DURATION_MS ? ms : undefined;
 }
 
 /**
@@ -80,7 +142,32 @@ export function lastUsedIsStale(
 }
 
 /** The fields an operator sets on a key (the CLI's flags). */
-export type KeyLimits = Pick<KeyRecord, 'allowedModels' | 'defaultBudgetFactor' | 'dailyBudgetUsd' | 'rpm' | 'tpm'>;
+export type KeyLimits = Pick<
+  KeyRecord,
+  'allowedModels' | 'defaultBudgetFactor' | 'dailyBudgetUsd' | 'rpm' | 'tpm' | 'maxConcurrency' | 'validUntil'
+>;
+
+/** The fields `keys update` may change; `null` clears a limit (back to "none"). */
+export type KeyUpdate = { [K in keyof KeyLimits]?: KeyLimits[K] | null };
+
+export const KEY_LIMIT_FIELDS: readonly (keyof KeyLimits)[] = [
+  'allowedModels',
+  'defaultBudgetFactor',
+  'dailyBudgetUsd',
+  'rpm',
+  'tpm',
+  'maxConcurrency',
+  'validUntil',
+];
+
+/** Problems with an update, each naming the field; empty when valid (a name is not part of it). */
+export function keyUpdateProblems(update: KeyUpdate): string[] {
+  const set = Object.fromEntries(Object.entries(update).filter(([, v]) => v !== null && v !== undefined));
+  const problems = keyFieldProblems({ name: 'unchanged', ...set });
+  if (!Object.keys(update).some((k) => update[k as keyof KeyUpdate] !== undefined))
+    problems.push('body: nothing to update; give at least one limit');
+  return problems;
+}
 
 /** Problems with a key's name and limits, each naming the field; empty when valid. */
 export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[] {
@@ -93,6 +180,11 @@ export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[
   };
   positiveInt('rpm');
   positiveInt('tpm');
+  const conc = fields.maxConcurrency;
+  if (conc !== undefined && (!Number.isInteger(conc) || conc < 1 || conc > 10_000))
+    problems.push('maxConcurrency: must be a whole number between 1 and 10000');
+  if (fields.validUntil !== undefined && !Number.isFinite(Date.parse(fields.validUntil)))
+    problems.push('validUntil: must be an ISO date-time');
   const budget = fields.dailyBudgetUsd;
   if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0))
     problems.push('dailyBudgetUsd: must be a number >= 0');

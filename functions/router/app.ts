@@ -12,6 +12,11 @@ import { responses } from './routes/responses';
 import { health } from './routes/health';
 import { listModels, retrieveModel } from './routes/models';
 import { stats } from './routes/stats';
+import { adminCutover } from './routes/admin-cutover';
+import { createKey, keyById, listKeys } from './routes/admin-keys';
+import { adminRequests } from './routes/admin-requests';
+import { adminState } from './routes/admin-state';
+import { consolePage, consoleScript, consoleStyles } from './routes/console';
 
 type Route = (ctx: RequestContext, deps: RouterDeps) => HttpResult | Promise<HttpResult>;
 
@@ -24,10 +29,20 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
   '/health': { GET: health },
   '/v1/stats': { GET: stats },
+  '/v1/admin/keys': { GET: listKeys, POST: createKey },
+  '/v1/admin/state': { GET: adminState },
+  '/v1/admin/requests': { GET: adminRequests },
+  '/v1/admin/cutover': { GET: adminCutover },
+  '/console': { GET: consolePage },
+  '/console/app.js': { GET: consoleScript },
+  '/console/app.css': { GET: consoleStyles },
 };
 
 /** Routes with a path parameter (API Gateway resource `/v1/models/{model+}`). */
-const PREFIX_ROUTES: Array<[string, Partial<Record<string, Route>>]> = [['/v1/models/', { GET: retrieveModel }]];
+const PREFIX_ROUTES: Array<[string, Partial<Record<string, Route>>]> = [
+  ['/v1/models/', { GET: retrieveModel }],
+  ['/v1/admin/keys/', { GET: keyById, PATCH: keyById, POST: keyById }],
+];
 
 /** API Gateway may prefix the stage (`/prod/v1/...`) when called through a custom domain mapping. */
 function routeKey(path: string): string | undefined {

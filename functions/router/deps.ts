@@ -13,6 +13,7 @@ import type { StoreHealth } from '../ports/store-health';
 import type { LogFn, Telemetry } from '../ports/telemetry';
 import type { UpstreamClient } from '../ports/upstream';
 import type { CallerKey } from './request-context';
+import type { AdminDeps } from './admin/admin-deps';
 
 export type { LogFn, Telemetry };
 
@@ -74,4 +75,6 @@ export interface RouterDeps {
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   log: LogFn;
+  /** Admin endpoints and the console (key records, request log, cutover); absent parts answer 404. */
+  admin?: AdminDeps;
 }

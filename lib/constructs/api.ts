@@ -69,6 +69,9 @@ export class SwitchyardApi extends Construct {
     readonly stats: apigateway.Method;
     readonly health: apigateway.Method;
   };
+  /** `/v1/admin/...` (admin keys: the authorizer denies them to others) and the console's public static files. */
+  readonly adminMethods: apigateway.Method[];
+  readonly consoleMethods: apigateway.Method[];
 
   constructor(scope: Construct, id: string, props: SwitchyardApiProps) {
     super(scope, id);
@@ -143,6 +146,24 @@ export class SwitchyardApi extends Construct {
     };
     this.baseUrl = this.api.urlForPath('/v1');
 
+    const admin = v1.addResource('admin');
+    const adminKeys = admin.addResource('keys');
+    const adminKey = adminKeys.addResource('{proxy+}');
+    this.adminMethods = [
+      adminKeys.addMethod('GET', integration, withKey),
+      adminKeys.addMethod('POST', integration, withKey),
+      ...['GET', 'PATCH', 'POST'].map((m) => adminKey.addMethod(m, integration, withKey)),
+      ...['state', 'requests', 'cutover'].map((r) => admin.addResource(r).addMethod('GET', integration, withKey)),
+    ];
+    // The console: static files with no data need no key (a browser cannot send a Bearer header on a
+    // page load); every data call the page makes goes to an admin-only endpoint above or /v1/stats.
+    const consoleRoot = this.api.root.addResource('console');
+    const publicAccess = { authorizationType: apigateway.AuthorizationType.NONE };
+    this.consoleMethods = [
+      consoleRoot.addMethod('GET', integration, publicAccess),
+      ...['app.js', 'app.css'].map((f) => consoleRoot.addResource(f).addMethod('GET', integration, publicAccess)),
+    ];
+
     if (props.webAclArn) {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', {
         resourceArn: this.api.deploymentStage.stageArn,
@@ -175,12 +196,20 @@ export class SwitchyardApi extends Construct {
           'pass) and the per-key rate limits in the router are the abuse guard.',
       });
     }
-    for (const method of Object.values(this.methods)) {
+    for (const method of [...Object.values(this.methods), ...this.adminMethods, ...this.consoleMethods]) {
       Validations.of(method).acknowledge({
         id: 'AwsSolutions-COG4',
         reason:
           'Clients are OpenAI SDKs that send "Authorization: Bearer <virtual key>"; a Lambda REQUEST authorizer ' +
           'checks the hashed key in DynamoDB. Cognito user pools do not fit API-key clients.',
+      });
+    }
+    for (const method of this.consoleMethods) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The operator console page and its script and stylesheet are public static files with no data; every data ' +
+          'call the page makes needs an admin key (the key cannot ride on a page load).',
       });
     }
     Validations.of(this.methods.health).acknowledge({

@@ -17,6 +17,7 @@ import type { StreamingHandler } from '../lambda-streaming';
 import { localVersionInvoker } from './invoke-local';
 import { ALIAS_NAME, LOCAL_FUNCTION_NAME, VersionMetrics } from './version-metrics';
 import { WeightedAlias, type AliasVersion } from './weighted-alias';
+import { cutoverView } from './console-view';
 
 export interface CutoverRunOptions {
   gateway: LocalGateway;
@@ -119,6 +120,8 @@ export async function runCutover(opts: CutoverRunOptions): Promise<CutoverResult
   const emit = (e: CutoverEvent) => {
     events.push(e);
     opts.onEvent?.(e);
+    // The console's cutover view follows the rehearsal.
+    gw.publishCutover(cutoverView(events, alias.weights(), Date.now()));
   };
   const result = (outcome: CutoverOutcome, extra: Partial<CutoverResult> = {}): CutoverResult => ({
     outcome,

@@ -68,6 +68,12 @@ describe('npm start', () => {
     expect(json.usage.total_tokens).toBeGreaterThan(0);
     expect(res.headers.get('x-switchyard-model')).toBe('gpt-4.1');
     expect(res.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:200');
+    // The console's URL sits next to the demo key and serves the page.
+    const consoleUrl = started.banner.match(/console: (\S+)/)?.[1];
+    expect(consoleUrl).toBe(`${url}/console`);
+    const page = await fetch(consoleUrl!);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
   }, 60_000);
 });
 

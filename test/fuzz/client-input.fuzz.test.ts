@@ -78,6 +78,10 @@ function check(sent: Sent, res: Answer, shape: Shape = shapeOf(sent.method, sent
     else assertOpenAiError(res.body, where);
   } else if (res.contentType.startsWith('application/json')) {
     JSON.parse(res.body);
+  } else if (/^text\/(html|css|javascript)/.test(res.contentType)) {
+    // The console's static files (GET /console...); anything else in these types is a bug.
+    if (!/\/console(\/app\.(js|css))?\/?$/.test(sent.path.replace(/[?#].*$/, '')))
+      throw new Error(`static content type outside /console: ${where}`);
   } else if (res.contentType.startsWith('text/event-stream')) {
     for (const line of res.body.split('\n')) {
       if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
@@ -1094,7 +1098,22 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
     const segment = fc.oneof(
       {
         weight: 6,
-        arbitrary: fc.constantFrom('v1', 'chat', 'completions', 'models', 'stats', 'health', 'gpt-4.1', 'auto', 'prod'),
+        arbitrary: fc.constantFrom(
+          'v1',
+          'chat',
+          'completions',
+          'models',
+          'stats',
+          'health',
+          'gpt-4.1',
+          'auto',
+          'prod',
+          'admin',
+          'keys',
+          'key_0123456789abcdef',
+          'rotate',
+          'console',
+        ),
       },
       {
         weight: 3,
@@ -1163,6 +1182,18 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
       '/v1/models/..',
       '/v1/models/../stats',
       '/v1//models',
+      '/v1/admin/keys',
+      '/v1/admin/keys/key_0123456789abcdef',
+      '/v1/admin/keys/key_0123456789abcdef/revoke',
+      '/v1/admin/keys/key_0123456789abcdef/rotate/x',
+      '/v1/admin/state',
+      '/v1/admin/requests',
+      '/v1/admin/cutover',
+      '/v1/admin/',
+      '/console',
+      '/console/',
+      '/console/app.js',
+      '/console/../v1/admin/keys',
     );
     const query = fc.oneof(
       fc.constant(''),
@@ -1229,7 +1260,10 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
         );
         // Outside /v1 and /health (and with nothing URL parsing could rewrite): API Gateway's
         // MISSING_AUTHENTICATION_TOKEN, which the stack renders as OpenAI's 404.
-        if (!/^\/(v1|health)/.test(p) && !/[.%\\]/.test(p) && !p.startsWith('//')) expect(res.status).toBe(404);
+        if (!/^\/(v1|health|console$|console\/app\.)/.test(p) && !/[.%\\]/.test(p) && !p.startsWith('//'))
+          expect(res.status).toBe(404);
+        // Admin endpoints: never served to a caller without the demo (admin) key.
+        if (key !== 'demo' && /^\/v1\/admin\//.test(p) && res.status < 400) throw new Error(`admin path served: ${p}`);
       }),
       opts(5, 1_000),
     );
@@ -1279,6 +1313,10 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
         '/v1/models/',
         '/health',
         '/v1/stats',
+        '/v1/admin/keys',
+        '/v1/admin/keys/key_0123456789abcdef/rotate',
+        '/v1/admin/state',
+        '/console',
         '/nope',
         '',
         '/',
@@ -1336,6 +1374,105 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
         );
       }),
       opts(6, 700),
+    );
+  }, 120_000);
+
+  it('admin endpoints: odd bodies and ids with the admin key, and every call refused to other keys', async () => {
+    const userKey = 'sk-sy-fuzz-user-key-0000000000000000000000';
+    await gw.keys.create(userKey, { name: 'fuzz user', admin: false });
+    const created = await gw.keys.create('sk-sy-fuzz-target-key-00000000000000000000', {
+      name: 'target',
+      admin: false,
+    });
+    const id = fc.constantFrom(
+      created.keyId,
+      'key_0123456789abcdef',
+      'key_',
+      'KEY_0123456789ABCDEF',
+      '..',
+      '%00',
+      'a'.repeat(300),
+    );
+    const value = fc.oneof(
+      fc.constantFrom(
+        null,
+        true,
+        0,
+        -1,
+        1.5,
+        Number.POSITIVE_INFINITY,
+        '',
+        '24h',
+        '0s',
+        '99999999d',
+        'x',
+        [],
+        ['gpt-4.1'],
+        [1],
+        {},
+      ),
+      fc.string({ maxLength: 20 }),
+      fc.integer(),
+      fc.double(),
+    );
+    const field = fc.constantFrom(
+      'name',
+      'admin',
+      'rpm',
+      'tpm',
+      'dailyBudgetUsd',
+      'defaultBudgetFactor',
+      'maxConcurrency',
+      'allowedModels',
+      'expiresIn',
+      'grace',
+      '__proto__',
+      'constructor',
+    );
+    const body = fc.oneof(
+      { weight: 5, arbitrary: fc.dictionary(field, value, { maxKeys: 4 }).map((o) => JSON.stringify(o)) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('', 'null', '[]', '"x"', '{', '{"name":"a","name":"b"}', '{"name":"x"}'),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.integer({ min: 17_000, max: 40_000 }).map((n) => JSON.stringify({ name: 'a'.repeat(n) })),
+      },
+    );
+    const target = fc.oneof(
+      fc.constant(['GET', '/v1/admin/keys'] as const),
+      fc.constant(['POST', '/v1/admin/keys'] as const),
+      id.map((k) => ['GET', `/v1/admin/keys/${k}`] as const),
+      id.map((k) => ['PATCH', `/v1/admin/keys/${k}`] as const),
+      id.map((k) => ['POST', `/v1/admin/keys/${k}/revoke`] as const),
+      id.map((k) => ['POST', `/v1/admin/keys/${k}/rotate`] as const),
+      fc.constantFrom(['GET', '/v1/admin/state'] as const, ['GET', '/v1/admin/requests?limit=-1'] as const),
+      fc.constantFrom(['GET', '/v1/admin/cutover'] as const, ['DELETE', '/v1/admin/keys'] as const),
+    );
+    await fc.assert(
+      fc.asyncProperty(target, body, fc.constantFrom('admin', 'user', 'none'), async ([m, p], b, who) => {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (who === 'admin') headers.authorization = `Bearer ${gw.demoKey}`;
+        if (who === 'user') headers.authorization = `Bearer ${userKey}`;
+        // Never revoke or rotate the key the other cases use.
+        const path =
+          who === 'admin' && p.includes(created.keyId) && m === 'POST'
+            ? p.replace(created.keyId, 'key_0123456789abcdef')
+            : p;
+        const res = await sendChecked(
+          gw,
+          m,
+          path,
+          headers,
+          m === 'GET' ? undefined : Buffer.from(b),
+          `${who} ${b.slice(0, 80)}`,
+        );
+        if (who !== 'admin') expect(res.status).toBeGreaterThanOrEqual(400);
+        if (who === 'user' && res.status !== 404) expect(res.status).toBe(403);
+        if (who === 'admin' && res.status === 201) expect(JSON.parse(res.body).secret).toMatch(/^sk-sy-/);
+      }),
+      opts(7, 600),
     );
   }, 120_000);
 

@@ -3,7 +3,7 @@
  * cache in both key-header modes, its narrow lastUsedAt write, one secret per keyed provider with
  * no value in the template, and least-privilege reads of exactly those secrets.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,7 +12,7 @@ import { UNSET_SECRET_TEMPLATE } from '../../functions/contracts/secret-specs';
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
-const { build } = stackBuilder('switchyard-keys-infra-');
+const { build, outRoot } = stackBuilder('switchyard-keys-infra-');
 
 /** Every policy statement attached to a function's role, flattened. */
 function statementsOf(
@@ -182,5 +182,16 @@ describe('keys and secrets (keyHeaderMode authorization-or-x-api-key)', () => {
       SWITCHYARD_KEY_HEADERS: 'authorization-or-x-api-key',
       SWITCHYARD_AUTHORIZER_CACHE_MS: '60000',
     });
+  }, 120_000);
+});
+
+describe("the authorizer cache TTL comes from the routing config (the local emulator's setting too)", () => {
+  it("deploys gateway.authorizerCacheTtlSeconds as API Gateway's authorizer result TTL", () => {
+    const config = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'switchyard.json'), 'utf8'));
+    config.gateway = { ...(config.gateway ?? {}), authorizerCacheTtlSeconds: 15 };
+    const configPath = join(outRoot, 'ttl-config.json');
+    writeFileSync(configPath, JSON.stringify(config));
+    const { template } = build({ configPath });
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', { AuthorizerResultTtlInSeconds: 15 });
   }, 120_000);
 });

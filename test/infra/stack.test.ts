@@ -15,6 +15,7 @@ import { TABLE_SPECS } from '../../functions/contracts/table-specs';
 import { OPENAI_GATEWAY_RESPONSES } from '../../lib/constructs/gateway-responses';
 import { logicalName } from '../../lib/constructs/tables';
 import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
+import { DEFAULT_ROUTES } from '../../local/apigw-emulator';
 import type { SwitchyardStack } from '../../lib/switchyard-stack';
 import { idOf, stackBuilder, type Resources } from '../helpers/synth';
 
@@ -134,7 +135,10 @@ describe('Switchyard stack', () => {
 
   describe('API', () => {
     const methods = () =>
-      Object.entries(stack.api.methods).map(([name, m]) => [name, resources[idOf(stack, m)]] as const);
+      [
+        ...Object.entries(stack.api.methods),
+        ...[...stack.api.adminMethods, ...stack.api.consoleMethods].map((m) => [m.resource.path, m] as const),
+      ].map(([name, m]) => [name, resources[idOf(stack, m)]] as const);
 
     it('has exactly the OpenAI-style routes and the Anthropic Messages / Responses ones', () => {
       const paths = Object.values(stack.api.methods).map((m) => `${m.httpMethod} ${m.resource.path}`);
@@ -149,7 +153,24 @@ describe('Switchyard stack', () => {
         'POST /v1/messages/count_tokens',
         'POST /v1/responses',
       ]);
-      template.resourceCountIs('AWS::ApiGateway::Method', 9);
+      template.resourceCountIs(
+        'AWS::ApiGateway::Method',
+        9 + stack.api.adminMethods.length + stack.api.consoleMethods.length,
+      );
+    });
+
+    it('mirrors the emulator: admin endpoints behind the authorizer, the console files public', () => {
+      const emulated = DEFAULT_ROUTES.flatMap((r) => r.methods.map((m) => `${m} ${r.resource} ${r.auth}`)).sort();
+      const all = [...Object.values(stack.api.methods), ...stack.api.adminMethods, ...stack.api.consoleMethods];
+      const deployed = all
+        .map(
+          (m) =>
+            `${m.httpMethod} ${m.resource.path} ${resources[idOf(stack, m)].Properties.AuthorizationType === 'CUSTOM'}`,
+        )
+        .sort();
+      expect(deployed).toEqual(emulated);
+      for (const m of stack.api.consoleMethods)
+        expect(resources[idOf(stack, m)].Properties.AuthorizationType).toBe('NONE');
     });
 
     it('integrates every method with the live alias through response streaming, 15 min timeout', () => {
@@ -188,7 +209,7 @@ describe('Switchyard stack', () => {
         ([, p]) =>
           JSON.stringify(p.Properties.FunctionName) === JSON.stringify({ Ref: idOf(stack, stack.router.alias) }),
       );
-      expect(invokers).toHaveLength(9);
+      expect(invokers).toHaveLength(methods().length);
       for (const [, p] of invokers) {
         expect(p.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
       }
@@ -198,10 +219,10 @@ describe('Switchyard stack', () => {
       expect(onFunction).toHaveLength(0);
     });
 
-    it('puts the authorizer on every /v1 method and none on /health', () => {
+    it('puts the authorizer on every /v1 method and none on /health or the console files', () => {
       const authorizerRef = { Ref: idOf(stack, stack.api.authorizer) };
       for (const [name, method] of methods()) {
-        if (name === 'health') {
+        if (name === 'health' || name.startsWith('/console')) {
           expect(method.Properties.AuthorizationType).toBe('NONE');
           expect(method.Properties.AuthorizerId).toBeUndefined();
         } else {

@@ -23,6 +23,8 @@ interface Run {
   /** /health of whatever the alias serves after the decision. */
   servingVersion: string;
   upstream: Array<{ model: string; status: number }>;
+  /** What the console's cutover view showed once the rehearsal had decided. */
+  consoleView: any;
 }
 
 const savedExtra = process.env.SWITCHYARD_SIM_EXTRA_MODELS;
@@ -60,7 +62,8 @@ async function cutover(opts: {
     const clients = await load.stop();
     const servingVersion = (await get(gw, '/health')).json.version as string;
     const upstream = gw.providers!.requests().map((r) => ({ model: r.model, status: r.status }));
-    return { gw, result, clients, servingVersion, upstream };
+    const consoleView = (await get(gw, '/v1/admin/cutover')).json;
+    return { gw, result, clients, servingVersion, upstream, consoleView };
   } finally {
     await load.stop();
     await gw.close();
@@ -71,8 +74,12 @@ const types = (r: CutoverResult) => r.events.map((e) => e.type).filter((t) => t 
 
 describe('local blue-green cutover', () => {
   it('a healthy green passes the pre-traffic check, takes the canary share, then all traffic', async () => {
-    const { result, clients, servingVersion } = await cutover({ upstreamKnowsNewModel: true });
+    const { result, clients, servingVersion, consoleView } = await cutover({ upstreamKnowsNewModel: true });
     expect(result.outcome).toBe('completed');
+    // The console's cutover view followed the rehearsal.
+    expect(consoleView).toMatchObject({ state: 'completed', blue: '1', green: '2', weights: { '2': 100 } });
+    expect(consoleView.alarms.length).toBeGreaterThan(0);
+    expect(consoleView.events.join('\n')).toContain('complete');
     expect(result.preTraffic?.ok).toBe(true);
     expect(result.preTraffic?.outcomes).toContainEqual(
       expect.objectContaining({ kind: 'model', name: NEW_MODEL, ok: true, servedBy: NEW_MODEL }),
@@ -94,7 +101,7 @@ describe('local blue-green cutover', () => {
     // An alarm needs two periods in a row with green requests in them: with 10% of the traffic, a
     // 0.4 s period on a loaded CI machine can see none. Longer periods and more clients make the
     // sample, not the machine's speed, decide the outcome.
-    const { result, clients, servingVersion, upstream } = await cutover({
+    const { result, clients, servingVersion, upstream, consoleView } = await cutover({
       upstreamKnowsNewModel: true,
       failAfterCheck: 500,
       minuteMs: 1000,
@@ -110,6 +117,7 @@ describe('local blue-green cutover', () => {
     // that ends at minute 5, which is evaluated before the step to 100% (a slow machine gets there).
     expect(rollback.type === 'rollback' && rollback.atMinute).toBeLessThanOrEqual(5);
     expect(servingVersion).toBe('1');
+    expect(consoleView).toMatchObject({ state: 'rolled_back', weights: { '1': 100 } });
     // Green did take canary traffic, its new model failed upstream, and every request still succeeded:
     // inside each request the chain moved on (to the next candidate, ending with the replaced gpt-4.1).
     expect(result.alias.invocations('2')).toBeGreaterThan(0);

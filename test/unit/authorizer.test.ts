@@ -47,6 +47,18 @@ function memoryKeyStore() {
       if (r) r.status = status;
       return Boolean(r);
     },
+    async update(keyId, changes) {
+      const r = [...byHash.values()].find((x) => x.keyId === keyId);
+      for (const [field, v] of Object.entries(changes)) {
+        if (!r) break;
+        if (v === null) delete (r as unknown as Record<string, unknown>)[field];
+        else Object.assign(r, { [field]: v });
+      }
+      return r;
+    },
+    async rotate() {
+      return undefined;
+    },
     async touchLastUsed(hash, at, staleBefore) {
       calls.touch++;
       if (touchFails) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
@@ -59,8 +71,8 @@ function memoryKeyStore() {
   return { store, calls, byHash, failTouch: (on: boolean) => (touchFails = on) };
 }
 
-const event = (headers: Record<string, string>, methodArn = METHOD_ARN) =>
-  ({ type: 'REQUEST', methodArn, headers }) as unknown as APIGatewayRequestAuthorizerEvent;
+const event = (headers: Record<string, string>, methodArn = METHOD_ARN, multiValueHeaders?: Record<string, string[]>) =>
+  ({ type: 'REQUEST', methodArn, headers, multiValueHeaders }) as unknown as APIGatewayRequestAuthorizerEvent;
 
 describe('authorizer', () => {
   let mem: ReturnType<typeof memoryKeyStore>;
@@ -129,7 +141,11 @@ describe('authorizer', () => {
     expect(user.policyDocument.Statement).toContainEqual({
       Action: 'execute-api:Invoke',
       Effect: 'Deny',
-      Resource: ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/stats'],
+      Resource: [
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/stats',
+        // Every method at every depth under /v1/admin/ (key management, state, request log, cutover).
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/admin/*',
+      ],
     });
     const admin = await createAuthorizer(mem.store, { now })(event({ Authorization: `Bearer ${ADMIN}` }));
     expect(admin.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);
@@ -174,6 +190,56 @@ describe('authorizer', () => {
     expect((await decide(event({ Authorization: `Bearer ${ACTIVE}` }))).principalId).toMatch(/^key_/);
     expect(JSON.stringify(warnings)).toContain('could not update lastUsedAt');
     expect(JSON.stringify(warnings)).not.toContain(ACTIVE);
+  });
+
+  it('refuses an expired key from the instant it expires, cached record or not', async () => {
+    const keyId = keyIdFromHash(hashApiKey(ACTIVE));
+    await mem.store.update(keyId, { validUntil: new Date(clock + 1000).toISOString() });
+    const decide = createAuthorizer(mem.store, { cacheTtlMs: 60_000, now });
+    expect((await decide(event({ Authorization: `Bearer ${ACTIVE}` }))).principalId).toBe(keyId);
+    clock += 1000;
+    await expect(decide(event({ Authorization: `Bearer ${ACTIVE}` }))).rejects.toThrow(/^Unauthorized$/);
+    expect(mem.calls.get).toBe(1);
+  });
+
+  it('serves a rotated-out secret until its grace ends, then refuses it; the new secret carries the same id', async () => {
+    const keyId = keyIdFromHash(hashApiKey(ACTIVE));
+    const NEXT = 'sk-sy-next-secret-000000000000000000000000';
+    mem.byHash.get(hashApiKey(ACTIVE))!.graceUntil = new Date(clock + 3_600_000).toISOString();
+    mem.byHash.set(hashApiKey(NEXT), { ...mem.byHash.get(hashApiKey(ACTIVE))!, graceUntil: undefined });
+    const decide = createAuthorizer(mem.store, { now });
+    clock += 3_599_999;
+    expect((await decide(event({ Authorization: `Bearer ${ACTIVE}` }))).principalId).toBe(keyId);
+    clock += 1;
+    await expect(decide(event({ Authorization: `Bearer ${ACTIVE}` }))).rejects.toThrow(/^Unauthorized$/);
+    expect((await decide(event({ Authorization: `Bearer ${NEXT}` }))).principalId).toBe(keyId);
+  });
+
+  it('refuses a request that repeats its key header, whichever value comes last', async () => {
+    const decide = createAuthorizer(mem.store, { now });
+    const other = 'sk-sy-unknown-key-0000000000000000000000';
+    for (const values of [
+      [`Bearer ${ACTIVE}`, `Bearer ${ACTIVE}`],
+      [`Bearer ${other}`, `Bearer ${ACTIVE}`],
+      [`Bearer ${ACTIVE}`, `Bearer ${other}`],
+    ]) {
+      await expect(decide(event({ Authorization: values[1] }, METHOD_ARN, { Authorization: values }))).rejects.toThrow(
+        /^Unauthorized$/,
+      );
+    }
+    expect(mem.calls.get).toBe(0);
+  });
+
+  it('passes maxConcurrency to the router with the other limits', async () => {
+    const keyId = keyIdFromHash(hashApiKey(ACTIVE));
+    await mem.store.update(keyId, { maxConcurrency: 3, rpm: null });
+    const result = await createAuthorizer(mem.store, { now })(event({ Authorization: `Bearer ${ACTIVE}` }));
+    expect(JSON.parse(String(result.context!.limits))).toEqual({
+      allowedModels: ['gpt-4.1', 'auto'],
+      defaultBudgetFactor: 0.5,
+      tpm: 10_000,
+      maxConcurrency: 3,
+    });
   });
 
   it('caches key records itself when asked (API Gateway cache off), never unknown keys', async () => {

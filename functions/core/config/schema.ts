@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
+import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../key-headers';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 /** Model and route names: what OpenAI-style ids use, and what CloudWatch dimensions and alarm names accept. */
@@ -204,6 +205,11 @@ export const GatewaySchema = z.object({
    * 32 MiB holds a 64k-token stream with room to spare; an upstream cannot make the gateway buffer more.
    */
   maxUpstreamBodyBytes: z._default(positiveInt(), 32 * 1024 * 1024),
+  /** How long a key decision is cached: revocations, limit changes, expiry and rotation take effect within it. */
+  authorizerCacheTtlSeconds: z._default(
+    nonNegativeInt().check(z.lte(MAX_AUTHORIZER_CACHE_TTL_SECONDS)),
+    DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS,
+  ),
 });
 
 const CUT = CUTOVER_DEFAULTS;

@@ -1,0 +1,65 @@
+/**
+ * GET /v1/admin/state (admin keys only): what the console's models and routes views draw. Each
+ * model's pool with per-endpoint health and breaker state, its concurrency cap, the routes with
+ * their intents, fallbacks, A/B variants and budget-factor tiers. Read from this instance's state
+ * snapshot (refreshed like any request's), never from upstreams; no URLs, no keys.
+ */
+import type { RouterDeps } from '../deps';
+import { json, type HttpResult } from '../http';
+import { requireAdmin } from '../key-policy';
+import type { RequestContext } from '../request-context';
+
+export async function adminState(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+  requireAdmin(ctx);
+  await deps.state.ensureFresh();
+  const health = new Map(deps.endpoints.summary().endpoints.map((e) => [e.id, e]));
+  const now = deps.now();
+  const models = [...deps.config.models.values()].map((m) => ({
+    id: m.id,
+    status: deps.endpoints.modelStatus(m),
+    maxConcurrency: m.maxConcurrency ?? null,
+    dailyBudgetUsd: m.dailyBudgetUsd ?? null,
+    capabilities: m.capabilities,
+    fallbacks: m.fallbacks,
+    endpoints: m.endpoints.map((e) => {
+      const h = health.get(e.id);
+      const breaker = deps.breakers.view(e.id);
+      return {
+        id: e.id,
+        region: e.region ?? null,
+        status: h?.status ?? 'unknown',
+        latencyEwmaMs: h?.latencyEwmaMs ?? null,
+        lastError: h?.lastError ?? null,
+        breaker: {
+          phase: breaker.phase,
+          failures: breaker.failures,
+          sinceMs: breaker.changedAt ? Math.max(0, now - breaker.changedAt) : null,
+        },
+      };
+    }),
+  }));
+  const b = deps.config.raw.budgets;
+  const routes = [...deps.config.routes.entries()].map(([name, r]) => ({
+    name,
+    description: r.description ?? null,
+    intents: r.intents,
+    fallbacks: r.fallbacks,
+    variants: r.variants ?? [],
+    defaultBudgetFactor: r.defaultBudgetFactor,
+  }));
+  return json(
+    200,
+    {
+      object: 'switchyard.state',
+      generatedAt: new Date(now).toISOString(),
+      version: ctx.functionVersion,
+      config: { version: deps.config.raw.version, fingerprint: deps.config.fingerprint },
+      dynamo: deps.dynamo.status(),
+      models,
+      routes,
+      budgets: { globalDailyUsd: b.globalDailyUsd, lowFactor: b.lowFactor, highFactor: b.highFactor },
+      authorizerCacheTtlSeconds: deps.config.raw.gateway.authorizerCacheTtlSeconds,
+    },
+    { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' },
+  );
+}
