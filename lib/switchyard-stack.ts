@@ -59,6 +59,22 @@ export interface SwitchyardStackProps extends StackProps {
   readonly alarmTopicArn?: string;
   /** The "breaker open longer than N minutes" alarm's N. @default 10 */
   readonly breakerOpenAlarmMinutes?: number;
+  /** Deployment stage name (`prod` adds termination protection in bin/). @default - none */
+  readonly stage?: string;
+  /**
+   * Create a regional WAFv2 web ACL for the stage: a rate-based rule per client IP, the AWS managed
+   * common and known-bad-inputs rule groups, and an oversized-body rule answering 413. Ignored when
+   * `webAclArn` is given (that ACL is associated instead). @default false
+   */
+  readonly waf?: boolean;
+  /** Active X-Ray tracing on the functions, with one subsegment per upstream attempt. @default false */
+  readonly tracing?: boolean;
+  /**
+   * Create the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`). It is a
+   * per-account, per-region singleton: turn it on in one stack per account and region only.
+   * @default false (a custom resource checks it is set and fails the deploy with instructions)
+   */
+  readonly apiGatewayAccountRole?: boolean;
 }
 
 /**
