@@ -5,6 +5,7 @@
 import middy from '@middy/core';
 import { CodeDeployClient } from '@aws-sdk/client-codedeploy';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../adapters/aws/client-options';
 import { createLifecycleReporter } from '../adapters/codedeploy/lifecycle-status';
 import { createStreamingInvoker } from '../adapters/lambda/streaming-invoke';
 import { compileConfig } from '../core/config/compile';
@@ -16,8 +17,8 @@ import { decodeHttpStream } from './http-stream';
 const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}) =>
   (level === 'error' ? console.error : console.log)(JSON.stringify({ level, message, ...fields }));
 
-const lambda = new LambdaClient({});
-const codedeploy = new CodeDeployClient({});
+const lambda = new LambdaClient(requestHandlerWith(AWS_CLIENT_TIMEOUTS.lambdaInvoke));
+const codedeploy = new CodeDeployClient(requestHandlerWith(AWS_CLIENT_TIMEOUTS.codeDeploy));
 
 const target = process.env[PRE_TRAFFIC_TARGET_ENV];
 const invokeTarget = target ? createStreamingInvoker(lambda, target) : undefined;

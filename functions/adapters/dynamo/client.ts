@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../aws/client-options';
 
 /**
  * One client per instance. SWITCHYARD_DYNAMODB_ENDPOINT points the real SDK at dynalite locally;
@@ -12,6 +13,7 @@ export function createDynamoClient(
   return new DynamoDBClient({
     region: env.AWS_REGION ?? 'us-east-1',
     maxAttempts: opts.maxAttempts ?? 2,
+    ...requestHandlerWith(AWS_CLIENT_TIMEOUTS.dynamodb),
     ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
 }
