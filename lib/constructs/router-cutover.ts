@@ -66,6 +66,7 @@ export class RouterCutover extends Construct {
       version: version.version,
       functionName: router.function.functionName,
       aliasName: router.alias.aliasName,
+      stack: stackName,
     });
     this.alarms = Object.fromEntries(
       this.specs.map((spec) => [
@@ -76,6 +77,7 @@ export class RouterCutover extends Construct {
           metric: cdkMetric(spec),
           threshold: spec.threshold,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          // M of N: one noisy period does not roll back, a sustained difference does.
           evaluationPeriods: spec.evaluationPeriods,
           datapointsToAlarm: spec.datapointsToAlarm,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
