@@ -121,6 +121,7 @@ export class SwitchyardStack extends Stack {
       removalPolicy,
     });
     this.providerSecrets.attachTo(this.router.function);
+    this.cutover.watchProviderSecrets(this.providerSecrets);
 
     this.healthCheck = new HealthCheckFunction(this, 'HealthCheck', {
       stateTable: this.tables.table('state'),

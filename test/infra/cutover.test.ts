@@ -188,17 +188,34 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
     expect(bundle).toContain(stack.router.configVersion);
   });
 
-  it('lets the hook invoke only the new version and report only to this deployment group', () => {
+  it('lets the hook invoke the new version and the alias (for its model list), and report only to this deployment group', () => {
     const statements = statementsOf(resources, idOf(stack, stack.cutover.preTrafficHook!.role!));
     expectNoWildcards(statements);
     const byAction = (a: string) => statements.filter((s) => [s.Action].flat().includes(a));
-    expect(byAction('lambda:InvokeFunction').map((s) => s.Resource)).toEqual([{ Ref: versionId }]);
+    const fnArn = { 'Fn::GetAtt': [idOf(stack, stack.router.function), 'Arn'] };
+    expect(byAction('lambda:InvokeFunction').map((s) => s.Resource)).toEqual([
+      { Ref: versionId },
+      { 'Fn::Join': ['', [fnArn, ':live']] },
+    ]);
+    // Provider secrets: metadata only (which keys were never set), never a value.
+    const describe = byAction('secretsmanager:DescribeSecret');
+    expect(describe).toHaveLength(1);
+    expect(describe[0].Action).toBe('secretsmanager:DescribeSecret');
+    expect(describe[0].Resource).toHaveLength(stack.providerSecrets.secrets.size);
+    expect(JSON.stringify(statements)).not.toContain('GetSecretValue');
+    const env = resources[idOf(stack, stack.cutover.preTrafficHook!)].Properties.Environment.Variables;
+    expect(env.SERVING_ALIAS_ARN).toEqual({ 'Fn::Join': ['', [fnArn, ':live']] });
+    expect(env.SWITCHYARD_PROVIDER_SECRETS).toBeDefined();
     const report = byAction('codedeploy:PutLifecycleEventHookExecutionStatus');
     expect(report).toHaveLength(1);
     expect(JSON.stringify(report[0].Resource)).toContain(idOf(stack, stack.cutover.deploymentGroup));
     const other = statements.filter(
       (s) =>
-        !['lambda:InvokeFunction', 'codedeploy:PutLifecycleEventHookExecutionStatus'].includes([s.Action].flat()[0]),
+        ![
+          'lambda:InvokeFunction',
+          'codedeploy:PutLifecycleEventHookExecutionStatus',
+          'secretsmanager:DescribeSecret',
+        ].includes([s.Action].flat()[0]),
     );
     for (const s of other) expect([s.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
