@@ -50,6 +50,8 @@ export const CONTEXT = {
   tracing: 'switchyard:tracing',
   /** Create the account-level API Gateway CloudWatch Logs role (a per-account singleton; opt-in). */
   apiGatewayAccountRole: 'switchyard:apiGatewayAccountRole',
+  /** The account's Lambda concurrency quota in the region (for the near-quota alarm). */
+  accountConcurrencyQuota: 'switchyard:accountConcurrencyQuota',
 } as const;
 
 /**
@@ -100,6 +102,7 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
     waf: flag(ctx(CONTEXT.waf)),
     tracing: flag(ctx(CONTEXT.tracing)),
     apiGatewayAccountRole: flag(ctx(CONTEXT.apiGatewayAccountRole)),
+    accountConcurrencyQuota: num(ctx(CONTEXT.accountConcurrencyQuota), CONTEXT.accountConcurrencyQuota),
     configPath: str(ctx(CONTEXT.configPath)) ?? DEFAULT_CONFIG_PATH,
     removalPolicy: removalPolicy(ctx(CONTEXT.removalPolicy)),
     authorizerCacheTtl: seconds(ctx(CONTEXT.authorizerCacheTtlSeconds)),

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { KeyHeaderMode } from '../functions/core/key-headers';
 import { SwitchyardApi } from './constructs/api';
+import { AuthorizerCutover } from './constructs/authorizer-cutover';
 import { AuthorizerFunction } from './constructs/authorizer-function';
 import { HealthCheckFunction } from './constructs/health-check';
 import { Observability } from './constructs/observability';
@@ -75,6 +76,8 @@ export interface SwitchyardStackProps extends StackProps {
    * @default false (a custom resource checks it is set and fails the deploy with instructions)
    */
   readonly apiGatewayAccountRole?: boolean;
+  /** The account's Lambda concurrency quota here, for the near-quota alarm. @default 1000 */
+  readonly accountConcurrencyQuota?: number;
 }
 
 /**
@@ -87,6 +90,8 @@ export class SwitchyardStack extends Stack {
   /** CodeDeploy blue-green for the `live` alias: pre-traffic check, canary, alarm-driven rollback. */
   readonly cutover: RouterCutover;
   readonly authorizer: AuthorizerFunction;
+  /** The authorizer's `live` alias, canaried by CodeDeploy with an error-rate rollback alarm. */
+  readonly authorizerCutover: AuthorizerCutover;
   readonly api: SwitchyardApi;
   /** Upstream provider keys; `attachTo(fn)` lets another function (health checks) read them. */
   readonly providerSecrets: ProviderSecrets;
@@ -141,9 +146,15 @@ export class SwitchyardStack extends Stack {
       removalPolicy,
     });
 
+    this.authorizerCutover = new AuthorizerCutover(this, 'AuthorizerCutover', {
+      function: this.authorizer.function,
+      settings: this.cutover.settings,
+    });
+
     this.api = new SwitchyardApi(this, 'Http', {
       router: this.router.alias,
-      authorizerFunction: this.authorizer.function,
+      // The alias, never the function: authorizer deploys go through CodeDeploy like the router's.
+      authorizerFunction: this.authorizerCutover.alias,
       authorizerCacheTtl,
       keyHeaderMode: props.keyHeaderMode,
       throttleRateLimit: props.throttleRateLimit ?? 500,
@@ -151,6 +162,8 @@ export class SwitchyardStack extends Stack {
       logRetention,
       removalPolicy,
       webAclArn: props.webAclArn,
+      waf: props.waf ? {} : false,
+      tracing: props.tracing,
     });
     if (props.regionalDomain) {
       this.regionalDomain = new RegionalDomain(this, 'RegionalDomain', { api: this.api.api, ...props.regionalDomain });
@@ -162,7 +175,16 @@ export class SwitchyardStack extends Stack {
       alarmEmail: props.alarmEmail,
       alarmTopicArn: props.alarmTopicArn,
       breakerOpenAlarmMinutes: props.breakerOpenAlarmMinutes,
-      cutoverAlarms: Object.values(this.cutover.alarms),
+      cutoverAlarms: [...Object.values(this.cutover.alarms), this.authorizerCutover.alarm],
+      capacity: {
+        functions: {
+          router: this.router.function,
+          authorizer: this.authorizer.function,
+          'health-check': this.healthCheck.function,
+        },
+        tables: Object.fromEntries(this.tables.all.map(({ spec, table }) => [spec.name, table])),
+        accountConcurrencyQuota: props.accountConcurrencyQuota,
+      },
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -32,6 +32,7 @@ export const UNAUTHORIZED = 'Unauthorized';
  */
 export const ADMIN_ENDPOINTS: ReadonlyArray<{ method: string; resource: string }> = [
   { method: 'GET', resource: '/v1/stats' },
+  { method: 'GET', resource: '/health/deep' },
 ];
 
 export interface AuthorizerOptions {

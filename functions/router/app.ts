@@ -5,7 +5,7 @@ import type { RouterDeps } from './deps';
 import { errorResult, type HttpResult } from './http';
 import { requestContextFrom, type RequestContext } from './request-context';
 import { chatCompletions } from './chat/route';
-import { health } from './routes/health';
+import { deepHealth } from './routes/health';
 import { listModels, retrieveModel } from './routes/models';
 import { stats } from './routes/stats';
 
@@ -14,7 +14,9 @@ type Route = (ctx: RequestContext, deps: RouterDeps) => HttpResult | Promise<Htt
 const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/v1/chat/completions': { POST: chatCompletions },
   '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
-  '/health': { GET: health },
+  // Admin keys only. Anonymous GET /health never reaches the router: API Gateway answers it itself
+  // (a MOCK integration, lib/constructs/api.ts) and so does the local emulator.
+  '/health/deep': { GET: deepHealth },
   '/v1/stats': { GET: stats },
 };
 

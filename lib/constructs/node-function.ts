@@ -31,6 +31,12 @@ export interface SwitchyardFunctionProps {
    * only the code it runs.
    */
   readonly sideLoadedModules?: readonly string[];
+  /**
+   * Concurrency set aside for this function alone (and its ceiling). Functions that must keep
+   * working while the router's streams hold every execution environment of the account (the
+   * authorizer, the health check) get some. @default - none: the shared unreserved pool
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -67,6 +73,7 @@ export class SwitchyardFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       currentVersionOptions: props.retainVersions ? { removalPolicy: RemovalPolicy.RETAIN } : undefined,

@@ -201,7 +201,8 @@ export class RouterCutover extends Construct {
   }
 }
 
-function cdkMetric(spec: AlarmSpec): cloudwatch.IMetric {
+/** A spec (core/cutover/alarms.ts) as a CDK metric or metric math expression. */
+export function cdkMetric(spec: AlarmSpec): cloudwatch.IMetric {
   const period = Duration.seconds(spec.periodSeconds);
   const metrics = Object.fromEntries(
     spec.metrics.map((q) => [

@@ -72,7 +72,7 @@ async function cutover(opts: {
     });
     await sleep(100);
     const clients = await load.stop();
-    const servingVersion = (await get(gw, '/health')).json.version as string;
+    const servingVersion = (await get(gw, '/health/deep')).json.version as string;
     const upstream = gw.providers!.requests().map((r) => ({ model: r.model, status: r.status }));
     return { gw, result, clients, servingVersion, upstream };
   } finally {
@@ -111,7 +111,9 @@ describe('local blue-green cutover', () => {
     const { result, clients, servingVersion, upstream } = await cutover({
       upstreamKnowsNewModel: true,
       failAfterCheck: 500,
-      canaryPercent: 30,
+      // Half the traffic on green: two periods out of three with green requests in them, however
+      // slow the machine is (a period needs only one: the time-scaled minimum sample is 1).
+      canaryPercent: 50,
       minuteMs: 1000,
       concurrency: 12,
     });

@@ -247,7 +247,7 @@ describe('DynamoDB outage', () => {
       const r = await post(gw, '/v1/chat/completions', hi('gemini-2.5-flash'));
       expect(r.status).toBe(200);
       expect(r.headers.get('x-switchyard-model')).toBe('gemini-2.5-flash');
-      const health = await get(gw, '/health');
+      const health = await get(gw, '/health/deep');
       expect(health.json.dynamo.reachable).toBe(false);
     } finally {
       await gw.close();

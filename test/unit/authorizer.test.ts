@@ -129,7 +129,10 @@ describe('authorizer', () => {
     expect(user.policyDocument.Statement).toContainEqual({
       Action: 'execute-api:Invoke',
       Effect: 'Deny',
-      Resource: ['arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/stats'],
+      Resource: [
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/stats',
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/health/deep',
+      ],
     });
     const admin = await createAuthorizer(mem.store, { now })(event({ Authorization: `Bearer ${ADMIN}` }));
     expect(admin.policyDocument.Statement.map((s) => s.Effect)).toEqual(['Allow']);

@@ -85,6 +85,21 @@ describe('health metrics', () => {
       expect.objectContaining({ Value: 1, Unit: 'Count' }),
     ]);
     for (const d of data) expect(d.Timestamp).toEqual(new Date(1_000));
+    // The region gauge Route 53 fails over on: models with a healthy endpoint.
+    expect(find(METRICS.availableModels, stack).map((d) => d.Value)).toEqual([1]);
+    const allDown = healthMetricData(
+      {
+        at: 1,
+        endpoints: [],
+        models: [
+          { model: 'm', healthyEndpoints: 0 },
+          { model: 'n', healthyEndpoints: 0 },
+        ],
+        breakers: [],
+      },
+      'Switchyard-prod',
+    );
+    expect(allDown.filter((d) => d.MetricName === METRICS.availableModels).map((d) => d.Value)).toEqual([0]);
   });
 });
 

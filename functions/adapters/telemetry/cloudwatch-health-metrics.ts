@@ -84,6 +84,15 @@ export function healthMetricData(round: HealthRoundMetrics, stack: string = LOCA
       }),
     );
   }
+  if (round.models.length > 0) {
+    out.push(
+      ...datums(METRICS.availableModels, sets.availableModels, S, {
+        Value: round.models.filter((m) => m.healthyEndpoints >= 1).length,
+        Unit: 'Count',
+        Timestamp,
+      }),
+    );
+  }
   for (const b of round.breakers) {
     const dims = { ...S, [DIMENSIONS.model]: b.model, [DIMENSIONS.endpoint]: b.endpointId };
     out.push(

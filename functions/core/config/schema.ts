@@ -5,6 +5,7 @@
  * zod/mini rather than zod: the schema ships inside the router bundle, and mini is ~13 KB
  * against ~450 KB for the full build (cold starts pay for every kilobyte).
  */
+import { MAX_ROUTER_BODY_BYTES } from '../body-limits';
 import * as z from 'zod/mini';
 import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
 
@@ -151,7 +152,16 @@ export const HealthSchema = z.object({
 });
 
 export const GatewaySchema = z.object({
-  maxBodyBytes: z._default(positiveInt(), 1_048_576),
+  /**
+   * Bodies above this are answered 413 by the router. Capped well below Lambda's 6 MB invocation
+   * payload (contracts/body-limits.ts): a larger limit would let bodies fail as a 5xx at Lambda instead.
+   */
+  maxBodyBytes: z._default(
+    positiveInt().check(
+      z.lte(MAX_ROUTER_BODY_BYTES, `must be <= ${MAX_ROUTER_BODY_BYTES} (below Lambda's 6 MB invocation payload)`),
+    ),
+    1_048_576,
+  ),
   /** Cap on one client request, retries and fallbacks included; the Lambda's remaining time may cut it shorter. */
   requestDeadlineMs: z._default(positiveInt(), 120_000),
   connectTimeoutMs: z._default(positiveInt(), 5_000),

@@ -109,16 +109,12 @@ export function relativeRate(ids: RateIds, min: number): Expr {
   return atLeast(gReq, num(min), op('-', gRate, atLeast(bReq, num(min), bRate, num(0))), num(0));
 }
 
-export function cutoverAlarms(a: CutoverAlarmSettings, target: AlarmTarget): AlarmSpec[] {
-  const stack = { [DIMENSIONS.stack]: target.stack };
-  const green = { ...stack, [DIMENSIONS.version]: target.version };
-  const q = (id: string, metricName: string, dimensions: Record<string, string>, statistic: Statistic = 'Sum') => ({
-    id,
-    namespace: METRIC_NAMESPACE,
-    metricName,
-    dimensions,
-    statistic,
-  });
+/**
+ * Lambda Errors per 100 invocations of the new version through the alias, in points above the old
+ * version's over the same period (the alias total minus the new version). Used for the router
+ * (one of its cutover alarms) and alone for the authorizer, whose every deploy is canaried too.
+ */
+export function functionErrorRateAlarm(a: CutoverAlarmSettings, target: Omit<AlarmTarget, 'stack'>): AlarmSpec {
   const lambda = (id: string, metricName: string, version?: string): MetricQuery => ({
     id,
     namespace: 'AWS/Lambda',
@@ -130,6 +126,39 @@ export function cutoverAlarms(a: CutoverAlarmSettings, target: AlarmTarget): Ala
       ...(version === undefined ? {} : { ExecutedVersion: version }),
     },
     statistic: 'Sum',
+  });
+  return {
+    id: 'FunctionErrors',
+    slug: 'function-errors',
+    description: `Lambda Errors per 100 invocations of the new version (through the ${target.aliasName} alias) more than ${a.functionErrorRatePercent} points higher than the old version's over the same period (${a.datapointsToAlarm} of ${a.evaluationPeriods} periods, at least ${a.minRequests} invocations)`,
+    metrics: [
+      lambda('gInv', 'Invocations', target.version),
+      lambda('gErr', 'Errors', target.version),
+      lambda('tInv', 'Invocations'),
+      lambda('tErr', 'Errors'),
+    ],
+    expression: relativeRate(
+      { greenRequests: 'gInv', greenEvents: ['gErr'], totalRequests: 'tInv', totalEvents: ['tErr'] },
+      a.minRequests,
+    ),
+    threshold: a.functionErrorRatePercent,
+    unit: 'points',
+    periodSeconds: a.periodSeconds,
+    evaluationPeriods: a.evaluationPeriods,
+    datapointsToAlarm: a.datapointsToAlarm,
+    treatMissingData: 'notBreaching',
+  };
+}
+
+export function cutoverAlarms(a: CutoverAlarmSettings, target: AlarmTarget): AlarmSpec[] {
+  const stack = { [DIMENSIONS.stack]: target.stack };
+  const green = { ...stack, [DIMENSIONS.version]: target.version };
+  const q = (id: string, metricName: string, dimensions: Record<string, string>, statistic: Statistic = 'Sum') => ({
+    id,
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    dimensions,
+    statistic,
   });
   const common = {
     periodSeconds: a.periodSeconds,
@@ -190,24 +219,7 @@ export function cutoverAlarms(a: CutoverAlarmSettings, target: AlarmTarget): Ala
       unit: 'ms',
       ...common,
     },
-    {
-      id: 'FunctionErrors',
-      slug: 'function-errors',
-      description: `Lambda Errors per 100 invocations of the new version (through the ${target.aliasName} alias) more than ${a.functionErrorRatePercent} points higher ${than}`,
-      metrics: [
-        lambda('gInv', 'Invocations', target.version),
-        lambda('gErr', 'Errors', target.version),
-        lambda('tInv', 'Invocations'),
-        lambda('tErr', 'Errors'),
-      ],
-      expression: relativeRate(
-        { greenRequests: 'gInv', greenEvents: ['gErr'], totalRequests: 'tInv', totalEvents: ['tErr'] },
-        a.minRequests,
-      ),
-      threshold: a.functionErrorRatePercent,
-      unit: 'points',
-      ...common,
-    },
+    functionErrorRateAlarm(a, target),
   ];
 }
 

@@ -49,6 +49,13 @@ export const METRICS = {
    * than N minutes" = Minimum(BreakerOpen) >= 1 for N consecutive minutes.
    */
   breakerOpen: 'BreakerOpen',
+  /**
+   * Health check gauge per {Stack}, published every round: models with at least one endpoint not
+   * marked down. Below 1 means the region cannot serve any model; Route 53 fails the region over on
+   * that alarm (a single-metric alarm: Route 53 accepts no metric math), not on an HTTP probe that
+   * a flood could fail.
+   */
+  availableModels: 'AvailableModels',
 } as const;
 
 export const DIMENSIONS = {
@@ -130,6 +137,7 @@ export const HEALTH_DIMENSION_SETS = {
   endpointLatency: [[stack, model, endpoint]],
   healthyEndpoints: [[stack, model]],
   breakerOpen: [[stack, endpoint]],
+  availableModels: [[stack]],
 } as const satisfies Record<string, ReadonlyArray<ReadonlyArray<string>>>;
 
 /**
@@ -149,5 +157,6 @@ export const METRIC_DIMENSION_SETS: Readonly<Record<string, ReadonlyArray<Readon
   add(METRICS.endpointLatency, HEALTH_DIMENSION_SETS.endpointLatency);
   add(METRICS.healthyEndpoints, HEALTH_DIMENSION_SETS.healthyEndpoints);
   add(METRICS.breakerOpen, HEALTH_DIMENSION_SETS.breakerOpen);
+  add(METRICS.availableModels, HEALTH_DIMENSION_SETS.availableModels);
   return out;
 })();
