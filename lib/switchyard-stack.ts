@@ -12,6 +12,7 @@ import { RegionalDomain, type RegionalDomainOptions } from './constructs/regiona
 import { RouterFunction } from './constructs/router-function';
 import { RouterCutover } from './constructs/router-cutover';
 import { SwitchyardTables, logicalName } from './constructs/tables';
+import { enableTracing } from './constructs/tracing';
 import { observedConfig } from './observed-config';
 
 export const DEFAULT_CONFIG_PATH = 'config/switchyard.json';
@@ -186,6 +187,10 @@ export class SwitchyardStack extends Stack {
         accountConcurrencyQuota: props.accountConcurrencyQuota,
       },
     });
+
+    if (props.tracing) {
+      for (const fn of [this.router.function, this.authorizer.function, this.healthCheck.function]) enableTracing(fn);
+    }
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.baseUrl,

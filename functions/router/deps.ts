@@ -3,6 +3,7 @@
  * router-local interface. Handlers build them once per instance (default-deps.ts); tests and the
  * local runtime pass their own.
  */
+import type { Tracing } from '../ports/tracing';
 import type { StateSnapshot } from '../adapters/dynamo/state-snapshot';
 import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
 import type { BreakerStore } from '../ports/breakers';
@@ -71,4 +72,6 @@ export interface RouterDeps {
   random: () => number;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   log: LogFn;
+  /** One span per upstream attempt (ports/tracing.ts). Absent: no tracing. */
+  tracing?: Tracing;
 }

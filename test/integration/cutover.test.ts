@@ -81,6 +81,11 @@ async function cutover(opts: {
   }
 }
 
+/** Retries without backoff: a failing request takes milliseconds, not seconds, on a loaded machine. */
+const fastRetries = (cfg: any) => {
+  cfg.retry = { ...cfg.retry, baseDelayMs: 1, maxDelayMs: 1 };
+};
+
 const types = (r: CutoverResult) => r.events.map((e) => e.type).filter((t) => t !== 'period');
 
 describe('local blue-green cutover', () => {
@@ -111,10 +116,12 @@ describe('local blue-green cutover', () => {
     const { result, clients, servingVersion, upstream } = await cutover({
       upstreamKnowsNewModel: true,
       failAfterCheck: 500,
-      // Half the traffic on green: two periods out of three with green requests in them, however
-      // slow the machine is (a period needs only one: the time-scaled minimum sample is 1).
+      // Half the traffic on green and no retry backoff: two periods out of three with green requests
+      // finishing in them, however slow the machine is (a period needs only one: the time-scaled
+      // minimum sample is 1).
       canaryPercent: 50,
-      minuteMs: 1000,
+      edit: fastRetries,
+      minuteMs: 1500,
       concurrency: 12,
     });
     expect(result.preTraffic?.ok).toBe(true);
@@ -146,6 +153,7 @@ describe('local blue-green cutover', () => {
       route: 'chat-default',
       sharedOutage: { model: 'gemini-2.5-flash', status: 500 },
       edit: (cfg) => {
+        fastRetries(cfg);
         cfg.breaker = { ...cfg.breaker, failureThreshold: 1_000_000 };
       },
       canaryPercent: 30,
