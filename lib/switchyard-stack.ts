@@ -164,6 +164,7 @@ export class SwitchyardStack extends Stack {
       removalPolicy,
       webAclArn: props.webAclArn,
       waf: props.waf ? {} : false,
+      accountRole: props.apiGatewayAccountRole,
       tracing: props.tracing,
     });
     if (props.regionalDomain) {

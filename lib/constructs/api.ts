@@ -47,6 +47,11 @@ export interface SwitchyardApiProps {
   readonly waf?: WebAclOptions | false;
   /** Turn on API Gateway X-Ray tracing for the stage. @default false */
   readonly tracing?: boolean;
+  /**
+   * Create the account's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account, a per-account
+   * and per-region singleton): for one stack per account and region only. @default false
+   */
+  readonly accountRole?: boolean;
 }
 
 /**
@@ -95,7 +100,8 @@ export class SwitchyardApi extends Construct {
       // (`aws apigateway get-account`): a per-account, per-region singleton this stack must not own.
       // Without it the stage fails to deploy ("CloudWatch Logs role ARN must be set in account
       // settings to enable logging"); the README's Deploy section shows the one-time setup.
-      cloudWatchRole: false,
+      cloudWatchRole: props.accountRole ?? false,
+      ...(props.accountRole ? { cloudWatchRoleRemovalPolicy: props.removalPolicy } : {}),
       deployOptions: {
         stageName: STAGE_NAME,
         throttlingRateLimit: props.throttleRateLimit,
@@ -195,6 +201,15 @@ export class SwitchyardApi extends Construct {
         'Bodies are validated by the router (zod) so errors keep the OpenAI shape and unknown OpenAI fields pass ' +
         'through; an API Gateway model would reject them with its own error format.',
     });
+    const accountRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (accountRole) {
+      Validations.of(accountRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "The account-level role API Gateway assumes to write every API's logs in this account and region (opt-in, " +
+          '-c switchyard:apiGatewayAccountRole=true); AWS documents this managed policy for exactly that role.',
+      });
+    }
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:

@@ -141,16 +141,37 @@ describe('capacity (default stack)', () => {
     expect(alarm.AlarmName['Fn::Join'][1]).toContainEqual({ 'Fn::GetAtt': [versionId, 'Version'] });
   });
 
-  it('creates no web ACL unless asked', () => {
+  it('creates no web ACL, tracing or account role unless asked', () => {
     expect(ofType(resources, 'AWS::WAFv2::WebACL')).toHaveLength(0);
+    expect(ofType(resources, 'AWS::ApiGateway::Account')).toHaveLength(0);
+    expect(resources[idOf(stack, stack.router.function)].Properties.TracingConfig).toBeUndefined();
   });
 });
 
-describe('opt-in WAF (-c switchyard:waf=true)', () => {
+describe('opt-in WAF, tracing and the account API Gateway role', () => {
   let built: ReturnType<typeof build>;
   beforeAll(() => {
-    built = build({ waf: true, accountConcurrencyQuota: 3000 });
+    built = build({ waf: true, tracing: true, apiGatewayAccountRole: true, accountConcurrencyQuota: 3000 });
   }, BUILD_TIMEOUT);
+
+  it('traces the functions and the stage, and tells the router to open attempt spans', () => {
+    const { stack, resources } = built;
+    for (const fn of [stack.router.function, stack.authorizer.function, stack.healthCheck.function]) {
+      const p = resources[idOf(stack, fn)].Properties;
+      expect(p.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(p.Environment.Variables).toMatchObject({
+        SWITCHYARD_TRACING: 'true',
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      });
+    }
+    const [[, stage]] = ofType(resources, 'AWS::ApiGateway::Stage');
+    expect(stage.Properties.TracingEnabled).toBe(true);
+  });
+
+  it('creates the account-level API Gateway logging role only when asked', () => {
+    const [[, account]] = ofType(built.resources, 'AWS::ApiGateway::Account');
+    expect(account.Properties.CloudWatchRoleArn).toBeDefined();
+  });
 
   it('associates a regional web ACL with a per-IP rate rule, a 413 for oversized bodies and AWS managed rules', () => {
     const [[aclId, acl]] = ofType(built.resources, 'AWS::WAFv2::WebACL');

@@ -9,7 +9,13 @@
  */
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { RequestSummary } from '../../core/telemetry/request-summary';
-import { GEN_AI, type AttemptAttributes, type AttemptResult, type AttemptSpan, type Tracing } from '../../ports/tracing';
+import {
+  GEN_AI,
+  type AttemptAttributes,
+  type AttemptResult,
+  type AttemptSpan,
+  type Tracing,
+} from '../../ports/tracing';
 
 /** What the adapter needs of a segment: the Powertools/X-Ray subsegment API, narrowed for tests. */
 export interface SegmentLike {
