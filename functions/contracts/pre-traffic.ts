@@ -50,6 +50,7 @@ export function isPreTrafficEvent(event: PreTrafficEventShape): boolean {
 export const QUOTA_REFUSAL_CODES: ReadonlySet<string> = new Set([
   'insufficient_quota',
   'concurrency_limit',
+  'key_concurrency_limit',
   'rate_limit_exceeded',
   'upstream_rate_limited',
 ]);
