@@ -28,6 +28,12 @@ export const AWS_CLIENT_TIMEOUTS = {
    * request timeout (an AbortSignal), so the socket timeout only has to catch a dead connection.
    */
   lambdaInvoke: { connectionTimeout: 2_000, requestTimeout: 60_000 },
+  /**
+   * DynamoDB emulated in-process (dynalite, `SWITCHYARD_DYNAMODB_ENDPOINT`): its latency is the local
+   * machine's load, not a network's, so a busy test machine must not turn it into timeouts. Still
+   * finite: a hung local socket fails the request instead of holding it.
+   */
+  localDynamodb: { connectionTimeout: 10_000, requestTimeout: 30_000 },
 } as const satisfies Record<string, AwsClientTimeouts>;
 
 export interface RequestHandlerOptions extends AwsClientTimeouts {

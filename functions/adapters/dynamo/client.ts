@@ -13,7 +13,7 @@ export function createDynamoClient(
   return new DynamoDBClient({
     region: env.AWS_REGION ?? 'us-east-1',
     maxAttempts: opts.maxAttempts ?? 2,
-    ...requestHandlerWith(AWS_CLIENT_TIMEOUTS.dynamodb),
+    ...requestHandlerWith(endpoint ? AWS_CLIENT_TIMEOUTS.localDynamodb : AWS_CLIENT_TIMEOUTS.dynamodb),
     ...(endpoint ? { endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
 }
