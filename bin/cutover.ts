@@ -8,6 +8,8 @@
  *   --fail-green N      once traffic shifts (the pre-traffic check has passed), the models only green
  *                       calls answer HTTP N (e.g. 500): the alarms roll green back
  *   --missing-green     the simulator does not know those models: the pre-traffic check refuses green
+ *   --outage MODEL[:N]  once traffic shifts, MODEL answers HTTP N (default 500) for blue and green alike
+ *                       (a provider incident): the alarms compare green with blue and do not roll back
  *   --concurrency N     simulated clients (default 4), calling the routes both configs share that
  *                       reach a model green adds
  *
@@ -24,7 +26,7 @@ import { runCutover } from '../local/cutover/run-cutover';
 import { defaultConfigPath, startLocalGateway } from '../local/gateway';
 
 const USAGE =
-  'usage: npm run cutover -- --to config/green.json [--from FILE] [--minute-ms 1000] [--fail-green 500 | --missing-green] [--concurrency 4]';
+  'usage: npm run cutover -- --to config/green.json [--from FILE] [--minute-ms 1000] [--fail-green 500 | --missing-green] [--outage gemini-2.5-flash:500] [--concurrency 4]';
 
 function readJson(path: string): unknown {
   return JSON.parse(readFileSync(resolve(path), 'utf8'));
@@ -37,6 +39,13 @@ function positive(raw: string | undefined, fallback: number, name: string): numb
   return n;
 }
 
+/** `--outage gemini-2.5-flash:503`: the model (any version's calls to it) fails with that status. */
+function parseOutage(raw: string): { model: string; status: number } {
+  const [model, status] = raw.split(':');
+  if (!model) throw new Error('--outage needs a model id, e.g. --outage gemini-2.5-flash:500');
+  return { model, status: positive(status, 500, 'outage status') };
+}
+
 async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { values } = parseArgs({
@@ -46,6 +55,7 @@ async function main(): Promise<number> {
       'minute-ms': { type: 'string' },
       'fail-green': { type: 'string' },
       'missing-green': { type: 'boolean', default: false },
+      outage: { type: 'string' },
       concurrency: { type: 'string' },
     },
   });
@@ -58,6 +68,7 @@ async function main(): Promise<number> {
   const minuteMs = positive(values['minute-ms'], 1000, 'minute-ms');
   const concurrency = positive(values.concurrency, 4, 'concurrency');
   const failStatus = values['fail-green'] === undefined ? undefined : positive(values['fail-green'], 500, 'fail-green');
+  const outage = values.outage === undefined ? undefined : parseOutage(values.outage);
 
   // The simulator serves the models green adds (read per request), unless the run is about them missing.
   const added = newUpstreamModels(blueConfig, greenConfig);
@@ -95,6 +106,7 @@ async function main(): Promise<number> {
       // The model breaks once it takes real traffic, after the pre-traffic check passed: the alarms' job.
       beforeFirstShift: () => {
         if (failStatus !== undefined) for (const model of added) gw.providers!.setFault({ model, status: failStatus });
+        if (outage) gw.providers!.setFault(outage);
       },
       onEvent: (e) => {
         for (const line of formatEvent(e)) console.log(line);

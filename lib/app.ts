@@ -30,7 +30,41 @@ export const CONTEXT = {
   alarmTopicArn: 'switchyard:alarmTopicArn',
   breakerOpenAlarmMinutes: 'switchyard:breakerOpenAlarmMinutes',
   keyHeaderMode: 'switchyard:keyHeaderMode',
+  /**
+   * The region this stack deploys to, set explicitly on the stack's env. Wins over AWS_REGION, which
+   * wins over CDK_DEFAULT_REGION (the CLI overwrites that one from AWS_REGION or the profile, so a
+   * loop over `CDK_DEFAULT_REGION=... cdk deploy` deploys the same region every time).
+   */
+  region: 'switchyard:region',
+  /**
+   * The CloudFormation stack name. @default 'Switchyard'. Two stacks in one account and region (dev
+   * and prod) need two names; metrics, alarms and dashboards carry it as their Stack dimension.
+   */
+  stackName: 'switchyard:stackName',
+  /** `prod` turns on termination protection and refuses hotswap deploys (see docs/operations/deploy.md). */
+  stage: 'switchyard:stage',
+  /** Opt-in regional WAF web ACL created by the stack (rate-based rule per IP + AWS managed rules). */
+  waf: 'switchyard:waf',
+  /** Opt-in X-Ray tracing (Powertools Tracer): one subsegment per upstream attempt. */
+  tracing: 'switchyard:tracing',
+  /** Create the account-level API Gateway CloudWatch Logs role (a per-account singleton; opt-in). */
+  apiGatewayAccountRole: 'switchyard:apiGatewayAccountRole',
+  /** The account's Lambda concurrency quota in the region (for the near-quota alarm). */
+  accountConcurrencyQuota: 'switchyard:accountConcurrencyQuota',
 } as const;
+
+/**
+ * The stack's region: `-c switchyard:region`, else AWS_REGION, else CDK_DEFAULT_REGION. Always set
+ * explicitly on the stack (never left to the CLI's environment-agnostic default).
+ */
+export function stackRegion(contextValue: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return str(contextValue) ?? str(env.AWS_REGION) ?? str(env.CDK_DEFAULT_REGION);
+}
+
+/** Boolean context values arrive as `true` from cdk.json and as the string "true" from `-c`. */
+export function flag(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && v.toLowerCase() === 'true');
+}
 
 export interface SwitchyardAppOptions {
   /**
@@ -63,10 +97,17 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
     );
   }
   const account = process.env.CDK_DEFAULT_ACCOUNT;
-  const region = process.env.CDK_DEFAULT_REGION;
+  const region = stackRegion(ctx(CONTEXT.region));
+  const stage = str(ctx(CONTEXT.stage));
 
-  const stack = new SwitchyardStack(app, STACK_NAME, {
+  const stack = new SwitchyardStack(app, str(ctx(CONTEXT.stackName)) ?? STACK_NAME, {
     env: account || region ? { account, region } : undefined,
+    stage,
+    terminationProtection: stage === 'prod',
+    waf: flag(ctx(CONTEXT.waf)),
+    tracing: flag(ctx(CONTEXT.tracing)),
+    apiGatewayAccountRole: flag(ctx(CONTEXT.apiGatewayAccountRole)),
+    accountConcurrencyQuota: num(ctx(CONTEXT.accountConcurrencyQuota), CONTEXT.accountConcurrencyQuota),
     configPath: str(ctx(CONTEXT.configPath)) ?? DEFAULT_CONFIG_PATH,
     removalPolicy: removalPolicy(ctx(CONTEXT.removalPolicy)),
     throttleRateLimit: num(ctx(CONTEXT.throttleRateLimit), CONTEXT.throttleRateLimit),

@@ -3,6 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { authorizerCacheTtlSeconds, type KeyHeaderMode } from '../functions/core/key-headers';
 import { SwitchyardApi } from './constructs/api';
+import { AuthorizerCutover } from './constructs/authorizer-cutover';
 import { AuthorizerFunction } from './constructs/authorizer-function';
 import { HealthCheckFunction } from './constructs/health-check';
 import { Observability } from './constructs/observability';
@@ -11,6 +12,7 @@ import { RegionalDomain, type RegionalDomainOptions } from './constructs/regiona
 import { RouterFunction } from './constructs/router-function';
 import { RouterCutover } from './constructs/router-cutover';
 import { SwitchyardTables, logicalName } from './constructs/tables';
+import { enableTracing } from './constructs/tracing';
 import { observedConfig } from './observed-config';
 
 export const DEFAULT_CONFIG_PATH = 'config/switchyard.json';
@@ -59,6 +61,24 @@ export interface SwitchyardStackProps extends StackProps {
   readonly alarmTopicArn?: string;
   /** The "breaker open longer than N minutes" alarm's N. @default 10 */
   readonly breakerOpenAlarmMinutes?: number;
+  /** Deployment stage name (`prod` adds termination protection in bin/). @default - none */
+  readonly stage?: string;
+  /**
+   * Create a regional WAFv2 web ACL for the stage: a rate-based rule per client IP, the AWS managed
+   * common and known-bad-inputs rule groups, and an oversized-body rule answering 413. Ignored when
+   * `webAclArn` is given (that ACL is associated instead). @default false
+   */
+  readonly waf?: boolean;
+  /** Active X-Ray tracing on the functions, with one subsegment per upstream attempt. @default false */
+  readonly tracing?: boolean;
+  /**
+   * Create the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`). It is a
+   * per-account, per-region singleton: turn it on in one stack per account and region only.
+   * @default false (a custom resource checks it is set and fails the deploy with instructions)
+   */
+  readonly apiGatewayAccountRole?: boolean;
+  /** The account's Lambda concurrency quota here, for the near-quota alarm. @default 1000 */
+  readonly accountConcurrencyQuota?: number;
 }
 
 /**
@@ -71,6 +91,8 @@ export class SwitchyardStack extends Stack {
   /** CodeDeploy blue-green for the `live` alias: pre-traffic check, canary, alarm-driven rollback. */
   readonly cutover: RouterCutover;
   readonly authorizer: AuthorizerFunction;
+  /** The authorizer's `live` alias, canaried by CodeDeploy with an error-rate rollback alarm. */
+  readonly authorizerCutover: AuthorizerCutover;
   readonly api: SwitchyardApi;
   /** Upstream provider keys; `attachTo(fn)` lets another function (health checks) read them. */
   readonly providerSecrets: ProviderSecrets;
@@ -105,6 +127,7 @@ export class SwitchyardStack extends Stack {
       removalPolicy,
     });
     this.providerSecrets.attachTo(this.router.function);
+    this.cutover.watchProviderSecrets(this.providerSecrets);
 
     this.healthCheck = new HealthCheckFunction(this, 'HealthCheck', {
       stateTable: this.tables.table('state'),
@@ -127,9 +150,15 @@ export class SwitchyardStack extends Stack {
       removalPolicy,
     });
 
+    this.authorizerCutover = new AuthorizerCutover(this, 'AuthorizerCutover', {
+      function: this.authorizer.function,
+      settings: this.cutover.settings,
+    });
+
     this.api = new SwitchyardApi(this, 'Http', {
       router: this.router.alias,
-      authorizerFunction: this.authorizer.function,
+      // The alias, never the function: authorizer deploys go through CodeDeploy like the router's.
+      authorizerFunction: this.authorizerCutover.alias,
       authorizerCacheTtl,
       keyHeaderMode: props.keyHeaderMode,
       throttleRateLimit: props.throttleRateLimit ?? 500,
@@ -137,6 +166,9 @@ export class SwitchyardStack extends Stack {
       logRetention,
       removalPolicy,
       webAclArn: props.webAclArn,
+      waf: props.waf ? {} : false,
+      accountRole: props.apiGatewayAccountRole,
+      tracing: props.tracing,
     });
     if (props.regionalDomain) {
       this.regionalDomain = new RegionalDomain(this, 'RegionalDomain', { api: this.api.api, ...props.regionalDomain });
@@ -148,8 +180,21 @@ export class SwitchyardStack extends Stack {
       alarmEmail: props.alarmEmail,
       alarmTopicArn: props.alarmTopicArn,
       breakerOpenAlarmMinutes: props.breakerOpenAlarmMinutes,
-      cutoverAlarms: Object.values(this.cutover.alarms),
+      cutoverAlarms: [...Object.values(this.cutover.alarms), this.authorizerCutover.alarm],
+      capacity: {
+        functions: {
+          router: this.router.function,
+          authorizer: this.authorizer.function,
+          'health-check': this.healthCheck.function,
+        },
+        tables: Object.fromEntries(this.tables.all.map(({ spec, table }) => [spec.name, table])),
+        accountConcurrencyQuota: props.accountConcurrencyQuota,
+      },
     });
+
+    if (props.tracing) {
+      for (const fn of [this.router.function, this.authorizer.function, this.healthCheck.function]) enableTracing(fn);
+    }
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.baseUrl,

@@ -21,6 +21,7 @@ import {
   type HttpPrelude,
   type StreamingHandler,
 } from './lambda-streaming';
+import { DEEP_HEALTH_PATH, SHALLOW_HEALTH_BODY, SHALLOW_HEALTH_PATH } from '../functions/contracts/health';
 
 export type AuthorizerFn = (
   event: APIGatewayRequestAuthorizerEvent,
@@ -39,6 +40,11 @@ export interface ApiRoute {
   methods: string[];
   /** Guarded by the REQUEST authorizer. */
   auth: boolean;
+  /**
+   * A MOCK integration: API Gateway answers with this status and JSON body itself and invokes no
+   * function (lib/constructs/api.ts does the same for anonymous GET /health).
+   */
+  mock?: { status: number; body: unknown };
 }
 
 export const DEFAULT_ROUTES: ApiRoute[] = [
@@ -50,7 +56,8 @@ export const DEFAULT_ROUTES: ApiRoute[] = [
   { resource: '/v1/models', methods: ['GET'], auth: true },
   { resource: '/v1/models/{model+}', methods: ['GET'], auth: true },
   { resource: '/v1/stats', methods: ['GET'], auth: true },
-  { resource: '/health', methods: ['GET'], auth: false },
+  { resource: SHALLOW_HEALTH_PATH, methods: ['GET'], auth: false, mock: { status: 200, body: SHALLOW_HEALTH_BODY } },
+  { resource: DEEP_HEALTH_PATH, methods: ['GET'], auth: true },
   // Admin endpoints: the authorizer's policy denies them to non-admin keys (ADMIN_ENDPOINTS).
   { resource: '/v1/admin/keys', methods: ['GET', 'POST'], auth: true },
   { resource: '/v1/admin/keys/{proxy+}', methods: ['GET', 'PATCH', 'POST'], auth: true },
@@ -425,6 +432,12 @@ export async function startApiGatewayEmulator(opts: EmulatorOptions): Promise<Em
         return gatewayError(res, r.status, r.message, r.type, r.code);
       }
       const body = await readBody(req, maxPayload);
+      if (route.mock) {
+        log(route.mock.status, { 'content-type': 'application/json' });
+        res.writeHead(route.mock.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(route.mock.body));
+        return;
+      }
       if (body === 'too_large') {
         const r = REQUEST_TOO_LARGE_RESPONSE;
         log(r.status, {});

@@ -37,6 +37,7 @@ export const ADMIN_ENDPOINTS: ReadonlyArray<{ method: string; resource: string }
   { method: 'GET', resource: '/v1/stats' },
   // Every method on every path under /v1/admin/ (`*` spans `/` in policy resources).
   { method: '*', resource: '/v1/admin/*' },
+  { method: 'GET', resource: '/health/deep' },
 ];
 
 export interface AuthorizerOptions {

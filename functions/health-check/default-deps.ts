@@ -2,7 +2,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { compileConfig } from '../core/config/compile';
+import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../adapters/aws/client-options';
 import { createDynamoClient } from '../adapters/dynamo/client';
+import { METRIC_NAMESPACE, stackNameFrom } from '../core/telemetry/metric-names';
 import { createDynamoHealthStore } from '../adapters/dynamo/health-store';
 import { createQuotaSweep } from '../adapters/dynamo/quota/create';
 import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
@@ -58,7 +60,16 @@ export function createHealthCheckDeps(
       log: opts.log ?? jsonLog,
     }),
     metrics:
-      opts.metrics ?? createCloudWatchHealthMetrics(new CloudWatchClient({ region: env.AWS_REGION, maxAttempts: 2 })),
+      opts.metrics ??
+      createCloudWatchHealthMetrics(
+        new CloudWatchClient({
+          region: env.AWS_REGION,
+          maxAttempts: 2,
+          ...requestHandlerWith(AWS_CLIENT_TIMEOUTS.cloudWatch),
+        }),
+        METRIC_NAMESPACE,
+        stackNameFrom(env),
+      ),
     now: Date.now,
     sleep: (ms) => sleep(ms),
     log: opts.log ?? jsonLog,

@@ -26,6 +26,29 @@ export interface HookDeps {
    * timeout reports nothing and holds the deployment for an hour.
    */
   remainingMs?: () => number;
+  /** Providers whose key was never set. Failing or absent: none counted as unset. */
+  unsetProviders?: () => Promise<ReadonlySet<string>>;
+  /** Model ids of the version serving now (alias `live`). Failing or absent: unknown. */
+  servingModels?: () => Promise<ReadonlySet<string> | undefined>;
+}
+
+/** A lookup that must not stop the check: its failure is logged and means "unknown". */
+async function optional<T>(
+  what: string,
+  lookup: (() => Promise<T>) | undefined,
+  deps: HookDeps,
+  deploymentId: string,
+): Promise<T | undefined> {
+  if (!lookup) return undefined;
+  try {
+    return await lookup();
+  } catch (err) {
+    deps.log('error', `pre-traffic check: could not read ${what}`, {
+      deploymentId,
+      error: String((err as Error)?.message ?? err),
+    });
+    return undefined;
+  }
 }
 
 /** Time kept back from the invocation's end for the report itself. */
@@ -60,10 +83,22 @@ export async function runPreTrafficHook(
       status = 'Succeeded';
       deps.log('info', 'pre-traffic check disabled in the config', { deploymentId: event.DeploymentId });
     } else {
+      const [unsetProviders, servingModels] = await Promise.all([
+        optional('which provider keys are set', deps.unsetProviders, deps, event.DeploymentId),
+        optional("the serving version's models", deps.servingModels, deps, event.DeploymentId),
+      ]);
+      if (unsetProviders?.size) {
+        deps.log('info', 'pre-traffic check: provider keys not set yet', {
+          deploymentId: event.DeploymentId,
+          providers: [...unsetProviders].sort(),
+        });
+      }
       const checks = checkVersion(config, deps.invoke, {
         requestTimeoutMs: settings.requestTimeoutMs,
         requestIdPrefix: `pre-traffic-${event.DeploymentId}`,
         sleep: deps.sleep,
+        unsetProviders,
+        servingModels,
       });
       report = deps.remainingMs ? await within(checks, deps.remainingMs() - REPORT_MARGIN_MS) : await checks;
       status = report.ok ? 'Succeeded' : 'Failed';

@@ -9,7 +9,7 @@ import { embeddings } from './routes/embeddings';
 import { withAliasTargets } from './key-policy';
 import { countTokens, messages } from './routes/messages';
 import { responses } from './routes/responses';
-import { health } from './routes/health';
+import { deepHealth } from './routes/health';
 import { listModels, retrieveModel } from './routes/models';
 import { stats } from './routes/stats';
 import { adminCutover } from './routes/admin-cutover';
@@ -27,7 +27,9 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/v1/messages/count_tokens': { POST: countTokens },
   '/v1/responses': { POST: responses },
   '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
-  '/health': { GET: health },
+  // Admin keys only. Anonymous GET /health never reaches the router: API Gateway answers it itself
+  // (a MOCK integration, lib/constructs/api.ts) and so does the local emulator.
+  '/health/deep': { GET: deepHealth },
   '/v1/stats': { GET: stats },
   '/v1/admin/keys': { GET: listKeys, POST: createKey },
   '/v1/admin/state': { GET: adminState },

@@ -9,10 +9,12 @@ import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
 import { createQuotaAdapters } from '../adapters/dynamo/quota/create';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createPowertoolsTelemetry } from '../adapters/telemetry/powertools-telemetry';
+import { createPowertoolsTracing } from '../adapters/telemetry/powertools-tracing';
 import type { TelemetrySink } from '../adapters/telemetry/sinks';
 import { createUndiciClient } from '../adapters/providers/openai-compatible/undici-client';
 import { createBedrockProvider } from '../adapters/providers/bedrock/bedrock-provider';
 import { bedrockCredentialsFrom } from '../adapters/providers/bedrock/local-credentials';
+import { noopTracing, TRACING_ENV } from '../ports/tracing';
 import { loadConfigJson } from '../contracts/config-source';
 import type { RouterDeps } from './deps';
 import { createHealthAwareEndpointPicker } from './health-aware-endpoint-picker';
@@ -28,7 +30,16 @@ export interface DepsOptions {
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: DepsOptions = {}): RouterDeps {
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
   const ddb = createDynamoClient(env);
-  const { telemetry, log } = createPowertoolsTelemetry({ env, sink: opts.telemetrySink });
+  const powertools = createPowertoolsTelemetry({ env, sink: opts.telemetrySink });
+  const { log } = powertools;
+  // Opt-in (-c switchyard:tracing=true sets the variable): X-Ray through Powertools Tracer.
+  const tracing = env[TRACING_ENV] === 'true' ? createPowertoolsTracing() : noopTracing;
+  const telemetry: typeof powertools.telemetry = {
+    requestDone(summary) {
+      powertools.telemetry.requestDone(summary);
+      tracing.requestDone(summary);
+    },
+  };
   const dynamo = createDynamoHealth(log, Date.now);
   const stateTable = tableName(STATE_TABLE, env);
   const costTable = tableName(COST_TABLE, env);
@@ -76,6 +87,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
       now: Date.now,
     }),
     telemetry,
+    tracing,
     keyPolicy: createKeyPolicy(),
     dynamo,
     now: Date.now,

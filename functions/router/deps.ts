@@ -4,6 +4,7 @@
  * local runtime pass their own.
  */
 import type { ProviderClient } from '../ports/bedrock';
+import type { Tracing } from '../ports/tracing';
 import type { StateSnapshot } from '../adapters/dynamo/state-snapshot';
 import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
 import type { BreakerStore } from '../ports/breakers';
@@ -77,4 +78,6 @@ export interface RouterDeps {
   log: LogFn;
   /** Admin endpoints and the console (key records, request log, cutover); absent parts answer 404. */
   admin?: AdminDeps;
+  /** One span per upstream attempt (ports/tracing.ts). Absent: no tracing. */
+  tracing?: Tracing;
 }

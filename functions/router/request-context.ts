@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { isPreTrafficEvent } from '../contracts/pre-traffic';
 
 export interface CallerKey {
   keyId: string;
@@ -30,6 +31,11 @@ export interface RequestContext {
   remainingMs: () => number;
   functionVersion: string;
   key?: CallerKey;
+  /**
+   * A direct invocation by the CodeDeploy pre-traffic check (contracts/pre-traffic.ts): never true
+   * for a request through API Gateway. Read it with `isPreTrafficInvocation(ctx)`.
+   */
+  preTraffic: boolean;
 }
 
 function lowerHeaders(event: APIGatewayProxyEvent): Record<string, string> {
@@ -80,5 +86,6 @@ export function requestContextFrom(
     remainingMs: () => (context.getRemainingTimeInMillis ? context.getRemainingTimeInMillis() : 900_000),
     functionVersion: context.functionVersion ?? '$LATEST',
     key: callerKey(event),
+    preTraffic: isPreTrafficEvent(event),
   };
 }

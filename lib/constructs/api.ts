@@ -5,7 +5,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { keyHeaderSpec, type KeyHeaderMode } from '../../functions/core/key-headers';
+import {
+  DEEP_HEALTH_PATH,
+  SHALLOW_HEALTH_BODY,
+  SHALLOW_HEALTH_PATH,
+  SHALLOW_HEALTH_THROTTLE,
+} from '../../functions/contracts/health';
 import { addOpenAiGatewayResponses } from './gateway-responses';
+import { SwitchyardWebAcl, type WebAclOptions } from './web-acl';
 
 export const STAGE_NAME = 'prod';
 
@@ -36,6 +43,15 @@ export interface SwitchyardApiProps {
   readonly removalPolicy: RemovalPolicy;
   /** Optional regional WAFv2 web ACL to associate with the stage. */
   readonly webAclArn?: string;
+  /** Create and associate the stack's own web ACL (lib/constructs/web-acl.ts). Ignored with webAclArn. */
+  readonly waf?: WebAclOptions | false;
+  /** Turn on API Gateway X-Ray tracing for the stage. @default false */
+  readonly tracing?: boolean;
+  /**
+   * Create the account's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account, a per-account
+   * and per-region singleton): for one stack per account and region only. @default false
+   */
+  readonly accountRole?: boolean;
 }
 
 /**
@@ -45,11 +61,12 @@ export interface SwitchyardApiProps {
  *   POST /v1/embeddings         (authorizer)
  *   POST /v1/messages, /v1/messages/count_tokens, /v1/responses   (authorizer; Anthropic Messages, OpenAI Responses)
  *   GET  /v1/models             (authorizer)
- *   GET  /v1/stats              (authorizer)
- *   GET  /health                (no authorizer)
+ *   GET  /v1/stats              (authorizer, admin keys)
+ *   GET  /health/deep           (authorizer, admin keys)
+ *   GET  /health                (no authorizer: a MOCK integration, no Lambda, its own throttle)
  *
- * Every method is a Lambda proxy integration on the router alias with response streaming, because
- * the router is a streamified handler for every route. Compression stays off (`minCompressionSize`
+ * Every other method is a Lambda proxy integration on the router alias with response streaming,
+ * because the router is a streamified handler for every route. Compression stays off (`minCompressionSize`
  * unset): compressing would make API Gateway buffer the stream.
  */
 export class SwitchyardApi extends Construct {
@@ -68,10 +85,13 @@ export class SwitchyardApi extends Construct {
     readonly model: apigateway.Method;
     readonly stats: apigateway.Method;
     readonly health: apigateway.Method;
+    readonly deepHealth: apigateway.Method;
   };
   /** `/v1/admin/...` (admin keys: the authorizer denies them to others) and the console's public static files. */
   readonly adminMethods: apigateway.Method[];
   readonly consoleMethods: apigateway.Method[];
+  /** The stack's own web ACL, when `waf` is on and no `webAclArn` is given. */
+  readonly webAcl?: SwitchyardWebAcl;
 
   constructor(scope: Construct, id: string, props: SwitchyardApiProps) {
     super(scope, id);
@@ -89,14 +109,23 @@ export class SwitchyardApi extends Construct {
       // (`aws apigateway get-account`): a per-account, per-region singleton this stack must not own.
       // Without it the stage fails to deploy ("CloudWatch Logs role ARN must be set in account
       // settings to enable logging"); the README's Deploy section shows the one-time setup.
-      cloudWatchRole: false,
+      cloudWatchRole: props.accountRole ?? false,
+      ...(props.accountRole ? { cloudWatchRoleRemovalPolicy: props.removalPolicy } : {}),
       deployOptions: {
         stageName: STAGE_NAME,
         throttlingRateLimit: props.throttleRateLimit,
         throttlingBurstLimit: props.throttleBurstLimit,
         accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogs),
         accessLogFormat: accessLogFormat(),
-        tracingEnabled: false,
+        tracingEnabled: props.tracing ?? false,
+        // Anonymous GET /health has its own token bucket: a flood of it is throttled there and
+        // never eats the stage's capacity that every key shares.
+        methodOptions: {
+          [`${SHALLOW_HEALTH_PATH}/GET`]: {
+            throttlingRateLimit: SHALLOW_HEALTH_THROTTLE.rateLimit,
+            throttlingBurstLimit: SHALLOW_HEALTH_THROTTLE.burstLimit,
+          },
+        },
       },
     });
     // RestApi adds an `Endpoint` output (the stage URL, without /v1); the stack outputs ApiUrl instead.
@@ -130,6 +159,7 @@ export class SwitchyardApi extends Construct {
     const v1 = this.api.root.addResource('v1');
     const models = v1.addResource('models');
     const messages = v1.addResource('messages');
+    const health = this.api.root.addResource(SHALLOW_HEALTH_PATH.slice(1));
     this.methods = {
       chatCompletions: v1.addResource('chat').addResource('completions').addMethod('POST', integration, withKey),
       embeddings: v1.addResource('embeddings').addMethod('POST', integration, withKey),
@@ -140,9 +170,26 @@ export class SwitchyardApi extends Construct {
       // `{model+}`: ids may contain `/` (e.g. `meta/llama-3.3`).
       model: models.addResource('{model+}').addMethod('GET', integration, withKey),
       stats: v1.addResource('stats').addMethod('GET', integration, withKey),
-      health: this.api.root.addResource('health').addMethod('GET', integration, {
-        authorizationType: apigateway.AuthorizationType.NONE,
-      }),
+      // Liveness of this region's API, answered by API Gateway itself: no router invocation, so
+      // anonymous callers cannot spend router capacity (or Lambda concurrency) through it.
+      health: health.addMethod(
+        'GET',
+        new apigateway.MockIntegration({
+          passthroughBehavior: apigateway.PassthroughBehavior.NEVER,
+          requestTemplates: { 'application/json': '{"statusCode": 200}' },
+          integrationResponses: [
+            {
+              statusCode: '200',
+              responseTemplates: { 'application/json': JSON.stringify(SHALLOW_HEALTH_BODY) },
+            },
+          ],
+        }),
+        {
+          authorizationType: apigateway.AuthorizationType.NONE,
+          methodResponses: [{ statusCode: '200' }],
+        },
+      ),
+      deepHealth: health.addResource(DEEP_HEALTH_PATH.split('/').pop()!).addMethod('GET', integration, withKey),
     };
     this.baseUrl = this.api.urlForPath('/v1');
 
@@ -164,14 +211,19 @@ export class SwitchyardApi extends Construct {
       ...['app.js', 'app.css'].map((f) => consoleRoot.addResource(f).addMethod('GET', integration, publicAccess)),
     ];
 
-    if (props.webAclArn) {
+    let webAclArn = props.webAclArn;
+    if (!webAclArn && props.waf) {
+      this.webAcl = new SwitchyardWebAcl(this, 'Waf', props.waf);
+      webAclArn = this.webAcl.acl.attrArn;
+    }
+    if (webAclArn) {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', {
         resourceArn: this.api.deploymentStage.stageArn,
-        webAclArn: props.webAclArn,
+        webAclArn,
       });
     }
 
-    this.acknowledgeNagFindings(Boolean(props.webAclArn));
+    this.acknowledgeNagFindings(Boolean(webAclArn));
   }
 
   private acknowledgeNagFindings(hasWaf: boolean): void {
@@ -181,6 +233,15 @@ export class SwitchyardApi extends Construct {
         'Bodies are validated by the router (zod) so errors keep the OpenAI shape and unknown OpenAI fields pass ' +
         'through; an API Gateway model would reject them with its own error format.',
     });
+    const accountRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (accountRole) {
+      Validations.of(accountRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "The account-level role API Gateway assumes to write every API's logs in this account and region (opt-in, " +
+          '-c switchyard:apiGatewayAccountRole=true); AWS documents this managed policy for exactly that role.',
+      });
+    }
     Validations.of(this.api.deploymentStage).acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
@@ -215,7 +276,8 @@ export class SwitchyardApi extends Construct {
     Validations.of(this.methods.health).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
-        'GET /health is a deliberately public liveness probe for load balancers and Route 53 health checks; it returns no secrets.',
+        'GET /health is a deliberately public liveness probe answered by a MOCK integration (no Lambda, a constant ' +
+        'body, its own method throttle); the deep view is GET /health/deep behind the authorizer.',
     });
   }
 }

@@ -26,7 +26,19 @@ export interface AuthorizerFunctionProps {
    * @default Duration.seconds(60)
    */
   readonly cacheTtl?: Duration;
+  /**
+   * Reserved concurrency: every API request needs an authorizer decision (a cache miss runs the
+   * function), so the router's long streams must never take its last execution environment.
+   * @default AUTHORIZER_RESERVED_CONCURRENCY
+   */
+  readonly reservedConcurrency?: number;
 }
+
+/**
+ * ~50 ms per decision: 50 environments decide ~1,000 cache misses a second, twice the default
+ * stage rate. docs/operations/concurrency.md has the arithmetic.
+ */
+export const AUTHORIZER_RESERVED_CONCURRENCY = 50;
 
 /**
  * The API Gateway REQUEST authorizer: Bearer key -> hashed key record. Reads key items of the keys
@@ -46,6 +58,9 @@ export class AuthorizerFunction extends Construct {
       description: 'Switchyard virtual-key authorizer (API Gateway REQUEST authorizer)',
       memorySize: 256,
       timeout: Duration.seconds(10),
+      reservedConcurrency: props.reservedConcurrency ?? AUTHORIZER_RESERVED_CONCURRENCY,
+      // CodeDeploy may shift the alias back to the previous version: keep it (authorizer-cutover.ts).
+      retainVersions: true,
       environment: {
         [KEYS_TABLE.envVar]: props.keysTable.tableName,
         [KEY_HEADER_MODE_ENV]: spec.mode,

@@ -28,10 +28,13 @@ export function search(
   dims: readonly string[],
   stat: string,
   period: Duration,
-  opts: { label?: string; scale?: number } = {},
+  opts: { label?: string; scale?: number; stack?: string } = {},
 ): cloudwatch.MathExpression {
-  const schema = [METRIC_NAMESPACE, ...dims].join(',');
-  const base = `SEARCH('{${schema}} MetricName="${metric}"', '${stat}', ${period.toSeconds()})`;
+  // Every metric carries the Stack dimension: the schema names it and the search pins its value, so
+  // another stack's metrics in the same account and region never show here.
+  const schema = [METRIC_NAMESPACE, ...(opts.stack ? [DIMENSIONS.stack] : []), ...dims].join(',');
+  const filter = opts.stack ? ` ${DIMENSIONS.stack}="${opts.stack}"` : '';
+  const base = `SEARCH('{${schema}}${filter} MetricName="${metric}"', '${stat}', ${period.toSeconds()})`;
   return new cloudwatch.MathExpression({
     expression: opts.scale === undefined ? base : `${base} * ${opts.scale}`,
     usingMetrics: {},
@@ -51,6 +54,8 @@ export class SwitchyardDashboard extends Construct {
   constructor(scope: Construct, id: string, props: SwitchyardDashboardProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    const stackSearch = (...[metric, dims, stat, period, opts]: Parameters<typeof search>) =>
+      search(metric, dims, stat, period, { ...opts, stack: stack.stackName });
     const budgetUsd = props.config.globalDailyUsd;
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 8, height: 6, period: FIVE_MINUTES, ...extra });
@@ -65,7 +70,7 @@ export class SwitchyardDashboard extends Construct {
         width: 24,
         height: 2,
         markdown: [
-          `# Switchyard (${METRIC_NAMESPACE} metrics)`,
+          `# Switchyard ${stack.stackName} (${METRIC_NAMESPACE} metrics, ${DIMENSIONS.stack}=${stack.stackName})`,
           'Router metrics carry the Lambda version (FunctionVersion): during a cutover every "per version" graph shows blue and green side by side. ' +
             'Per-request detail (attempts, errors, keys) is in the router log group; `GET /v1/stats` and `npm run report` show the DynamoDB counters.',
         ].join('\n'),
@@ -74,21 +79,21 @@ export class SwitchyardDashboard extends Construct {
 
     // Which model is failing?
     this.dashboard.addWidgets(
-      graph('Requests per model', [search(METRICS.requests, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
+      graph('Requests per model', [stackSearch(METRICS.requests, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
       graph('Server errors (5xx to clients) per model', [
-        search(METRICS.serverErrors, [MODEL, VERSION], 'Sum', FIVE_MINUTES),
+        stackSearch(METRICS.serverErrors, [MODEL, VERSION], 'Sum', FIVE_MINUTES),
       ]),
       graph(
         'Upstream errors by model and class (429, 5xx, timeout, connection, ...)',
-        [search(METRICS.upstreamErrors, [MODEL, ERROR_CLASS, VERSION], 'Sum', FIVE_MINUTES)],
+        [stackSearch(METRICS.upstreamErrors, [MODEL, ERROR_CLASS, VERSION], 'Sum', FIVE_MINUTES)],
         { stacked: true },
       ),
     );
     this.dashboard.addWidgets(
-      graph('Latency p50 per model (ms)', [search(METRICS.latency, [MODEL, VERSION], 'p50', FIVE_MINUTES)]),
-      graph('Latency p99 per model (ms)', [search(METRICS.latency, [MODEL, VERSION], 'p99', FIVE_MINUTES)]),
+      graph('Latency p50 per model (ms)', [stackSearch(METRICS.latency, [MODEL, VERSION], 'p50', FIVE_MINUTES)]),
+      graph('Latency p99 per model (ms)', [stackSearch(METRICS.latency, [MODEL, VERSION], 'p99', FIVE_MINUTES)]),
       graph('Time to first token p50 per model (ms, streams)', [
-        search(METRICS.timeToFirstToken, [MODEL, VERSION], 'p50', FIVE_MINUTES),
+        stackSearch(METRICS.timeToFirstToken, [MODEL, VERSION], 'p50', FIVE_MINUTES),
       ]),
     );
 
@@ -108,6 +113,7 @@ export class SwitchyardDashboard extends Construct {
               m1: new cloudwatch.Metric({
                 namespace: METRIC_NAMESPACE,
                 metricName: METRICS.costMicros,
+                dimensionsMap: { [DIMENSIONS.stack]: stack.stackName },
                 statistic: 'Sum',
                 period: ONE_DAY,
               }),
@@ -129,70 +135,76 @@ export class SwitchyardDashboard extends Construct {
         period: ONE_DAY,
         start: '-P14D',
         stacked: true,
-        left: [search(METRICS.costMicros, [MODEL], 'Sum', ONE_DAY, { scale: usd })],
+        left: [stackSearch(METRICS.costMicros, [MODEL], 'Sum', ONE_DAY, { scale: usd })],
         leftYAxis: { min: 0, label: 'USD' },
       }),
     );
     this.dashboard.addWidgets(
-      graph('Input tokens per model', [search(METRICS.inputTokens, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
-      graph('Output tokens per model', [search(METRICS.outputTokens, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
-      graph('Requests per route', [search(METRICS.requests, [ROUTE, VERSION], 'Sum', FIVE_MINUTES)]),
+      graph('Input tokens per model', [stackSearch(METRICS.inputTokens, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
+      graph('Output tokens per model', [stackSearch(METRICS.outputTokens, [MODEL, VERSION], 'Sum', FIVE_MINUTES)]),
+      graph('Requests per route', [stackSearch(METRICS.requests, [ROUTE, VERSION], 'Sum', FIVE_MINUTES)]),
     );
 
     // Resilience: fallbacks, breakers, endpoint health.
     this.dashboard.addWidgets(
       graph(
         'Fallback rate (% of requests served after a fallback)',
-        [search(METRICS.fallbacks, [VERSION], 'Average', FIVE_MINUTES, { scale: 100 })],
+        [stackSearch(METRICS.fallbacks, [VERSION], 'Average', FIVE_MINUTES, { scale: 100 })],
         { leftYAxis: { min: 0, max: 100 } },
       ),
-      graph('Breaker opens per endpoint', [search(METRICS.breakerOpened, [ENDPOINT, VERSION], 'Sum', FIVE_MINUTES)]),
+      graph('Breaker opens per endpoint', [
+        stackSearch(METRICS.breakerOpened, [ENDPOINT, VERSION], 'Sum', FIVE_MINUTES),
+      ]),
       graph(
         'Breakers open (1 = open or half-open, health check)',
-        [search(METRICS.breakerOpen, [ENDPOINT], 'Maximum', Duration.minutes(1))],
+        [stackSearch(METRICS.breakerOpen, [ENDPOINT], 'Maximum', Duration.minutes(1))],
         { period: Duration.minutes(1) },
       ),
     );
     this.dashboard.addWidgets(
       graph(
         'Healthy endpoints per model (health check)',
-        [search(METRICS.healthyEndpoints, [MODEL], 'Minimum', Duration.minutes(1))],
+        [stackSearch(METRICS.healthyEndpoints, [MODEL], 'Minimum', Duration.minutes(1))],
         { period: Duration.minutes(1), leftYAxis: { min: 0 } },
       ),
       graph(
         'Endpoint up (1) / down (0)',
-        [search(METRICS.endpointUp, [MODEL, ENDPOINT], 'Minimum', Duration.minutes(1))],
+        [stackSearch(METRICS.endpointUp, [MODEL, ENDPOINT], 'Minimum', Duration.minutes(1))],
         { period: Duration.minutes(1), leftYAxis: { min: 0, max: 1 } },
       ),
       graph('Probe latency p50 per endpoint (ms)', [
-        search(METRICS.endpointLatency, [MODEL, ENDPOINT], 'p50', FIVE_MINUTES),
+        stackSearch(METRICS.endpointLatency, [MODEL, ENDPOINT], 'p50', FIVE_MINUTES),
       ]),
     );
 
     // Is green worse than blue? Every router metric carries FunctionVersion.
     this.dashboard.addWidgets(
-      graph('Traffic per version (requests)', [search(METRICS.requests, [VERSION], 'Sum', Duration.minutes(1))], {
+      graph('Traffic per version (requests)', [stackSearch(METRICS.requests, [VERSION], 'Sum', Duration.minutes(1))], {
         period: Duration.minutes(1),
         stacked: true,
       }),
       graph(
         'Server error rate per version (%)',
-        [search(METRICS.serverErrors, [VERSION], 'Average', Duration.minutes(1), { scale: 100 })],
+        [stackSearch(METRICS.serverErrors, [VERSION], 'Average', Duration.minutes(1), { scale: 100 })],
         { period: Duration.minutes(1), leftYAxis: { min: 0 } },
       ),
-      graph('Latency p99 per version (ms)', [search(METRICS.latency, [VERSION], 'p99', Duration.minutes(1))], {
+      graph('Latency p99 per version (ms)', [stackSearch(METRICS.latency, [VERSION], 'p99', Duration.minutes(1))], {
         period: Duration.minutes(1),
       }),
     );
     this.dashboard.addWidgets(
-      graph('Upstream errors per version', [search(METRICS.upstreamErrors, [VERSION], 'Sum', Duration.minutes(1))], {
-        period: Duration.minutes(1),
-      }),
+      graph(
+        'Upstream errors per version',
+        [stackSearch(METRICS.upstreamErrors, [VERSION], 'Sum', Duration.minutes(1))],
+        {
+          period: Duration.minutes(1),
+        },
+      ),
       graph('Gateway overhead p50 / p99 per version (ms)', [
-        search(METRICS.overhead, [VERSION], 'p50', FIVE_MINUTES),
-        search(METRICS.overhead, [VERSION], 'p99', FIVE_MINUTES),
+        stackSearch(METRICS.overhead, [VERSION], 'p50', FIVE_MINUTES),
+        stackSearch(METRICS.overhead, [VERSION], 'p99', FIVE_MINUTES),
       ]),
-      graph('Client errors (4xx) per version', [search(METRICS.clientErrors, [VERSION], 'Sum', FIVE_MINUTES)]),
+      graph('Client errors (4xx) per version', [stackSearch(METRICS.clientErrors, [VERSION], 'Sum', FIVE_MINUTES)]),
     );
 
     if (props.alarms?.length) this.addAlarmStatus('Operational alarms', props.alarms);

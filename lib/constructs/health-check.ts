@@ -13,6 +13,9 @@ import { grantConfiguredBedrock } from './bedrock-access';
 import { SwitchyardFunction } from './node-function';
 import { BUNDLED_CONFIG_DEFINE } from './router-function';
 
+/** See the comment where it is used. */
+export const HEALTH_CHECK_RESERVED_CONCURRENCY = 2;
+
 export interface HealthCheckFunctionProps {
   /** The table built from `STATE_TABLE`. */
   readonly stateTable: dynamodb.ITable;
@@ -53,6 +56,9 @@ export class HealthCheckFunction extends Construct {
       memorySize: 256,
       // The rounds fill the period; the last one may still be finishing its probes when it ends.
       timeout: Duration.seconds(period.toSeconds() + 30),
+      // One invocation per period, overlapping its successor by at most the 30 s above: two
+      // environments, kept even while the router's streams use up the account's concurrency.
+      reservedConcurrency: HEALTH_CHECK_RESERVED_CONCURRENCY,
       environment: {
         [STATE_TABLE.envVar]: props.stateTable.tableName,
         [COST_TABLE.envVar]: props.costTable.tableName,
@@ -64,6 +70,9 @@ export class HealthCheckFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
     this.function = fn.function;
+    // EventBridge invokes asynchronously; Lambda would retry a failed invocation twice, probing
+    // every endpoint again on top of the next scheduled round. A failed round is simply skipped.
+    this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.seconds(60) });
     this.role = fn.role;
     this.logGroup = fn.logGroup;
 

@@ -1,10 +1,11 @@
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { STACK_NAME_ENV } from '../../functions/core/telemetry/metric-names';
 import { LOCK_FILE, REPO_ROOT, fromRepoRoot } from '../paths';
 
 export interface SwitchyardFunctionProps {
@@ -30,6 +31,12 @@ export interface SwitchyardFunctionProps {
    * only the code it runs.
    */
   readonly sideLoadedModules?: readonly string[];
+  /**
+   * Concurrency set aside for this function alone (and its ceiling). Functions that must keep
+   * working while the router's streams hold every execution environment of the account (the
+   * authorizer, the health check) get some. @default - none: the shared unreserved pool
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -66,10 +73,16 @@ export class SwitchyardFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role: this.role,
       logGroup: this.logGroup,
       currentVersionOptions: props.retainVersions ? { removalPolicy: RemovalPolicy.RETAIN } : undefined,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        // The Stack dimension of every metric the function publishes (metric-names.ts).
+        [STACK_NAME_ENV]: Stack.of(this).stackName,
+        ...props.environment,
+      },
       bundling: {
         minify: true,
         sourceMap: true,

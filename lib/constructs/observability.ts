@@ -1,10 +1,12 @@
 import { Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { ObservedConfig } from '../observed-config';
 import { SwitchyardDashboard } from './dashboard';
+import { CapacityAlarms, type CapacityAlarmsProps } from './capacity-alarms';
 import { OperationalAlarms } from './operational-alarms';
 
 export interface ObservabilityProps {
@@ -17,6 +19,8 @@ export interface ObservabilityProps {
   readonly breakerOpenAlarmMinutes?: number;
   /** Shown on the dashboard next to the operational alarms (they act through CodeDeploy, not the topic). */
   readonly cutoverAlarms?: readonly cloudwatch.IAlarm[];
+  /** Throttles, concurrency, DynamoDB throttling and the 5xx rate. @default - none */
+  readonly capacity?: CapacityAlarmsProps;
 }
 
 /**
@@ -27,6 +31,7 @@ export interface ObservabilityProps {
 export class Observability extends Construct {
   readonly topic?: sns.ITopic;
   readonly alarms: OperationalAlarms;
+  readonly capacity?: CapacityAlarms;
   readonly dashboard: SwitchyardDashboard;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -51,10 +56,22 @@ export class Observability extends Construct {
       topic: this.topic,
       breakerOpenMinutes: props.breakerOpenAlarmMinutes,
     });
+    if (props.capacity) {
+      this.capacity = new CapacityAlarms(this, 'Capacity', props.capacity);
+      if (this.topic) {
+        const action = new actions.SnsAction(this.topic);
+        for (const alarm of this.capacity.all) {
+          alarm.addAlarmAction(action);
+          alarm.addOkAction(action);
+        }
+      }
+    }
     this.dashboard = new SwitchyardDashboard(this, 'Dashboard', {
       config: props.config,
       alarms: this.alarms.all,
       cutoverAlarms: props.cutoverAlarms,
     });
+    if (this.capacity)
+      this.dashboard.addAlarmStatus('Capacity alarms (throttles, concurrency, DynamoDB, 5xx rate)', this.capacity.all);
   }
 }

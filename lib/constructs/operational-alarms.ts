@@ -60,8 +60,15 @@ export class OperationalAlarms extends Construct {
       if (!Number.isInteger(n) || n < 1 || n > 1440)
         throw new Error(`${name} must be an integer from 1 to 1440, got ${n}`);
     }
+    // Every metric of this stack carries its Stack dimension: another stack's metrics never reach these alarms.
     const metric = (metricName: string, dimensionsMap: Record<string, string>, statistic: string, period: Duration) =>
-      new cloudwatch.Metric({ namespace: METRIC_NAMESPACE, metricName, dimensionsMap, statistic, period });
+      new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName,
+        dimensionsMap: { [DIMENSIONS.stack]: prefix, ...dimensionsMap },
+        statistic,
+        period,
+      });
 
     const noHealthy = new Map<string, cloudwatch.Alarm>();
     const breakers = new Map<string, cloudwatch.Alarm>();

@@ -1,10 +1,11 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { STAGE_NAME } from './api';
+import { DIMENSIONS, METRICS, METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
 
 /** What a region's stack needs to join the shared, latency-routed API name. */
 export interface RegionalDomainOptions {
@@ -24,19 +25,26 @@ export interface RegionalDomainProps extends RegionalDomainOptions {
 
 /**
  * Multi-region without a home-made geo layer: every region's stack adds the same custom domain name
- * to its own API and one Route 53 latency record for it, tied to a health check on that region's
- * `GET /health`. Route 53 answers each client with the lowest-latency region whose health check
- * passes; `/health` answers 503 only when every model of the region is down, so a region drops out
- * of DNS when it cannot serve and comes back by itself.
+ * to its own API and one Route 53 latency record for it, tied to a health check. Route 53 answers
+ * each client with the lowest-latency region whose health check passes.
+ *
+ * The health check watches a CloudWatch alarm, not an HTTP endpoint: "no model available in this
+ * region" (the health-check function's AvailableModels gauge below 1 for 3 minutes). An HTTP probe
+ * of a public path could be failed by anyone who floods that path into its throttle, failing the
+ * region over; an alarm on the region's own probe results cannot. A region therefore drops out of
+ * DNS when it cannot serve any model and comes back by itself; while the alarm has no data (the
+ * health check stopped) Route 53 keeps the last known status.
  */
 export class RegionalDomain extends Construct {
   readonly domain: apigateway.DomainName;
   readonly healthCheck: route53.HealthCheck;
+  /** ALARM when the region has no model with a healthy endpoint. */
+  readonly unavailableAlarm: cloudwatch.Alarm;
   readonly record: route53.ARecord;
 
   constructor(scope: Construct, id: string, props: RegionalDomainProps) {
     super(scope, id);
-    const { region, urlSuffix } = Stack.of(this);
+    const { region } = Stack.of(this);
     const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
       hostedZoneId: props.hostedZoneId,
       zoneName: props.zoneName,
@@ -57,13 +65,26 @@ export class RegionalDomain extends Construct {
       mapping: props.api,
     });
 
-    // Checked on this region's own execute-api host: the shared name may resolve to another region.
+    const stackName = Stack.of(this).stackName;
+    this.unavailableAlarm = new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName: METRICS.availableModels,
+      dimensionsMap: { [DIMENSIONS.stack]: stackName },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    }).createAlarm(this, 'RegionUnavailable', {
+      alarmName: `${stackName}-${region}-no-model-available`,
+      alarmDescription: `Switchyard: no model in ${region} has a healthy endpoint; Route 53 sends clients to other regions.`,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
     this.healthCheck = new route53.HealthCheck(this, 'HealthCheck', {
-      type: route53.HealthCheckType.HTTPS,
-      fqdn: `${props.api.restApiId}.execute-api.${region}.${urlSuffix}`,
-      resourcePath: `/${STAGE_NAME}/health`,
-      requestInterval: Duration.seconds(30),
-      failureThreshold: 3,
+      type: route53.HealthCheckType.CLOUDWATCH_METRIC,
+      alarmIdentifier: { name: this.unavailableAlarm.alarmName, region },
+      insufficientDataHealthStatus: route53.InsufficientDataHealthStatusEnum.LAST_KNOWN_STATUS,
     });
 
     this.record = new route53.ARecord(this, 'LatencyRecord', {

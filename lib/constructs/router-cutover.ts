@@ -12,7 +12,10 @@ import {
   type CutoverAlarmId,
 } from '../../functions/core/cutover/alarms';
 import { cutoverSettings, PRE_TRAFFIC_TARGET_ENV, type CutoverSettings } from '../../functions/core/cutover/settings';
+import { PRE_TRAFFIC_SERVING_ALIAS_ENV } from '../../functions/contracts/pre-traffic';
+import { PROVIDER_SECRETS_ENV } from '../../functions/contracts/secret-specs';
 import { SwitchyardFunction } from './node-function';
+import type { ProviderSecrets } from './provider-secrets';
 import { BUNDLED_CONFIG_DEFINE, type RouterFunction } from './router-function';
 
 export interface RouterCutoverProps {
@@ -49,6 +52,7 @@ export class RouterCutover extends Construct {
   /** CodeDeploy's service role: shifts this alias, reads these alarms, invokes this hook; nothing else. */
   readonly serviceRole: iam.Role;
   readonly preTrafficHook?: lambda.Function;
+  private readonly hookRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: RouterCutoverProps) {
     super(scope, id);
@@ -66,6 +70,7 @@ export class RouterCutover extends Construct {
       version: version.version,
       functionName: router.function.functionName,
       aliasName: router.alias.aliasName,
+      stack: stackName,
     });
     this.alarms = Object.fromEntries(
       this.specs.map((spec) => [
@@ -76,6 +81,7 @@ export class RouterCutover extends Construct {
           metric: cdkMetric(spec),
           threshold: spec.threshold,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          // M of N: one noisy period does not roll back, a sustained difference does.
           evaluationPeriods: spec.evaluationPeriods,
           datapointsToAlarm: spec.datapointsToAlarm,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -104,7 +110,7 @@ export class RouterCutover extends Construct {
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
       });
-      // The new version only (qualified ARN): not the alias, not $LATEST, not older versions.
+      // The new version only (qualified ARN): not $LATEST, not older versions.
       hook.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'InvokeVersionUnderTest',
@@ -112,7 +118,19 @@ export class RouterCutover extends Construct {
           resources: [version.functionArn],
         }),
       );
+      // The alias live, still all on the old version while the hook runs, for its GET /v1/models:
+      // which models the new version introduces. Spelled out: the alias depends on this hook.
+      const servingAlias = `${router.function.functionArn}:${router.alias.aliasName}`;
+      hook.function.addEnvironment(PRE_TRAFFIC_SERVING_ALIAS_ENV, servingAlias);
+      hook.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadServingVersionModels',
+          actions: ['lambda:InvokeFunction'],
+          resources: [servingAlias],
+        }),
+      );
       this.preTrafficHook = hook.function;
+      this.hookRole = hook.role;
       hookConstruct = hook;
     }
 
@@ -165,9 +183,26 @@ export class RouterCutover extends Construct {
     router.alias.node.addDependency(this.deploymentGroup, this.serviceRole);
     if (hookConstruct) router.alias.node.addDependency(hookConstruct);
   }
+
+  /**
+   * Lets the hook tell which provider keys were never set (DescribeSecret: metadata, never a value),
+   * so it can skip models it cannot call instead of failing every deploy until all keys are set.
+   */
+  watchProviderSecrets(secrets: ProviderSecrets): void {
+    if (!this.preTrafficHook || !this.hookRole || secrets.secrets.size === 0) return;
+    this.preTrafficHook.addEnvironment(PROVIDER_SECRETS_ENV, secrets.arnMapJson());
+    this.hookRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SeeWhichProviderKeysAreSet',
+        actions: ['secretsmanager:DescribeSecret'],
+        resources: [...secrets.secrets.values()].map((s) => s.secretArn),
+      }),
+    );
+  }
 }
 
-function cdkMetric(spec: AlarmSpec): cloudwatch.IMetric {
+/** A spec (core/cutover/alarms.ts) as a CDK metric or metric math expression. */
+export function cdkMetric(spec: AlarmSpec): cloudwatch.IMetric {
   const period = Duration.seconds(spec.periodSeconds);
   const metrics = Object.fromEntries(
     spec.metrics.map((q) => [

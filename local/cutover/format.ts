@@ -19,17 +19,16 @@ function weights(w: Record<string, number>): string {
 
 function value(spec: AlarmSpec, v: number | undefined): string {
   if (v === undefined) return '-';
-  if (spec.unit === '%') return `${v.toFixed(1)}%`;
-  if (spec.unit === 'ms') return `${Math.round(v)} ms`;
-  return String(v);
+  if (spec.unit === 'points') return `${v >= 0 ? '+' : ''}${v.toFixed(1)} pts`;
+  return `${Math.round(v)} ms`;
 }
 
 export function describeSettings(s: CutoverSettings): string {
   const a = s.alarms;
   return (
-    `${describeShift(s)}; alarms per ${a.periodSeconds} s period, ${a.evaluationPeriods} breaching in a row roll back: ` +
-    `error rate > ${a.errorRatePercent}%, fallback rate > ${a.fallbackRatePercent}%, p99 > ${a.p99LatencyMs} ms, ` +
-    `Lambda errors > ${a.functionErrors} (rates need >= ${a.minRequests} requests)`
+    `${describeShift(s)}; alarms per ${a.periodSeconds} s period, ${a.datapointsToAlarm} of ${a.evaluationPeriods} breaching roll back; ` +
+    `green vs blue over the same period: error rate > +${a.errorRatePercent} pts, fallback rate > +${a.fallbackRatePercent} pts, ` +
+    `Lambda error rate > +${a.functionErrorRatePercent} pts; stream TTFT p99 > ${a.ttftP99Ms} ms (need >= ${a.minRequests} requests)`
   );
 }
 
@@ -48,8 +47,8 @@ export function formatEvent(e: CutoverEvent): string[] {
       const p = e.period;
       const cells = e.specs.map((s) => {
         const r = p.alarms[s.id];
-        const mark = r.state === 'ALARM' ? ' ALARM' : r.green !== undefined && r.green > s.threshold ? ' !' : '';
-        return `${s.slug} ${value(s, r.green)} (blue ${value(s, r.blue)})${mark}`;
+        const mark = r.state === 'ALARM' ? ' ALARM' : r.value !== undefined && r.value > s.threshold ? ' !' : '';
+        return `${s.slug} ${value(s, r.value)}${mark}`;
       });
       return [
         `${clock(p.atMinute)}  period ${String(p.index).padStart(2)} green ${String(p.greenPercent).padStart(3)}%  req v1 ${p.requests.blue} v2 ${p.requests.green}  ${cells.join('  ')}`,

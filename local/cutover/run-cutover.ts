@@ -10,7 +10,7 @@ import { cutoverAlarms, type AlarmSpec, type CutoverAlarmId } from '../../functi
 import { alarmState, periodValue, type AlarmState } from '../../functions/core/cutover/evaluate';
 import { percentAt, shiftMinutes, trafficSteps } from '../../functions/core/cutover/schedule';
 import type { CutoverSettings } from '../../functions/core/cutover/settings';
-import { DIMENSIONS, METRICS } from '../../functions/core/telemetry/metric-names';
+import { DIMENSIONS, LOCAL_STACK, METRICS } from '../../functions/core/telemetry/metric-names';
 import { checkVersion, type CheckReport } from '../../functions/pre-traffic/check-version';
 import type { LocalGateway } from '../gateway';
 import type { StreamingHandler } from '../lambda-streaming';
@@ -35,9 +35,8 @@ export interface CutoverRunOptions {
 export type CutoverOutcome = 'completed' | 'rolled_back' | 'refused';
 
 export interface AlarmReading {
-  /** The alarm's value for the period on green, and the same rule computed on blue for comparison. */
-  green?: number;
-  blue?: number;
+  /** The alarm's value for the period: green minus blue for the rates, green's TTFT p99. */
+  value?: number;
   state: AlarmState;
 }
 
@@ -78,6 +77,7 @@ const GREEN = '2';
 /** The version's handler, counting invocations that throw as Lambda `Errors` (what CodeDeploy's alarm sees). */
 function countingErrors(handler: StreamingHandler, version: string, metrics: VersionMetrics): StreamingHandler {
   const wrapped: StreamingHandler = async (event, stream, context) => {
+    metrics.invocation(version);
     try {
       await handler(event, stream, context);
     } catch (err) {
@@ -148,9 +148,12 @@ export async function runCutover(opts: CutoverRunOptions): Promise<CutoverResult
     if (!preTraffic.ok) return result('refused', { preTraffic });
   }
 
-  const target = { functionName: LOCAL_FUNCTION_NAME, aliasName: ALIAS_NAME };
-  const specs = cutoverAlarms(settings.alarms, { ...target, version: GREEN });
-  const blueSpecs = cutoverAlarms(settings.alarms, { ...target, version: BLUE });
+  const specs = cutoverAlarms(settings.alarms, {
+    functionName: LOCAL_FUNCTION_NAME,
+    aliasName: ALIAS_NAME,
+    stack: LOCAL_STACK,
+    version: GREEN,
+  });
   const steps = trafficSteps(settings);
   const periodMinutes = settings.alarms.periodSeconds / 60;
   const endMinute = shiftMinutes(settings);
@@ -188,23 +191,19 @@ export async function runCutover(opts: CutoverRunOptions): Promise<CutoverResult
     const to = at(m.minute);
     const samples = metrics.samples();
     const alarms = {} as Record<CutoverAlarmId, AlarmReading>;
-    specs.forEach((spec, i) => {
+    for (const spec of specs) {
       const value = periodValue(spec, samples, from, to);
       const values = history.get(spec.id)!;
       values.push(value);
-      alarms[spec.id] = {
-        green: value,
-        blue: periodValue(blueSpecs[i], samples, from, to),
-        state: alarmState(spec, values),
-      };
-    });
+      alarms[spec.id] = { value, state: alarmState(spec, values) };
+    }
     const requestsOf = (version: string) =>
       samples.filter(
         (s) =>
           s.at >= from &&
           s.at < to &&
           s.metricName === METRICS.requests &&
-          Object.keys(s.dimensions).length === 1 &&
+          Object.keys(s.dimensions).length === 2 &&
           s.dimensions[DIMENSIONS.version] === version,
       ).length;
     const period: PeriodRecord = {

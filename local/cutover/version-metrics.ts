@@ -5,7 +5,7 @@
  * CloudWatch does; Lambda `Errors` come from the version's invocations that threw.
  */
 import { metricDocuments } from '../../functions/core/telemetry/metric-documents';
-import { METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
+import { LOCAL_STACK, METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
 import type { MetricSample } from '../../functions/core/cutover/evaluate';
 import type { Telemetry } from '../../functions/router/deps';
 
@@ -15,14 +15,17 @@ export const ALIAS_NAME = 'live';
 export class VersionMetrics {
   private readonly data: MetricSample[] = [];
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly stack: string = LOCAL_STACK,
+  ) {}
 
   /** Pass as the `telemetry` dep of a version's router instance. */
   telemetry(): Telemetry {
     return {
       requestDone: (summary) => {
         const at = this.now();
-        for (const doc of metricDocuments(summary)) {
+        for (const doc of metricDocuments(summary, this.stack)) {
           for (const names of doc.dimensionSets) {
             // EMF: each dimension set (names) takes its values from the document.
             const dimensions = Object.fromEntries(names.map((n) => [n, doc.dimensions[n]]));
@@ -34,19 +37,22 @@ export class VersionMetrics {
     };
   }
 
-  /** An invocation of `version` through the alias threw: Lambda counts it in `Errors` by executed version. */
+  /** An invocation of `version` through the alias: Lambda's `Invocations`. */
+  invocation(version: string): void {
+    this.lambdaMetric('Invocations', version);
+  }
+
+  /** An invocation of `version` through the alias threw: Lambda counts it in `Errors`. */
   functionError(version: string): void {
-    this.data.push({
-      at: this.now(),
-      namespace: 'AWS/Lambda',
-      metricName: 'Errors',
-      dimensions: {
-        FunctionName: LOCAL_FUNCTION_NAME,
-        Resource: `${LOCAL_FUNCTION_NAME}:${ALIAS_NAME}`,
-        ExecutedVersion: version,
-      },
-      value: 1,
-    });
+    this.lambdaMetric('Errors', version);
+  }
+
+  /** Lambda publishes alias metrics twice: per alias, and per alias and executed version. */
+  private lambdaMetric(metricName: string, version: string): void {
+    const alias = { FunctionName: LOCAL_FUNCTION_NAME, Resource: `${LOCAL_FUNCTION_NAME}:${ALIAS_NAME}` };
+    const at = this.now();
+    for (const dimensions of [alias, { ...alias, ExecutedVersion: version }])
+      this.data.push({ at, namespace: 'AWS/Lambda', metricName, dimensions, value: 1 });
   }
 
   samples(): readonly MetricSample[] {

@@ -35,7 +35,7 @@ describe('DynamoDB throttling', () => {
   afterEach(async () => {
     await gw.dynamoFaults!.reset();
     // Each case starts with DynamoDB known reachable and nothing kept.
-    await eventually(async () => expect((await get(gw, '/health')).json.dynamo).toEqual({ reachable: true }));
+    await eventually(async () => expect((await get(gw, '/health/deep')).json.dynamo).toEqual({ reachable: true }));
   });
 
   it("answers throttled calls as DynamoDB does, and the SDK sees DynamoDB's throttling error", async () => {
@@ -83,7 +83,7 @@ describe('DynamoDB throttling', () => {
     expect(r.status).toBe(200);
     expect(gw.dynamoFaults!.counts().throttled).toEqual({ UpdateItem: 1 });
     // No call failed after its retry: no fail-open, no outage, nothing kept.
-    expect((await get(gw, '/health')).json.dynamo).toEqual({ reachable: true });
+    expect((await get(gw, '/health/deep')).json.dynamo).toEqual({ reachable: true });
     const settled = await expectSettled(direct(gw), before, { requests: 1, modelsWithBudget: BUDGETED_MODELS });
     expect(settled.spentDelta).toBe(costMicrosOf(r));
   });
@@ -125,7 +125,7 @@ describe('DynamoDB throttling', () => {
     if (answers[2].status === 200) expect(sseData(answers[2].text).at(-1)).toBe('[DONE]');
 
     const health = await eventually(async () => {
-      const h = await get(gw, '/health');
+      const h = await get(gw, '/health/deep');
       expect(h.json.dynamo.reachable).toBe(false);
       return h;
     });

@@ -93,66 +93,90 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
     );
   });
 
-  it('alarms on the new version only: dimensions and names carry its version number, never the alias', () => {
+  it('judges the new version against the stack total over the same periods, M of N, names pinned to the version', () => {
     expect(alarms()).toHaveLength(4);
     for (const [, alarm] of alarms()) {
       const p = alarm.Properties;
       expect(p).toMatchObject({
         ComparisonOperator: 'GreaterThanThreshold',
-        EvaluationPeriods: 2,
+        EvaluationPeriods: 3,
         DatapointsToAlarm: 2,
         TreatMissingData: 'notBreaching',
       });
       expect(p.AlarmName['Fn::Join'][1]).toContainEqual(pinnedVersion());
-      const metrics = p.Metrics
-        ? p.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
-            ...m.MetricStat.Metric,
-            Period: m.MetricStat.Period,
-          }))
-        : [p];
+      const metrics = p.Metrics.filter((m: any) => m.MetricStat).map((m: any) => ({
+        id: m.Id,
+        ...m.MetricStat.Metric,
+        Period: m.MetricStat.Period,
+      }));
       for (const m of metrics) {
         expect(m.Period).toBe(60);
         const version = m.Dimensions.find((d: any) => d.Name === 'FunctionVersion' || d.Name === 'ExecutedVersion');
-        expect(version.Value).toEqual(pinnedVersion());
+        // Green's queries (g...) carry the new version; the totals (t...) no version at all.
+        if (m.id.startsWith('t')) expect(version).toBeUndefined();
+        else expect(version.Value).toEqual(pinnedVersion());
         expect(JSON.stringify(m.Dimensions)).not.toContain(aliasId);
+        // This stack's metrics only: another stack in the account numbers its versions from 1 too.
+        if (m.Namespace === 'Switchyard') expect(m.Dimensions).toContainEqual({ Name: 'Stack', Value: 'Switchyard' });
       }
     }
   });
 
-  it('watches the gateway error rate, the fallback rate and p99 latency from the router metrics, and Lambda Errors by executed version', () => {
+  it('rates are green minus blue with a minimum sample; streams are judged by time to first token', () => {
     const byId = (id: string) =>
       resources[idOf(stack, stack.cutover.alarms[id as keyof typeof stack.cutover.alarms])].Properties;
     const errorRate = byId('ErrorRate');
     expect(errorRate.Threshold).toBe(5);
-    expect(errorRate.Metrics.find((m: any) => m.Expression).Expression).toBe(
-      'IF(requests >= 5, ((100 * (FILL(serverErrors, 0) + FILL(upstreamErrors, 0))) / requests), 0)',
-    );
+    const expression = errorRate.Metrics.find((m: any) => m.Expression).Expression;
+    expect(expression).toMatch(/^IF\(gReq >= 5, /);
+    expect(expression).toContain('(FILL(tReq, 0) - FILL(gReq, 0))');
     expect(
       errorRate.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
         m.Id,
         m.MetricStat.Metric.Namespace,
         m.MetricStat.Metric.MetricName,
         m.MetricStat.Stat,
+        m.ReturnData,
       ]),
     ).toEqual([
-      ['requests', 'Switchyard', METRICS.requests, 'Sum'],
-      ['serverErrors', 'Switchyard', METRICS.serverErrors, 'Sum'],
-      ['upstreamErrors', 'Switchyard', METRICS.upstreamErrors, 'Sum'],
+      ['gReq', 'Switchyard', METRICS.requests, 'Sum', false],
+      ['gSrv', 'Switchyard', METRICS.serverErrors, 'Sum', false],
+      ['gUp', 'Switchyard', METRICS.upstreamErrors, 'Sum', false],
+      ['tReq', 'Switchyard', METRICS.requests, 'Sum', false],
+      ['tSrv', 'Switchyard', METRICS.serverErrors, 'Sum', false],
+      ['tUp', 'Switchyard', METRICS.upstreamErrors, 'Sum', false],
     ]);
     expect(byId('FallbackRate').Threshold).toBe(25);
-    expect(byId('LatencyP99')).toMatchObject({
-      Namespace: 'Switchyard',
-      MetricName: METRICS.latency,
-      ExtendedStatistic: 'p99',
-      Threshold: 60_000,
-    });
+    const ttft = byId('TimeToFirstToken');
+    expect(ttft.Threshold).toBe(30_000);
+    expect(
+      ttft.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
+        m.MetricStat.Metric.MetricName,
+        m.MetricStat.Stat,
+      ]),
+    ).toEqual([
+      [METRICS.timeToFirstToken, 'p99'],
+      [METRICS.timeToFirstToken, 'SampleCount'],
+    ]);
+    expect(JSON.stringify(ttft)).not.toContain(`"${METRICS.latency}"`);
     const errors = byId('FunctionErrors');
-    expect(errors).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Threshold: 0 });
+    expect(errors.Threshold).toBe(1);
     const fnId = idOf(stack, stack.router.function);
-    expect(errors.Dimensions).toEqual([
-      { Name: 'ExecutedVersion', Value: pinnedVersion() },
+    const lambda = errors.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
+      m.Id,
+      m.MetricStat.Metric.Namespace,
+      m.MetricStat.Metric.MetricName,
+      m.MetricStat.Metric.Dimensions,
+    ]);
+    const alias = [
       { Name: 'FunctionName', Value: { Ref: fnId } },
       { Name: 'Resource', Value: { 'Fn::Join': ['', [{ Ref: fnId }, ':live']] } },
+    ];
+    expect(lambda).toEqual([
+      ['gInv', 'AWS/Lambda', 'Invocations', [{ Name: 'ExecutedVersion', Value: pinnedVersion() }, ...alias]],
+      ['gErr', 'AWS/Lambda', 'Errors', [{ Name: 'ExecutedVersion', Value: pinnedVersion() }, ...alias]],
+      ['tInv', 'AWS/Lambda', 'Invocations', alias],
+      ['tErr', 'AWS/Lambda', 'Errors', alias],
     ]);
   });
 
@@ -164,17 +188,34 @@ describe('cutover (default config: canary 10% for 5 minutes)', () => {
     expect(bundle).toContain(stack.router.configVersion);
   });
 
-  it('lets the hook invoke only the new version and report only to this deployment group', () => {
+  it('lets the hook invoke the new version and the alias (for its model list), and report only to this deployment group', () => {
     const statements = statementsOf(resources, idOf(stack, stack.cutover.preTrafficHook!.role!));
     expectNoWildcards(statements);
     const byAction = (a: string) => statements.filter((s) => [s.Action].flat().includes(a));
-    expect(byAction('lambda:InvokeFunction').map((s) => s.Resource)).toEqual([{ Ref: versionId }]);
+    const fnArn = { 'Fn::GetAtt': [idOf(stack, stack.router.function), 'Arn'] };
+    expect(byAction('lambda:InvokeFunction').map((s) => s.Resource)).toEqual([
+      { Ref: versionId },
+      { 'Fn::Join': ['', [fnArn, ':live']] },
+    ]);
+    // Provider secrets: metadata only (which keys were never set), never a value.
+    const describe = byAction('secretsmanager:DescribeSecret');
+    expect(describe).toHaveLength(1);
+    expect(describe[0].Action).toBe('secretsmanager:DescribeSecret');
+    expect(describe[0].Resource).toHaveLength(stack.providerSecrets.secrets.size);
+    expect(JSON.stringify(statements)).not.toContain('GetSecretValue');
+    const env = resources[idOf(stack, stack.cutover.preTrafficHook!)].Properties.Environment.Variables;
+    expect(env.SERVING_ALIAS_ARN).toEqual({ 'Fn::Join': ['', [fnArn, ':live']] });
+    expect(env.SWITCHYARD_PROVIDER_SECRETS).toBeDefined();
     const report = byAction('codedeploy:PutLifecycleEventHookExecutionStatus');
     expect(report).toHaveLength(1);
     expect(JSON.stringify(report[0].Resource)).toContain(idOf(stack, stack.cutover.deploymentGroup));
     const other = statements.filter(
       (s) =>
-        !['lambda:InvokeFunction', 'codedeploy:PutLifecycleEventHookExecutionStatus'].includes([s.Action].flat()[0]),
+        ![
+          'lambda:InvokeFunction',
+          'codedeploy:PutLifecycleEventHookExecutionStatus',
+          'secretsmanager:DescribeSecret',
+        ].includes([s.Action].flat()[0]),
     );
     for (const s of other) expect([s.Action].flat().sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
@@ -231,11 +272,12 @@ describe('cutover settings from the config', () => {
             alarms: {
               errorRatePercent: 2,
               fallbackRatePercent: 40,
-              p99LatencyMs: 8000,
-              functionErrors: 1,
+              ttftP99Ms: 8000,
+              functionErrorRatePercent: 3,
               minRequests: 10,
               periodSeconds: 120,
-              evaluationPeriods: 3,
+              evaluationPeriods: 4,
+              datapointsToAlarm: 3,
             },
             preTraffic: { enabled: false },
           },
@@ -252,14 +294,13 @@ describe('cutover settings from the config', () => {
 
       const props = (id: string) =>
         resources[idOf(stack, stack.cutover.alarms[id as keyof typeof stack.cutover.alarms])].Properties;
-      expect(['ErrorRate', 'FallbackRate', 'LatencyP99', 'FunctionErrors'].map((id) => props(id).Threshold)).toEqual([
-        2, 40, 8000, 1,
-      ]);
-      for (const id of ['ErrorRate', 'FallbackRate', 'LatencyP99', 'FunctionErrors']) {
-        expect(props(id)).toMatchObject({ EvaluationPeriods: 3, DatapointsToAlarm: 3 });
+      const ids = ['ErrorRate', 'FallbackRate', 'TimeToFirstToken', 'FunctionErrors'];
+      expect(ids.map((id) => props(id).Threshold)).toEqual([2, 40, 8000, 3]);
+      for (const id of ids) {
+        expect(props(id)).toMatchObject({ EvaluationPeriods: 4, DatapointsToAlarm: 3 });
+        for (const m of props(id).Metrics.filter((x: any) => x.MetricStat)) expect(m.MetricStat.Period).toBe(120);
       }
-      expect(props('LatencyP99').Period).toBe(120);
-      expect(props('ErrorRate').Metrics.find((m: any) => m.Expression).Expression).toContain('requests >= 10');
+      expect(props('ErrorRate').Metrics.find((m: any) => m.Expression).Expression).toContain('gReq >= 10');
 
       expect(stack.cutover.preTrafficHook).toBeUndefined();
       expect(

@@ -160,7 +160,7 @@ describe('multi-region option', () => {
   const options = { domainName: 'llm.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' };
 
   it(
-    "adds the shared domain to this region's API behind a latency record with a health check on /health",
+    "adds the shared domain to this region's API behind a latency record whose health check watches the region's alarm",
     () => {
       const { stack, resources, app } = build({ regionalDomain: options });
       const of = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -176,15 +176,27 @@ describe('multi-region option', () => {
       expect(mapping.Properties.RestApiId).toEqual({ Ref: idOf(stack, stack.api.api) });
 
       const [[checkId, check]] = of('AWS::Route53::HealthCheck');
+      // Not an HTTP probe of a public path (a flood could fail it and fail the region over): the
+      // health check function's "no model available" alarm, a single metric as Route 53 requires.
+      const alarm = resources[idOf(stack, stack.regionalDomain!.unavailableAlarm)];
       expect(check.Properties.HealthCheckConfig).toMatchObject({
-        Type: 'HTTPS',
-        ResourcePath: '/prod/health',
-        RequestInterval: 30,
-        FailureThreshold: 3,
+        Type: 'CLOUDWATCH_METRIC',
+        AlarmIdentifier: {
+          Name: { Ref: idOf(stack, stack.regionalDomain!.unavailableAlarm) },
+          Region: { Ref: 'AWS::Region' },
+        },
+        InsufficientDataHealthStatus: 'LastKnownStatus',
       });
-      expect(JSON.stringify(check.Properties.HealthCheckConfig.FullyQualifiedDomainName)).toContain(
-        idOf(stack, stack.api.api),
-      );
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'Switchyard',
+        MetricName: 'AvailableModels',
+        Dimensions: [{ Name: 'Stack', Value: 'Switchyard' }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        EvaluationPeriods: 3,
+      });
+      expect(alarm.Properties.Metrics).toBeUndefined();
 
       const [[, record]] = of('AWS::Route53::RecordSet');
       expect(record.Properties).toMatchObject({

@@ -51,22 +51,23 @@ function dashboardBody(t: Template): { widgets: Array<{ type: string; properties
   return JSON.parse(text);
 }
 
-/** Every SEARCH of the dashboard as { metric, dims (sorted), stat }. */
+/** Every SEARCH of the dashboard as { metric, dims (sorted), stat, stack (the Stack="..." filter) }. */
 function searches(body: ReturnType<typeof dashboardBody>) {
-  const out: Array<{ title: string; metric: string; dims: string[]; stat: string }> = [];
+  const out: Array<{ title: string; metric: string; dims: string[]; stat: string; stack?: string }> = [];
   for (const w of body.widgets) {
     for (const line of (w.properties.metrics ?? []) as unknown[][]) {
       for (const item of line) {
         const expr = (item as { expression?: string })?.expression;
         const m = expr?.match(
-          /SEARCH\('\{Switchyard((?:,[A-Za-z]+)*)\} MetricName="([A-Za-z]+)"', '([A-Za-z0-9]+)', \d+\)/,
+          /SEARCH\('\{Switchyard((?:,[A-Za-z]+)*)\}(?: Stack="([A-Za-z0-9-]+)")? MetricName="([A-Za-z]+)"', '([A-Za-z0-9]+)', \d+\)/,
         );
         if (m)
           out.push({
             title: w.properties.title,
-            metric: m[2],
+            metric: m[3],
             dims: m[1].split(',').filter(Boolean).sort(),
-            stat: m[3],
+            stat: m[4],
+            stack: m[2],
           });
       }
     }
@@ -99,8 +100,11 @@ describe('observability in the stack (alarm email set)', () => {
       ]),
     );
     const s = searches(body);
+    // Every SEARCH names the Stack dimension and pins it to this stack.
+    expect(s.length).toBeGreaterThan(10);
+    for (const q of s) expect(q).toMatchObject({ stack: 'Switchyard', dims: expect.arrayContaining(['Stack']) });
     const has = (metric: string, d: string[], stat: string) =>
-      expect(s).toContainEqual(expect.objectContaining({ metric, dims: [...d].sort(), stat }));
+      expect(s).toContainEqual(expect.objectContaining({ metric, dims: ['Stack', ...d].sort(), stat }));
     has('Requests', ['Model', 'FunctionVersion'], 'Sum');
     has('ServerErrors', ['Model', 'FunctionVersion'], 'Sum');
     has('UpstreamErrors', ['Model', 'ErrorClass', 'FunctionVersion'], 'Sum');
@@ -120,6 +124,8 @@ describe('observability in the stack (alarm email set)', () => {
     expect(cost.metrics).toContainEqual([
       'Switchyard',
       'CostMicroUsd',
+      'Stack',
+      'Switchyard',
       { stat: 'Sum', period: 86400, id: 'm1', visible: false },
     ]);
     expect(cost.metrics[0][0].expression).toBe('m1 * 0.000001');
@@ -131,7 +137,8 @@ describe('observability in the stack (alarm email set)', () => {
     expect(status.properties.alarms).toHaveLength(alarms(built.template).length);
     // The cutover's rollback alarms sit next to them.
     const cutover = body.widgets.find((w) => String(w.properties.title).startsWith('Cutover alarms'))!;
-    expect(cutover.properties.alarms.length).toBe(Object.keys(built.stack.cutover.alarms).length);
+    // The router's, and the authorizer's own.
+    expect(cutover.properties.alarms.length).toBe(Object.keys(built.stack.cutover.alarms).length + 1);
   });
 
   it('every dashboard SEARCH and alarm uses a metric and dimension set that something publishes', () => {
@@ -147,6 +154,7 @@ describe('observability in the stack (alarm email set)', () => {
       const declared = (METRIC_DIMENSION_SETS[a.MetricName] ?? []).map((set) => [...set].sort().join(','));
       expect(declared).toContain(Object.keys(dims(a)).sort().join(','));
       expect(a.Namespace).toBe('Switchyard');
+      expect(dims(a).Stack).toBe('Switchyard');
     }
   });
 
@@ -194,7 +202,7 @@ describe('observability in the stack (alarm email set)', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: BASE_CONFIG.budgets.globalDailyUsd * 1e6 * 0.8,
     });
-    expect(spend[0].Dimensions).toBeUndefined();
+    expect(spend[0].Dimensions).toEqual([{ Name: 'Stack', Value: 'Switchyard' }]);
     const overrun = all.filter((a) => a.MetricName === METRICS.reservationOverrun);
     expect(overrun).toHaveLength(1);
     expect(overrun[0]).toMatchObject({
@@ -204,7 +212,7 @@ describe('observability in the stack (alarm email set)', () => {
       Threshold: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(overrun[0].Dimensions).toBeUndefined();
+    expect(overrun[0].Dimensions).toEqual([{ Name: 'Stack', Value: 'Switchyard' }]);
     expect(all).toHaveLength(noHealthy.length + breakers.length + spend.length + overrun.length);
   });
 
@@ -233,6 +241,24 @@ describe('observability in the stack (alarm email set)', () => {
         .validateScope(built.app)
         .violations.map((v) => `${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`),
     ).toEqual([]);
+  });
+});
+
+describe('two stacks in one account and region', () => {
+  it('a second stack gets its own Stack dimension on every alarm, cutover alarm and dashboard search', () => {
+    const { template } = build({ 'switchyard:stackName': 'Switchyard-dev' });
+    for (const a of alarms(template)) expect(dims(a).Stack).toBe('Switchyard-dev');
+    for (const [, alarm] of ofType(template, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('Cutover'))) {
+      const custom = (alarm.Properties.Metrics as any[])
+        .filter((m) => m.MetricStat?.Metric.Namespace === 'Switchyard')
+        .map((m) => m.MetricStat.Metric.Dimensions);
+      for (const d of custom) expect(d).toContainEqual({ Name: 'Stack', Value: 'Switchyard-dev' });
+    }
+    for (const q of searches(dashboardBody(template))) expect(q.stack).toBe('Switchyard-dev');
+    const [[, fn]] = ofType(template, 'AWS::Lambda::Function').filter(([, r]) =>
+      String(r.Properties.Description).startsWith('Switchyard router'),
+    );
+    expect(fn.Properties.Environment.Variables.SWITCHYARD_STACK_NAME).toBe('Switchyard-dev');
   });
 });
 

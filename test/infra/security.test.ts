@@ -202,9 +202,9 @@ describe.each([
       const domains = ofType(b, 'AWS::ApiGateway::DomainName');
       expect(domains).toHaveLength(props.regionalDomain ? 1 : 0);
       for (const [, d] of domains) expect(d.Properties.SecurityPolicy).toBe('TLS_1_2');
-      // The Route 53 health check probes /health over HTTPS too.
+      // The Route 53 health check probes nothing over the network: it watches an alarm.
       for (const [, hc] of ofType(b, 'AWS::Route53::HealthCheck'))
-        expect(hc.Properties.HealthCheckConfig.Type).toBe('HTTPS');
+        expect(hc.Properties.HealthCheckConfig.Type).toBe('CLOUDWATCH_METRIC');
     });
 
     it('makes every SNS topic and S3 bucket refuse requests without TLS (aws:SecureTransport)', () => {

@@ -144,6 +144,7 @@ describe('Switchyard stack', () => {
       const paths = Object.values(stack.api.methods).map((m) => `${m.httpMethod} ${m.resource.path}`);
       expect(paths.sort()).toEqual([
         'GET /health',
+        'GET /health/deep',
         'GET /v1/models',
         'GET /v1/models/{model+}',
         'GET /v1/stats',
@@ -155,7 +156,7 @@ describe('Switchyard stack', () => {
       ]);
       template.resourceCountIs(
         'AWS::ApiGateway::Method',
-        9 + stack.api.adminMethods.length + stack.api.consoleMethods.length,
+        10 + stack.api.adminMethods.length + stack.api.consoleMethods.length,
       );
     });
 
@@ -173,9 +174,30 @@ describe('Switchyard stack', () => {
         expect(resources[idOf(stack, m)].Properties.AuthorizationType).toBe('NONE');
     });
 
+    it('answers anonymous GET /health itself (MOCK, own throttle) and sends /health/deep to the router behind the authorizer', () => {
+      const health = resources[idOf(stack, stack.api.methods.health)];
+      expect(health.Properties).toMatchObject({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
+      expect(health.Properties.Integration.Type).toBe('MOCK');
+      expect(
+        JSON.parse(health.Properties.Integration.IntegrationResponses[0].ResponseTemplates['application/json']),
+      ).toEqual({ status: 'ok', deep: '/health/deep' });
+      expect(JSON.stringify(health)).not.toContain(idOf(stack, stack.router.alias));
+      const deep = resources[idOf(stack, stack.api.methods.deepHealth)];
+      expect(deep.Properties).toMatchObject({ AuthorizationType: 'CUSTOM', Integration: { Type: 'AWS_PROXY' } });
+      const [[, stage]] = ofType('AWS::ApiGateway::Stage');
+      expect(stage.Properties.MethodSettings).toContainEqual(
+        expect.objectContaining({
+          ResourcePath: '/~1health',
+          HttpMethod: 'GET',
+          ThrottlingRateLimit: 20,
+          ThrottlingBurstLimit: 40,
+        }),
+      );
+    });
+
     it('integrates every method with the live alias through response streaming, 15 min timeout', () => {
       const aliasRef = { Ref: idOf(stack, stack.router.alias) };
-      for (const [, method] of methods()) {
+      for (const [, method] of methods().filter(([, m]) => m.Properties.Integration.Type !== 'MOCK')) {
         const integration = method.Properties.Integration;
         expect(integration).toMatchObject({
           Type: 'AWS_PROXY',

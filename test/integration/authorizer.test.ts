@@ -227,7 +227,7 @@ describe("API Gateway's own answers in the emulator, as the stack's gateway resp
     }) as never);
     const em = await emulator(failing);
     try {
-      const res = await fetch(`${em.url}/health`);
+      const res = await fetch(`${em.url}/v1/models`);
       expect(res.status).toBe(502);
       const r = OPENAI_GATEWAY_RESPONSES.find((x) => x.type.responseType === 'DEFAULT_5XX')!;
       expect(((await res.json()) as any).error).toMatchObject({ type: r.errorType, code: r.code, param: null });
@@ -250,7 +250,7 @@ describe("API Gateway's own answers in the emulator, as the stack's gateway resp
     }) as never);
     const em = await emulator(handler);
     try {
-      const res = await fetch(`${em.url}/health`);
+      const res = await fetch(`${em.url}/v1/models`);
       expect(res.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
       expect(res.headers.get('x-one')).toBe('a, b');
       expect(await res.text()).toBe('ok');

@@ -268,7 +268,7 @@ describe('health checks and the model list', () => {
       ]),
     );
     expect(calls.some((c) => c.path.endsWith('/invoke') && c.model === 'amazon.titan-embed-text-v2:0')).toBe(true);
-    const health = await get(gw, '/health');
+    const health = await get(gw, '/health/deep');
     const byId = Object.fromEntries(
       health.json.endpoints.list.map((e: { id: string; status: string }) => [e.id, e.status]),
     );

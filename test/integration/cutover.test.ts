@@ -36,31 +36,45 @@ afterEach(() => {
 async function cutover(opts: {
   upstreamKnowsNewModel: boolean;
   failAfterCheck?: number;
+  /** Once traffic shifts, this model fails for blue and green alike (a provider incident). */
+  sharedOutage?: { model: string; status: number };
+  /** The route clients call (default `auto`, whose first choice is the model under cutover). */
+  route?: string;
+  /** Applied to both configs. */
+  edit?: (cfg: any) => void;
+  /**
+   * Green's canary share. The alarm tests raise it from 10%: a time-scaled minute holds a few dozen
+   * requests, and judging green needs some of them in most periods whatever the machine's speed.
+   */
+  canaryPercent?: number;
   minuteMs?: number;
   concurrency?: number;
 }): Promise<Run> {
   if (opts.upstreamKnowsNewModel) process.env.SWITCHYARD_SIM_EXTRA_MODELS = NEW_MODEL;
   else delete process.env.SWITCHYARD_SIM_EXTRA_MODELS;
-  const gw = await startTestGateway();
-  // Clients keep calling the route whose first choice is the model under cutover.
+  const gw = await startTestGateway(opts.edit);
+  const green = structuredClone(GREEN);
+  opts.edit?.(green);
+  if (opts.canaryPercent) green.cutover = { ...green.cutover, percent: opts.canaryPercent };
   const load = startLoad({
     url: gw.url,
     apiKey: gw.demoKey,
     concurrency: opts.concurrency ?? 6,
-    bodies: [{ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }],
+    bodies: [{ model: opts.route ?? 'auto', messages: [{ role: 'user', content: 'hi' }] }],
   });
   try {
     const result = await runCutover({
       gateway: gw,
-      greenConfig: GREEN,
+      greenConfig: green,
       minuteMs: opts.minuteMs ?? MINUTE_MS,
       beforeFirstShift: () => {
         if (opts.failAfterCheck) gw.providers!.setFault({ model: NEW_MODEL, status: opts.failAfterCheck });
+        if (opts.sharedOutage) gw.providers!.setFault(opts.sharedOutage);
       },
     });
     await sleep(100);
     const clients = await load.stop();
-    const servingVersion = (await get(gw, '/health')).json.version as string;
+    const servingVersion = (await get(gw, '/health/deep')).json.version as string;
     const upstream = gw.providers!.requests().map((r) => ({ model: r.model, status: r.status }));
     const consoleView = (await get(gw, '/v1/admin/cutover')).json;
     return { gw, result, clients, servingVersion, upstream, consoleView };
@@ -69,6 +83,11 @@ async function cutover(opts: {
     await gw.close();
   }
 }
+
+/** Retries without backoff: a failing request takes milliseconds, not seconds, on a loaded machine. */
+const fastRetries = (cfg: any) => {
+  cfg.retry = { ...cfg.retry, baseDelayMs: 1, maxDelayMs: 1 };
+};
 
 const types = (r: CutoverResult) => r.events.map((e) => e.type).filter((t) => t !== 'period');
 
@@ -104,7 +123,12 @@ describe('local blue-green cutover', () => {
     const { result, clients, servingVersion, upstream, consoleView } = await cutover({
       upstreamKnowsNewModel: true,
       failAfterCheck: 500,
-      minuteMs: 1000,
+      // Half the traffic on green and no retry backoff: two periods out of three with green requests
+      // finishing in them, however slow the machine is (a period needs only one: the time-scaled
+      // minimum sample is 1).
+      canaryPercent: 50,
+      edit: fastRetries,
+      minuteMs: 1500,
       concurrency: 12,
     });
     expect(result.preTraffic?.ok).toBe(true);
@@ -124,6 +148,41 @@ describe('local blue-green cutover', () => {
     expect(upstream).toContainEqual({ model: NEW_MODEL, status: 500 });
     expect(clients.errors).toBe(0);
     expect(clients.ok).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('a provider outage that hurts blue and green alike during the canary does not roll back', async () => {
+    // Clients call chat-default, whose first choice (gemini-2.5-flash) both versions share; it answers
+    // 500 from the first shift on. Breakers stay closed (a threshold no run reaches), so every request
+    // of either version fails the same way: two attempts on gemini, then deepseek answers. Absolute
+    // rates are far above every threshold (200 failed attempts and 100 fallbacks per 100 requests);
+    // the difference from blue is 0, and the cutover completes.
+    const { result, clients, servingVersion, upstream } = await cutover({
+      upstreamKnowsNewModel: true,
+      route: 'chat-default',
+      sharedOutage: { model: 'gemini-2.5-flash', status: 500 },
+      edit: (cfg) => {
+        fastRetries(cfg);
+        cfg.breaker = { ...cfg.breaker, failureThreshold: 1_000_000 };
+      },
+      canaryPercent: 30,
+      minuteMs: 1000,
+      concurrency: 12,
+    });
+    expect(result.preTraffic?.ok).toBe(true);
+    expect(upstream).toContainEqual({ model: 'gemini-2.5-flash', status: 500 });
+    const periods = result.events.flatMap((e) => (e.type === 'period' ? [e.period] : []));
+    // The outage was visible to the alarms: periods where green had requests, all with fallbacks.
+    const judged = periods.filter((p) => p.requests.green > 0 && p.requests.blue > 0);
+    expect(judged.length).toBeGreaterThan(0);
+    for (const p of periods) {
+      for (const a of Object.values(p.alarms)) expect(a.state).not.toBe('ALARM');
+      expect(p.alarms.ErrorRate.value ?? 0).toBeLessThanOrEqual(0.000001);
+      expect(p.alarms.FallbackRate.value ?? 0).toBeLessThanOrEqual(0.000001);
+    }
+    expect(result.outcome).toBe('completed');
+    expect(types(result)).toEqual(['start', 'pre_traffic', 'shift', 'complete']);
+    expect(servingVersion).toBe('2');
+    expect(clients.errors).toBe(0);
   }, 30_000);
 
   it('a green whose new model does not exist upstream is refused before any traffic', async () => {

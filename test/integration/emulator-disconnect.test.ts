@@ -16,7 +16,7 @@ describe('API Gateway emulator: client disconnects', () => {
     installAwsLambdaGlobal();
     const handler = awslambda.streamifyResponse(async (event: { path: string }, stream) => {
       // A slow upstream: nothing written (and no listener on the stream) for a while.
-      if (event.path !== '/health') await new Promise((r) => setTimeout(r, 200));
+      if (event.path !== '/v1/models') await new Promise((r) => setTimeout(r, 200));
       const out = awslambda.HttpResponseStream.from(stream, {
         statusCode: 200,
         headers: { 'content-type': 'text/plain' },
@@ -44,7 +44,7 @@ describe('API Gateway emulator: client disconnects', () => {
     await Promise.all(Array.from({ length: 5 }, hangUpEarly));
     await new Promise((r) => setTimeout(r, 300));
     expect(finished).toBe(5);
-    const res = await fetch(`${emulator.url}/health`);
+    const res = await fetch(`${emulator.url}/v1/models`);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('ok');
   });

@@ -52,11 +52,11 @@ describe('endpoint health drives routing (local runtime)', () => {
 
       gw.providers!.setFault({ provider: 'openai-eu', status: 503 });
       await rounds(gw, 2);
-      let health = (await get(gw, '/health')).json;
+      let health = (await get(gw, '/health/deep')).json;
       expect(health.endpoints).toMatchObject({ down: 0 });
 
       await rounds(gw, 1);
-      health = (await get(gw, '/health')).json;
+      health = (await get(gw, '/health/deep')).json;
       expect(health.status).toBe('degraded');
       expect(health.endpoints).toMatchObject({ down: 1 });
       expect(health.endpoints.list.find((e: any) => e.id === 'gpt-eu')).toMatchObject({
@@ -77,7 +77,7 @@ describe('endpoint health drives routing (local runtime)', () => {
       expect(chatsTo(gw, 'openai-eu')).toBe(0);
 
       await rounds(gw, 1);
-      expect((await get(gw, '/health')).json.endpoints).toMatchObject({ down: 0 });
+      expect((await get(gw, '/health/deep')).json.endpoints).toMatchObject({ down: 0 });
       gw.providers!.resetRequests();
       await send(gw, 4);
       expect(chatsTo(gw, 'openai-eu')).toBe(2);
@@ -94,7 +94,7 @@ describe('endpoint health drives routing (local runtime)', () => {
       expect(r.json.error.message).toContain('No healthy backend available for model gpt-4.1');
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(chatsTo(gw, 'openai-eu') + chatsTo(gw, 'openai-us')).toBe(0);
-      const health = await get(gw, '/health');
+      const health = await get(gw, '/health/deep');
       expect(health.status).toBe(200); // the other models still serve
       expect(health.json.modelsDown).toEqual(['gpt-4.1']);
 

@@ -68,10 +68,23 @@ describe('local gateway: first request end to end', () => {
     );
   });
 
-  it('serves /health without a key', async () => {
+  it('serves /health without a key and without invoking the router (a MOCK, as API Gateway does)', async () => {
+    const before = gw.providers!.requests().length;
     const res = await fetch(gw.url + '/health');
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { status: string }).status).toBe('ok');
+    expect(await res.json()).toEqual({ status: 'ok', deep: '/health/deep' });
+    // Nothing behind the API moved: no router answer headers, no upstream call.
+    expect(res.headers.get('x-switchyard-overhead-ms')).toBeNull();
+    expect(gw.providers!.requests().length).toBe(before);
+  });
+
+  it('serves the deep health view at /health/deep to admin keys only', async () => {
+    const anonymous = await fetch(gw.url + '/health/deep');
+    expect(anonymous.status).toBe(401);
+    const admin = await get(gw, '/health/deep');
+    expect(admin.status).toBe(200);
+    expect(admin.json).toMatchObject({ status: 'ok', version: '1', models: expect.any(Number) });
+    expect(admin.headers.get('x-switchyard-overhead-ms')).not.toBeNull();
   });
 
   describe('errors have the OpenAI shape and the right status', () => {

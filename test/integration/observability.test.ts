@@ -56,6 +56,7 @@ describe('observability: EMF, logs and the overhead header of real requests', ()
       REQUEST_METRICS.filter((n) => n !== METRICS.timeToFirstToken),
     );
     expect(request).toMatchObject({
+      Stack: 'local',
       FunctionVersion: '1',
       Model: 'gpt-4.1',
       Route: 'direct',
@@ -98,7 +99,7 @@ describe('observability: EMF, logs and the overhead header of real requests', ()
     expect(perClass.length).toBeGreaterThan(0);
     expect(perClass[perClass.length - 1].UpstreamErrors).toBe(failed);
     expect(perClass[perClass.length - 1]._aws.CloudWatchMetrics[0].Dimensions).toEqual([
-      ['Model', 'ErrorClass', 'FunctionVersion'],
+      ['Stack', 'Model', 'ErrorClass', 'FunctionVersion'],
     ]);
   });
 

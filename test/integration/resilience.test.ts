@@ -252,7 +252,7 @@ describe('DynamoDB outage', () => {
       const other = await post(gw, '/v1/chat/completions', hi('gemini-2.5-flash'), OFF);
       expect(other.status).toBe(503);
       expect(other.json.error.code).toBe('shared_state_unavailable');
-      const health = await get(gw, '/health');
+      const health = await get(gw, '/health/deep');
       expect(health.json.dynamo.reachable).toBe(false);
       expect(health.json.sharedState.degraded).toContain('concurrency');
     } finally {

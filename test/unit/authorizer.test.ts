@@ -145,6 +145,7 @@ describe('authorizer', () => {
         'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/stats',
         // Every method at every depth under /v1/admin/ (key management, state, request log, cutover).
         'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/v1/admin/*',
+        'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/health/deep',
       ],
     });
     const admin = await createAuthorizer(mem.store, { now })(event({ Authorization: `Bearer ${ADMIN}` }));

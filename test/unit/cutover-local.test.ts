@@ -73,19 +73,24 @@ describe('VersionMetrics', () => {
       }),
     );
     t.requestDone(summary({ functionVersion: '1' }));
+    t.requestDone(summary({ stream: true, ttftMs: 80 }));
     now = 2_000;
+    metrics.invocation('1');
+    metrics.invocation('2');
     metrics.functionError('2');
 
-    const [errorRate, fallbackRate, latency, fnErrors] = cutoverAlarms(
+    const [errorRate, fallbackRate, ttft, fnErrors] = cutoverAlarms(
       { ...CUTOVER_DEFAULTS.alarms, minRequests: 1 },
-      { version: '2', functionName: LOCAL_FUNCTION_NAME, aliasName: 'live' },
+      { version: '2', functionName: LOCAL_FUNCTION_NAME, aliasName: 'live', stack: 'local' },
     );
     const samples = metrics.samples();
-    expect(periodValue(errorRate, samples, 0, 1_500)).toBeCloseTo(100); // 2 failed attempts / 2 requests
-    expect(periodValue(fallbackRate, samples, 0, 1_500)).toBeCloseTo(50);
-    expect(periodValue(latency, samples, 0, 1_500)).toBe(120);
+    // Green: 2 failed attempts in 3 requests, one fallback; blue (v1): one clean request.
+    expect(periodValue(errorRate, samples, 0, 1_500)).toBeCloseTo(200 / 3);
+    expect(periodValue(fallbackRate, samples, 0, 1_500)).toBeCloseTo(100 / 3);
+    expect(periodValue(ttft, samples, 0, 1_500)).toBe(80);
+    // Green's one invocation threw, blue's one did not: 100 points.
     expect(periodValue(fnErrors, samples, 0, 1_500)).toBeUndefined();
-    expect(periodValue(fnErrors, samples, 1_500, 2_500)).toBe(1);
+    expect(periodValue(fnErrors, samples, 1_500, 2_500)).toBeCloseTo(100);
   });
 });
 

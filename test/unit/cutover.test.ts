@@ -13,7 +13,7 @@ import { describeShift, percentAt, shiftMinutes, trafficSteps } from '../../func
 import { CUTOVER_DEFAULTS, cutoverSettings, type CutoverSettings } from '../../functions/core/cutover/settings';
 import { METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
 
-const target = { version: '7', functionName: 'router-fn', aliasName: 'live' };
+const target = { version: '7', functionName: 'router-fn', aliasName: 'live', stack: 'Switchyard-prod' };
 
 describe('cutover settings', () => {
   it('defaults to a 10% canary for 5 minutes with two 1-minute alarm periods', () => {
@@ -21,7 +21,7 @@ describe('cutover settings', () => {
       traffic: 'canary',
       percent: 10,
       intervalMinutes: 5,
-      alarms: { periodSeconds: 60, evaluationPeriods: 2 },
+      alarms: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 },
     });
     expect(compileConfig(defaultConfig).raw.cutover).toEqual(CUTOVER_DEFAULTS);
   });
@@ -59,6 +59,13 @@ describe('cutover settings', () => {
           'cutover.alarms.periodSeconds: must be a multiple of 60',
           'cutover.alarms.evaluationPeriods: must be > 0',
         ]),
+      }),
+    );
+    expect(() =>
+      compileConfig({ ...defaultConfig, cutover: { alarms: { evaluationPeriods: 2, datapointsToAlarm: 3 } } }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: [expect.stringMatching(/datapointsToAlarm must not exceed evaluationPeriods/)],
       }),
     );
   });
@@ -102,47 +109,75 @@ describe('traffic schedule', () => {
 describe('cutover alarms', () => {
   const specs = cutoverAlarms(CUTOVER_DEFAULTS.alarms, target);
   const spec = (id: AlarmSpec['id']) => specs.find((s) => s.id === id)!;
+  const stack = { Stack: 'Switchyard-prod' };
+  const green = { Stack: 'Switchyard-prod', FunctionVersion: '7' };
 
-  it('watches the new version only, by version number', () => {
-    expect(specs.map((s) => s.id)).toEqual(['ErrorRate', 'FallbackRate', 'LatencyP99', 'FunctionErrors']);
-    for (const s of specs.filter((x) => x.id !== 'FunctionErrors')) {
-      for (const q of s.metrics)
-        expect(q).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { FunctionVersion: '7' } });
-    }
-    expect(spec('FunctionErrors').metrics).toEqual([
-      {
-        id: 'errors',
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        statistic: 'Sum',
-        dimensions: { FunctionName: 'router-fn', Resource: 'router-fn:live', ExecutedVersion: '7' },
-      },
+  it('compares the new version with the stack total (every version) of this stack only', () => {
+    expect(specs.map((s) => s.id)).toEqual(['ErrorRate', 'FallbackRate', 'TimeToFirstToken', 'FunctionErrors']);
+    expect(spec('ErrorRate').metrics.map((q) => [q.id, q.metricName, q.dimensions])).toEqual([
+      ['gReq', 'Requests', green],
+      ['gSrv', 'ServerErrors', green],
+      ['gUp', 'UpstreamErrors', green],
+      ['tReq', 'Requests', stack],
+      ['tSrv', 'ServerErrors', stack],
+      ['tUp', 'UpstreamErrors', stack],
     ]);
-    expect(spec('LatencyP99').metrics[0]).toMatchObject({ metricName: 'Latency', statistic: 'p99' });
+    for (const s of specs.filter((x) => x.id !== 'FunctionErrors'))
+      for (const q of s.metrics) expect(q).toMatchObject({ namespace: METRIC_NAMESPACE, dimensions: { ...stack } });
+    const alias = { FunctionName: 'router-fn', Resource: 'router-fn:live' };
+    expect(spec('FunctionErrors').metrics.map((q) => [q.id, q.namespace, q.metricName, q.dimensions])).toEqual([
+      ['gInv', 'AWS/Lambda', 'Invocations', { ...alias, ExecutedVersion: '7' }],
+      ['gErr', 'AWS/Lambda', 'Errors', { ...alias, ExecutedVersion: '7' }],
+      ['tInv', 'AWS/Lambda', 'Invocations', alias],
+      ['tErr', 'AWS/Lambda', 'Errors', alias],
+    ]);
+    expect(spec('TimeToFirstToken').metrics).toEqual([
+      expect.objectContaining({ id: 'gTtft', metricName: 'TimeToFirstToken', statistic: 'p99', dimensions: green }),
+      expect.objectContaining({ id: 'gStreams', metricName: 'TimeToFirstToken', statistic: 'SampleCount' }),
+    ]);
     for (const s of specs)
       expect(s).toMatchObject({
         periodSeconds: 60,
-        evaluationPeriods: 2,
+        evaluationPeriods: 3,
         datapointsToAlarm: 2,
         treatMissingData: 'notBreaching',
       });
   });
 
   it('renders the expressions as CloudWatch metric math', () => {
-    expect(renderExpression(spec('ErrorRate').expression!)).toBe(
-      'IF(requests >= 5, ((100 * (FILL(serverErrors, 0) + FILL(upstreamErrors, 0))) / requests), 0)',
-    );
     expect(renderExpression(spec('FallbackRate').expression!)).toBe(
-      'IF(requests >= 5, ((100 * FILL(fallbacks, 0)) / requests), 0)',
+      'IF(gReq >= 5, (((100 * FILL(gFb, 0)) / gReq) - IF((FILL(tReq, 0) - FILL(gReq, 0)) >= 5, ' +
+        '((100 * (FILL(tFb, 0) - FILL(gFb, 0))) / IF((FILL(tReq, 0) - FILL(gReq, 0)) >= 1, (FILL(tReq, 0) - FILL(gReq, 0)), 1)), 0)), 0)',
     );
+    expect(renderExpression(spec('TimeToFirstToken').expression!)).toBe('IF(gStreams >= 5, gTtft, 0)');
+    for (const s of specs) expect(renderExpression(s.expression!).length).toBeLessThan(1024);
   });
 
-  it('evaluates the expressions like CloudWatch: FILL for missing operands, nothing without requests', () => {
+  it('judges green against blue: equal rates are 0 whatever the level, a worse green is the difference', () => {
     const e = spec('ErrorRate').expression!;
-    expect(evaluateExpression(e, { requests: 10, serverErrors: 1, upstreamErrors: 2 })).toBeCloseTo(30);
-    expect(evaluateExpression(e, { requests: 10, serverErrors: undefined, upstreamErrors: 1 })).toBeCloseTo(10);
-    expect(evaluateExpression(e, { requests: 4, serverErrors: 4, upstreamErrors: 4 })).toBe(0);
-    expect(evaluateExpression(e, { requests: undefined, serverErrors: 1, upstreamErrors: 1 })).toBeUndefined();
+    // A provider outage: 9 blue requests and 1 green, every one with two failed attempts.
+    expect(evaluateExpression(e, { gReq: 10, gSrv: 0, gUp: 20, tReq: 100, tSrv: 0, tUp: 200 })).toBeCloseTo(0);
+    // Green alone fails: 30% against blue's 0%.
+    expect(evaluateExpression(e, { gReq: 10, gSrv: 1, gUp: 2, tReq: 100, tSrv: 1, tUp: 2 })).toBeCloseTo(30);
+    // Green better than blue: negative, never breaching.
+    expect(evaluateExpression(e, { gReq: 10, gSrv: 0, gUp: 0, tReq: 100, tSrv: 45, tUp: 0 })).toBeCloseTo(-50);
+    // Missing operands count as 0 where FILLed.
+    expect(
+      evaluateExpression(e, { gReq: 10, gSrv: undefined, gUp: 1, tReq: 100, tSrv: undefined, tUp: 1 }),
+    ).toBeCloseTo(10);
+  });
+
+  it('needs a minimum sample: too few green requests is 0, too few blue ones makes the rule absolute', () => {
+    const e = spec('ErrorRate').expression!;
+    expect(evaluateExpression(e, { gReq: 4, gSrv: 4, gUp: 4, tReq: 100, tSrv: 4, tUp: 4 })).toBe(0);
+    // All traffic on green (blue 0 requests): green's own rate, and no division by zero.
+    expect(evaluateExpression(e, { gReq: 10, gSrv: 2, gUp: 0, tReq: 10, tSrv: 2, tUp: 0 })).toBeCloseTo(20);
+    expect(evaluateExpression(e, { gReq: 10, gSrv: 2, gUp: 0, tReq: 13, tSrv: 2, tUp: 0 })).toBeCloseTo(20);
+    // No green traffic: missing (not breaching).
+    expect(evaluateExpression(e, { gReq: undefined, tReq: 100, tSrv: 50, tUp: 50 })).toBeUndefined();
+    const ttft = spec('TimeToFirstToken').expression!;
+    expect(evaluateExpression(ttft, { gTtft: 90_000, gStreams: 4 })).toBe(0);
+    expect(evaluateExpression(ttft, { gTtft: 90_000, gStreams: 5 })).toBe(90_000);
   });
 
   it('takes thresholds and periods from the settings', () => {
@@ -150,42 +185,46 @@ describe('cutover alarms', () => {
       {
         ...CUTOVER_DEFAULTS.alarms,
         errorRatePercent: 2,
-        p99LatencyMs: 9000,
+        ttftP99Ms: 9000,
         periodSeconds: 120,
-        evaluationPeriods: 3,
+        evaluationPeriods: 4,
+        datapointsToAlarm: 3,
         minRequests: 1,
       },
       target,
     );
-    expect(custom.map((s) => [s.id, s.threshold, s.periodSeconds, s.evaluationPeriods])).toEqual([
-      ['ErrorRate', 2, 120, 3],
-      ['FallbackRate', 25, 120, 3],
-      ['LatencyP99', 9000, 120, 3],
-      ['FunctionErrors', 0, 120, 3],
+    expect(custom.map((s) => [s.id, s.threshold, s.periodSeconds, s.evaluationPeriods, s.datapointsToAlarm])).toEqual([
+      ['ErrorRate', 2, 120, 4, 3],
+      ['FallbackRate', 25, 120, 4, 3],
+      ['TimeToFirstToken', 9000, 120, 4, 3],
+      ['FunctionErrors', 1, 120, 4, 3],
     ]);
-    expect(renderExpression(custom[0].expression!)).toContain('requests >= 1');
+    expect(renderExpression(custom[0].expression!)).toContain('IF(gReq >= 1,');
   });
 });
 
 describe('alarm evaluation', () => {
   const specs = cutoverAlarms({ ...CUTOVER_DEFAULTS.alarms, minRequests: 2 }, target);
   const errorRate = specs[0];
-  const latency = specs[2];
-  const sample = (at: number, metricName: string, value: number, version = '7'): MetricSample => ({
+  const ttft = specs[2];
+  const sample = (at: number, metricName: string, value: number, dimensions: Record<string, string>): MetricSample => ({
     at,
     namespace: METRIC_NAMESPACE,
     metricName,
-    dimensions: { FunctionVersion: version },
+    dimensions,
     value,
   });
-  const request = (at: number, upstreamErrors: number, version = '7') => [
-    sample(at, 'Requests', 1, version),
-    sample(at, 'ServerErrors', 0, version),
-    sample(at, 'UpstreamErrors', upstreamErrors, version),
-  ];
+  /** One request as the router emits it: under [Stack, FunctionVersion] and under [Stack]. */
+  const request = (at: number, upstreamErrors: number, version = '7', stack = 'Switchyard-prod') =>
+    [{ Stack: stack, FunctionVersion: version } as Record<string, string>, { Stack: stack }].flatMap((d) => [
+      sample(at, 'Requests', 1, d),
+      sample(at, 'ServerErrors', 0, d),
+      sample(at, 'UpstreamErrors', upstreamErrors, d),
+    ]);
 
-  it('computes sums and nearest-rank p99', () => {
+  it('computes sums, sample counts and nearest-rank p99', () => {
     expect(statistic('Sum', [1, 2, 3])).toBe(6);
+    expect(statistic('SampleCount', [10, 20, 30])).toBe(3);
     expect(
       statistic(
         'p99',
@@ -196,29 +235,35 @@ describe('alarm evaluation', () => {
     expect(statistic('Sum', [])).toBeUndefined();
   });
 
-  it('reads only the period, the version and the exact dimension set', () => {
+  it('reads only the period, this stack and the exact dimension sets', () => {
     const samples = [
       ...request(0, 2),
       ...request(10, 0),
-      ...request(10, 5, '6'), // the old version
-      { ...sample(10, 'UpstreamErrors', 9), dimensions: { FunctionVersion: '7', Model: 'gpt-4.1' } }, // another set
+      ...request(10, 0, '6'), // the old version: blue's 0% against green's 100%
+      ...request(10, 9, '7', 'Switchyard-dev'), // another stack, same version number
+      sample(10, 'UpstreamErrors', 9, { Stack: 'Switchyard-prod', FunctionVersion: '7', Model: 'gpt-4.1' }),
       ...request(100, 9), // next period
     ];
     expect(periodValue(errorRate, samples, 0, 60)).toBeCloseTo(100);
-    expect(periodValue(errorRate, samples, 60, 120)).toBe(0); // one request: under minRequests
+    expect(periodValue(errorRate, samples, 60, 120)).toBe(0); // one green request: under minRequests
     expect(periodValue(errorRate, samples, 200, 260)).toBeUndefined();
-    expect(periodValue(latency, [sample(1, 'Latency', 40), sample(2, 'Latency', 900)], 0, 60)).toBe(900);
+    const stream = (at: number, ms: number) =>
+      sample(at, 'TimeToFirstToken', ms, { Stack: 'Switchyard-prod', FunctionVersion: '7' });
+    expect(periodValue(ttft, [stream(1, 40), stream(2, 900)], 0, 60)).toBe(900);
+    expect(periodValue(ttft, [stream(1, 40_000)], 0, 60)).toBe(0); // one stream: no evidence
   });
 
-  it('alarms after N breaching periods in a row; missing data does not breach', () => {
+  it('alarms when M of the last N periods breach; missing data does not breach', () => {
+    // Default: 2 of 3.
     expect(breaches(errorRate, 6)).toBe(true);
     expect(breaches(errorRate, 5)).toBe(false);
     expect(alarmState(errorRate, [])).toBe('INSUFFICIENT_DATA');
     expect(alarmState(errorRate, [50])).toBe('OK');
     expect(alarmState(errorRate, [50, 60])).toBe('ALARM');
+    expect(alarmState(errorRate, [50, undefined, 50])).toBe('ALARM');
+    expect(alarmState(errorRate, [50, 0, 0, 50])).toBe('OK');
     expect(alarmState(errorRate, [50, undefined])).toBe('OK');
-    expect(alarmState(errorRate, [50, undefined, 50])).toBe('OK');
-    expect(alarmState(errorRate, [0, 50, 50])).toBe('ALARM');
+    expect(alarmState(errorRate, [0, 50, 0, 50])).toBe('ALARM');
     expect(alarmState(errorRate, [undefined, undefined])).toBe('INSUFFICIENT_DATA');
   });
 });

@@ -51,15 +51,18 @@ describe('health item codec', () => {
 
 describe('health metrics', () => {
   it('sends EndpointUp and EndpointLatency per endpoint, HealthyEndpoints per model, BreakerOpen per endpoint', () => {
-    const data = healthMetricData({
-      at: 1_000,
-      endpoints: [
-        { endpointId: 'e1', model: 'm', up: true, latencyMs: 42 },
-        { endpointId: 'e2', model: 'm', up: false },
-      ],
-      models: [{ model: 'm', healthyEndpoints: 1 }],
-      breakers: [{ endpointId: 'e1', model: 'm', open: true }],
-    });
+    const data = healthMetricData(
+      {
+        at: 1_000,
+        endpoints: [
+          { endpointId: 'e1', model: 'm', up: true, latencyMs: 42 },
+          { endpointId: 'e2', model: 'm', up: false },
+        ],
+        models: [{ model: 'm', healthyEndpoints: 1 }],
+        breakers: [{ endpointId: 'e1', model: 'm', open: true }],
+      },
+      'Switchyard-prod',
+    );
     const find = (name: string, dims: Record<string, string>) =>
       data.filter(
         (d) =>
@@ -67,18 +70,36 @@ describe('health metrics', () => {
           d.Dimensions!.length === Object.keys(dims).length &&
           d.Dimensions!.every((x) => dims[x.Name!] === x.Value),
       );
-    const both = (endpoint: string) => ({ [DIMENSIONS.endpoint]: endpoint, [DIMENSIONS.model]: 'm' });
+    const stack = { [DIMENSIONS.stack]: 'Switchyard-prod' };
+    const both = (endpoint: string) => ({ ...stack, [DIMENSIONS.endpoint]: endpoint, [DIMENSIONS.model]: 'm' });
     expect(find(METRICS.endpointUp, both('e1'))).toEqual([expect.objectContaining({ Value: 1 })]);
     expect(find(METRICS.endpointUp, both('e2'))).toEqual([expect.objectContaining({ Value: 0 })]);
     expect(find(METRICS.endpointLatency, both('e1'))).toEqual([
       expect.objectContaining({ Value: 42, Unit: 'Milliseconds' }),
     ]);
     expect(find(METRICS.endpointLatency, both('e2'))).toEqual([]);
-    expect(find(METRICS.breakerOpen, { [DIMENSIONS.endpoint]: 'e1' }).map((d) => d.Value)).toEqual([1]);
-    expect(find(METRICS.healthyEndpoints, { [DIMENSIONS.model]: 'm' })).toEqual([
+    expect(find(METRICS.breakerOpen, { ...stack, [DIMENSIONS.endpoint]: 'e1' }).map((d) => d.Value)).toEqual([1]);
+    // Every datum carries this stack's name: another stack's health never feeds these alarms.
+    for (const d of data) expect(d.Dimensions).toContainEqual({ Name: 'Stack', Value: 'Switchyard-prod' });
+    expect(find(METRICS.healthyEndpoints, { ...stack, [DIMENSIONS.model]: 'm' })).toEqual([
       expect.objectContaining({ Value: 1, Unit: 'Count' }),
     ]);
     for (const d of data) expect(d.Timestamp).toEqual(new Date(1_000));
+    // The region gauge Route 53 fails over on: models with a healthy endpoint.
+    expect(find(METRICS.availableModels, stack).map((d) => d.Value)).toEqual([1]);
+    const allDown = healthMetricData(
+      {
+        at: 1,
+        endpoints: [],
+        models: [
+          { model: 'm', healthyEndpoints: 0 },
+          { model: 'n', healthyEndpoints: 0 },
+        ],
+        breakers: [],
+      },
+      'Switchyard-prod',
+    );
+    expect(allDown.filter((d) => d.MetricName === METRICS.availableModels).map((d) => d.Value)).toEqual([0]);
   });
 });
 

@@ -16,7 +16,16 @@ import {
 } from '../../functions/pre-traffic/check-version';
 import { REPORT_MARGIN_MS, runPreTrafficHook, type HookDeps } from '../../functions/pre-traffic/hook';
 import { decodeHttpStream, type InvokedResponse } from '../../functions/pre-traffic/http-stream';
+import { isPreTrafficInvocation } from '../../functions/router/pre-traffic-marker';
 import { requestContextFrom } from '../../functions/router/request-context';
+import {
+  PRE_TRAFFIC_API_ID,
+  PRE_TRAFFIC_HEADER,
+  PRE_TRAFFIC_MARKER,
+  isPreTrafficEvent,
+} from '../../functions/contracts/pre-traffic';
+import { createUnsetProviderProbe } from '../../functions/adapters/secrets/unset-providers';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 
 const config = compileConfig(defaultConfig);
 
@@ -123,7 +132,7 @@ describe('judge', () => {
 
   it('retries transient failures, not credentials or client errors', () => {
     expect(judge(model, error(502, 'upstream_error', 'HTTP 500'))).toMatchObject({ ok: false, retry: true });
-    expect(judge(model, error(429, 'upstream_rate_limited', 'slow down'))).toMatchObject({ ok: false, retry: true });
+    expect(judge(model, error(503, 'upstream_unavailable', 'down'))).toMatchObject({ ok: false, retry: true });
     expect(judge(model, error(502, 'upstream_auth_failed', 'bad key'))).toMatchObject({ ok: false, retry: false });
     expect(judge(model, error(400, 'invalid_value', 'bad'))).toMatchObject({ ok: false, retry: false });
   });
@@ -137,6 +146,155 @@ describe('judge', () => {
     expect(judge(model, { statusCode: 200, headers: {}, body: 'hello' })).toMatchObject({ ok: false });
     // Routes may be answered by any of their models.
     expect(judge({ kind: 'route', name: 'auto' }, ok('gemini-2.5-flash'))).toMatchObject({ ok: true });
+  });
+});
+
+describe('the pre-traffic marker', () => {
+  const viaApiGateway = (headers: Record<string, string>, apiId = 'a1b2c3d4e5') =>
+    ({
+      ...syntheticEvent({ kind: 'model', name: 'gpt-4.1' }, 'r'),
+      headers,
+      multiValueHeaders: {},
+      requestContext: { ...syntheticEvent({ kind: 'model', name: 'gpt-4.1' }, 'r').requestContext, apiId },
+    }) as APIGatewayProxyEvent;
+
+  it("marks the check's own direct invocations, and the router context carries it", () => {
+    const event = syntheticEvent({ kind: 'model', name: 'gpt-4.1' }, 'r');
+    expect(event.requestContext.apiId).toBe(PRE_TRAFFIC_API_ID);
+    expect(event.headers[PRE_TRAFFIC_HEADER]).toBe(PRE_TRAFFIC_MARKER);
+    expect(isPreTrafficEvent(event)).toBe(true);
+    const ctx = requestContextFrom(event, { functionVersion: '7' }, 0);
+    expect(ctx.preTraffic).toBe(true);
+    expect(isPreTrafficInvocation(ctx)).toBe(true);
+  });
+
+  it('a client through API Gateway (or the local emulator) cannot set it, whatever headers it sends', () => {
+    const forged = { [PRE_TRAFFIC_HEADER]: PRE_TRAFFIC_MARKER, 'X-Switchyard-Pre-Traffic': PRE_TRAFFIC_MARKER };
+    for (const event of [viaApiGateway(forged), viaApiGateway(forged, 'local'), viaApiGateway({})]) {
+      expect(isPreTrafficEvent(event)).toBe(false);
+      expect(isPreTrafficInvocation(requestContextFrom(event, {}, 0))).toBe(false);
+    }
+    // API Gateway REST API ids are 10 lower-case letters and digits: never the marker's id.
+    expect(PRE_TRAFFIC_API_ID).not.toMatch(/^[a-z0-9]{10}$/);
+    // The right apiId without the marker header is not enough either.
+    expect(isPreTrafficEvent(viaApiGateway({}, PRE_TRAFFIC_API_ID))).toBe(false);
+    expect(isPreTrafficEvent(viaApiGateway({ [PRE_TRAFFIC_HEADER]: 'yes' }, PRE_TRAFFIC_API_ID))).toBe(false);
+  });
+});
+
+describe('refusals for quota reasons and unset provider keys', () => {
+  it('a 429 for budget, concurrency or rate limits is not a failure of the version, and is not retried', () => {
+    const model = { kind: 'model' as const, name: 'gpt-4.1' };
+    for (const code of ['insufficient_quota', 'concurrency_limit', 'rate_limit_exceeded', 'upstream_rate_limited'])
+      expect(judge(model, error(429, code, 'not now'))).toMatchObject({ ok: true, skipped: 'quota' });
+    // Any other 429 still counts.
+    expect(judge(model, error(429, 'something_else', 'no'))).toMatchObject({ ok: false });
+  });
+
+  it('passes a version while the day’s budget is spent and gpt-4.1’s slots are all taken', async () => {
+    const calls: string[] = [];
+    const report = await checkVersion(
+      config,
+      async (event) => {
+        const model = modelOf(event);
+        calls.push(model);
+        if (model === 'gpt-4.1') return error(429, 'concurrency_limit', 'gpt-4.1 has no free slot');
+        return error(429, 'insufficient_quota', 'The global daily budget is spent.');
+      },
+      { requestTimeoutMs: 1000, sleep: noSleep },
+    );
+    expect(report.ok).toBe(true);
+    expect(report.outcomes.every((o) => o.skipped === 'quota' && o.tries === 1)).toBe(true);
+    expect(calls).toHaveLength(planChecks(config).length);
+  });
+
+  it('skips models whose provider key was never set, unless the new version introduces them', async () => {
+    const calls: string[] = [];
+    const invoke: VersionInvoker = async (event) => {
+      const model = modelOf(event);
+      calls.push(model);
+      const keyless = model === 'claude-sonnet-4.5';
+      return keyless ? error(502, 'upstream_auth_failed', 'no key') : ok(model);
+    };
+    const serving = new Set([...config.models.keys(), ...config.routes.keys()]);
+    const report = await checkVersion(config, invoke, {
+      requestTimeoutMs: 1000,
+      sleep: noSleep,
+      unsetProviders: new Set(['anthropic']),
+      servingModels: serving,
+    });
+    expect(report.ok).toBe(true);
+    expect(report.outcomes.find((o) => o.name === 'claude-sonnet-4.5')).toMatchObject({
+      ok: true,
+      skipped: 'provider_key_unset',
+      tries: 0,
+      detail: expect.stringContaining('anthropic'),
+    });
+    expect(calls).not.toContain('claude-sonnet-4.5');
+    // Routes that can reach keyed models are still checked.
+    expect(calls).toEqual(expect.arrayContaining(['auto', 'chat-default']));
+
+    // The same model, new in this version (the serving one does not know it): checked, and it fails.
+    serving.delete('claude-sonnet-4.5');
+    const introduced = await checkVersion(config, invoke, {
+      requestTimeoutMs: 1000,
+      sleep: noSleep,
+      unsetProviders: new Set(['anthropic']),
+      servingModels: serving,
+    });
+    expect(introduced.ok).toBe(false);
+    expect(introduced.outcomes.find((o) => o.name === 'claude-sonnet-4.5')).toMatchObject({ ok: false });
+  });
+
+  it('the hook logs unset keys and carries on when a lookup fails', async () => {
+    const logs: unknown[][] = [];
+    const { status, report } = await runPreTrafficHook(
+      { DeploymentId: 'd-1', LifecycleEventHookExecutionId: 'h' },
+      {
+        config: () => config,
+        invoke: async (event) =>
+          modelOf(event) === 'deepseek-v3.2' ? error(502, 'upstream_auth_failed', 'x') : ok(modelOf(event)),
+        report: async () => undefined,
+        log: (...args) => void logs.push(args),
+        sleep: noSleep,
+        unsetProviders: async () => new Set(['deepseek']),
+        servingModels: async () => {
+          throw new Error('alias unreachable');
+        },
+      },
+    );
+    // Serving models unknown: nothing counts as introduced, the keyless model is skipped.
+    expect(status).toBe('Succeeded');
+    expect(report!.outcomes.find((o) => o.name === 'deepseek-v3.2')?.skipped).toBe('provider_key_unset');
+    expect(logs).toContainEqual([
+      'info',
+      'pre-traffic check: provider keys not set yet',
+      expect.objectContaining({ providers: ['deepseek'] }),
+    ]);
+    expect(logs).toContainEqual([
+      'error',
+      "pre-traffic check: could not read the serving version's models",
+      expect.anything(),
+    ]);
+  });
+
+  it('finds unset provider keys from secret metadata: one version means never set', async () => {
+    const sent: unknown[] = [];
+    const probe = createUnsetProviderProbe(
+      {
+        send: (async (cmd: DescribeSecretCommand) => {
+          sent.push(cmd);
+          const versions: Record<string, Record<string, string[]>> = {
+            'arn:openai': { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] },
+            'arn:anthropic': { v1: ['AWSCURRENT'] },
+          };
+          return { VersionIdsToStages: versions[cmd.input.SecretId!] };
+        }) as never,
+      },
+      { openai: 'arn:openai', anthropic: 'arn:anthropic' },
+    );
+    expect([...(await probe())]).toEqual(['anthropic']);
+    expect(sent.every((c) => c instanceof DescribeSecretCommand)).toBe(true);
   });
 });
 

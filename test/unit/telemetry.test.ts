@@ -87,14 +87,21 @@ describe('errorClassOf', () => {
 
 describe('metricDocuments (pure)', () => {
   it('counts the request per version, model and route; failures per model and class; spend without version', () => {
-    const docs = metricDocuments(summary());
+    const docs = metricDocuments(summary(), 'Switchyard-prod');
     const [request, totals, ...rest] = docs;
+    // Every set starts with Stack; [Stack] alone is the stack total over all versions.
     expect(request.dimensionSets).toEqual([
-      ['FunctionVersion'],
-      ['Model', 'FunctionVersion'],
-      ['Route', 'FunctionVersion'],
+      ['Stack'],
+      ['Stack', 'FunctionVersion'],
+      ['Stack', 'Model', 'FunctionVersion'],
+      ['Stack', 'Route', 'FunctionVersion'],
     ]);
-    expect(request.dimensions).toEqual({ FunctionVersion: '7', Model: 'deepseek-v3.2', Route: 'auto' });
+    expect(request.dimensions).toEqual({
+      Stack: 'Switchyard-prod',
+      FunctionVersion: '7',
+      Model: 'deepseek-v3.2',
+      Route: 'auto',
+    });
     expect(Object.fromEntries(request.metrics.map((m) => [m.name, m.value]))).toEqual({
       Requests: 1,
       ServerErrors: 0,
@@ -108,7 +115,7 @@ describe('metricDocuments (pure)', () => {
       CostMicroUsd: 16,
     });
     expect(totals).toMatchObject({
-      dimensionSets: [['FunctionVersion']],
+      dimensionSets: [['Stack'], ['Stack', 'FunctionVersion']],
       metrics: [
         { name: 'UpstreamErrors', value: 2 },
         { name: 'BreakerOpened', value: 1 },
@@ -120,11 +127,11 @@ describe('metricDocuments (pure)', () => {
       ['gpt-4.1', 'timeout', 1],
     ]);
     const breaker = rest.find((d) => d.dimensionSets[0].includes('Endpoint'))!;
-    expect(breaker.dimensions).toEqual({ Endpoint: 'openai-gpt-4.1', FunctionVersion: '7' });
+    expect(breaker.dimensions).toEqual({ Stack: 'Switchyard-prod', Endpoint: 'openai-gpt-4.1', FunctionVersion: '7' });
     const spend = rest[rest.length - 1];
     expect(spend).toEqual({
-      dimensions: { Model: 'deepseek-v3.2' },
-      dimensionSets: [[], ['Model']],
+      dimensions: { Stack: 'Switchyard-prod', Model: 'deepseek-v3.2' },
+      dimensionSets: [['Stack'], ['Stack', 'Model']],
       metrics: [{ name: 'CostMicroUsd', unit: 'None', value: 16 }],
     });
   });
@@ -170,12 +177,21 @@ describe('metricDocuments (pure)', () => {
     expect(serverErrors({ status: 504, errorCode: 'upstream_timeout' })).toBe(1);
   });
 
-  it('a request with no model emits only the version set and no spend', () => {
+  it('a request with no model emits only the stack and version sets and no spend', () => {
     const docs = metricDocuments(
       summary({ model: null, route: null, status: 503, attempts: [], breakersOpened: [], costMicros: 0 }),
     );
-    expect(docs[0].dimensionSets).toEqual([['FunctionVersion']]);
-    expect(docs.some((d) => d.dimensionSets.some((s) => s.length === 0))).toBe(false);
+    expect(docs[0].dimensionSets).toEqual([['Stack'], ['Stack', 'FunctionVersion']]);
+    expect(docs.some((d) => d.metrics.some((m) => m.name === 'CostMicroUsd') && d !== docs[0])).toBe(false);
+  });
+
+  it('never emits a set without the Stack dimension, and takes the stack from the caller (default local)', () => {
+    for (const stack of [undefined, 'Switchyard-dev']) {
+      for (const doc of metricDocuments(summary(), stack)) {
+        expect(doc.dimensions.Stack).toBe(stack ?? 'local');
+        for (const set of doc.dimensionSets) expect(set[0]).toBe('Stack');
+      }
+    }
   });
 
   it('drops values CloudWatch would reject', () => {
@@ -187,7 +203,10 @@ describe('metricDocuments (pure)', () => {
 describe('Powertools telemetry adapter', () => {
   it('writes EMF documents with the expected names, units, dimension sets and values', () => {
     const cap = captureTelemetry();
-    const { telemetry } = createPowertoolsTelemetry({ sink: cap.sink, env: {} });
+    const { telemetry } = createPowertoolsTelemetry({
+      sink: cap.sink,
+      env: { SWITCHYARD_STACK_NAME: 'Switchyard-prod' },
+    });
     telemetry.requestDone(summary());
     const docs = cap.emf().map(decode);
     expect(docs.every((d) => d.namespace === METRIC_NAMESPACE)).toBe(true);
@@ -202,6 +221,7 @@ describe('Powertools telemetry adapter', () => {
       CostMicroUsd: 'None',
     });
     expect(request.value(DIMENSIONS.version)).toBe('7');
+    expect(request.value(DIMENSIONS.stack)).toBe('Switchyard-prod');
     expect(request.value(DIMENSIONS.model)).toBe('deepseek-v3.2');
     expect(request.value(DIMENSIONS.route)).toBe('auto');
     expect([
@@ -219,25 +239,23 @@ describe('Powertools telemetry adapter', () => {
     // Powertools' default `service` dimension would change every metric's identity: it must be gone.
     expect(JSON.stringify(cap.metrics)).not.toContain('"service"');
 
-    const totals = docs.find(
-      (d) => d.names.includes(METRICS.upstreamErrors) && d.sets.length === 1 && d.sets[0].length === 1,
-    )!;
-    expect(totals.sets).toEqual([['FunctionVersion']]);
+    const totals = docs.find((d) => d.names.includes(METRICS.upstreamErrors) && d.sets.length === 2)!;
+    expect(totals.sets).toEqual([['Stack'], ['FunctionVersion', 'Stack']]);
     expect(totals.value('UpstreamErrors')).toBe(2);
     expect(totals.value('BreakerOpened')).toBe(1);
 
     const classes = docs.filter((d) => d.sets[0]?.includes('ErrorClass'));
     expect(classes.map((d) => d.sets)).toEqual([
-      [['ErrorClass', 'FunctionVersion', 'Model']],
-      [['ErrorClass', 'FunctionVersion', 'Model']],
+      [['ErrorClass', 'FunctionVersion', 'Model', 'Stack']],
+      [['ErrorClass', 'FunctionVersion', 'Model', 'Stack']],
     ]);
     expect(classes.map((d) => `${d.value('Model')}/${d.value('ErrorClass')}=${d.value('UpstreamErrors')}`)).toEqual([
       'gpt-4.1/5xx=1',
       'gpt-4.1/timeout=1',
     ]);
 
-    const spend = docs.find((d) => d.sets.some((s) => s.length === 0))!;
-    expect(spend.sets).toEqual([[], ['Model']]);
+    const spend = docs.find((d) => d.names.length === 1 && d.names[0] === METRICS.costMicros)!;
+    expect(spend.sets).toEqual([['Stack'], ['Model', 'Stack']]);
     expect(spend.value('CostMicroUsd')).toBe(16);
     expect(spend.value('FunctionVersion')).toBeUndefined();
 

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../aws/client-options';
 
 /**
  * One client per instance. On AWS SWITCHYARD_DYNAMODB_ENDPOINT is unset and the SDK resolves the
@@ -15,6 +16,7 @@ export function createDynamoClient(
   return new DynamoDBClient({
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     maxAttempts: opts.maxAttempts ?? 2,
+    ...requestHandlerWith(endpoint ? AWS_CLIENT_TIMEOUTS.localDynamodb : AWS_CLIENT_TIMEOUTS.dynamodb),
     ...(endpoint ? { endpoint } : {}),
     ...(endpoint && isLoopbackEndpoint(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}),
   });

@@ -7,6 +7,7 @@
  * initial `{"apiKey":""}`) means "not set": the call goes out without credentials and the
  * upstream's 401 comes back as a 502 gateway configuration error.
  */
+import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../aws/client-options';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DEFAULT_SECRETS_TTL_MS } from '../../contracts/secret-specs';
 import type { SecretSource } from '../../ports/secrets';
@@ -31,7 +32,10 @@ export interface SecretsManagerSourceOptions {
 }
 
 export function secretsManagerFetcher(
-  client: SecretsManagerClient = new SecretsManagerClient({ maxAttempts: 2 }),
+  client: SecretsManagerClient = new SecretsManagerClient({
+    maxAttempts: 2,
+    ...requestHandlerWith(AWS_CLIENT_TIMEOUTS.secretsManager),
+  }),
 ): SecretFetcher {
   return {
     async getSecretString(secretId) {

@@ -16,7 +16,13 @@ import {
   type Dimension,
   type MetricDatum,
 } from '@aws-sdk/client-cloudwatch';
-import { DIMENSIONS, HEALTH_DIMENSION_SETS, METRICS, METRIC_NAMESPACE } from '../../core/telemetry/metric-names';
+import {
+  DIMENSIONS,
+  HEALTH_DIMENSION_SETS,
+  LOCAL_STACK,
+  METRICS,
+  METRIC_NAMESPACE,
+} from '../../core/telemetry/metric-names';
 
 export interface HealthRoundMetrics {
   at: number;
@@ -49,12 +55,14 @@ function datums(
   }));
 }
 
-export function healthMetricData(round: HealthRoundMetrics): MetricDatum[] {
+/** `stack`: the Stack dimension's value (metric-names.ts `stackNameFrom`). */
+export function healthMetricData(round: HealthRoundMetrics, stack: string = LOCAL_STACK): MetricDatum[] {
+  const S = { [DIMENSIONS.stack]: stack };
   const Timestamp = new Date(round.at);
   const sets = HEALTH_DIMENSION_SETS;
   const out: MetricDatum[] = [];
   for (const e of round.endpoints) {
-    const dims = { [DIMENSIONS.model]: e.model, [DIMENSIONS.endpoint]: e.endpointId };
+    const dims = { ...S, [DIMENSIONS.model]: e.model, [DIMENSIONS.endpoint]: e.endpointId };
     out.push(...datums(METRICS.endpointUp, sets.endpointUp, dims, { Value: e.up ? 1 : 0, Unit: 'None', Timestamp }));
     if (e.latencyMs !== undefined) {
       out.push(
@@ -67,7 +75,7 @@ export function healthMetricData(round: HealthRoundMetrics): MetricDatum[] {
     }
   }
   for (const m of round.models) {
-    const dims = { [DIMENSIONS.model]: m.model };
+    const dims = { ...S, [DIMENSIONS.model]: m.model };
     out.push(
       ...datums(METRICS.healthyEndpoints, sets.healthyEndpoints, dims, {
         Value: m.healthyEndpoints,
@@ -76,8 +84,17 @@ export function healthMetricData(round: HealthRoundMetrics): MetricDatum[] {
       }),
     );
   }
+  if (round.models.length > 0) {
+    out.push(
+      ...datums(METRICS.availableModels, sets.availableModels, S, {
+        Value: round.models.filter((m) => m.healthyEndpoints >= 1).length,
+        Unit: 'Count',
+        Timestamp,
+      }),
+    );
+  }
   for (const b of round.breakers) {
-    const dims = { [DIMENSIONS.model]: b.model, [DIMENSIONS.endpoint]: b.endpointId };
+    const dims = { ...S, [DIMENSIONS.model]: b.model, [DIMENSIONS.endpoint]: b.endpointId };
     out.push(
       ...datums(METRICS.breakerOpen, sets.breakerOpen, dims, { Value: b.open ? 1 : 0, Unit: 'None', Timestamp }),
     );
@@ -88,10 +105,11 @@ export function healthMetricData(round: HealthRoundMetrics): MetricDatum[] {
 export function createCloudWatchHealthMetrics(
   client: CloudWatchClient,
   namespace: string = METRIC_NAMESPACE,
+  stack: string = LOCAL_STACK,
 ): HealthMetrics {
   return {
     async publish(round) {
-      const data = healthMetricData(round);
+      const data = healthMetricData(round, stack);
       for (let i = 0; i < data.length; i += MAX_DATUMS_PER_CALL) {
         await client.send(
           new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + MAX_DATUMS_PER_CALL) }),

@@ -14,7 +14,7 @@
 import { Logger, type LogItem, LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metricDocuments, type MetricDocument, type MetricUnitName } from '../../core/telemetry/metric-documents';
-import { METRIC_NAMESPACE } from '../../core/telemetry/metric-names';
+import { METRIC_NAMESPACE, stackNameFrom } from '../../core/telemetry/metric-names';
 import { redactFields, scrubSecrets } from '../../core/telemetry/redact';
 import { requestLogFields, requestLogLevel } from '../../core/telemetry/request-log-fields';
 import type { RequestSummary } from '../../core/telemetry/request-summary';
@@ -72,32 +72,24 @@ function unreserve(fields: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-const pick = (values: Record<string, string>, names: readonly string[]) =>
-  Object.fromEntries(names.map((n) => [n, values[n]]));
-
 /**
- * One document through Powertools. Names shared by every set (FunctionVersion) become the
- * instance's default dimensions for this document, the rest one `addDimensions` set each:
- * Powertools prefixes every set with the defaults, which yields exactly the declared sets and
- * avoids its "key defined in two dimension sets" warning.
+ * One document through Powertools. Powertools takes a dimension name in one `addDimensions` set
+ * only (it warns and merges otherwise), and every set here repeats Stack and most repeat
+ * FunctionVersion. So all of the document's dimension values go in as default dimensions (one
+ * set holding every name, values at the top level as EMF wants them) and the serialised document's
+ * dimension sets are then replaced by exactly the declared ones.
  */
 export function serializeDocument(metrics: Metrics, doc: MetricDocument): string {
-  const shared = doc.dimensionSets.length
-    ? doc.dimensionSets.reduce((acc, set) => acc.filter((n) => set.includes(n)))
-    : [];
   try {
     metrics.clearDefaultDimensions();
-    if (shared.length) metrics.setDefaultDimensions(pick(doc.dimensions, shared));
-    for (const set of doc.dimensionSets)
-      metrics.addDimensions(
-        pick(
-          doc.dimensions,
-          set.filter((n) => !shared.includes(n)),
-        ),
-      );
+    if (Object.keys(doc.dimensions).length) metrics.setDefaultDimensions({ ...doc.dimensions });
     for (const m of doc.metrics) metrics.addMetric(m.name, UNITS[m.unit], m.value);
     for (const [k, v] of Object.entries(doc.metadata ?? {})) metrics.addMetadata(k, v);
-    return JSON.stringify(metrics.serializeMetrics());
+    const emf = metrics.serializeMetrics() as unknown as {
+      _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
+    };
+    for (const directive of emf._aws.CloudWatchMetrics) directive.Dimensions = doc.dimensionSets.map((set) => [...set]);
+    return JSON.stringify(emf);
   } finally {
     metrics.clearMetrics();
     metrics.clearDimensions();
@@ -136,11 +128,12 @@ export function createPowertoolsTelemetry(opts: PowertoolsTelemetryOptions = {})
     },
   });
   metrics.clearDefaultDimensions();
+  const stack = stackNameFrom(env);
 
   const telemetry: Telemetry = {
     requestDone(summary: RequestSummary) {
       try {
-        for (const doc of metricDocuments(summary)) sink.metrics(serializeDocument(metrics, doc));
+        for (const doc of metricDocuments(summary, stack)) sink.metrics(serializeDocument(metrics, doc));
       } catch (err) {
         log('warn', 'request metrics could not be written', { requestId: summary.requestId, error: err });
       }

@@ -5,6 +5,7 @@
  * zod/mini rather than zod: the schema ships inside the router bundle, and mini is ~13 KB
  * against ~450 KB for the full build (cold starts pay for every kilobyte).
  */
+import { MAX_ROUTER_BODY_BYTES } from '../body-limits';
 import * as z from 'zod/mini';
 import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../key-headers';
@@ -189,7 +190,16 @@ export const HealthSchema = z.object({
 });
 
 export const GatewaySchema = z.object({
-  maxBodyBytes: z._default(positiveInt(), 1_048_576),
+  /**
+   * Bodies above this are answered 413 by the router. Capped well below Lambda's 6 MB invocation
+   * payload (contracts/body-limits.ts): a larger limit would let bodies fail as a 5xx at Lambda instead.
+   */
+  maxBodyBytes: z._default(
+    positiveInt().check(
+      z.lte(MAX_ROUTER_BODY_BYTES, `must be <= ${MAX_ROUTER_BODY_BYTES} (below Lambda's 6 MB invocation payload)`),
+    ),
+    1_048_576,
+  ),
   /** Cap on one client request, retries and fallbacks included; the Lambda's remaining time may cut it shorter. */
   requestDeadlineMs: z._default(positiveInt(), 120_000),
   connectTimeoutMs: z._default(positiveInt(), 5_000),
@@ -214,30 +224,39 @@ export const GatewaySchema = z.object({
 
 const CUT = CUTOVER_DEFAULTS;
 
-/** Alarms that roll a cutover back; each watches the new version only. */
+/**
+ * Alarms that roll a cutover back. Rates compare the new version with the old one over the same
+ * periods (points above blue), see core/cutover/alarms.ts.
+ */
 export const CutoverAlarmsSchema = z
   .object({
-    /** (5xx answered + failed upstream attempts) per 100 requests of the new version. */
+    /** (5xx answered + failed upstream attempts) per 100 requests: points above the old version. */
     errorRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.errorRatePercent),
-    /** Requests of the new version answered from a fallback, per 100 (a new model whose breaker opened). */
+    /** Requests answered from a fallback, per 100: points above the old version. */
     fallbackRatePercent: z._default(z.number().check(z.gt(0)), CUT.alarms.fallbackRatePercent),
-    p99LatencyMs: z._default(positiveInt(), CUT.alarms.p99LatencyMs),
-    /** Lambda Errors of the new version per period tolerated. */
-    functionErrors: z._default(nonNegativeInt(), CUT.alarms.functionErrors),
-    /** Rate alarms ignore periods with fewer requests than this. */
+    /** p99 time to first token of the new version's streams. */
+    ttftP99Ms: z._default(positiveInt(), CUT.alarms.ttftP99Ms),
+    /** Lambda Errors per 100 invocations: points above the old version. */
+    functionErrorRatePercent: z._default(z.number().check(z.gte(0)), CUT.alarms.functionErrorRatePercent),
+    /** A period judges the new version only with at least this many of its requests. */
     minRequests: z._default(positiveInt(), CUT.alarms.minRequests),
     /** Standard-resolution metrics (EMF default): whole minutes. */
     periodSeconds: z._default(
       positiveInt().check(z.multipleOf(60, 'must be a multiple of 60')),
       CUT.alarms.periodSeconds,
     ),
-    /** Consecutive breaching periods that roll the deployment back. */
+    /** N: periods evaluated. */
     evaluationPeriods: z._default(positiveInt(), CUT.alarms.evaluationPeriods),
+    /** M: breaching periods among the last N that roll the deployment back. */
+    datapointsToAlarm: z._default(positiveInt(), CUT.alarms.datapointsToAlarm),
   })
   .check(
     // CloudWatch rejects an alarm whose periods add up to more than a day.
     z.refine((a) => a.periodSeconds * a.evaluationPeriods <= 86_400, {
       message: 'periodSeconds x evaluationPeriods must not exceed 86400 (one day)',
+    }),
+    z.refine((a) => a.datapointsToAlarm <= a.evaluationPeriods, {
+      message: 'datapointsToAlarm must not exceed evaluationPeriods',
     }),
   );
 

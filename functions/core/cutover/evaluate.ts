@@ -1,6 +1,6 @@
 /**
  * CloudWatch's alarm evaluation, reduced to what the cutover alarms use: per-period statistics of
- * exact-dimension metrics, the alarm's expression, and "N of the last N periods breaching".
+ * exact-dimension metrics, the alarm's expression, and "M of the last N periods breaching".
  */
 import { evaluateExpression, type AlarmSpec, type MetricQuery, type Statistic } from './alarms';
 
@@ -18,6 +18,7 @@ export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 export function statistic(stat: Statistic, values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   if (stat === 'Sum') return values.reduce((s, v) => s + v, 0);
+  if (stat === 'SampleCount') return values.length;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(0.99 * sorted.length) - 1)];
 }

@@ -11,21 +11,28 @@ export const TRAFFIC_SHIFTS = ['canary', 'linear', 'all_at_once'] as const;
 export type TrafficShift = (typeof TRAFFIC_SHIFTS)[number];
 
 export interface CutoverAlarmSettings {
-  /** (5xx answered + failed upstream attempts) per 100 requests of the new version. */
+  /**
+   * (5xx answered + failed upstream attempts) per 100 requests: how many percentage points the new
+   * version may be above the old one over the same period.
+   */
   errorRatePercent: number;
   /**
-   * Requests of the new version answered after passing over a candidate, per 100. Catches a new
-   * model whose breaker opened: its failures stop (it is skipped) but every request falls back.
+   * Requests answered after passing over a candidate, per 100, in points above the old version.
+   * Catches a new model whose breaker opened: its failures stop (it is skipped) but every request
+   * falls back.
    */
   fallbackRatePercent: number;
-  p99LatencyMs: number;
-  /** Lambda `Errors` of the new version per period above which it is rolled back. */
-  functionErrors: number;
-  /** Rate alarms stay quiet in a period with fewer requests than this (one bad call in two is noise). */
+  /** p99 time to first token of the new version's streams (ms). Whole-stream time is not judged. */
+  ttftP99Ms: number;
+  /** Lambda Errors per 100 invocations, in points above the old version. */
+  functionErrorRatePercent: number;
+  /** A period judges the new version only with at least this many of its requests (and streams). */
   minRequests: number;
   periodSeconds: number;
-  /** Consecutive breaching periods that roll back (datapoints to alarm = evaluation periods). */
+  /** N: the periods the alarm looks at. */
   evaluationPeriods: number;
+  /** M: breaching periods among the last N that roll back. */
+  datapointsToAlarm: number;
 }
 
 export interface PreTrafficSettings {
@@ -45,7 +52,7 @@ export interface CutoverSettings {
   preTraffic: PreTrafficSettings;
 }
 
-/** Canary 10% for 5 minutes, then all; two breaching minutes roll back. */
+/** Canary 10% for 5 minutes, then all; two breaching minutes out of three roll back. */
 export const CUTOVER_DEFAULTS: CutoverSettings = {
   traffic: 'canary',
   percent: 10,
@@ -53,12 +60,13 @@ export const CUTOVER_DEFAULTS: CutoverSettings = {
   alarms: {
     errorRatePercent: 5,
     fallbackRatePercent: 25,
-    // LLM calls are slow; a minute at p99 means something is wrong, not that a reply was long.
-    p99LatencyMs: 60_000,
-    functionErrors: 0,
+    // Upstreams take seconds to start answering a long prompt; half a minute before the first token is broken.
+    ttftP99Ms: 30_000,
+    functionErrorRatePercent: 1,
     minRequests: 5,
     periodSeconds: 60,
-    evaluationPeriods: 2,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
   },
   preTraffic: { enabled: true, requestTimeoutMs: 30_000 },
 };

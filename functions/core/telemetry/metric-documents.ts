@@ -5,7 +5,7 @@
  * before it) must go into different documents. Pure: the adapter only serialises the result.
  */
 import type { FailureClass } from './failure-class';
-import { DIMENSIONS, DIRECT_ROUTE, METRICS, type ErrorClass } from './metric-names';
+import { DIMENSIONS, DIRECT_ROUTE, LOCAL_STACK, METRICS, type ErrorClass } from './metric-names';
 import type { AttemptSummary, RequestSummary } from './request-summary';
 
 export type MetricUnitName = 'Count' | 'Milliseconds' | 'None';
@@ -77,9 +77,14 @@ function finite(d: MetricDatum): boolean {
   return Number.isFinite(d.value) && d.value >= 0;
 }
 
-export function metricDocuments(s: RequestSummary): MetricDocument[] {
+/**
+ * `stack` is the Stack dimension's value (metric-names.ts `stackNameFrom`): every document carries
+ * it and every dimension set starts with it.
+ */
+export function metricDocuments(s: RequestSummary, stack: string = LOCAL_STACK): MetricDocument[] {
   const V = DIMENSIONS.version;
-  const version = { [V]: s.functionVersion || '$LATEST' };
+  const S = DIMENSIONS.stack;
+  const version = { [S]: stack, [V]: s.functionVersion || '$LATEST' };
   const route = s.route ?? (s.model ? DIRECT_ROUTE : null);
   const docs: MetricDocument[] = [];
 
@@ -87,14 +92,14 @@ export function metricDocuments(s: RequestSummary): MetricDocument[] {
   // Errors and fallbacks are 0/1 on every request, so Average is a rate and an idle version reports
   // zeros rather than missing data.
   const requestDims: Record<string, string> = { ...version };
-  const requestSets: string[][] = [[V]];
+  const requestSets: string[][] = [[S], [S, V]];
   if (s.model) {
     requestDims[DIMENSIONS.model] = s.model;
-    requestSets.push([DIMENSIONS.model, V]);
+    requestSets.push([S, DIMENSIONS.model, V]);
   }
   if (route) {
     requestDims[DIMENSIONS.route] = route;
-    requestSets.push([DIMENSIONS.route, V]);
+    requestSets.push([S, DIMENSIONS.route, V]);
   }
   docs.push({
     dimensions: requestDims,
@@ -129,7 +134,7 @@ export function metricDocuments(s: RequestSummary): MetricDocument[] {
   }
   docs.push({
     dimensions: version,
-    dimensionSets: [[V]],
+    dimensionSets: [[S], [S, V]],
     metrics: [count(METRICS.upstreamErrors, failed), count(METRICS.breakerOpened, s.breakersOpened.length)],
   });
 
@@ -137,7 +142,7 @@ export function metricDocuments(s: RequestSummary): MetricDocument[] {
   for (const { model, errorClass, n } of byClass.values()) {
     docs.push({
       dimensions: { [DIMENSIONS.model]: model, [DIMENSIONS.errorClass]: errorClass, ...version },
-      dimensionSets: [[DIMENSIONS.model, DIMENSIONS.errorClass, V]],
+      dimensionSets: [[S, DIMENSIONS.model, DIMENSIONS.errorClass, V]],
       metrics: [count(METRICS.upstreamErrors, n)],
     });
   }
@@ -146,7 +151,7 @@ export function metricDocuments(s: RequestSummary): MetricDocument[] {
   for (const endpoint of new Set(s.breakersOpened)) {
     docs.push({
       dimensions: { [DIMENSIONS.endpoint]: endpoint, ...version },
-      dimensionSets: [[DIMENSIONS.endpoint, V]],
+      dimensionSets: [[S, DIMENSIONS.endpoint, V]],
       metrics: [count(METRICS.breakerOpened, 1)],
     });
   }
@@ -154,8 +159,8 @@ export function metricDocuments(s: RequestSummary): MetricDocument[] {
   // 5. Spend without the version, for the budget alarms and the cost-per-day widget.
   if (s.model && Number.isFinite(s.costMicros) && s.costMicros >= 0) {
     docs.push({
-      dimensions: { [DIMENSIONS.model]: s.model },
-      dimensionSets: [[], [DIMENSIONS.model]],
+      dimensions: { [S]: stack, [DIMENSIONS.model]: s.model },
+      dimensionSets: [[S], [S, DIMENSIONS.model]],
       metrics: [
         { name: METRICS.costMicros, unit: 'None', value: s.costMicros },
         ...(s.overrunMicros && s.overrunMicros > 0

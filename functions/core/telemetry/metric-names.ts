@@ -51,9 +51,21 @@ export const METRICS = {
    * than N minutes" = Minimum(BreakerOpen) >= 1 for N consecutive minutes.
    */
   breakerOpen: 'BreakerOpen',
+  /**
+   * Health check gauge per {Stack}, published every round: models with at least one endpoint not
+   * marked down. Below 1 means the region cannot serve any model; Route 53 fails the region over on
+   * that alarm (a single-metric alarm: Route 53 accepts no metric math), not on an HTTP probe that
+   * a flood could fail.
+   */
+  availableModels: 'AvailableModels',
 } as const;
 
 export const DIMENSIONS = {
+  /**
+   * The CloudFormation stack (or `local`): on every metric, so two stacks in one account and region
+   * (dev and prod, both numbering router versions from 1) never share an alarm, a budget or a graph.
+   */
+  stack: 'Stack',
   model: 'Model',
   route: 'Route',
   version: 'FunctionVersion',
@@ -69,29 +81,42 @@ export const DIMENSIONS = {
 export const ERROR_CLASSES = ['429', '5xx', 'timeout', 'connection', 'stream', 'auth', 'not_found', '4xx'] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
+/** Environment variable with the Stack dimension's value (the stack name; lib/ sets it on every function). */
+export const STACK_NAME_ENV = 'SWITCHYARD_STACK_NAME';
+/** Stack dimension value when no stack name is set (the local runtime, tests). */
+export const LOCAL_STACK = 'local';
+
+/** The Stack dimension's value for this process. */
+export function stackNameFrom(env: Record<string, string | undefined>): string {
+  const v = env[STACK_NAME_ENV];
+  return v && v.length > 0 ? v : LOCAL_STACK;
+}
+
 /** Route dimension value for requests that named a concrete model. */
 export const DIRECT_ROUTE = 'direct';
 
-const { model, route, version, errorClass, endpoint } = DIMENSIONS;
+const { stack, model, route, version, errorClass, endpoint } = DIMENSIONS;
 
 /**
  * Dimension sets of the metrics the router emits, per EMF document. Every custom metric is one
  * (name, dimension values) pair, so each set multiplies the bill: the router emits
  *
- *   request   metrics x [Version], [Model, Version], [Route, Version]
- *   upstream  UpstreamErrors, BreakerOpened x [Version]; UpstreamErrors x [Model, ErrorClass, Version];
- *             BreakerOpened x [Endpoint, Version]
- *   spend     CostMicroUsd x [], [Model]   (version-less on purpose: budgets are per UTC day, not per
- *             version, and an alarm cannot sum a metric across versions)
+ *   request   metrics x [Stack], [Stack, Version], [Stack, Model, Version], [Stack, Route, Version]
+ *   upstream  UpstreamErrors, BreakerOpened x [Stack], [Stack, Version];
+ *             UpstreamErrors x [Stack, Model, ErrorClass, Version]; BreakerOpened x [Stack, Endpoint, Version]
+ *   spend     CostMicroUsd x [Stack], [Stack, Model]   (version-less on purpose: budgets are per UTC
+ *             day, not per version, and an alarm cannot sum a metric across versions)
  *
- * and nothing per key or per request (those live in the logs and in GET /v1/stats).
+ * The version-less [Stack] sets are the stack's totals over every version: the cutover alarms read
+ * the old version's share as total minus new (CloudWatch cannot know which version number is blue).
+ * Nothing per key or per request (those live in the logs and in GET /v1/stats).
  */
 export const ROUTER_DIMENSION_SETS = {
-  request: [[version], [model, version], [route, version]],
-  upstreamTotals: [[version]],
-  upstreamErrorsByClass: [[model, errorClass, version]],
-  breakerOpenedByEndpoint: [[endpoint, version]],
-  spend: [[], [model]],
+  request: [[stack], [stack, version], [stack, model, version], [stack, route, version]],
+  upstreamTotals: [[stack], [stack, version]],
+  upstreamErrorsByClass: [[stack, model, errorClass, version]],
+  breakerOpenedByEndpoint: [[stack, endpoint, version]],
+  spend: [[stack], [stack, model]],
 } as const satisfies Record<string, ReadonlyArray<ReadonlyArray<string>>>;
 
 /** Metrics in the per-request document (all carry the `request` dimension sets). */
@@ -110,10 +135,11 @@ export const REQUEST_METRICS = [
 
 /** Dimension sets of the health-check function's metrics (published by that function). */
 export const HEALTH_DIMENSION_SETS = {
-  endpointUp: [[model, endpoint]],
-  endpointLatency: [[model, endpoint]],
-  healthyEndpoints: [[model]],
-  breakerOpen: [[endpoint]],
+  endpointUp: [[stack, model, endpoint]],
+  endpointLatency: [[stack, model, endpoint]],
+  healthyEndpoints: [[stack, model]],
+  breakerOpen: [[stack, endpoint]],
+  availableModels: [[stack]],
 } as const satisfies Record<string, ReadonlyArray<ReadonlyArray<string>>>;
 
 /**
@@ -134,5 +160,6 @@ export const METRIC_DIMENSION_SETS: Readonly<Record<string, ReadonlyArray<Readon
   add(METRICS.endpointLatency, HEALTH_DIMENSION_SETS.endpointLatency);
   add(METRICS.healthyEndpoints, HEALTH_DIMENSION_SETS.healthyEndpoints);
   add(METRICS.breakerOpen, HEALTH_DIMENSION_SETS.breakerOpen);
+  add(METRICS.availableModels, HEALTH_DIMENSION_SETS.availableModels);
   return out;
 })();

@@ -1,13 +1,23 @@
 import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
+import { requireAdmin } from '../key-policy';
 import type { RequestContext } from '../request-context';
 
 /**
- * The gateway's own status plus what it knows of its endpoints; never URLs or keys (the route is
- * public). 503 only when health data says every model is down: that is what a Route 53 health check
- * on this route should fail over on. DynamoDB being unreachable degrades, never fails, the gateway
- * (it keeps routing on instance-local state).
+ * GET /health/deep, admin keys only: the gateway's own status plus what it knows of its endpoints;
+ * never URLs or keys. 503 when health data says every model is down. DynamoDB being unreachable
+ * degrades, never fails, the gateway (it keeps routing on instance-local state).
+ *
+ * Anonymous GET /health is answered by API Gateway itself (no Lambda): a flood of it costs no
+ * router capacity. Region failover does not probe either: Route 53 watches the health check's
+ * "no model available" alarm (lib/constructs/regional-domain.ts).
  */
+export async function deepHealth(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+  requireAdmin(ctx);
+  return health(ctx, deps);
+}
+
+/** The deep health body (exported for direct callers and tests). */
 export async function health(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   await deps.state.ensureFresh();
   const summary = deps.endpoints.summary();

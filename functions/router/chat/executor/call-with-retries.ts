@@ -37,12 +37,23 @@ export async function callWithRetries<T>(
     const timer = setTimeout(() => abort.abort(), left);
     deps.endpoints.started(endpoint.id);
     const started = deps.now();
+    const span = deps.tracing?.startAttempt({
+      system: endpoint.providerName,
+      model: model.id,
+      endpoint: endpoint.id,
+      operation: 'chat',
+      route: input.plan.route,
+      attempt: walk.attempts.filter((a) => a.endpoint !== '-').length + 1,
+      fallback: walk.attempts.some((a) => a.model !== model.id),
+      maxTokens: input.planRequest.maxTokens,
+    });
     let outcome: Awaited<ReturnType<OpenCall<T>>>;
     try {
       outcome = await open(endpoint, abort.signal, Math.min(left, deps.config.raw.gateway.headersTimeoutMs));
     } finally {
       clearTimeout(timer);
     }
+    span?.end(outcome.ok ? { ok: true, outcome: 200 } : { ok: false, outcome: outcome.status ?? outcome.failure });
     const ms = deps.now() - started;
     walk.upstreamMs += outcome.upstreamMs;
     if (outcome.ok) {

@@ -1,0 +1,75 @@
+/**
+ * Every AWS SDK client gives up on a stuck socket: connection and request timeouts, and the request
+ * timeout is an error, not the SDK's default warning.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../../functions/adapters/aws/client-options';
+import { createDynamoClient } from '../../functions/adapters/dynamo/client';
+
+async function handlerConfig(client: { config: { requestHandler: unknown } }) {
+  return (await (client.config.requestHandler as { configProvider: Promise<Record<string, unknown>> })
+    .configProvider) as Record<string, unknown>;
+}
+
+describe('AWS SDK client timeouts', () => {
+  it('the DynamoDB client the functions build has connection and request timeouts that throw', async () => {
+    const cfg = await handlerConfig(createDynamoClient({ AWS_REGION: 'us-east-1' }));
+    expect(cfg).toMatchObject({
+      connectionTimeout: AWS_CLIENT_TIMEOUTS.dynamodb.connectionTimeout,
+      requestTimeout: AWS_CLIENT_TIMEOUTS.dynamodb.requestTimeout,
+      throwOnRequestTimeout: true,
+    });
+    // Against local dynalite the bound is the machine's load, not the network: looser, still finite.
+    const local = await handlerConfig(
+      createDynamoClient({ AWS_REGION: 'us-east-1', SWITCHYARD_DYNAMODB_ENDPOINT: 'http://127.0.0.1:1' }),
+    );
+    expect(local).toMatchObject({ ...AWS_CLIENT_TIMEOUTS.localDynamodb, throwOnRequestTimeout: true });
+  });
+
+  it('every service has both timeouts, the hot-path DynamoDB ones the shortest', () => {
+    for (const t of Object.values(AWS_CLIENT_TIMEOUTS)) {
+      expect(t.connectionTimeout).toBeGreaterThan(0);
+      expect(t.requestTimeout).toBeGreaterThan(t.connectionTimeout);
+    }
+    const others = Object.entries(AWS_CLIENT_TIMEOUTS).filter(([k]) => k !== 'dynamodb' && k !== 'localDynamodb');
+    for (const [, t] of others) expect(t.requestTimeout).toBeGreaterThan(AWS_CLIENT_TIMEOUTS.dynamodb.requestTimeout);
+  });
+
+  describe('against a server that accepts the connection and never answers', () => {
+    let server: Server;
+    let port: number;
+    const sockets = new Set<Socket>();
+    beforeAll(async () => {
+      // Holds every socket open and says nothing.
+      server = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      port = (server.address() as AddressInfo).port;
+    });
+    afterAll(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+
+    it('fails the call with a TimeoutError instead of waiting forever', async () => {
+      const client = new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: `http://127.0.0.1:${port}`,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+        ...requestHandlerWith({ connectionTimeout: 200, requestTimeout: 300 }),
+      });
+      try {
+        await expect(
+          client.send(new GetItemCommand({ TableName: 't', Key: { pk: { S: 'a' }, sk: { S: 'b' } } })),
+        ).rejects.toMatchObject({ name: 'TimeoutError' });
+      } finally {
+        client.destroy();
+      }
+    }, 10_000);
+  });
+});
