@@ -63,14 +63,14 @@ const CASES: BedrockCase[] = [
     fault: { bedrockException: 'ServiceUnavailableException' },
     attempts: twice('503'),
     sleeps: backoff,
-    off: { ...upstreamError, message: /HTTP 503: ServiceUnavailableException/ },
+    off: { ...upstreamError, message: /HTTP 503\)/ },
   },
   {
     name: 'ModelNotReadyException',
     fault: { bedrockException: 'ModelNotReadyException' },
     attempts: twice('503'),
     sleeps: backoff,
-    off: { ...upstreamError, message: /HTTP 503: ModelNotReadyException/ },
+    off: { ...upstreamError, message: /HTTP 503\)/ },
   },
   {
     name: 'InternalServerException',
@@ -84,7 +84,7 @@ const CASES: BedrockCase[] = [
     fault: { bedrockException: 'ModelErrorException' },
     attempts: twice('502'),
     sleeps: backoff,
-    off: { ...upstreamError, message: /HTTP 502: ModelErrorException/ },
+    off: { ...upstreamError, message: /HTTP 502\)/ },
   },
   {
     name: 'ModelTimeoutException',
