@@ -208,42 +208,43 @@ describe('refusals for quota reasons and unset provider keys', () => {
     expect(calls).toHaveLength(planChecks(config).length);
   });
 
+  // deepseek-v3.2: one endpoint, on one provider (a model with another endpoint, as Claude with Bedrock, stays checked).
   it('skips models whose provider key was never set, unless the new version introduces them', async () => {
     const calls: string[] = [];
     const invoke: VersionInvoker = async (event) => {
       const model = modelOf(event);
       calls.push(model);
-      const keyless = model === 'claude-sonnet-4.5';
+      const keyless = model === 'deepseek-v3.2';
       return keyless ? error(502, 'upstream_auth_failed', 'no key') : ok(model);
     };
     const serving = new Set([...config.models.keys(), ...config.routes.keys()]);
     const report = await checkVersion(config, invoke, {
       requestTimeoutMs: 1000,
       sleep: noSleep,
-      unsetProviders: new Set(['anthropic']),
+      unsetProviders: new Set(['deepseek']),
       servingModels: serving,
     });
     expect(report.ok).toBe(true);
-    expect(report.outcomes.find((o) => o.name === 'claude-sonnet-4.5')).toMatchObject({
+    expect(report.outcomes.find((o) => o.name === 'deepseek-v3.2')).toMatchObject({
       ok: true,
       skipped: 'provider_key_unset',
       tries: 0,
-      detail: expect.stringContaining('anthropic'),
+      detail: expect.stringContaining('deepseek'),
     });
-    expect(calls).not.toContain('claude-sonnet-4.5');
+    expect(calls).not.toContain('deepseek-v3.2');
     // Routes that can reach keyed models are still checked.
     expect(calls).toEqual(expect.arrayContaining(['auto', 'chat-default']));
 
     // The same model, new in this version (the serving one does not know it): checked, and it fails.
-    serving.delete('claude-sonnet-4.5');
+    serving.delete('deepseek-v3.2');
     const introduced = await checkVersion(config, invoke, {
       requestTimeoutMs: 1000,
       sleep: noSleep,
-      unsetProviders: new Set(['anthropic']),
+      unsetProviders: new Set(['deepseek']),
       servingModels: serving,
     });
     expect(introduced.ok).toBe(false);
-    expect(introduced.outcomes.find((o) => o.name === 'claude-sonnet-4.5')).toMatchObject({ ok: false });
+    expect(introduced.outcomes.find((o) => o.name === 'deepseek-v3.2')).toMatchObject({ ok: false });
   });
 
   it('the hook logs unset keys and carries on when a lookup fails', async () => {
