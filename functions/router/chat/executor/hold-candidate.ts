@@ -7,6 +7,7 @@ import type { CompiledModel } from '../../../core/config/compile';
 import { budgetScopes } from '../../../core/budget/scopes';
 import type { QuotaScope } from '../../../core/quota/scope';
 import type { QuotaHold } from '../../../ports/shared-quota';
+import { isPreTrafficInvocation } from '../../pre-traffic-marker';
 import type { ExecInput } from './types';
 
 export type CandidateHold =
@@ -22,11 +23,14 @@ export async function holdCandidate(
 ): Promise<CandidateHold> {
   const { deps, ctx } = input;
   const now = deps.now();
-  const needs = budgetScopes(deps.config.raw, ctx.key, model, ctx.startedAt).map((scope) => ({
-    scope,
-    amount: worstMicros,
-  }));
-  const slot = model.maxConcurrency !== undefined ? { model: model.id, cap: model.maxConcurrency } : undefined;
+  // The pre-traffic check skips budgets and caps (it is not a client, and must be able to test a
+  // fix while they are exhausted); its one-token calls are still recorded as usage.
+  const bypass = isPreTrafficInvocation(ctx);
+  const needs = bypass
+    ? []
+    : budgetScopes(deps.config.raw, ctx.key, model, ctx.startedAt).map((scope) => ({ scope, amount: worstMicros }));
+  const slot =
+    !bypass && model.maxConcurrency !== undefined ? { model: model.id, cap: model.maxConcurrency } : undefined;
   const a = await deps.quota.admit(needs, slot, now);
   if (a.ok) return { ok: true, hold: a.hold };
   if (a.reason === 'refused') return { ok: false, budget: a.scope };
