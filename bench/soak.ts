@@ -401,7 +401,8 @@ async function main(): Promise<number> {
             retried: tally.retried,
             driftMicros: audit.scopes.reduce((s, x) => s + Math.abs(x.driftMicros), 0),
             openReservations: audit.scopes.reduce((s, x) => s + x.openReservations, 0),
-            leaseSlotsHeld: audit.leases.reduce((s, l) => s + l.inflight + l.holders, 0),
+            // Slots DynamoDB counts that no instance holds (instances keep slots between requests by design).
+            leaseSlotsHeld: audit.leases.reduce((s, l) => s + Math.abs(l.inflight - l.holders), 0),
             scopes: audit.scopes,
             heapGrowthMB: memory.heapGrowthMB,
             externalGrowthMB: memory.externalGrowthMB,

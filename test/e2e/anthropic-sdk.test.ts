@@ -14,7 +14,14 @@ describe('official @anthropic-ai/sdk against the local gateway', () => {
   let gw: LocalGateway;
   let client: Anthropic;
   beforeAll(async () => {
-    gw = await startTestGateway();
+    // Claude's pool also has a Bedrock endpoint: this suite reads what the OpenAI-compatible upstream
+    // received, so the pool keeps that endpoint alone.
+    gw = await startTestGateway((c) => {
+      for (const m of c.models) {
+        const http = m.endpoints.filter((e: { provider: string }) => c.providers[e.provider]?.kind !== 'bedrock');
+        if (http.length > 0) m.endpoints = http;
+      }
+    });
     // ANTHROPIC_AUTH_TOKEN's form (Authorization: Bearer), which the default key-header mode accepts.
     client = new Anthropic({ baseURL: gw.url, apiKey: null, authToken: gw.demoKey, maxRetries: 0 });
   });

@@ -104,7 +104,8 @@ describe('DynamoDB throttling', () => {
       chat(gw, { stream: true }),
       post(gw, '/v1/chat/completions', hi('auto')),
     ]);
-    for (const r of answers) expect(servedOrBounded(r)).toBe(true);
+    // The body is shown when a reply is neither served nor an honest refusal.
+    for (const r of answers) expect(servedOrBounded(r) ? 'ok' : r.text).toBe('ok');
     expect(answers.filter((r) => r.status === 200).length).toBeGreaterThan(answers.length / 2);
     for (const r of answers.slice(6, 8)) if (r.status === 200) expect(sseData(r.text).at(-1)).toBe('[DONE]');
     expect(total(gw.dynamoFaults!.counts().throttled)).toBeGreaterThan(0);
@@ -121,7 +122,8 @@ describe('DynamoDB throttling', () => {
     await gw.dynamoFaults!.throttle();
 
     const answers = await Promise.all([chat(gw), chat(gw), chat(gw, { stream: true })]);
-    for (const r of answers) expect(servedOrBounded(r)).toBe(true);
+    // The body is shown when a reply is neither served nor an honest refusal.
+    for (const r of answers) expect(servedOrBounded(r) ? 'ok' : r.text).toBe('ok');
     if (answers[2].status === 200) expect(sseData(answers[2].text).at(-1)).toBe('[DONE]');
 
     const health = await eventually(async () => {

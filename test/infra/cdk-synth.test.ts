@@ -48,7 +48,9 @@ describe('npx cdk synth', () => {
     const routerDir = join(out, `asset.${routerKey.replace(/\.zip$/, '')}`);
     const index = readFileSync(join(routerDir, 'index.js'), 'utf8');
     expect(index).toContain('require("gpt-tokenizer/encoding/cl100k_base")');
-    expect(index.length).toBeLessThan(600 * 1024);
+    // Bedrock's runtime client with its HTTP/1.1 handler and the Powertools tracer joined the bundle;
+    // what a cold start pays for it is measured by the bench's cold-start case, not here.
+    expect(index.length).toBeLessThan(900 * 1024);
     const fromBundle = createRequire(join(routerDir, 'index.js'));
     expect(fromBundle.resolve('gpt-tokenizer/encoding/cl100k_base')).toBe(
       join(routerDir, 'node_modules', 'gpt-tokenizer', 'encoding', 'cl100k_base.js'),
