@@ -64,8 +64,15 @@ export function nestedDeeperThan(text: string, max: number): boolean {
   return false;
 }
 
-/** Decodes, size-checks, parses and validates a raw body; throws an OpenAI-style GatewayError. */
-export function parseChatRequest(raw: string | null | undefined, isBase64: boolean, maxBytes: number): ChatRequest {
+/**
+ * Decoding, size, JSON and depth checks every client API's body parser shares (the Messages and
+ * Responses edges call it through core/translate/json-body.ts); each API then validates its fields.
+ */
+export function parseJsonObject(
+  raw: string | null | undefined,
+  isBase64: boolean,
+  maxBytes: number,
+): Record<string, unknown> {
   if (raw == null || raw === '') throw errors.invalidField('body', 'the request body is empty; send a JSON object');
   const text = isBase64 ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw errors.bodyTooLarge(maxBytes);
@@ -81,13 +88,22 @@ export function parseChatRequest(raw: string | null | undefined, isBase64: boole
   if (nestedDeeperThan(text, MAX_JSON_DEPTH)) {
     throw errors.invalidField('body', `JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
   }
-  const result = ChatRequestSchema.safeParse(json);
+  return json as Record<string, unknown>;
+}
+
+/** Validates with a zod/mini schema; the first issue becomes a 400 naming its field. */
+export function validate<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const param = fieldPath(issue.path) || 'body';
-    throw errors.invalidField(param, describeIssue(issue));
+    throw errors.invalidField(fieldPath(issue.path) || 'body', describeIssue(issue));
   }
-  return result.data;
+  return result.data as z.output<S>;
+}
+
+/** Decodes, size-checks, parses and validates a raw body; throws an OpenAI-style GatewayError. */
+export function parseChatRequest(raw: string | null | undefined, isBase64: boolean, maxBytes: number): ChatRequest {
+  return validate(ChatRequestSchema, parseJsonObject(raw, isBase64, maxBytes));
 }
 
 /**
