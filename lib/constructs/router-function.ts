@@ -44,7 +44,7 @@ export interface RouterFunctionProps {
 /**
  * The router Lambda: streamified handler, published as a new version whenever code or config
  * changes, served through the alias `live` (which CodeDeploy later shifts between versions).
- * May read and write the state and cost tables, and only the rate-limit windows of the keys table.
+ * May read and write the state table and the quota items of the cost table; never the keys table.
  */
 export class RouterFunction extends Construct {
   readonly function: lambda.Function;
