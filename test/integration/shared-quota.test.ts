@@ -2,13 +2,14 @@
  * Quota slices against dynalite with several simulated router instances (each its own adapter:
  * its own slices, slots and holder record), as Lambda would run them.
  */
-import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
 import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
 import { COUNTER_SK, shardPk, slotPk } from '../../functions/adapters/dynamo/quota/keys';
 import { createSharedQuota, type SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
+import { createQuotaReport } from '../../functions/adapters/dynamo/quota/report';
 import { sweepExpired } from '../../functions/adapters/dynamo/quota/sweep';
 import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { QuotaScope } from '../../functions/core/quota/scope';
@@ -246,6 +247,78 @@ describe('shared quota (slices over DynamoDB)', () => {
     throttle = false;
     await q.record([], clock.t);
     expect((await shards(scope)).spent).toBe(2_100);
+  });
+
+  test('an instance serving 100 keys keeps its holder record small: usage moves into sealed items, reports stay exact', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const scope = budget(1_000_000_000, 1);
+    const q = instance(clock, { id: `seal${run}` });
+    for (let k = 0; k < 100; k++) {
+      const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+      if (!a.ok) throw new Error('refused');
+      q.settle(a.hold, [700], clock.t);
+      await q.record(
+        [
+          {
+            dims: [`key#k${run}_${k}`, 'model#m'],
+            ok: true,
+            promptTokens: 10,
+            completionTokens: 5,
+            costMicros: 700,
+            latencyMs: 120,
+          },
+        ],
+        clock.t,
+      );
+      clock.t += 10;
+    }
+    const { pk, sk } = q.holdings().record;
+    const item = (await ddb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: pk }, sk: { S: sk } } })))
+      .Item!;
+    // DynamoDB's item size: attribute names plus values (numbers and strings at about their length).
+    const bytes = Object.entries(item).reduce((n, [k, v]) => n + k.length + String(v.N ?? v.S ?? '').length, 0);
+    expect(bytes).toBeLessThan(3_072);
+    const report = createQuotaReport({
+      counters: createCounterOps(ddb, table),
+      holders: createHolderOps(ddb, table),
+      partitions: 4,
+    });
+    const rows = await report.usage('2026-12-06');
+    const mine = rows.filter((r) => r.scope.startsWith(`key#k${run}_`));
+    expect(mine).toHaveLength(100);
+    expect(mine.every((r) => r.requests === 1 && r.costMicros === 700 && r.successes === 1)).toBe(true);
+    const model = rows.find((r) => r.scope === 'model#m');
+    expect(model?.requests).toBeGreaterThanOrEqual(100);
+    const budgets = await report.budgets('2026-12-06');
+    expect(budgets.find((b) => b.scope === scope.id)?.spentMicros).toBe(70_000);
+  });
+
+  test('a slice left unused for 30 s goes back to its shards at the next write', async () => {
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const idle = budget(10_000_000, 1);
+    const busy = budget(10_000_000, 1);
+    const q = instance(clock);
+    const a = await q.admit([{ scope: idle, amount: 1_000 }], undefined, clock.t);
+    if (!a.ok) throw new Error('refused');
+    q.settle(a.hold, [400], clock.t);
+    await q.record([], clock.t);
+    expect((await shards(idle)).sliced).toBeGreaterThan(400);
+    clock.t += 29_000;
+    const b = await q.admit([{ scope: busy, amount: 1_000 }], undefined, clock.t);
+    if (!b.ok) throw new Error('refused');
+    q.settle(b.hold, [400], clock.t);
+    await q.record([], clock.t);
+    expect((await shards(idle)).sliced).toBeGreaterThan(400);
+    clock.t += 2_000;
+    const c = await q.admit([{ scope: busy, amount: 1_000 }], undefined, clock.t);
+    if (!c.ok) throw new Error('refused');
+    q.settle(c.hold, [400], clock.t);
+    await q.record([], clock.t);
+    const after = await shards(idle);
+    expect(after.sliced).toBe(0);
+    expect(after.spent).toBe(400);
+    expect(after.avail).toBe(10_000_000 - 400);
+    expect(q.holdings().slices.filter((s) => s.scope.id === idle.id)).toHaveLength(0);
   });
 
   test('property: any interleaving of admit, settle, release, record, kill and sweep keeps use within the limit and loses nothing', async () => {

@@ -306,7 +306,7 @@ export const SharedStateSchema = z.object({
   /** Items a model's concurrency cap is split over (never more than the cap). */
   slotShards: z._default(positiveInt(), 4),
   /** Partitions of the per-instance holder records (the sweep queries each). */
-  holderPartitions: z._default(positiveInt(), 16),
+  holderPartitions: z._default(positiveInt(), 64),
   /** Keep a concurrency slot between back-to-back requests arriving within this time. */
   slotStreakMs: z._default(nonNegativeInt(), 1_000),
 });

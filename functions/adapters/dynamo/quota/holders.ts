@@ -34,7 +34,15 @@ export interface HolderChange {
   usage?: Record<string, number>;
   /** Requests in flight on the instance at this write. */
   inflight?: number;
+  /** Attributes moved into a sealed usage item (usage counters, scope registry). */
+  removeAttrs?: string[];
   expiresAt: number;
+}
+
+/** Usage counters and scope registry entries moved out of a holder record (see `seal`). */
+export interface SealedUsage {
+  usage: Record<string, number>;
+  scopes: Record<string, string>;
 }
 
 export type HolderWrite = 'ok' | 'swept';
@@ -102,6 +110,9 @@ export function createHolderOps(ddb: DynamoDBClient, table: string) {
         values[':inf'] = { N: String(c.inflight) };
       }
       for (const id of c.removeSlices ?? []) removes.push(name(ATTR.sliceDef(id)), name(ATTR.sliceUsed(id)));
+      // An attribute this write also sets or adds to stays (one expression cannot touch it twice).
+      const touched = new Set(Object.values(names));
+      for (const attr of c.removeAttrs ?? []) if (!touched.has(attr)) removes.push(name(attr));
       const expr = `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
       try {
         await ddb.send(
@@ -118,6 +129,43 @@ export function createHolderOps(ddb: DynamoDBClient, table: string) {
       } catch (err) {
         if (isConditionFailure(err)) return 'swept';
         throw err;
+      }
+    },
+
+    /**
+     * Writes usage moved out of a live record into its own item (`st = sealed`: never swept, read
+     * by reports like any record). Conditional on the item being new, so a retry after a lost
+     * answer never counts the usage twice.
+     */
+    async seal(pk: string, sk: string, content: SealedUsage, now: number): Promise<void> {
+      const names: Record<string, string> = { '#st': 'st', '#ttl': 'ttl' };
+      const values: Record<string, AttributeValue> = {
+        ':sealed': { S: 'sealed' },
+        ':ttl': { N: String(Math.floor(now / 1000) + KEEP_SECONDS) },
+      };
+      const sets = ['#st = :sealed', '#ttl = :ttl'];
+      let i = 0;
+      const set = (attr: string, v: AttributeValue) => {
+        names[`#a${i}`] = attr;
+        values[`:a${i}`] = v;
+        sets.push(`#a${i} = :a${i}`);
+        i++;
+      };
+      for (const [attr, n] of Object.entries(content.usage)) set(attr, { N: String(n) });
+      for (const [attr, v] of Object.entries(content.scopes)) set(attr, { S: v });
+      try {
+        await ddb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: { S: pk }, sk: { S: sk } },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_not_exists(#st)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
       }
     },
 

@@ -53,7 +53,19 @@ export interface SharedQuotaOptions {
   storeOk?: () => void;
   /** At most one sweep of other instances' expired records per this many ms, from this instance. */
   sweepEveryMs?: number;
+  /** A slice unused this long is given back (budgets at once, rates 60 s after their last use). */
+  sliceIdleMs?: number;
+  /**
+   * When the usage counters and scope registry in the holder record pass about this many bytes,
+   * they move into a sealed item of their own: every write of a record costs one write unit per
+   * KB of the whole item, so a record that grew with every key it served would make each request
+   * dearer (18 KB, 18 units, for an instance serving 100 keys).
+   */
+  sealUsageBytes?: number;
 }
+
+const SEAL_USAGE_BYTES = 2_048;
+const SLICE_IDLE_MS = 30_000;
 
 interface SlotState {
   /** Slot shards this instance holds, one entry per slot. */
@@ -78,6 +90,8 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   const sizing = o.sizing ?? DEFAULT_SIZING;
   const termMs = Math.max(o.termMs, RATE_HOLD_MS);
   const sweepEveryMs = o.sweepEveryMs ?? 10_000;
+  const sliceIdleMs = o.sliceIdleMs ?? SLICE_IDLE_MS;
+  const sealUsageBytes = o.sealUsageBytes ?? SEAL_USAGE_BYTES;
   const instanceId = o.instanceId ?? randomBytes(6).toString('base64url');
   const pk = holderPartition(instanceId, o.holderPartitions);
   let gen = 0;
@@ -101,6 +115,13 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   let lastSweep = 0;
   let inflight = 0;
   let renewTimer: NodeJS.Timeout | undefined;
+  /** Usage totals and scope registry entries the current record holds (what a seal moves out). */
+  let recordUsage: Record<string, number> = {};
+  let recordScopes: Record<string, string> = {};
+  let recordUsageBytes = 0;
+  /** Attributes sealed into their own item but not yet removed from the record. */
+  let pendingRemoval: string[] | null = null;
+  let seals = 0;
 
   const failed = (op: string, err: unknown) => o.storeFailed?.(op, err);
   function newRecord(now: number): void {
@@ -108,6 +129,10 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     gen++;
     sk = `${recordDay}#${instanceId}.${gen}`;
     recordExpires = 0;
+    recordUsage = {};
+    recordScopes = {};
+    recordUsageBytes = 0;
+    pendingRemoval = null;
   }
   newRecord(o.now());
 
@@ -423,6 +448,16 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     pendingUsage = {};
     pendingSlots = {};
     pendingDefs = {};
+    const removeAttrs = pendingRemoval ?? undefined;
+    // Counters still waiting to be removed after a seal are not added to in the same write.
+    for (const attr of removeAttrs ?? []) {
+      if (!(attr in usage)) continue;
+      pendingUsage[attr] = usage[attr];
+      delete usage[attr];
+    }
+    for (const list of slices.values()) {
+      for (const sl of list) if (sl.reserved === 0 && now - sl.lastUseAt >= sliceIdleMs) close(sl);
+    }
     const deltas: Array<[Slice, number]> = [];
     for (const list of slices.values()) {
       for (const s of list) if (s.used !== s.recorded) deltas.push([s, s.used - s.recorded]);
@@ -451,6 +486,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       slots: slotChanges,
       usage,
       removeSlices: returning.filter((s) => !defs[s.id]).map((s) => s.id),
+      removeAttrs,
     };
     let result: 'ok' | 'swept';
     try {
@@ -492,6 +528,9 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       await write({ usage }, now).catch((err) => failed('holder record', err));
       return;
     }
+    if (removeAttrs) pendingRemoval = null;
+    noteRecorded(usage, change.defs ?? {});
+    if (recordUsageBytes > sealUsageBytes) await sealUsage(now);
     for (const s of returning) {
       const list = listFor(s.scope);
       list.splice(list.indexOf(s), 1);
@@ -503,6 +542,43 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         o.counters.giveSlots(model, shard, 1).catch((err) => failed('slot give-back', err)),
       ),
     ]);
+  }
+
+  function noteRecorded(usage: Record<string, number>, defs: Record<string, SliceDef>): void {
+    for (const [attr, n] of Object.entries(usage)) {
+      if (!(attr in recordUsage)) recordUsageBytes += attr.length + 9;
+      recordUsage[attr] = (recordUsage[attr] ?? 0) + n;
+    }
+    for (const def of Object.values(defs)) {
+      const attr = ATTR.scope(def.kind, def.id, def.period);
+      if (!(attr in recordScopes)) recordUsageBytes += attr.length + 12;
+      recordScopes[attr] = `${def.shards}:${def.limit}`;
+    }
+  }
+
+  /**
+   * Moves the record's usage counters and scope registry into a sealed item, then removes them
+   * from the record. Seal first: a crash between the two writes counts that usage twice in reports
+   * (never in budgets, which read slices), where the other order would lose it. The removal, if it
+   * fails, is retried with the next write; counters it names wait until then.
+   */
+  async function sealUsage(now: number): Promise<void> {
+    const content = { usage: recordUsage, scopes: recordScopes };
+    try {
+      await o.holders.seal(pk, `${sk}.u${++seals}`, content, now);
+    } catch (err) {
+      failed('usage seal', err);
+      return;
+    }
+    pendingRemoval = [...Object.keys(content.usage), ...Object.keys(content.scopes)];
+    recordUsage = {};
+    recordScopes = {};
+    recordUsageBytes = 0;
+    try {
+      if ((await write({ removeAttrs: pendingRemoval }, now)) === 'ok') pendingRemoval = null;
+    } catch (err) {
+      failed('holder record', err);
+    }
   }
 
   async function giveBack(s: Slice): Promise<void> {
