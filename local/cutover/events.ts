@@ -3,7 +3,7 @@
  * formatter and the console view read the events without importing the runner back.
  */
 import type { AlarmSpec, CutoverAlarmId } from '../../functions/core/cutover/alarms';
-import type { AlarmState } from '../../functions/core/cutover/evaluate';
+import type { AlarmState } from './evaluate';
 import type { CutoverSettings } from '../../functions/core/cutover/settings';
 import type { CheckReport } from '../../functions/pre-traffic/check-version';
 import type { VersionMetrics } from './version-metrics';

@@ -7,8 +7,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cutoverAlarms, type CutoverAlarmId } from '../../functions/core/cutover/alarms';
-import { alarmState, periodValue } from '../../functions/core/cutover/evaluate';
-import { percentAt, shiftMinutes, trafficSteps } from '../../functions/core/cutover/schedule';
+import { alarmState, periodValue } from './evaluate';
+import { percentAt, shiftMinutes, trafficSteps } from './schedule';
 import type { CutoverSettings } from '../../functions/core/cutover/settings';
 import { DIMENSIONS, LOCAL_STACK, METRICS } from '../../functions/core/telemetry/metric-names';
 import { checkVersion, type CheckReport } from '../../functions/pre-traffic/check-version';
