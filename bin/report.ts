@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_STATS_DAYS } from '../functions/core/stats/days';
 import type { StatsReport } from '../functions/core/stats/stats-report';
-import { renderStatsTable } from '../functions/core/stats/stats-table';
+import { renderStatsTable } from './lib/stats-table';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8787';
 /** The local runtime's demo key (an admin key); see local/gateway.ts. */

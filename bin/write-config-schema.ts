@@ -1,7 +1,7 @@
 /** Writes config/switchyard.schema.json from the zod schema, so editors validate the config as users type. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configJsonSchema } from '../functions/core/config/json-schema';
+import { configJsonSchema } from './lib/config-json-schema';
 
 const out = join(__dirname, '..', 'config', 'switchyard.schema.json');
 writeFileSync(out, JSON.stringify(configJsonSchema(), null, 2) + '\n');

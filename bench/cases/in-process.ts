@@ -20,8 +20,8 @@ import type { RouterDeps } from '../../functions/router/deps';
 import { createRouterHandler } from '../../functions/router/lambda-handler';
 import { startLocalDynamo } from '../../local/dynamo';
 import { installAwsLambdaGlobal, localLambdaContext, type StreamingHandler } from '../../local/lambda-streaming';
-import { chatEvent } from '../../test/helpers/proxy-event';
-import { stubDeps } from '../../test/helpers/stub-deps';
+import { chatEvent } from '../../local/in-memory/proxy-event';
+import { stubDeps } from '../../local/in-memory/stub-deps';
 import { benchConfig, providerKeyEnv } from '../config/bench-config';
 import { latencyHistogram, recordMs, type Histogram } from '../histogram';
 

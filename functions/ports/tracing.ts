@@ -64,6 +64,3 @@ export const GEN_AI = {
   outputTokens: 'gen_ai.usage.output_tokens',
   errorType: 'error.type',
 } as const;
-
-/** Environment variable that turns tracing on in the router (lib/ sets it with -c switchyard:tracing=true). */
-export const TRACING_ENV = 'SWITCHYARD_TRACING';

@@ -5,7 +5,7 @@
  */
 import type { ProviderClient } from '../ports/bedrock';
 import type { Tracing } from '../ports/tracing';
-import type { StateSnapshot } from '../adapters/dynamo/state-snapshot';
+import type { StateSnapshot } from '../ports/state-snapshot';
 import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
 import type { BreakerStore } from '../ports/breakers';
 import type { SecretSource } from '../ports/secrets';

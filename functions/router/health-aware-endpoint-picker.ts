@@ -8,8 +8,7 @@ import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/co
 import { isStale, staleAfterMs } from '../core/health/endpoint-health';
 import { countStatuses, poolStatus } from '../core/balancing/pool-status';
 import { chooseEndpoint, type EndpointView } from '../core/balancing/strategies';
-import { fromItem, type HealthRecord } from '../adapters/dynamo/health-item';
-import type { Item, StateSnapshot } from '../adapters/dynamo/state-snapshot';
+import type { StateSnapshot } from '../ports/state-snapshot';
 import type { EndpointPicker } from './deps';
 
 export interface HealthAwarePickerOptions {
@@ -49,17 +48,8 @@ export function createHealthAwareEndpointPicker(opts: HealthAwarePickerOptions):
   const maxAgeMs = staleAfterMs(opts.config.raw.health);
   const inflight = new Map<string, number>();
   const cursors = new Map<string, number>();
-  // Decoding once per item: the snapshot hands out the same object until its next refresh.
-  const decoded = new WeakMap<Item, HealthRecord | null>();
-
   const view = (endpointId: string): EndpointHealthView => {
-    const item = opts.snapshot.get(endpointId, 'health');
-    if (!item) return { status: 'unknown' };
-    let record = decoded.get(item);
-    if (record === undefined) {
-      record = fromItem(item) ?? null;
-      decoded.set(item, record);
-    }
+    const record = opts.snapshot.health(endpointId);
     if (!record || isStale(record, now(), maxAgeMs)) return { status: 'unknown' };
     return { status: record.status, latencyEwmaMs: record.latencyEwmaMs, lastError: record.lastError };
   };

@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { TRACING_ENV } from '../../functions/ports/tracing';
+import { TRACING_ENV } from '../../functions/contracts/tracing';
 
 /**
  * Opt-in tracing (`-c switchyard:tracing=true`) on one function: Lambda active tracing (X-Ray), the

@@ -4,7 +4,7 @@
  */
 import type { CutoverView } from '../../functions/router/admin/admin-deps';
 import { formatEvent } from './format';
-import type { CutoverEvent } from './run-cutover';
+import type { CutoverEvent } from './events';
 
 export function cutoverView(
   events: readonly CutoverEvent[],

@@ -1,9 +1,9 @@
 /** The timeline `npm run cutover` prints: one line per shift, alarm period and decision. */
 import type { AlarmSpec } from '../../functions/core/cutover/alarms';
-import { describeShift } from '../../functions/core/cutover/schedule';
+import { describeShift } from './schedule';
 import type { CutoverSettings } from '../../functions/core/cutover/settings';
 import { describeReport } from '../../functions/pre-traffic/check-version';
-import type { CutoverEvent, CutoverResult } from './run-cutover';
+import type { CutoverEvent, CutoverResult } from './events';
 
 function clock(minute: number): string {
   const total = Math.round(minute * 60);

@@ -6,9 +6,9 @@
  * shifts everything back to blue.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cutoverAlarms, type AlarmSpec, type CutoverAlarmId } from '../../functions/core/cutover/alarms';
-import { alarmState, periodValue, type AlarmState } from '../../functions/core/cutover/evaluate';
-import { percentAt, shiftMinutes, trafficSteps } from '../../functions/core/cutover/schedule';
+import { cutoverAlarms, type CutoverAlarmId } from '../../functions/core/cutover/alarms';
+import { alarmState, periodValue } from './evaluate';
+import { percentAt, shiftMinutes, trafficSteps } from './schedule';
 import type { CutoverSettings } from '../../functions/core/cutover/settings';
 import { DIMENSIONS, LOCAL_STACK, METRICS } from '../../functions/core/telemetry/metric-names';
 import { checkVersion, type CheckReport } from '../../functions/pre-traffic/check-version';
@@ -18,6 +18,9 @@ import { localVersionInvoker } from './invoke-local';
 import { ALIAS_NAME, LOCAL_FUNCTION_NAME, VersionMetrics } from './version-metrics';
 import { WeightedAlias, type AliasVersion } from './weighted-alias';
 import { cutoverView } from './console-view';
+import type { AlarmReading, CutoverEvent, CutoverOutcome, CutoverResult, PeriodRecord } from './events';
+
+export type { CutoverEvent, CutoverOutcome, CutoverResult } from './events';
 
 export interface CutoverRunOptions {
   gateway: LocalGateway;
@@ -30,45 +33,6 @@ export interface CutoverRunOptions {
   onEvent?: (e: CutoverEvent) => void;
   /** Called after the pre-traffic check passed, right before the first shift (fault injection). */
   beforeFirstShift?: () => void | Promise<void>;
-}
-
-export type CutoverOutcome = 'completed' | 'rolled_back' | 'refused';
-
-export interface AlarmReading {
-  /** The alarm's value for the period: green minus blue for the rates, green's TTFT p99. */
-  value?: number;
-  state: AlarmState;
-}
-
-export interface PeriodRecord {
-  index: number;
-  /** End of the period, in schedule minutes since the first shift. */
-  atMinute: number;
-  /** Green's share during the period. */
-  greenPercent: number;
-  requests: { blue: number; green: number };
-  alarms: Record<CutoverAlarmId, AlarmReading>;
-}
-
-export type CutoverEvent =
-  | { type: 'start'; settings: CutoverSettings; blue: string; green: string }
-  | { type: 'pre_traffic'; version: string; report: CheckReport }
-  | { type: 'shift'; atMinute: number; weights: Record<string, number> }
-  | { type: 'period'; period: PeriodRecord; specs: AlarmSpec[] }
-  | { type: 'rollback'; atMinute: number; alarms: CutoverAlarmId[]; weights: Record<string, number> }
-  | { type: 'complete'; atMinute: number; weights: Record<string, number> };
-
-export interface CutoverResult {
-  outcome: CutoverOutcome;
-  settings: CutoverSettings;
-  blue: string;
-  green: string;
-  events: CutoverEvent[];
-  preTraffic?: CheckReport;
-  /** Alarms in ALARM when it rolled back. */
-  alarms?: CutoverAlarmId[];
-  alias: WeightedAlias;
-  metrics: VersionMetrics;
 }
 
 const BLUE = '1';

@@ -6,7 +6,7 @@
  */
 import { metricDocuments } from '../../functions/core/telemetry/metric-documents';
 import { LOCAL_STACK, METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
-import type { MetricSample } from '../../functions/core/cutover/evaluate';
+import type { MetricSample } from './evaluate';
 import type { Telemetry } from '../../functions/router/deps';
 
 export const LOCAL_FUNCTION_NAME = 'switchyard-router';

@@ -6,7 +6,7 @@
  */
 import { captureTelemetry, type CapturedTelemetry } from '../../functions/adapters/telemetry/sinks';
 import { METRICS, REQUEST_METRICS } from '../../functions/core/telemetry/metric-names';
-import { parseTableRow } from '../../functions/core/stats/stats-table';
+import { parseTableRow } from '../../bin/lib/stats-table';
 import type { DayStats, ScopeStats, StatsReport } from '../../functions/core/stats/stats-report';
 import { utcDay } from '../../functions/core/time';
 import { fetchStats, report } from '../../bin/report';

@@ -6,7 +6,7 @@ import { planRequest, resolveModelName } from '../../functions/core/routing/plan
 import { createKeyPolicy, withAliasTargets } from '../../functions/router/key-policy';
 import type { CallerKey } from '../../functions/router/request-context';
 import { listModels, retrieveModel } from '../../functions/router/routes/models';
-import { stubDeps } from '../helpers/stub-deps';
+import { stubDeps } from '../../local/in-memory/stub-deps';
 
 const withAliases = (aliases: Record<string, string>) => compileConfig({ ...structuredClone(defaultConfig), aliases });
 const cfg = withAliases({

@@ -9,7 +9,7 @@ import {
   createHealthAwareEndpointPicker,
   ROUND_ROBIN_START_SPAN,
 } from '../../functions/router/health-aware-endpoint-picker';
-import type { StateSnapshot } from '../../functions/adapters/dynamo/state-snapshot';
+import type { StateSnapshot } from '../../functions/ports/state-snapshot';
 import { seeded } from '../helpers/seeded-random';
 
 const POOL = ['e0', 'e1', 'e2', 'e3'];
@@ -25,8 +25,8 @@ function pool(balancing: string, weights = [1, 1, 1, 1]) {
 
 // No health data: every endpoint counts as usable.
 const noHealth: StateSnapshot = {
-  get: () => undefined,
-  put: () => undefined,
+  breaker: () => undefined,
+  health: () => undefined,
   ensureFresh: async () => undefined,
   refresh: async () => undefined,
   loadedAt: () => 0,

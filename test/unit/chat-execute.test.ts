@@ -7,9 +7,9 @@ import type { UpstreamCall, UpstreamResponse } from '../../functions/ports/upstr
 import { createRouterApp } from '../../functions/router/app';
 import type { RouterDeps } from '../../functions/router/deps';
 import { compileConfig } from '../../functions/core/config/compile';
-import { memoryQuota, type QuotaBooks, reservedMicros } from '../helpers/memory-quota';
-import { stubDeps } from '../helpers/stub-deps';
-import { chatEvent } from '../helpers/proxy-event';
+import { memoryQuota, type QuotaBooks, reservedMicros } from '../../local/in-memory/memory-quota';
+import { stubDeps } from '../../local/in-memory/stub-deps';
+import { chatEvent } from '../../local/in-memory/proxy-event';
 
 const chatEventOf = (body: unknown, headers: Record<string, string> = {}) =>
   chatEvent(JSON.stringify(body), headers, 'req-1');

@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import { createRouterApp } from '../../functions/router/app';
 import type { RouterDeps } from '../../functions/router/deps';
 import type { AttemptAttributes, AttemptResult, Tracing } from '../../functions/ports/tracing';
-import { chatEvent } from '../helpers/proxy-event';
-import { stubDeps } from '../helpers/stub-deps';
+import { chatEvent } from '../../local/in-memory/proxy-event';
+import { stubDeps } from '../../local/in-memory/stub-deps';
 
 describe('tracing in the chat executor', () => {
   it('one span per upstream attempt: the failed gpt-4.1 tries, then the fallback that answered', async () => {

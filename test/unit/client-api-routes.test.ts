@@ -1,8 +1,8 @@
 /** The Messages and Responses routes in-process: rejections reported once, answers through the one chat route. */
 import type { RequestSummary } from '../../functions/core/telemetry/request-summary';
 import { createRouterApp } from '../../functions/router/app';
-import { chatEvent } from '../helpers/proxy-event';
-import { stubDeps } from '../helpers/stub-deps';
+import { chatEvent } from '../../local/in-memory/proxy-event';
+import { stubDeps } from '../../local/in-memory/stub-deps';
 
 function run(path: string, body: unknown) {
   const done: RequestSummary[] = [];

@@ -1,5 +1,5 @@
 import { compileConfig, ConfigError, dollarsToMicros } from '../../functions/core/config/compile';
-import { configJsonSchema } from '../../functions/core/config/json-schema';
+import { configJsonSchema } from '../../bin/lib/config-json-schema';
 import defaultConfig from '../../config/switchyard.json';
 import committedSchema from '../../config/switchyard.schema.json';
 

@@ -2,7 +2,7 @@
 import defaultConfig from '../../config/switchyard.json';
 import greenConfig from '../../config/green.json';
 import { cutoverAlarms } from '../../functions/core/cutover/alarms';
-import { periodValue } from '../../functions/core/cutover/evaluate';
+import { periodValue } from '../../local/cutover/evaluate';
 import { CUTOVER_DEFAULTS } from '../../functions/core/cutover/settings';
 import type { RequestSummary } from '../../functions/core/telemetry/request-summary';
 import { newUpstreamModels, routesUnderCutover, sharedRoutes } from '../../local/cutover/config-diff';

@@ -8,8 +8,8 @@ import {
   renderExpression,
   type AlarmSpec,
 } from '../../functions/core/cutover/alarms';
-import { alarmState, breaches, periodValue, statistic, type MetricSample } from '../../functions/core/cutover/evaluate';
-import { describeShift, percentAt, shiftMinutes, trafficSteps } from '../../functions/core/cutover/schedule';
+import { alarmState, breaches, periodValue, statistic, type MetricSample } from '../../local/cutover/evaluate';
+import { describeShift, percentAt, shiftMinutes, trafficSteps } from '../../local/cutover/schedule';
 import { CUTOVER_DEFAULTS, cutoverSettings, type CutoverSettings } from '../../functions/core/cutover/settings';
 import { METRIC_NAMESPACE } from '../../functions/core/telemetry/metric-names';
 

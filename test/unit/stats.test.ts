@@ -3,7 +3,7 @@ import { GatewayError } from '../../functions/core/openai/errors';
 import { latencyBucket, quantileMs } from '../../functions/core/latency-histogram';
 import { parseStatsDays, recentUtcDays } from '../../functions/core/stats/days';
 import { dayStats, statsReport, withConfiguredLimits, type UsageRow } from '../../functions/core/stats/stats-report';
-import { parseTableRow, renderStatsTable } from '../../functions/core/stats/stats-table';
+import { parseTableRow, renderStatsTable } from '../../bin/lib/stats-table';
 
 function row(scope: string, over: Partial<UsageRow> = {}, latencies: number[] = []): UsageRow {
   const latency: Record<number, number> = {};

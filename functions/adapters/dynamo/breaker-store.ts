@@ -25,47 +25,26 @@ import {
 } from '../../core/resilience/breaker';
 import type { BreakerStore } from '../../ports/breakers';
 import { isConditionFailure, type DynamoHealth } from './dynamo-health';
-import { endpointPk, type StateSnapshot } from './state-snapshot';
-
-export function breakerFromItem(item: Record<string, AttributeValue> | undefined): BreakerState {
-  if (!item) return CLOSED;
-  const n = (k: string) => Number(item[k]?.N ?? 0);
-  const phase = item.phase?.S;
-  return {
-    phase: phase === 'open' || phase === 'half_open' ? phase : 'closed',
-    failures: n('failures'),
-    windowStart: n('windowStart'),
-    changedAt: n('changedAt'),
-    probes: n('probes'),
-    successes: n('successes'),
-  };
-}
+import { breakerFromItem, breakerKey } from './breaker-item';
+import type { DynamoStateSnapshot } from './state-snapshot';
 
 const num = (v: number): AttributeValue => ({ N: String(v) });
 
 export function createDynamoBreakerStore(opts: {
   ddb: DynamoDBClient;
   table: string;
-  snapshot: StateSnapshot;
+  snapshot: DynamoStateSnapshot;
   settings: BreakerSettings;
   dynamo: DynamoHealth;
   now: () => number;
 }): BreakerStore {
   const { ddb, table, snapshot, settings, dynamo, now } = opts;
-  const key = (id: string) => ({ pk: { S: endpointPk(id) }, sk: { S: 'breaker' } });
-  const view = (id: string) => breakerFromItem(snapshot.get(id, 'breaker'));
+  const key = breakerKey;
+  const view = (id: string) => snapshot.breaker(id) ?? CLOSED;
   const remember = (id: string, attrs: Record<string, AttributeValue> | undefined) => {
-    if (attrs) snapshot.put(id, 'breaker', { ...key(id), ...attrs });
+    if (attrs) snapshot.putBreaker(id, breakerFromItem(attrs));
   };
-  const rememberLocal = (id: string, s: BreakerState) =>
-    remember(id, {
-      phase: { S: s.phase },
-      failures: num(s.failures),
-      windowStart: num(s.windowStart),
-      changedAt: num(s.changedAt),
-      probes: num(s.probes),
-      successes: num(s.successes),
-    });
+  const rememberLocal = (id: string, s: BreakerState) => snapshot.putBreaker(id, s);
 
   /** Runs a conditional update; true if applied, false if the condition failed (state re-read), null if DynamoDB is down. */
   async function update(id: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>): Promise<boolean | null> {

@@ -5,7 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { EndpointHealth, HealthStatus } from '../../core/health/endpoint-health';
-import { endpointPk } from './state-snapshot';
+import { endpointPk } from './endpoint-key';
 
 type Item = Record<string, AttributeValue>;
 

@@ -5,10 +5,10 @@
  */
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BreakerPhase } from '../../core/resilience/breaker';
-import { breakerFromItem } from './breaker-store';
+import { breakerFromItem } from './breaker-item';
 import { fromItem, healthKey, toItem, type HealthRecord } from './health-item';
 import { batchGetAll, conditionally, type Item } from './operations';
-import { endpointPk } from './state-snapshot';
+import { endpointPk } from './endpoint-key';
 
 export interface HealthStore {
   readAll(endpointIds: readonly string[]): Promise<Map<string, HealthRecord>>;

@@ -5,22 +5,19 @@
  * once, for the first load. If DynamoDB is unreachable the last copy (or nothing: fail open) serves.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EndpointHealth } from '../../core/health/endpoint-health';
+import type { BreakerState } from '../../core/resilience/breaker';
+import type { StateSnapshot } from '../../ports/state-snapshot';
+import { BREAKER_SK, breakerFromItem } from './breaker-item';
 import type { DynamoHealth } from './dynamo-health';
-import { batchGetAll, type Item } from './operations';
+import { endpointIdOf, endpointPk } from './endpoint-key';
+import { fromItem as healthFromItem, HEALTH_SK } from './health-item';
+import { batchGetAll } from './operations';
 
-export type StateKind = 'breaker' | 'health';
-export type { Item };
-
-export const endpointPk = (endpointId: string) => `endpoint#${endpointId}`;
-
-export interface StateSnapshot {
-  get(endpointId: string, kind: StateKind): Item | undefined;
-  /** Records what this instance just wrote (or read consistently), ahead of the next refresh. */
-  put(endpointId: string, kind: StateKind, item: Item): void;
-  /** Cheap when warm; awaits only the very first load. */
-  ensureFresh(): Promise<void>;
-  refresh(): Promise<void>;
-  loadedAt(): number;
+/** The snapshot as the DynamoDB breaker store uses it: it also records the breakers it just wrote. */
+export interface DynamoStateSnapshot extends StateSnapshot {
+  /** What this instance just wrote (or read consistently), ahead of the next refresh. */
+  putBreaker(endpointId: string, state: BreakerState): void;
 }
 
 export interface SnapshotOptions {
@@ -34,25 +31,30 @@ export interface SnapshotOptions {
   now: () => number;
 }
 
-const KINDS: StateKind[] = ['breaker', 'health'];
-
-export function createStateSnapshot(opts: SnapshotOptions): StateSnapshot {
-  const items = new Map<string, Item>();
+export function createStateSnapshot(opts: SnapshotOptions): DynamoStateSnapshot {
+  // Decoded once per load: the hot path reads records, never items.
+  let breakers = new Map<string, BreakerState>();
+  let health = new Map<string, EndpointHealth>();
   let loadedAt = 0;
   let inflight: Promise<void> | null = null;
   let firstLoad: Promise<void> | null = null;
-  const key = (id: string, kind: StateKind) => `${id}|${kind}`;
 
   async function load(): Promise<void> {
     const keys = opts.endpointIds.flatMap((id) =>
-      KINDS.map((kind) => ({ pk: { S: endpointPk(id) }, sk: { S: kind } })),
+      [BREAKER_SK, HEALTH_SK].map((sk) => ({ pk: { S: endpointPk(id) }, sk: { S: sk } })),
     );
-    const fresh = new Map<string, Item>();
+    const freshBreakers = new Map<string, BreakerState>();
+    const freshHealth = new Map<string, EndpointHealth>();
     for (const item of await batchGetAll(opts.ddb, opts.table, keys, false)) {
-      fresh.set(key(item.pk.S!.slice(endpointPk('').length), item.sk.S as StateKind), item);
+      const id = endpointIdOf(item.pk.S!);
+      if (item.sk.S === BREAKER_SK) freshBreakers.set(id, breakerFromItem(item));
+      else {
+        const record = healthFromItem(item);
+        if (record) freshHealth.set(id, record);
+      }
     }
-    items.clear();
-    for (const [k, v] of fresh) items.set(k, v);
+    breakers = freshBreakers;
+    health = freshHealth;
     loadedAt = opts.now();
   }
 
@@ -71,9 +73,10 @@ export function createStateSnapshot(opts: SnapshotOptions): StateSnapshot {
   }
 
   return {
-    get: (id, kind) => items.get(key(id, kind)),
-    put: (id, kind, item) => {
-      items.set(key(id, kind), item);
+    breaker: (id) => breakers.get(id),
+    health: (id) => health.get(id),
+    putBreaker: (id, state) => {
+      breakers.set(id, state);
     },
     async ensureFresh() {
       if (!firstLoad) {

@@ -3,7 +3,7 @@
  * (cost as the same USD string, percentiles as the same numbers), so the two can be compared
  * cell by cell. Columns are separated by at least two spaces; labels use single spaces.
  */
-import type { BudgetStats, DayStats, ScopeStats, StatsReport } from './stats-report';
+import type { BudgetStats, DayStats, ScopeStats, StatsReport } from '../../functions/core/stats/stats-report';
 
 const USAGE_HEADER = ['', 'requests', 'ok', 'errors', 'input tok', 'output tok', 'cost USD', 'p50 ms', 'p99 ms'];
 const BUDGET_HEADER = ['budget', 'limit USD', 'spent USD', 'reserved USD', 'used'];

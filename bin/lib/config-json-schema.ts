@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { ConfigSchema } from './schema';
+import { ConfigSchema } from '../../functions/core/config/schema';
 
 /** The JSON Schema users' editors see; `io: 'input'` because users write the pre-default form. */
 export function configJsonSchema(): object {

@@ -12,8 +12,8 @@ import { memoryQuota } from './memory-quota';
 export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
   const config = compileConfig(defaultConfig);
   const state: RouterDeps['state'] = {
-    get: () => undefined,
-    put: () => undefined,
+    breaker: () => undefined,
+    health: () => undefined,
     ensureFresh: async () => undefined,
     refresh: async () => undefined,
     loadedAt: () => 0,

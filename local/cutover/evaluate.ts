@@ -2,7 +2,12 @@
  * CloudWatch's alarm evaluation, reduced to what the cutover alarms use: per-period statistics of
  * exact-dimension metrics, the alarm's expression, and "M of the last N periods breaching".
  */
-import { evaluateExpression, type AlarmSpec, type MetricQuery, type Statistic } from './alarms';
+import {
+  evaluateExpression,
+  type AlarmSpec,
+  type MetricQuery,
+  type Statistic,
+} from '../../functions/core/cutover/alarms';
 
 /** One value a version emitted (one EMF metric value, or one Lambda invocation error). */
 export interface MetricSample {

@@ -1,5 +1,5 @@
 /** The traffic shift of a cutover as steps in time: what CodeDeploy does, and what the local run replays. */
-import type { CutoverSettings } from './settings';
+import type { CutoverSettings } from '../../functions/core/cutover/settings';
 
 export interface TrafficStep {
   /** Minutes after the shift started (after the pre-traffic check passed). */
