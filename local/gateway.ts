@@ -157,10 +157,23 @@ export function simulateProviders(configJson: unknown, sim: SimulatedProviders):
   return cfg;
 }
 
+/**
+ * On AWS usage counters reach DynamoDB every `sharedState.usageFlushMs` (10 s) to keep the
+ * per-request write small; locally, unless the config says otherwise, with every request, so
+ * `/v1/stats`, the console and the tests see a request as soon as it ends.
+ */
+export function withLocalStatsAtOnce(configJson: unknown): unknown {
+  const cfg = structuredClone(configJson) as { sharedState?: { usageFlushMs?: number } };
+  if (!cfg || typeof cfg !== 'object') return configJson;
+  cfg.sharedState = { ...(cfg.sharedState ?? {}) };
+  cfg.sharedState.usageFlushMs ??= 0;
+  return cfg;
+}
+
 export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise<LocalGateway> {
   installAwsLambdaGlobal();
   const simulate = opts.simulate ?? true;
-  const rawConfig = opts.configJson ?? readConfigFile(opts.configPath ?? defaultConfigPath());
+  const rawConfig = withLocalStatsAtOnce(opts.configJson ?? readConfigFile(opts.configPath ?? defaultConfigPath()));
 
   if (opts.dynamodbEndpoint && opts.dataDir) {
     throw new Error('--data-dir is for the embedded DynamoDB; with --dynamodb-endpoint the data lives there');
@@ -220,8 +233,8 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
         instance.configJson === undefined
           ? configJson
           : providers
-            ? simulateProviders(instance.configJson, providers)
-            : instance.configJson;
+            ? simulateProviders(withLocalStatsAtOnce(instance.configJson), providers)
+            : withLocalStatsAtOnce(instance.configJson);
       const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), admin, ...overrides };
       instances.push(deps);
       return { handler: createRouterHandler(deps), deps };

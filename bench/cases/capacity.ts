@@ -148,11 +148,14 @@ function shapeConfig(shape: Shape) {
   const cfg = benchConfig() as unknown as {
     models: Array<{ dailyBudgetUsd?: number }>;
     budgets: { globalDailyUsd: number };
+    sharedState?: { usageFlushMs?: number };
   };
   for (const m of cfg.models) {
     if (shape.modelBudgets) m.dailyBudgetUsd = 1_000_000;
     else delete m.dailyBudgetUsd;
   }
+  // What runs on AWS (the schema's default), not the local runtime's stats-at-once setting.
+  cfg.sharedState = { ...cfg.sharedState, usageFlushMs: 10_000 };
   return cfg;
 }
 

@@ -6,7 +6,7 @@ import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk
 import fc from 'fast-check';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
-import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
+import { createHolderOps, decodeDef, encodeDef } from '../../functions/adapters/dynamo/quota/holders';
 import { COUNTER_SK, shardPk, slotPk } from '../../functions/adapters/dynamo/quota/keys';
 import { createSharedQuota, type SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
 import { createQuotaReport } from '../../functions/adapters/dynamo/quota/report';
@@ -46,7 +46,13 @@ describe('shared quota (slices over DynamoDB)', () => {
 
   function instance(
     clock: { t: number },
-    opts: { client?: DynamoDBClient; seed?: number; onStoreError?: 'bounded' | 'open'; id?: string } = {},
+    opts: {
+      client?: DynamoDBClient;
+      seed?: number;
+      onStoreError?: 'bounded' | 'open';
+      id?: string;
+      usageFlushMs?: number;
+    } = {},
   ): SharedQuotaAdapter {
     const client = opts.client ?? ddb;
     const mode = opts.onStoreError ?? 'bounded';
@@ -64,6 +70,7 @@ describe('shared quota (slices over DynamoDB)', () => {
       instanceId: opts.id,
       log: () => undefined,
       sweepEveryMs: 1e12,
+      usageFlushMs: opts.usageFlushMs,
     });
   }
 
@@ -122,16 +129,17 @@ describe('shared quota (slices over DynamoDB)', () => {
     expect(after.avail + after.spent).toBe(50_000);
   }, 120_000);
 
-  test('a busy instance spends from its slice with one write per request, none before the call', async () => {
+  test('a busy instance spends from its slice with one write per request, none before the call; usage every 10 s', async () => {
     const clock = { t: Date.UTC(2026, 11, 6, 12) };
     const scope = budget(100_000_000, 4);
+    const dim = `model#busy${run}`;
     const counting = countingClient(ddb);
-    const q = instance(clock, { client: counting.client });
+    const q = instance(clock, { client: counting.client, usageFlushMs: 10_000 });
     const first = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
     expect(first.ok).toBe(true);
     q.settle((first as { hold: QuotaHold }).hold, [500], clock.t);
     await q.record(
-      [{ dims: ['model#m'], ok: true, promptTokens: 1, completionTokens: 1, costMicros: 500, latencyMs: 5 }],
+      [{ dims: [dim], ok: true, promptTokens: 1, completionTokens: 1, costMicros: 500, latencyMs: 5 }],
       clock.t,
     );
     counting.reset();
@@ -143,11 +151,28 @@ describe('shared quota (slices over DynamoDB)', () => {
       expect(counting.writes()).toBe(before);
       q.settle(a.hold, [500], clock.t);
       await q.record(
-        [{ dims: ['model#m'], ok: true, promptTokens: 1, completionTokens: 1, costMicros: 500, latencyMs: 5 }],
+        [{ dims: [dim], ok: true, promptTokens: 1, completionTokens: 1, costMicros: 500, latencyMs: 5 }],
         clock.t,
       );
     }
     expect(counting.writes()).toBe(20);
+    // Ten seconds after the last usage write, the next request also writes the usage gathered since.
+    clock.t += 10_000;
+    const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+    if (!a.ok) throw new Error('refused');
+    q.settle(a.hold, [500], clock.t);
+    await q.record(
+      [{ dims: [dim], ok: true, promptTokens: 1, completionTokens: 1, costMicros: 500, latencyMs: 5 }],
+      clock.t,
+    );
+    expect(counting.writes()).toBe(22);
+    const report = createQuotaReport({
+      counters: createCounterOps(ddb, table),
+      holders: createHolderOps(ddb, table),
+      partitions: 4,
+    });
+    const model = (await report.usage('2026-12-06')).find((r) => r.scope === dim);
+    expect(model?.requests).toBe(22);
   });
 
   test('a killed instance: its slices and slots come back one term after its last write, by the sweep', async () => {
@@ -249,7 +274,7 @@ describe('shared quota (slices over DynamoDB)', () => {
     expect((await shards(scope)).spent).toBe(2_100);
   });
 
-  test('an instance serving 100 keys keeps its holder record small: usage moves into sealed items, reports stay exact', async () => {
+  test('an instance serving 100 keys keeps its holder record small: usage lives in usage items, reports stay exact', async () => {
     const clock = { t: Date.UTC(2026, 11, 6, 12) };
     const scope = budget(1_000_000_000, 1);
     const q = instance(clock, { id: `seal${run}` });
@@ -402,3 +427,21 @@ function countingClient(ddb: DynamoDBClient) {
 void COUNTER_SK;
 void shardPk;
 void slotPk;
+
+describe('slice definitions in holder records', () => {
+  const def = {
+    kind: 'budget',
+    id: 'key#k1',
+    period: 'd2026-12-06',
+    limit: 5_000_000,
+    shards: 4,
+    parts: [[2, 32_000]] as Array<[number, number]>,
+  };
+  it('round-trips the compact form, which is shorter than the object form', () => {
+    expect(decodeDef(encodeDef(def))).toEqual(def);
+    expect(encodeDef(def).length).toBeLessThan(JSON.stringify(def).length * 0.7);
+  });
+  it('still reads records written in the object form', () => {
+    expect(decodeDef(JSON.stringify(def))).toEqual(def);
+  });
+});

@@ -309,6 +309,13 @@ export const SharedStateSchema = z.object({
   holderPartitions: z._default(positiveInt(), 64),
   /** Keep a concurrency slot between back-to-back requests arriving within this time. */
   slotStreakMs: z._default(nonNegativeInt(), 1_000),
+  /**
+   * Usage counters (stats) are written at most this often per instance, apart from the per-request
+   * holder record; /v1/stats lags by up to this much. 0: with every request (one more write each).
+   */
+  usageFlushMs: z._default(nonNegativeInt(), 10_000),
+  /** A slice unused this long goes back to its shards at the instance's next write. */
+  sliceIdleMs: z._default(positiveInt(), 30_000),
 });
 
 export const KeysSchema = z.object({

@@ -39,6 +39,8 @@ export function createQuotaAdapters(o: {
     requestHoldMs,
     slotStreakMs: s.slotStreakMs,
     slotShards: s.slotShards,
+    usageFlushMs: s.usageFlushMs,
+    sliceIdleMs: s.sliceIdleMs,
     onStoreError: onStoreErrorModes(o.config),
     random: o.random ?? Math.random,
     now: o.now ?? Date.now,

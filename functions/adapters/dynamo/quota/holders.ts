@@ -1,8 +1,9 @@
 /**
- * Holder records: what one router instance holds (slices and concurrency slots), what it has used
- * of each slice, and its usage counters, in one item per instance and day. The request path writes
- * it once per request (after the response): use and usage become durable before the invocation
- * ends, so a frozen or killed instance owes nothing the sweep cannot settle from the record.
+ * Holder records: what one router instance holds (slices and concurrency slots) and what it has
+ * used of each slice, in one item per instance and day. The request path writes it once per
+ * request (after the response): use becomes durable before the invocation ends, so a frozen or
+ * killed instance owes nothing the sweep cannot settle from the record. Usage counters for stats
+ * live apart, in the instance's usage items (`addUsage`), so the record stays small.
  *
  * Every write is conditional on `st = active`: once the sweep has given a record's slices back,
  * a late write from its instance fails and the instance starts a new record instead of spending
@@ -30,17 +31,13 @@ export interface HolderChange {
   used?: Record<string, number>;
   /** Slot count changes per `model#shard`. */
   slots?: Record<string, number>;
-  /** Usage counter deltas per attribute name (ATTR.usage). */
-  usage?: Record<string, number>;
   /** Requests in flight on the instance at this write. */
   inflight?: number;
-  /** Attributes moved into a sealed usage item (usage counters, scope registry). */
-  removeAttrs?: string[];
   expiresAt: number;
 }
 
-/** Usage counters and scope registry entries moved out of a holder record (see `seal`). */
-export interface SealedUsage {
+/** What an instance adds to its usage item (see `addUsage`). */
+export interface UsageContent {
   usage: Record<string, number>;
   scopes: Record<string, string>;
 }
@@ -79,18 +76,10 @@ export function createHolderOps(ddb: DynamoDBClient, table: string) {
         names[n] = attr;
         return n;
       };
-      const scopes = new Map<string, string>();
       for (const [id, def] of Object.entries(c.defs ?? {})) {
         const n = name(ATTR.sliceDef(id));
-        values[`:${n.slice(1)}`] = { S: JSON.stringify(def) };
+        values[`:${n.slice(1)}`] = { S: encodeDef(def) };
         sets.push(`${n} = :${n.slice(1)}`);
-        scopes.set(ATTR.scope(def.kind, def.id, def.period), `${def.shards}:${def.limit}`);
-      }
-      // The scopes a record ever took from stay listed (reports find the day's scopes and limits here).
-      for (const [attr, value] of scopes) {
-        const sc = name(attr);
-        values[`:${sc.slice(1)}`] = { S: value };
-        sets.push(`${sc} = :${sc.slice(1)}`);
       }
       const add = (attr: string, delta: number) => {
         if (!delta) return;
@@ -103,16 +92,12 @@ export function createHolderOps(ddb: DynamoDBClient, table: string) {
         const [model, shard] = splitSlot(slot);
         add(ATTR.slot(model, shard), d);
       }
-      for (const [attr, d] of Object.entries(c.usage ?? {})) add(attr, d);
       if (c.inflight !== undefined) {
         sets.push('#inf = :inf');
         names['#inf'] = 'inf';
         values[':inf'] = { N: String(c.inflight) };
       }
       for (const id of c.removeSlices ?? []) removes.push(name(ATTR.sliceDef(id)), name(ATTR.sliceUsed(id)));
-      // An attribute this write also sets or adds to stays (one expression cannot touch it twice).
-      const touched = new Set(Object.values(names));
-      for (const attr of c.removeAttrs ?? []) if (!touched.has(attr)) removes.push(name(attr));
       const expr = `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`;
       try {
         await ddb.send(
@@ -133,33 +118,48 @@ export function createHolderOps(ddb: DynamoDBClient, table: string) {
     },
 
     /**
-     * Writes usage moved out of a live record into its own item (`st = sealed`: never swept, read
-     * by reports like any record). Conditional on the item being new, so a retry after a lost
-     * answer never counts the usage twice.
+     * Adds usage counters and sets scope registry entries on the instance's usage item
+     * (`st = usage`: never swept, read by reports like any record). `seq` is the number of writes
+     * the instance has made to the item: the write is conditional on it, so a write sent again
+     * after a lost answer fails the condition and is known to be applied, never counted twice.
      */
-    async seal(pk: string, sk: string, content: SealedUsage, now: number): Promise<void> {
-      const names: Record<string, string> = { '#st': 'st', '#ttl': 'ttl' };
+    async addUsage(pk: string, sk: string, content: UsageContent, seq: number, now: number): Promise<void> {
+      const names: Record<string, string> = { '#st': 'st', '#ttl': 'ttl', '#seq': 'seq' };
       const values: Record<string, AttributeValue> = {
-        ':sealed': { S: 'sealed' },
+        ':usage': { S: 'usage' },
         ':ttl': { N: String(Math.floor(now / 1000) + KEEP_SECONDS) },
+        ':next': { N: String(seq + 1) },
       };
-      const sets = ['#st = :sealed', '#ttl = :ttl'];
+      const sets = ['#st = :usage', '#ttl = if_not_exists(#ttl, :ttl)', '#seq = :next'];
+      const adds: string[] = [];
       let i = 0;
-      const set = (attr: string, v: AttributeValue) => {
-        names[`#a${i}`] = attr;
-        values[`:a${i}`] = v;
-        sets.push(`#a${i} = :a${i}`);
-        i++;
+      const attr = (a: string) => {
+        names[`#a${i}`] = a;
+        return i++;
       };
-      for (const [attr, n] of Object.entries(content.usage)) set(attr, { N: String(n) });
-      for (const [attr, v] of Object.entries(content.scopes)) set(attr, { S: v });
+      for (const [a, n] of Object.entries(content.usage)) {
+        if (!n) continue;
+        const k = attr(a);
+        values[`:a${k}`] = { N: String(n) };
+        adds.push(`#a${k} :a${k}`);
+      }
+      for (const [a, v] of Object.entries(content.scopes)) {
+        const k = attr(a);
+        values[`:a${k}`] = { S: v };
+        sets.push(`#a${k} = :a${k}`);
+      }
+      let condition = 'attribute_not_exists(#seq)';
+      if (seq > 0) {
+        condition = '#seq = :seq';
+        values[':seq'] = { N: String(seq) };
+      }
       try {
         await ddb.send(
           new UpdateItemCommand({
             TableName: table,
             Key: { pk: { S: pk }, sk: { S: sk } },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_not_exists(#st)',
+            UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+            ConditionExpression: condition,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           }),
@@ -194,25 +194,39 @@ export function createHolderOps(ddb: DynamoDBClient, table: string) {
     },
 
     /** Records of one partition whose sort key starts with `prefix` (a day). */
-    async query(pk: string, prefix: string, consistent: boolean): Promise<HolderRecord[]> {
-      const out: HolderRecord[] = [];
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const res = await ddb.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-            ExpressionAttributeValues: { ':pk': { S: pk }, ':p': { S: prefix } },
-            ExclusiveStartKey: startKey,
-            ConsistentRead: consistent,
-          }),
-        );
-        for (const item of res.Items ?? []) out.push(decode(item));
-        startKey = res.LastEvaluatedKey;
-      } while (startKey);
-      return out;
+    query(pk: string, prefix: string, consistent: boolean): Promise<HolderRecord[]> {
+      return run(pk, 'begins_with(sk, :p)', { ':p': { S: prefix } }, consistent);
+    },
+
+    /** Records and usage items of one partition started on any day from `from` to `to`, in one Query. */
+    queryDays(pk: string, from: string, to: string, consistent: boolean): Promise<HolderRecord[]> {
+      return run(pk, 'sk BETWEEN :a AND :b', { ':a': { S: `${from}#` }, ':b': { S: `${to}#\uffff` } }, consistent);
     },
   };
+
+  async function run(
+    pk: string,
+    condition: string,
+    bounds: Record<string, AttributeValue>,
+    consistent: boolean,
+  ): Promise<HolderRecord[]> {
+    const out: HolderRecord[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const res = await ddb.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: `pk = :pk AND ${condition}`,
+          ExpressionAttributeValues: { ':pk': { S: pk }, ...bounds },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: consistent,
+        }),
+      );
+      for (const item of res.Items ?? []) out.push(decode(item));
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    return out;
+  }
 }
 
 export type HolderOps = ReturnType<typeof createHolderOps>;
@@ -222,6 +236,22 @@ export const slotKey = (model: string, shard: number) => `${model}#${shard}`;
 export function splitSlot(key: string): [string, number] {
   const at = key.lastIndexOf('#');
   return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+/**
+ * A slice definition as a JSON array, `[kind, id, period, limit, shards, parts]`: half the bytes
+ * of the object form, and a record is paid for by its size on every write. The object form of
+ * records written before is still read.
+ */
+export function encodeDef(d: SliceDef): string {
+  return JSON.stringify([d.kind, d.id, d.period, d.limit, d.shards, d.parts]);
+}
+
+export function decodeDef(text: string): SliceDef {
+  const v = JSON.parse(text) as unknown;
+  if (!Array.isArray(v)) return v as SliceDef;
+  const [kind, id, period, limit, shards, parts] = v as [string, string, string, number, number, SliceDef['parts']];
+  return { kind, id, period, limit, shards, parts };
 }
 
 function decode(item: Record<string, AttributeValue>): HolderRecord {
@@ -239,7 +269,7 @@ function decode(item: Record<string, AttributeValue>): HolderRecord {
   for (const [k, v] of Object.entries(item)) {
     if (k.startsWith('sd_') && v.S) {
       try {
-        r.defs[k.slice(3)] = JSON.parse(v.S) as SliceDef;
+        r.defs[k.slice(3)] = decodeDef(v.S);
       } catch {
         // a corrupt definition cannot be returned; its quota stays out of the pool (safe)
       }

@@ -5,7 +5,8 @@
  * - a model's concurrency shards: pk `slot#<model>#<shard>`, sk `q` (attribute inflight);
  * - one holder record per router instance: pk `holder#<n>` (n from the instance id, so the sweep
  *   finds every record with `holderPartitions` queries), sk `<day started>#<instance>.<generation>`;
- *   usage counters inside it are named by day, so a record that lives past midnight stays exact.
+ * - beside it, the instance's usage items, sk `<day>#<instance>.u<generation>.<n>`: usage counters
+ *   (named by day) and the scope registry, written every `sharedState.usageFlushMs`.
  */
 import type { QuotaScope } from '../../../core/quota/scope';
 

@@ -1,7 +1,7 @@
 /**
  * What /v1/stats and the ledger checks read: usage counters and budget figures per day, gathered
  * from the holder records (usage, open slices) and the shard counters (what was given back). Admin
- * path, not hot: one Query per holder partition and day, one GetItem per budget shard.
+ * path, not hot: one Query per holder partition (both days at once), one GetItem per budget shard.
  */
 import type { BudgetRow, UsageRow } from '../../../core/stats/stats-report';
 import type { QuotaReport } from '../../../ports/shared-quota';
@@ -19,7 +19,7 @@ export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps;
     const all: HolderRecord[] = [];
     await Promise.all(
       Array.from({ length: o.partitions }, async (_, p) => {
-        for (const d of [prev, day]) all.push(...(await o.holders.query(`holder#${p}`, `${d}#`, true)));
+        all.push(...(await o.holders.queryDays(`holder#${p}`, prev, day, true)));
       }),
     );
     return all;
@@ -60,6 +60,12 @@ export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps;
         for (const [k, v] of Object.entries(r.scopes)) {
           const [kind, id, p] = k.split('|');
           if (kind === 'budget' && p === period) scopes.set(id, v);
+        }
+        // Slices a record lists name their scope too (the registry follows with usage, which a dead
+        // instance may never have written).
+        for (const def of Object.values(r.defs)) {
+          if (def.kind === 'budget' && def.period === period && !scopes.has(def.id))
+            scopes.set(def.id, { shards: def.shards, limit: def.limit });
         }
       }
       // Use recorded in slices still open counts as spent; their unused rest is what they hold.

@@ -3,9 +3,10 @@
  * Envoy's rate limit quota service (quota assignments a client enforces locally). An instance takes
  * a slice of a scope shard's remaining quota with one conditional write, lists it in its holder
  * record, and admits requests against it in memory. Each request then costs one write after its
- * response: its use and usage, into the holder record. Slices shrink near a limit, down to one
- * request's worth (core/quota/sizing.ts). A slice is given back when used up (or at once, if it
- * was taken per request); a frozen or dead instance's record expires and the sweep gives back
+ * response: its use, into the holder record; usage counters for stats follow in batches, into a
+ * usage item of their own. Slices shrink near a limit, down to one request's worth
+ * (core/quota/sizing.ts). A slice is given back when used up, unused for 30 s, or at once if it
+ * was taken per request; a frozen or dead instance's record expires and the sweep gives back
  * what that record does not show as used. Quota is taken in DynamoDB before any of it is spent, so
  * settled use never passes a limit however many instances run.
  *
@@ -22,7 +23,7 @@ import { utcDay } from '../../../core/time';
 import type { QuotaHold, QuotaNeed, SharedQuota, SlotNeed, UsageRecord } from '../../../ports/shared-quota';
 import { isUnavailable } from '../unavailable';
 import type { CounterOps, ShardView } from './counters';
-import { type HolderChange, type HolderOps, type SliceDef, slotKey } from './holders';
+import { type HolderChange, type HolderOps, type SliceDef, slotKey, type UsageContent } from './holders';
 import { ATTR, holderPartition } from './keys';
 import { sweepExpired } from './sweep';
 
@@ -56,15 +57,16 @@ export interface SharedQuotaOptions {
   /** A slice unused this long is given back (budgets at once, rates 60 s after their last use). */
   sliceIdleMs?: number;
   /**
-   * When the usage counters and scope registry in the holder record pass about this many bytes,
-   * they move into a sealed item of their own: every write of a record costs one write unit per
-   * KB of the whole item, so a record that grew with every key it served would make each request
-   * dearer (18 KB, 18 units, for an instance serving 100 keys).
+   * Usage counters (and the scope registry reports read) go to the instance's usage item at most
+   * this often, apart from the holder record: the record, written with every request, then holds
+   * only slices, use and slots (well under 1 KB), and usage costs one write per interval, not one
+   * per request. 0 writes usage with every request (the local runtime, for stats at once).
    */
-  sealUsageBytes?: number;
+  usageFlushMs?: number;
 }
 
-const SEAL_USAGE_BYTES = 2_048;
+/** A usage item moves on to a new one past about this many bytes of attributes (units per write). */
+const USAGE_ITEM_BYTES = 2_048;
 const SLICE_IDLE_MS = 30_000;
 
 interface SlotState {
@@ -91,7 +93,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   const termMs = Math.max(o.termMs, RATE_HOLD_MS);
   const sweepEveryMs = o.sweepEveryMs ?? 10_000;
   const sliceIdleMs = o.sliceIdleMs ?? SLICE_IDLE_MS;
-  const sealUsageBytes = o.sealUsageBytes ?? SEAL_USAGE_BYTES;
+  const usageFlushMs = o.usageFlushMs ?? 0;
   const instanceId = o.instanceId ?? randomBytes(6).toString('base64url');
   const pk = holderPartition(instanceId, o.holderPartitions);
   let gen = 0;
@@ -115,13 +117,13 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   let lastSweep = 0;
   let inflight = 0;
   let renewTimer: NodeJS.Timeout | undefined;
-  /** Usage totals and scope registry entries the current record holds (what a seal moves out). */
-  let recordUsage: Record<string, number> = {};
-  let recordScopes: Record<string, string> = {};
-  let recordUsageBytes = 0;
-  /** Attributes sealed into their own item but not yet removed from the record. */
-  let pendingRemoval: string[] | null = null;
-  let seals = 0;
+  /** Scope registry entries waiting for the usage item (`sc_…` -> `shards:limit`). */
+  let pendingScopes: Record<string, string> = {};
+  /** The usage item being filled: its sort key, the attributes it has, its write sequence. */
+  const usageItem = { day: '', n: 0, sk: '', attrs: new Set<string>(), bytes: 0, seq: 0 };
+  let lastUsageFlush = Number.NEGATIVE_INFINITY;
+  let usageWriting: Promise<void> | null = null;
+  let unsentUsage: UsageContent | null = null;
 
   const failed = (op: string, err: unknown) => o.storeFailed?.(op, err);
   function newRecord(now: number): void {
@@ -129,10 +131,6 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     gen++;
     sk = `${recordDay}#${instanceId}.${gen}`;
     recordExpires = 0;
-    recordUsage = {};
-    recordScopes = {};
-    recordUsageBytes = 0;
-    pendingRemoval = null;
   }
   newRecord(o.now());
 
@@ -442,19 +440,10 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   async function flushOnce(now: number, everything: boolean): Promise<void> {
     // What this write carries is taken out of the pending state now: requests finishing while it is
     // out add to fresh maps, for the next write.
-    const usage = pendingUsage;
     const taken = pendingSlots;
     const defs = pendingDefs;
-    pendingUsage = {};
     pendingSlots = {};
     pendingDefs = {};
-    const removeAttrs = pendingRemoval ?? undefined;
-    // Counters still waiting to be removed after a seal are not added to in the same write.
-    for (const attr of removeAttrs ?? []) {
-      if (!(attr in usage)) continue;
-      pendingUsage[attr] = usage[attr];
-      delete usage[attr];
-    }
     for (const list of slices.values()) {
       for (const sl of list) if (sl.reserved === 0 && now - sl.lastUseAt >= sliceIdleMs) close(sl);
     }
@@ -484,9 +473,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       defs: Object.fromEntries(Object.entries(defs).filter(([id]) => !returningIds.has(id))),
       used: Object.fromEntries(deltas.filter(([s]) => !returningIds.has(s.id)).map(([s, d]) => [s.id, d])),
       slots: slotChanges,
-      usage,
       removeSlices: returning.filter((s) => !defs[s.id]).map((s) => s.id),
-      removeAttrs,
     };
     let result: 'ok' | 'swept';
     try {
@@ -500,7 +487,6 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         o.log('error', 'holder record write rejected', { error: String((err as Error)?.message ?? err) });
       if (!degradedSince.has('usage')) degradedSince.set('usage', now);
       for (const [s, d] of deltas) s.recorded -= d;
-      for (const [k, n] of Object.entries(usage)) pendingUsage[k] = (pendingUsage[k] ?? 0) + n;
       for (const [k, n] of Object.entries(taken)) pendingSlots[k] = (pendingSlots[k] ?? 0) + n;
       Object.assign(pendingDefs, defs);
       for (const [model, shard] of giveSlots) slots.get(model)?.held.push(shard);
@@ -525,12 +511,12 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       ]);
       forget();
       newRecord(now);
-      await write({ usage }, now).catch((err) => failed('holder record', err));
+      await write({}, now).catch((err) => failed('holder record', err));
       return;
     }
-    if (removeAttrs) pendingRemoval = null;
-    noteRecorded(usage, change.defs ?? {});
-    if (recordUsageBytes > sealUsageBytes) await sealUsage(now);
+    for (const def of Object.values(change.defs ?? {})) {
+      pendingScopes[ATTR.scope(def.kind, def.id, def.period)] = `${def.shards}:${def.limit}`;
+    }
     for (const s of returning) {
       const list = listFor(s.scope);
       list.splice(list.indexOf(s), 1);
@@ -544,41 +530,59 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     ]);
   }
 
-  function noteRecorded(usage: Record<string, number>, defs: Record<string, SliceDef>): void {
-    for (const [attr, n] of Object.entries(usage)) {
-      if (!(attr in recordUsage)) recordUsageBytes += attr.length + 9;
-      recordUsage[attr] = (recordUsage[attr] ?? 0) + n;
-    }
-    for (const def of Object.values(defs)) {
-      const attr = ATTR.scope(def.kind, def.id, def.period);
-      if (!(attr in recordScopes)) recordUsageBytes += attr.length + 12;
-      recordScopes[attr] = `${def.shards}:${def.limit}`;
-    }
-  }
-
   /**
-   * Moves the record's usage counters and scope registry into a sealed item, then removes them
-   * from the record. Seal first: a crash between the two writes counts that usage twice in reports
-   * (never in budgets, which read slices), where the other order would lose it. The removal, if it
-   * fails, is retried with the next write; counters it names wait until then.
+   * Writes the usage counters and scope registry entries gathered since the last time into the
+   * usage item, one at a time. The write carries a sequence number and is conditional on the
+   * previous one, so a write whose answer was lost and that is sent again is recognised as applied
+   * and never counted twice. Past USAGE_ITEM_BYTES (or on a new UTC day) the next item is started.
    */
-  async function sealUsage(now: number): Promise<void> {
-    const content = { usage: recordUsage, scopes: recordScopes };
-    try {
-      await o.holders.seal(pk, `${sk}.u${++seals}`, content, now);
-    } catch (err) {
-      failed('usage seal', err);
-      return;
-    }
-    pendingRemoval = [...Object.keys(content.usage), ...Object.keys(content.scopes)];
-    recordUsage = {};
-    recordScopes = {};
-    recordUsageBytes = 0;
-    try {
-      if ((await write({ removeAttrs: pendingRemoval }, now)) === 'ok') pendingRemoval = null;
-    } catch (err) {
-      failed('holder record', err);
-    }
+  function flushUsage(now: number): Promise<void> {
+    const send = async (batch: UsageContent): Promise<boolean> => {
+      try {
+        await o.holders.addUsage(pk, usageItem.sk, batch, usageItem.seq, now);
+      } catch (err) {
+        failed('usage', err);
+        if (!degradedSince.has('usage')) degradedSince.set('usage', now);
+        return false;
+      }
+        console.error('USAGE OK', usageItem.sk, usageItem.seq, JSON.stringify(batch.usage).slice(0, 80));
+      usageItem.seq++;
+      lastUsageFlush = now;
+      degradedSince.delete('usage');
+      for (const attr of [...Object.keys(batch.usage), ...Object.keys(batch.scopes)]) {
+        if (usageItem.attrs.has(attr)) continue;
+        usageItem.attrs.add(attr);
+        usageItem.bytes += attr.length + 12;
+      }
+      return true;
+    };
+    const run = async () => {
+      // A batch whose write failed goes again alone, with the same sequence number: if the first
+      // attempt was applied after all, the condition fails and it is not counted twice.
+      if (unsentUsage) {
+        if (!(await send(unsentUsage))) return;
+        unsentUsage = null;
+      }
+      const batch = { usage: pendingUsage, scopes: pendingScopes };
+      if (!Object.keys(batch.usage).length && !Object.keys(batch.scopes).length) return;
+      pendingUsage = {};
+      pendingScopes = {};
+      const day = utcDay(now);
+      if (usageItem.day !== day || usageItem.bytes > USAGE_ITEM_BYTES) {
+        usageItem.day = day;
+        usageItem.n++;
+        usageItem.sk = `${day}#${instanceId}.u${gen}.${usageItem.n}`;
+        usageItem.attrs.clear();
+        usageItem.bytes = 0;
+        usageItem.seq = 0;
+      }
+      if (!(await send(batch))) unsentUsage = batch;
+    };
+    const p = (usageWriting ?? Promise.resolve()).then(run, run);
+    usageWriting = p.finally(() => {
+      if (usageWriting === p) usageWriting = null;
+    });
+    return p;
   }
 
   async function giveBack(s: Slice): Promise<void> {
@@ -717,6 +721,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       try {
         await chargeUnbacked(now);
         await flush(now, false);
+        if (now - lastUsageFlush >= usageFlushMs) await flushUsage(now);
         // A new UTC day, at a quiet moment: everything is given back under the old record.
         if (utcDay(now) !== recordDay && inflight === 0) {
           await flush(now, true);
@@ -734,6 +739,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       } catch (err) {
         failed('holder record', err);
       }
+      await flushUsage(now);
       await sweepOthers(now);
     },
 
