@@ -5,10 +5,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseArgs } from 'node:util';
 import { isLoopbackEndpoint, LOCAL_CREDENTIALS } from '../functions/adapters/dynamo/client';
-import { createDynamoKeyStore } from '../functions/adapters/dynamo/key-store';
 import { KEYS_TABLE } from '../functions/contracts/table-specs';
 import {
-  generateApiKey,
   keyFieldProblems,
   keyUpdateProblems,
   parseDuration,
@@ -16,6 +14,10 @@ import {
   type KeyRecord,
   type KeyUpdate,
 } from '../functions/core/keys';
+import { AdminApiError, adminApiBase, dynamoKeyAdmin, httpKeyAdmin, type KeyAdmin } from './keys-admin';
+
+/** Where `--api` mode reads the admin key: never a flag, which would land in shell history and `ps`. */
+export const ADMIN_KEY_ENV = 'SWITCHYARD_ADMIN_KEY';
 
 export const KEYS_USAGE = `Usage: npm run keys -- <command> [options] <target>
 
@@ -39,6 +41,9 @@ cache TTL: the routing config's gateway.authorizerCacheTtlSeconds (60 s by defau
 deployed stack and the local runtime both use.
 
 Target (one of):
+  --api URL           the gateway's admin endpoints over HTTPS (/v1/admin/keys): the deployed stack's
+                      ApiUrl output (https://<api>/prod/v1, or without /v1) or the local runtime's URL;
+                      the admin key from env ${ADMIN_KEY_ENV} (never a flag). No AWS credentials needed.
   --endpoint URL      the local runtime's DynamoDB (npm start prints it); table default switchyard-keys
   --table NAME        the deployed keys table (or env ${KEYS_TABLE.envVar}); AWS credentials and region
                       from the usual AWS environment/profile, or --region. Find the name with:
@@ -61,6 +66,7 @@ const parseKeysArgs = (argv: string[]) =>
     args: argv,
     allowPositionals: true,
     options: {
+      api: { type: 'string' },
       endpoint: { type: 'string' },
       table: { type: 'string' },
       region: { type: 'string' },
@@ -103,16 +109,17 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const now = io.now ?? Date.now;
-  const ddb = dynamoClient(target, io.env);
-  const keys = createDynamoKeyStore(ddb, target.table, { now });
+  const ddb = target.api ? undefined : dynamoClient(target, io.env);
+  const keys: KeyAdmin = target.api
+    ? httpKeyAdmin({ baseUrl: target.api, adminKey: target.adminKey!, now })
+    : dynamoKeyAdmin(ddb!, target.table, now);
   try {
     switch (command) {
       case 'create': {
         const fields = { name: values.name ?? '', admin: values.admin, ...limitsFrom(values, now()) };
         const problems = keyFieldProblems(fields);
         if (problems.length) throw new UsageError(`invalid key: ${problems.join('; ')}`);
-        const apiKey = generateApiKey();
-        const record = await keys.create(apiKey, fields);
+        const { record, secret: apiKey } = await keys.create(fields);
         io.out(`Created ${record.keyId} (${record.name})${record.admin ? ' [admin]' : ''}.`);
         io.out('API key (shown only now; store it, it cannot be recovered):');
         io.out(`  ${apiKey}`);
@@ -127,7 +134,7 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'show': {
         if (!id) throw new UsageError('show needs a key id (key_...)');
-        const record = await keys.getById(id);
+        const record = await keys.show(id);
         if (!record) {
           io.err(`No key with id ${id}.`);
           return 1;
@@ -152,13 +159,12 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
       case 'rotate': {
         if (!id) throw new UsageError('rotate needs a key id (key_...)');
         const graceMs = values.grace === undefined ? 24 * 3_600_000 : duration('grace', values.grace);
-        const graceUntil = new Date(now() + graceMs).toISOString();
-        const apiKey = generateApiKey();
-        const record = await keys.rotate(id, apiKey, graceUntil);
-        if (!record) {
+        const rotated = await keys.rotate(id, graceMs);
+        if (!rotated) {
           io.err(`No active key with id ${id}.`);
           return 1;
         }
+        const { secret: apiKey, graceUntil } = rotated;
         io.out(`Rotated ${id}. New API key (shown only now; store it, it cannot be recovered):`);
         io.out(`  ${apiKey}`);
         io.out(
@@ -168,7 +174,7 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'revoke': {
         if (!id) throw new UsageError('revoke needs a key id (key_...)');
-        if (!(await keys.setStatus(id, 'revoked'))) {
+        if (!(await keys.revoke(id))) {
           io.err(`No key with id ${id}.`);
           return 1;
         }
@@ -185,6 +191,10 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
       io.err(`${e.message}\n\n${KEYS_USAGE}`);
       return 2;
     }
+    if (e instanceof AdminApiError) {
+      io.err(`keys ${command} failed: ${e.message}`);
+      return 1;
+    }
     const name = (e as Error)?.name;
     io.err(
       name === 'ResourceNotFoundException'
@@ -193,7 +203,7 @@ export async function runKeysCli(argv: string[], io: CliIo): Promise<number> {
     );
     return 1;
   } finally {
-    ddb.destroy();
+    ddb?.destroy();
   }
 }
 
@@ -201,9 +211,22 @@ export interface Target {
   table: string;
   endpoint?: string;
   region?: string;
+  /** `--api`: the gateway's base URL (no trailing /v1) and the admin key to call it with. */
+  api?: string;
+  adminKey?: string;
 }
 
-function resolveTarget(values: { endpoint?: string; table?: string; region?: string }, env: NodeJS.ProcessEnv): Target {
+function resolveTarget(
+  values: { api?: string; endpoint?: string; table?: string; region?: string },
+  env: NodeJS.ProcessEnv,
+): Target {
+  if (values.api !== undefined) {
+    if (values.endpoint !== undefined || values.table !== undefined)
+      throw new Error('--api talks to the gateway; give it alone, without --endpoint or --table.');
+    const adminKey = env[ADMIN_KEY_ENV]?.trim();
+    if (!adminKey) throw new Error(`--api needs an admin key in the environment: ${ADMIN_KEY_ENV}=sk-sy-...`);
+    return { table: '', api: adminApiBase(values.api), adminKey };
+  }
   const endpoint = values.endpoint ?? env.SWITCHYARD_DYNAMODB_ENDPOINT;
   const table = values.table ?? env[KEYS_TABLE.envVar] ?? (endpoint ? `switchyard-${KEYS_TABLE.name}` : undefined);
   if (!table)

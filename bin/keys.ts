@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run keys -- create|list|show|revoke ...`: virtual API keys in the keys table of the local
- * runtime (`--endpoint`, printed by `npm start`) or of a deployed stack (`--table`). See KEYS_USAGE.
+ * runtime (`--endpoint`, printed by `npm start`) or of a deployed stack (`--table`), or through the
+ * gateway's admin endpoints with an admin key (`--api`). See KEYS_USAGE.
  */
 import { runKeysCli } from './keys-cli';
 

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { authorizerCacheTtlSeconds, type KeyHeaderMode } from '../functions/core/key-headers';
+import { AdminFunction } from './constructs/admin-function';
 import { SwitchyardApi } from './constructs/api';
 import { AuthorizerCutover } from './constructs/authorizer-cutover';
 import { AuthorizerFunction } from './constructs/authorizer-function';
@@ -98,6 +99,8 @@ export class SwitchyardStack extends Stack {
   readonly providerSecrets: ProviderSecrets;
   /** Scheduled endpoint probes: health in the state table and CloudWatch. */
   readonly healthCheck: HealthCheckFunction;
+  /** `/v1/admin/keys...` and `/v1/admin/cutover`: the only role that may write key records. */
+  readonly admin: AdminFunction;
   /** Present when `regionalDomain` is set. */
   readonly regionalDomain?: RegionalDomain;
   /** CloudWatch dashboard, operational alarms and their optional SNS topic. */
@@ -155,8 +158,18 @@ export class SwitchyardStack extends Stack {
       settings: this.cutover.settings,
     });
 
+    this.admin = new AdminFunction(this, 'Admin', {
+      keysTable: this.tables.table('keys'),
+      router: this.router,
+      deploymentGroup: this.cutover.deploymentGroup,
+      alarms: [...Object.values(this.cutover.alarms), this.authorizerCutover.alarm],
+      logRetention,
+      removalPolicy,
+    });
+
     this.api = new SwitchyardApi(this, 'Http', {
       router: this.router.alias,
+      adminFunction: this.admin.function,
       // The alias, never the function: authorizer deploys go through CodeDeploy like the router's.
       authorizerFunction: this.authorizerCutover.alias,
       authorizerCacheTtl,
@@ -193,7 +206,8 @@ export class SwitchyardStack extends Stack {
     });
 
     if (props.tracing) {
-      for (const fn of [this.router.function, this.authorizer.function, this.healthCheck.function]) enableTracing(fn);
+      for (const fn of [this.router.function, this.authorizer.function, this.healthCheck.function, this.admin.function])
+        enableTracing(fn);
     }
 
     new CfnOutput(this, 'ApiUrl', {

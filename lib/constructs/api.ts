@@ -27,6 +27,11 @@ export interface SwitchyardApiProps {
   readonly router: lambda.IFunction;
   /** The REQUEST authorizer function (virtual keys). */
   readonly authorizerFunction: lambda.IFunction;
+  /**
+   * Serves `/v1/admin/keys...` and `/v1/admin/cutover` instead of the router (lib/constructs/
+   * admin-function.ts: the only role that may write key records). @default - the router serves them
+   */
+  readonly adminFunction?: lambda.IFunction;
   /** How long API Gateway caches an authorizer decision per Authorization header. */
   readonly authorizerCacheTtl: Duration;
   /**
@@ -63,9 +68,12 @@ export interface SwitchyardApiProps {
  *   GET  /v1/models             (authorizer)
  *   GET  /v1/stats              (authorizer, admin keys)
  *   GET  /health/deep           (authorizer, admin keys)
+ *   /v1/admin/keys..., GET /v1/admin/cutover   (authorizer, admin keys; the admin function when given)
+ *   GET  /v1/admin/state, /v1/admin/requests   (authorizer, admin keys)
  *   GET  /health                (no authorizer: a MOCK integration, no Lambda, its own throttle)
  *
- * Every other method is a Lambda proxy integration on the router alias with response streaming,
+ * Every other method is a Lambda proxy integration on the router alias with response streaming (the
+ * admin function's are plain buffered proxy integrations),
  * because the router is a streamified handler for every route. Compression stays off (`minCompressionSize`
  * unset): compressing would make API Gateway buffer the stream.
  */
@@ -89,6 +97,8 @@ export class SwitchyardApi extends Construct {
   };
   /** `/v1/admin/...` (admin keys: the authorizer denies them to others) and the console's public static files. */
   readonly adminMethods: apigateway.Method[];
+  /** The admin methods integrated with the admin function (a subset of `adminMethods`). */
+  readonly adminFunctionMethods: apigateway.Method[];
   readonly consoleMethods: apigateway.Method[];
   /** The stack's own web ACL, when `waf` is on and no `webAclArn` is given. */
   readonly webAcl?: SwitchyardWebAcl;
@@ -196,12 +206,22 @@ export class SwitchyardApi extends Construct {
     const admin = v1.addResource('admin');
     const adminKeys = admin.addResource('keys');
     const adminKey = adminKeys.addResource('{proxy+}');
-    this.adminMethods = [
-      adminKeys.addMethod('GET', integration, withKey),
-      adminKeys.addMethod('POST', integration, withKey),
-      ...['GET', 'PATCH', 'POST'].map((m) => adminKey.addMethod(m, integration, withKey)),
-      ...['state', 'requests', 'cutover'].map((r) => admin.addResource(r).addMethod('GET', integration, withKey)),
+    // Key administration and the cutover view go to the admin function when there is one: small
+    // buffered JSON answers (no streaming), its own role. State and requests stay on the router.
+    const adminIntegration = props.adminFunction
+      ? new apigateway.LambdaIntegration(props.adminFunction, { proxy: true, allowTestInvoke: false })
+      : integration;
+    const keysAndCutover = [
+      adminKeys.addMethod('GET', adminIntegration, withKey),
+      adminKeys.addMethod('POST', adminIntegration, withKey),
+      ...['GET', 'PATCH', 'POST'].map((m) => adminKey.addMethod(m, adminIntegration, withKey)),
+      admin.addResource('cutover').addMethod('GET', adminIntegration, withKey),
     ];
+    this.adminMethods = [
+      ...keysAndCutover,
+      ...['state', 'requests'].map((r) => admin.addResource(r).addMethod('GET', integration, withKey)),
+    ];
+    this.adminFunctionMethods = props.adminFunction ? keysAndCutover : [];
     // The console: static files with no data need no key (a browser cannot send a Bearer header on a
     // page load); every data call the page makes goes to an admin-only endpoint above or /v1/stats.
     const consoleRoot = this.api.root.addResource('console');

@@ -94,6 +94,7 @@ describe('circuit breaker shared through DynamoDB', () => {
         cooldownMs: 400,
         halfOpenProbes: 1,
         successThreshold: 2,
+        minDistinctKeys: 1, // these cases are about instances; one key opens it (test/tenancy/shared-breaker.test.ts)
       };
       c.gateway.stateCacheTtlMs = 50;
     });
@@ -161,6 +162,7 @@ describe('half-open probe that gets a client error', () => {
         cooldownMs: 300,
         halfOpenProbes: 1,
         successThreshold: 1,
+        minDistinctKeys: 1,
       };
       c.gateway.stateCacheTtlMs = 50;
     });

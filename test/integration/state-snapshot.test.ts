@@ -58,6 +58,7 @@ test('breaker and health items come back as domain records', async () => {
     changedAt: { N: '200' },
     probes: { N: '1' },
     successes: { N: '0' },
+    failingKeys: { SS: ['key_a', 'key_b'] },
   });
   const snapshot = snapshotOf(['e-a', 'e-b']);
   await snapshot.refresh();
@@ -70,6 +71,7 @@ test('breaker and health items come back as domain records', async () => {
     changedAt: 200,
     probes: 1,
     successes: 0,
+    failingKeys: ['key_a', 'key_b'],
   });
   expect(snapshot.health('e-b')).toBeUndefined();
   expect(snapshot.breaker('e-b')).toBeUndefined();

@@ -252,6 +252,7 @@ describe('chat request path: open breakers cost nothing', () => {
       changedAt: Date.now(),
       probes: 0,
       successes: 0,
+      failingKeys: ['key_a', 'key_b'],
     };
     const app = createRouterApp(
       stubDeps({

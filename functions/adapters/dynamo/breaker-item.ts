@@ -12,7 +12,7 @@ export function breakerKey(endpointId: string): Record<string, AttributeValue> {
   return { pk: { S: endpointPk(endpointId) }, sk: { S: BREAKER_SK } };
 }
 
-/** A missing item is a closed breaker; missing counters are zero. */
+/** A missing item is a closed breaker; missing counters are zero, missing keys none. */
 export function breakerFromItem(item: Record<string, AttributeValue> | undefined): BreakerState {
   if (!item) return CLOSED;
   const n = (k: string) => Number(item[k]?.N ?? 0);
@@ -24,5 +24,7 @@ export function breakerFromItem(item: Record<string, AttributeValue> | undefined
     changedAt: n('changedAt'),
     probes: n('probes'),
     successes: n('successes'),
+    // A string set; absent (DynamoDB has no empty sets) when no key failed in the window.
+    failingKeys: item.failingKeys?.SS ?? [],
   };
 }

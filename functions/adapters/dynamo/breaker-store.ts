@@ -4,6 +4,10 @@
  * can never both move a breaker from the same state, and failure counts use atomic ADD so none is
  * lost. A success in CLOSED writes nothing: the common path costs no DynamoDB call at all.
  *
+ * A counted failure is still one write: the failing key goes into the window's `failingKeys` string
+ * set in the same update (ADD to a set is atomic and idempotent), and only while the window lacks
+ * keys, so the item stays a few hundred bytes (one write unit).
+ *
  * When DynamoDB cannot be reached the same transitions are applied to local memory (fail open).
  */
 import {
@@ -18,8 +22,10 @@ import {
   CLOSED,
   isWindowExpired,
   msUntilProbe,
+  recordsKey,
   shouldClose,
   shouldTrip,
+  withFailure,
   type BreakerSettings,
   type BreakerState,
 } from '../../core/resilience/breaker';
@@ -152,41 +158,47 @@ export function createDynamoBreakerStore(opts: {
       return { allowed: false, probe: false, retryAfterMs: Math.max(1_000, msUntilProbe(s, now(), settings)) };
     },
 
-    async onFailure(id, probe) {
+    async onFailure(id, probe, keyId) {
       const t = now();
       const s = view(id);
       if (probe || s.phase === 'half_open') return trip(id, 'half_open', s, t);
       if (s.phase === 'open') return false;
 
+      const keys: AttributeValue = { SS: [keyId] };
       let counted = isWindowExpired(s, t, settings)
         ? await update(id, {
-            UpdateExpression: 'SET phase = :closed, failures = :one, windowStart = :now',
+            UpdateExpression: 'SET phase = :closed, failures = :one, windowStart = :now, failingKeys = :keys',
             ConditionExpression: 'attribute_not_exists(pk) OR (phase = :closed AND windowStart = :ws)',
             ExpressionAttributeValues: {
               ':closed': { S: 'closed' },
               ':one': num(1),
               ':now': num(t),
               ':ws': num(s.windowStart),
+              ':keys': keys,
             },
           })
         : false;
       if (counted === false) {
-        // Someone else started this window: add to it atomically.
+        // Someone else started this window: add to it atomically (the key too, while the window needs keys).
+        const addKey = recordsKey(view(id), keyId, settings);
         counted = await update(id, {
-          UpdateExpression: 'ADD failures :one',
+          UpdateExpression: addKey ? 'ADD failures :one, failingKeys :keys' : 'ADD failures :one',
           ConditionExpression: 'phase = :closed',
-          ExpressionAttributeValues: { ':closed': { S: 'closed' }, ':one': num(1) },
+          ExpressionAttributeValues: {
+            ':closed': { S: 'closed' },
+            ':one': num(1),
+            ...(addKey ? { ':keys': keys } : {}),
+          },
         });
       }
       if (counted === null) {
-        const local = isWindowExpired(s, t, settings)
-          ? { ...s, failures: 1, windowStart: t }
-          : { ...s, failures: s.failures + 1 };
-        rememberLocal(id, shouldTrip(local.failures, settings) ? { ...local, phase: 'open', changedAt: t } : local);
-        return shouldTrip(local.failures, settings);
+        const local = withFailure(s, keyId, t, settings);
+        const opens = shouldTrip(local, settings);
+        rememberLocal(id, opens ? { ...local, phase: 'open', changedAt: t } : local);
+        return opens;
       }
       const after = view(id);
-      if (after.phase !== 'closed' || !shouldTrip(after.failures, settings)) return false;
+      if (after.phase !== 'closed' || !shouldTrip(after, settings)) return false;
       return trip(id, 'closed', after, t);
     },
 
@@ -217,7 +229,7 @@ export function createDynamoBreakerStore(opts: {
       if (!r || !shouldClose(view(id).successes, settings)) return;
       await update(id, {
         UpdateExpression:
-          'SET phase = :closed, failures = :zero, windowStart = :now, probes = :zero, successes = :zero, changedAt = :now',
+          'SET phase = :closed, failures = :zero, windowStart = :now, probes = :zero, successes = :zero, changedAt = :now REMOVE failingKeys',
         ConditionExpression: 'phase = :half',
         ExpressionAttributeValues: {
           ':closed': { S: 'closed' },

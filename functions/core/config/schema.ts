@@ -154,6 +154,11 @@ export const BreakerSchema = z.object({
   cooldownMs: z._default(positiveInt(), 30_000),
   halfOpenProbes: z._default(positiveInt(), 2),
   successThreshold: z._default(positiveInt(), 2),
+  /**
+   * Different keys whose failures must be in the window before the breaker opens, so that one tenant
+   * cannot open a shared breaker alone (docs/architecture/breakers.md). 1 for a single-key deployment.
+   */
+  minDistinctKeys: z._default(positiveInt(), 2),
 });
 
 export const BudgetSchema = z.object({

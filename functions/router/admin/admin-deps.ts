@@ -3,6 +3,7 @@
  * optional: a runtime that cannot offer one (no request log on Lambda, say) answers that plainly.
  */
 import type { KeyStore } from '../../adapters/dynamo/key-store';
+import type { CutoverView } from '../../core/cutover/view';
 
 /** One finished request as the local runtime's request log saw it (no key, no body). */
 export interface RequestLogEntry {
@@ -21,22 +22,16 @@ export interface RequestLogEntry {
 }
 
 /** A deployment in progress (or the last one), as the cutover view shows it. */
-export interface CutoverView {
-  state: 'in_progress' | 'completed' | 'rolled_back' | 'refused';
-  blue: string;
-  green: string;
-  /** Version -> percent of traffic on the `live` alias. */
-  weights: Record<string, number>;
-  alarms: Array<{ id: string; state: string; green?: number; blue?: number }>;
-  events: string[];
-  updatedAt: string;
-}
+export type { CutoverView };
 
 export interface AdminDeps {
   /** Key records (list, create, update, revoke, rotate). */
   keys?: KeyStore;
   /** Newest last; the local runtime keeps a bounded ring of them. */
   recentRequests?: (limit: number) => RequestLogEntry[];
-  /** The deployment in progress or just finished, if this runtime knows of one. */
-  cutover?: () => CutoverView | undefined;
+  /**
+   * The deployment in progress or just finished, if this runtime knows of one: the local runtime's
+   * rehearsal (synchronous), or Lambda, CodeDeploy and CloudWatch on AWS (ports/cutover-status.ts).
+   */
+  cutover?: () => CutoverView | undefined | Promise<CutoverView | undefined>;
 }

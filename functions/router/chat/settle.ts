@@ -6,6 +6,7 @@
 import type { ChatRequest } from '../../core/openai/chat-request';
 import { costMicros, type TokenUsage } from '../../core/pricing';
 import type { Plan } from '../../core/routing/plan';
+import { failingKeyOf } from '../../core/resilience/breaker';
 import { countTokens } from '../../core/routing/token-estimate';
 import { CLIENT_DISCONNECTED } from '../../core/telemetry/metric-documents';
 import type { RequestSummary } from '../../core/telemetry/request-summary';
@@ -106,7 +107,8 @@ export async function finishSuccess(
   if (a.caller.hold)
     deps.quota.settle(a.caller.hold, a.caller.actual(usage.promptTokens + usage.completionTokens), now);
   try {
-    if (endpointFault && (await deps.breakers.onFailure(endpoint.id, probe))) breakersOpened.push(endpoint.id);
+    if (endpointFault && (await deps.breakers.onFailure(endpoint.id, probe, failingKeyOf(ctx.key?.keyId))))
+      breakersOpened.push(endpoint.id);
   } catch (err) {
     deps.log('warn', 'breaker update after a stream failure failed', { error: String(err) });
   }

@@ -29,7 +29,10 @@ const DEFAULT_GRACE = '24h';
 
 type Fields = Record<string, unknown>;
 
-function keyStore(deps: RouterDeps) {
+/** What these routes use of the router's deps: the admin function (admin/app.ts) has only these. */
+export type AdminKeyDeps = Pick<RouterDeps, 'admin' | 'log' | 'now'>;
+
+function keyStore(deps: AdminKeyDeps) {
   const keys = deps.admin?.keys;
   if (!keys)
     throw new GatewayError(404, 'Key management is not available on this runtime.', 'not_found_error', 'not_available');
@@ -98,7 +101,7 @@ function view(r: KeyRecord) {
 }
 
 function audit(
-  deps: RouterDeps,
+  deps: AdminKeyDeps,
   ctx: RequestContext,
   action: string,
   target: string,
@@ -117,13 +120,13 @@ function audit(
 
 const noStore = (ctx: RequestContext) => ({ 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
 
-export async function listKeys(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+export async function listKeys(ctx: RequestContext, deps: AdminKeyDeps): Promise<HttpResult> {
   requireAdmin(ctx);
   const keys = await keyStore(deps).list();
   return json(200, { object: 'list', data: keys.map(view) }, noStore(ctx));
 }
 
-export async function createKey(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+export async function createKey(ctx: RequestContext, deps: AdminKeyDeps): Promise<HttpResult> {
   requireAdmin(ctx);
   const store = keyStore(deps);
   const b = body(ctx);
@@ -146,7 +149,7 @@ export async function createKey(ctx: RequestContext, deps: RouterDeps): Promise<
 }
 
 /** `/v1/admin/keys/{keyId}` and `/v1/admin/keys/{keyId}/{action}`. */
-export async function keyById(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
+export async function keyById(ctx: RequestContext, deps: AdminKeyDeps): Promise<HttpResult> {
   requireAdmin(ctx);
   const rest = ctx.path.slice(ctx.path.indexOf('/v1/admin/keys/') + '/v1/admin/keys/'.length).split('/');
   const [keyId, action, ...extra] = rest;

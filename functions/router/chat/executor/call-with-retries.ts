@@ -6,6 +6,7 @@
  */
 import type { CompiledEndpoint, CompiledModel } from '../../../core/config/compile';
 import { nextRetry, parseRetryAfter } from '../../../core/resilience/backoff';
+import { failingKeyOf } from '../../../core/resilience/breaker';
 import { isRetryable } from '../../upstream-attempt';
 import type { ExecInput, OpenCall, Walk } from './types';
 
@@ -71,7 +72,9 @@ export async function callWithRetries<T>(
     walk.attempts.push({ model: model.id, endpoint: endpoint.id, outcome: failure.status ?? failure.failure, ms });
     walk.failures.push(failure);
     if (COUNTS_FOR_BREAKER.has(failure.failure)) {
-      if (await deps.breakers.onFailure(endpoint.id, probe)) walk.breakersOpened.push(endpoint.id);
+      // Attributed to the caller's key: one key's failures alone never open a shared breaker.
+      if (await deps.breakers.onFailure(endpoint.id, probe, failingKeyOf(input.ctx.key?.keyId)))
+        walk.breakersOpened.push(endpoint.id);
     } else if (probe) {
       // A 4xx says nothing about the endpoint's health: free the probe slot without reopening the
       // breaker, or one client's bad request would keep the endpoint closed to everyone.
