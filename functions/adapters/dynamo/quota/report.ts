@@ -13,8 +13,21 @@ const DAY_MS = 86_400_000;
 const COUNTERS = ['requests', 'successes', 'errors', 'promptTokens', 'completionTokens', 'costMicros'] as const;
 
 export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps; partitions: number }): QuotaReport {
+  /**
+   * A stats call asks for a day's usage and its budgets at once: both read the same records, so
+   * a read still in flight serves the second ask (never a finished one: that could be stale).
+   */
+  const reading = new Map<string, Promise<HolderRecord[]>>();
+  function records(day: string): Promise<HolderRecord[]> {
+    const pending = reading.get(day);
+    if (pending) return pending;
+    const read = readRecords(day).finally(() => reading.delete(day));
+    reading.set(day, read);
+    return read;
+  }
+
   /** Records started that day or the day before (a record lives on past midnight until a quiet moment). */
-  async function records(day: string): Promise<HolderRecord[]> {
+  async function readRecords(day: string): Promise<HolderRecord[]> {
     const prev = utcDay(Date.parse(day) - DAY_MS);
     const all: HolderRecord[] = [];
     await Promise.all(
