@@ -21,7 +21,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { startSimulatedProviders } from '../../local/providers';
 import type { SimulatedProviders } from '../../local/providers';
-import { seeded } from '../helpers/seeded-random';
+import { seeded } from '../../local/seeded-random';
 
 const MODEL = 'gpt-4.1';
 
