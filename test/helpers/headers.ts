@@ -7,3 +7,12 @@ export function integerHeader(headers: Headers, name: string): number {
   expect({ [name]: value }).toEqual({ [name]: expect.stringMatching(/^\d+$/) });
   return Number(value);
 }
+
+/** `x-switchyard-cost-usd` (six decimals) in micro-dollars; fails when the header is missing or malformed. */
+export function costMicrosHeader(headers: Headers): number {
+  const value = headers.get('x-switchyard-cost-usd');
+  expect({ 'x-switchyard-cost-usd': value }).toEqual({
+    'x-switchyard-cost-usd': expect.stringMatching(/^\d+\.\d{6}$/),
+  });
+  return Math.round(Number(value) * 1e6);
+}

@@ -8,7 +8,7 @@ import defaultConfig from '../../config/switchyard.json';
 import { startLocalGateway } from '../../local/gateway';
 import { countPromptTokens, expectedReply, startSimulatedProviders } from '../../local/providers';
 import { eventually, get, hi, post, startTestGateway } from '../helpers/local-gateway';
-import { integerHeader } from '../helpers/headers';
+import { costMicrosHeader, integerHeader } from '../helpers/headers';
 
 describe('local gateway: first request end to end', () => {
   let gw: LocalGateway;
@@ -43,7 +43,7 @@ describe('local gateway: first request end to end', () => {
     const before = await usageRow(gw, 'model#deepseek-v3.2');
     const r = await post(gw, '/v1/chat/completions', hi('deepseek-v3.2'));
     expect(r.status).toBe(200);
-    const cost = Math.round(Number(r.headers.get('x-switchyard-cost-usd')) * 1e6);
+    const cost = costMicrosHeader(r.headers);
     await eventually(async () => {
       const row = (await usageRow(gw, 'model#deepseek-v3.2'))!;
       expect(row.requests - (before?.requests ?? 0)).toBe(1);
