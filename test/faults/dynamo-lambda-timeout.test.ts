@@ -52,6 +52,8 @@ describe('router Lambda near its timeout', () => {
   async function invoke(timeoutMs: number, body: unknown, fault?: FaultSpec) {
     const invocations: InvocationRecord[] = [];
     const instance = gw.newRouterInstance();
+    // Warm, as most invocations are: the cold start's first state load is not what these cases time.
+    await instance.deps.state.refresh();
     gw.setTargetSelector(() => ({
       handler: withLambdaTimeout(instance.handler as never, timeoutMs, invocations),
       version: '1',
