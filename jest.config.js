@@ -21,5 +21,7 @@ module.exports = {
   },
   // middy 6 ships ESM only; let ts-jest turn it into CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
-  testTimeout: 30000,
+  // A bound for a hung test, not a speed limit: integration cases (200 concurrent requests against
+  // dynalite, fault rounds) take several times longer on a busy 2-core machine than on a quiet one.
+  testTimeout: 120000,
 };

@@ -120,11 +120,14 @@ export interface LocalGateway {
   /** Builds another, independent router instance (own caches) sharing the same DynamoDB and upstreams. */
   newRouterInstance(
     overrides?: Partial<RouterDeps>,
-    /** configJson: another version's raw config (cutover); its providers point at the same simulated upstreams. */
-    instance?: { configJson?: unknown },
+    /**
+     * configJson: another version's raw config (cutover); its providers point at the same simulated upstreams.
+     * now: the instance's clock (breakers, state snapshot), for tests that move time instead of waiting.
+     */
+    instance?: { configJson?: unknown; now?: () => number },
   ): { handler: ReturnType<typeof createRouterHandler>; deps: RouterDeps };
-  /** Replaces what the emulator invokes (used by the cutover tool's weighted alias). */
-  setTargetSelector(select: () => InvokeTarget): void;
+  /** Replaces what the emulator invokes (used by the cutover tool's weighted alias); no argument: the main instance again. */
+  setTargetSelector(select?: () => InvokeTarget): void;
   emulator: Emulator;
   /** What the console's cutover view shows (a rehearsal running in this process publishes here). */
   publishCutover(view: CutoverView | undefined): void;
@@ -228,19 +231,27 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
           ? quietSink
           : opts.telemetry;
     const instances: RouterDeps[] = [];
-    const newRouterInstance = (overrides: Partial<RouterDeps> = {}, instance: { configJson?: unknown } = {}) => {
+    const newRouterInstance = (
+      overrides: Partial<RouterDeps> = {},
+      instance: { configJson?: unknown; now?: () => number } = {},
+    ) => {
       const own =
         instance.configJson === undefined
           ? configJson
           : providers
             ? simulateProviders(withLocalStatsAtOnce(instance.configJson), providers)
             : withLocalStatsAtOnce(instance.configJson);
-      const deps = { ...createDefaultDeps(env, { configJson: own, telemetrySink }), admin, ...overrides };
+      const deps = {
+        ...createDefaultDeps(env, { configJson: own, telemetrySink, now: instance.now }),
+        admin,
+        ...overrides,
+      };
       instances.push(deps);
       return { handler: createRouterHandler(deps), deps };
     };
     const main = newRouterInstance();
-    let select: () => InvokeTarget = () => ({ handler: main.handler, version: '1' });
+    const mainTarget = (): InvokeTarget => ({ handler: main.handler, version: '1' });
+    let select: () => InvokeTarget = mainTarget;
     healthCheck = startLocalHealthCheck({
       env,
       configJson,
@@ -291,7 +302,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
       configJson,
       newRouterInstance,
       setTargetSelector: (s) => {
-        select = s;
+        select = s ?? mainTarget;
       },
       emulator: em,
       publishCutover: (view) => {

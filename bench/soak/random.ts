@@ -1,4 +1,6 @@
 /** A seeded generator (mulberry32) and the few draws the soak needs, so a run can be replayed with SOAK_SEED. */
+import { seeded } from '../../local/seeded-random';
+
 export interface Rng {
   (): number;
   int(min: number, max: number): number;
@@ -9,14 +11,7 @@ export interface Rng {
 }
 
 export function seededRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (() => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }) as Rng;
+  const next = seeded(seed) as Rng;
   next.int = (min, max) => min + Math.floor(next() * (max - min + 1));
   next.pick = (items) => items[Math.floor(next() * items.length)];
   next.chance = (p) => next() < p;

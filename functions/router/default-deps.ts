@@ -26,10 +26,13 @@ export interface DepsOptions {
   configJson?: unknown;
   /** Where logs and EMF lines go (default stdout, as on Lambda); the local runtime passes a quiet or capturing sink. */
   telemetrySink?: TelemetrySink;
+  /** The instance's clock (breakers, state snapshot, health staleness, deadlines); tests move it instead of waiting. */
+  now?: () => number;
 }
 
 export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: DepsOptions = {}): RouterDeps {
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
+  const now = opts.now ?? Date.now;
   const ddb = createDynamoClient(env);
   const powertools = createPowertoolsTelemetry({ env, sink: opts.telemetrySink });
   const { log } = powertools;
@@ -41,7 +44,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
       tracing.requestDone(summary);
     },
   };
-  const dynamo = createDynamoHealth(log, Date.now);
+  const dynamo = createDynamoHealth(log, now);
   const stateTable = tableName(STATE_TABLE, env);
   const costTable = tableName(COST_TABLE, env);
   const state = createStateSnapshot({
@@ -50,7 +53,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
     endpointIds: [...config.endpoints.keys()],
     ttlMs: config.raw.gateway.stateCacheTtlMs,
     dynamo,
-    now: Date.now,
+    now,
   });
   return {
     config,
@@ -66,7 +69,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
       snapshot: state,
       settings: config.raw.breaker,
       dynamo,
-      now: Date.now,
+      now,
     }),
     // Quota counters take ADDs that must not be applied twice: their client never retries a write
     // whose answer was lost (the adapter treats it as applied, which strands quota, never mints it).
@@ -85,13 +88,13 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
       snapshot: state,
       region: env.AWS_REGION,
       random: Math.random,
-      now: Date.now,
+      now,
     }),
     telemetry,
     tracing,
     keyPolicy: createKeyPolicy(),
     dynamo,
-    now: Date.now,
+    now,
     random: Math.random,
     sleep: (ms, signal) => sleep(ms, undefined, { signal }),
     log,

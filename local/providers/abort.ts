@@ -1,5 +1,8 @@
 import { setTimeout as wait } from 'node:timers/promises';
 
+/** How the simulator waits: true when the time passed, false when `signal` aborted first. */
+export type Sleep = (ms: number, signal: AbortSignal) => Promise<boolean>;
+
 /** Waits `ms`; resolves false instead of throwing when aborted, so callers just stop. */
 export async function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return false;

@@ -4,7 +4,7 @@
  * wrong content-type). Each fires instead of the normal answer; `false` means "answer normally".
  */
 import type { ServerResponse } from 'node:http';
-import { sleep } from './abort';
+import { type Sleep, sleep as timerSleep } from './abort';
 import type { FaultSpec } from './faults';
 
 /** What a misconfigured proxy or a captive portal in front of an API sends instead of JSON or SSE. */
@@ -45,6 +45,7 @@ export async function bodyFault(
   fault: FaultSpec | undefined,
   answer: BodyFaultAnswer,
   signal: AbortSignal,
+  sleep: Sleep = timerSleep,
 ): Promise<boolean | 'then-stream'> {
   if (!fault) return false;
   const head = (contentType: string, extra: Record<string, string | number> = {}) =>

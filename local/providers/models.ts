@@ -2,6 +2,8 @@
  * Latency profiles of the simulated upstream models. Numbers are what a caller typically sees from
  * the real providers, so the local runtime's latency-based routing has something real to chase.
  */
+import { seeded } from '../seeded-random';
+
 export interface ModelProfile {
   /** Time to first byte (headers and, for non-streaming calls, the whole body). */
   firstByteMs: number;
@@ -46,14 +48,6 @@ export function modelProfile(model: string): ModelProfile | undefined {
  * that sends the same requests in the same order sees the same numbers.
  */
 export function jitter(seed = 0x5eed): () => number {
-  let state = seed >>> 0;
-  return () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    return 0.9 + unit * 0.2;
-  };
+  const unit = seeded(seed);
+  return () => 0.9 + unit() * 0.2;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sleep, untilAborted } from './abort';
+import { sleep as timerSleep, untilAborted } from './abort';
 import { bodyFault, resetConnection } from './body-faults';
 import { countTokens, generate, lastUserText } from './completion';
 import { FaultStore, parseFaultSpec, type FaultSpec } from './faults';
@@ -37,6 +37,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 export async function startSimulatedProviders(opts: SimulatedProvidersOptions = {}): Promise<SimulatedProviders> {
   const timeScale = opts.timeScale ?? 1;
+  const sleep = opts.sleep ?? timerSleep;
   const faults = new FaultStore();
   const nextJitter = jitter();
   const closing = new AbortController();
@@ -47,7 +48,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
     sendJson(ex.res, status, body, { ...headers, 'x-request-id': ex.requestId });
   };
   const respondError = (ex: Exchange, status: number, body: ErrorBody) => respondJson(ex, status, body);
-  const bedrock = createBedrockSimulator({ faults, timeScale, nextJitter });
+  const bedrock = createBedrockSimulator({ faults, timeScale, nextJitter, sleep });
 
   /** Applies the request-level part of a fault; false when the fault (or a disconnect) ended the exchange. */
   async function preResponseFault(ex: Exchange, fault: FaultSpec | undefined): Promise<boolean> {
@@ -210,6 +211,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
       fault,
       { completion, stream: ex.record.stream, requestId: ex.requestId },
       ex.signal,
+      sleep,
     );
     if (faulted === true) return;
     if (!ex.record.stream) return respondJson(ex, 200, completion);
@@ -239,6 +241,7 @@ export async function startSimulatedProviders(opts: SimulatedProvidersOptions = 
         ...(toolCall ? { toolCall } : {}),
       },
       ex.signal,
+      sleep,
     );
   }
 

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { sleep, untilAborted } from './abort';
+import { type Sleep, sleep as timerSleep, untilAborted } from './abort';
 import type { FaultSpec } from './faults';
 
 export interface Usage {
@@ -60,7 +60,12 @@ function write(res: ServerResponse, text: string): Promise<void> {
  * past the end of a short reply fires after the last content chunk, so it still takes effect.
  * Headers must already be sent.
  */
-export async function writeStream(res: ServerResponse, plan: StreamPlan, signal: AbortSignal): Promise<void> {
+export async function writeStream(
+  res: ServerResponse,
+  plan: StreamPlan,
+  signal: AbortSignal,
+  sleep: Sleep = timerSleep,
+): Promise<void> {
   const { fault } = plan;
   const pieces = deltas(plan);
   const firesAt = (n: number | undefined, sent: number) =>

@@ -1,3 +1,4 @@
+import type { Sleep } from './abort';
 import type { FaultSpec } from './faults';
 
 export interface SimulatedProvidersOptions {
@@ -7,6 +8,11 @@ export interface SimulatedProvidersOptions {
   port?: number;
   /** Multiplies model latencies: 1 = realistic, ~0.02 for --fast and tests. Fault delays are not scaled. */
   timeScale?: number;
+  /**
+   * How every wait is made (model latencies, fault delays, chunk gaps); default real timers. Tests
+   * record or gate the waits instead of measuring the wall clock.
+   */
+  sleep?: Sleep;
 }
 
 export interface RequestRecord {

@@ -18,14 +18,14 @@ import {
   rateLimited,
   runPair,
   type Sleeps,
-  startFaultGateway,
+  startUpstreamFaultGateway,
   upstreamError,
   upstreamTimeout,
 } from './upstream-gateway';
 
 let f: FaultGateway;
 beforeAll(async () => {
-  f = await startFaultGateway();
+  f = await startUpstreamFaultGateway();
 });
 afterAll(() => f?.close());
 

@@ -4,11 +4,15 @@
  */
 import type { LocalGateway, LocalGatewayOptions } from '../../local/gateway';
 import { startTestGateway, type ConfigEdit, type Reply } from '../helpers/local-gateway';
+import { costMicrosHeader } from '../helpers/headers';
 
 /** Models with a daily budget in these cases (each request reserves and settles global, key and model). */
 export const BUDGETED_MODELS = ['gpt-4.1'];
 
-export function startFaultGateway(opts: Partial<LocalGatewayOptions> = {}, edit?: ConfigEdit): Promise<LocalGateway> {
+export function startDynamoFaultGateway(
+  opts: Partial<LocalGatewayOptions> = {},
+  edit?: ConfigEdit,
+): Promise<LocalGateway> {
   return startTestGateway(
     (c) => {
       c.budgets.perKeyDailyUsd = 20;
@@ -40,5 +44,5 @@ export function sseData(text: string): string[] {
 
 /** The cost the gateway put in x-switchyard-cost-usd, in micro-dollars. */
 export function costMicrosOf(r: Reply): number {
-  return Math.round(Number(r.headers.get('x-switchyard-cost-usd')) * 1e6);
+  return costMicrosHeader(r.headers);
 }

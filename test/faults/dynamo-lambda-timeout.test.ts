@@ -19,7 +19,7 @@ import { STREAM_TIME_LIMIT } from '../../functions/router/chat/sse-relay';
 import type { LocalGateway } from '../../local/gateway';
 import type { FaultSpec } from '../../local/providers';
 import { eventually, hi, post } from '../helpers/local-gateway';
-import { BUDGETED_MODELS, sseData, startFaultGateway } from './dynamo-helpers';
+import { BUDGETED_MODELS, sseData, startDynamoFaultGateway } from './dynamo-helpers';
 import { withLambdaTimeout, type InvocationRecord } from './lambda-kill';
 import { expectSettled, readLedger } from './ledger-check';
 
@@ -43,7 +43,7 @@ async function breakerFailures(gw: LocalGateway, endpointId: string): Promise<nu
 describe('router Lambda near its timeout', () => {
   let gw: LocalGateway;
   beforeAll(async () => {
-    gw = await startFaultGateway();
+    gw = await startDynamoFaultGateway();
   });
   afterAll(() => gw.close());
   afterEach(() => gw.providers!.clearFaults());
@@ -52,6 +52,8 @@ describe('router Lambda near its timeout', () => {
   async function invoke(timeoutMs: number, body: unknown, fault?: FaultSpec) {
     const invocations: InvocationRecord[] = [];
     const instance = gw.newRouterInstance();
+    // Warm, as most invocations are: the cold start's first state load is not what these cases time.
+    await instance.deps.state.refresh();
     gw.setTargetSelector(() => ({
       handler: withLambdaTimeout(instance.handler as never, timeoutMs, invocations),
       version: '1',

@@ -15,9 +15,9 @@ import { KEYS_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { THROTTLE_ERROR_TYPE } from '../../local/dynamo-faults';
 import { AUTHORIZER_UNAVAILABLE_RESPONSE } from '../../local/apigw-emulator';
 import type { LocalGateway } from '../../local/gateway';
-import { seeded } from '../helpers/seeded-random';
+import { seeded } from '../../local/seeded-random';
 import { eventually, get, hi, post } from '../helpers/local-gateway';
-import { BUDGETED_MODELS, costMicrosOf, direct, sseData, startFaultGateway } from './dynamo-helpers';
+import { BUDGETED_MODELS, costMicrosOf, direct, sseData, startDynamoFaultGateway } from './dynamo-helpers';
 import { expectSettled, readLedger } from './ledger-check';
 
 const chat = (gw: LocalGateway, extra: Record<string, unknown> = {}) =>
@@ -28,7 +28,7 @@ describe('DynamoDB throttling', () => {
   let gw: LocalGateway;
   beforeAll(async () => {
     // API Gateway's authorizer cache keeps the demo key's decision, as for any warm key.
-    gw = await startFaultGateway({ authorizerCacheTtlMs: 60_000 });
+    gw = await startDynamoFaultGateway({ authorizerCacheTtlMs: 60_000 });
     expect((await chat(gw)).status).toBe(200);
   });
   afterAll(() => gw.close());

@@ -18,7 +18,7 @@ import type { RequestContext } from '../../functions/router/request-context';
 import { AUTHORIZER_UNAVAILABLE_RESPONSE } from '../../local/apigw-emulator';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually, get, hi, post } from '../helpers/local-gateway';
-import { BUDGETED_MODELS, costMicrosOf, direct, sseData, startFaultGateway } from './dynamo-helpers';
+import { BUDGETED_MODELS, costMicrosOf, direct, sseData, startDynamoFaultGateway } from './dynamo-helpers';
 import { expectSettled, readLedger } from './ledger-check';
 
 /** The router's GET /health/deep body, from the instance behind the emulator, without the authorizer. */
@@ -36,7 +36,7 @@ describe('DynamoDB unreachable when the gateway starts', () => {
   let gw: LocalGateway;
   beforeAll(async () => {
     // Setup (tables, demo key) is done, then the proxy goes unreachable before any handler runs.
-    gw = await startFaultGateway({ dynamoFaults: { mode: 'unreachable' } });
+    gw = await startDynamoFaultGateway({ dynamoFaults: { mode: 'unreachable' } });
   });
   afterAll(() => gw.close());
 
@@ -80,7 +80,7 @@ describe('a router instance that cold-starts while DynamoDB is unreachable', () 
   let gw: LocalGateway;
   beforeAll(async () => {
     // API Gateway's authorizer cache holds the key's decision from before the outage (60 s on AWS).
-    gw = await startFaultGateway({ authorizerCacheTtlMs: 60_000 });
+    gw = await startDynamoFaultGateway({ authorizerCacheTtlMs: 60_000 });
   });
   afterAll(() => gw.close());
 
@@ -106,7 +106,7 @@ describe('a router instance that cold-starts while DynamoDB is unreachable', () 
 describe('a router instance that cold-starts while DynamoDB is unreachable, in open mode', () => {
   let gw: LocalGateway;
   beforeAll(async () => {
-    gw = await startFaultGateway({ authorizerCacheTtlMs: 60_000 }, (c) => {
+    gw = await startDynamoFaultGateway({ authorizerCacheTtlMs: 60_000 }, (c) => {
       c.sharedState = { onDynamoError: 'open' };
     });
   });
@@ -149,7 +149,7 @@ describe('DynamoDB unreachable mid-run', () => {
     // Idle slices are not given back here: a give-back cut off by the outage is one whose answer
     // may be lost, which strands the slice (never mints) and leaves its use out of the spend tally
     // (docs/architecture/shared-state.md); these cases check what in-flight requests owe.
-    gw = await startFaultGateway({ authorizerCacheTtlMs: 60_000 }, (c) => {
+    gw = await startDynamoFaultGateway({ authorizerCacheTtlMs: 60_000 }, (c) => {
       for (const m of c.models) if (m.id === 'gpt-4.1') delete m.maxConcurrency;
       c.sharedState = { ...c.sharedState, sliceIdleMs: 3_600_000 };
     });

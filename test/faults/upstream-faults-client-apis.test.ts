@@ -13,13 +13,13 @@ import {
   leaks,
   MESSAGES,
   runPair,
-  startFaultGateway,
+  startUpstreamFaultGateway,
   type FaultGateway,
 } from './upstream-gateway';
 
 let f: FaultGateway;
 beforeAll(async () => {
-  f = await startFaultGateway();
+  f = await startUpstreamFaultGateway();
 });
 afterAll(() => f?.close());
 

@@ -19,7 +19,7 @@ import {
   expectSleeps,
   leaks,
   runPair,
-  startFaultGateway,
+  startUpstreamFaultGateway,
   type FaultGateway,
   type PairRun,
   type Sleeps,
@@ -33,7 +33,7 @@ import {
 
 let f: FaultGateway;
 beforeAll(async () => {
-  f = await startFaultGateway();
+  f = await startUpstreamFaultGateway();
 });
 afterAll(() => f?.close());
 

@@ -18,7 +18,7 @@ import {
   expectSleeps,
   leaks,
   runPair,
-  startFaultGateway,
+  startUpstreamFaultGateway,
   type FaultGateway,
   type PairRun,
   type StreamReply,
@@ -32,7 +32,7 @@ import {
 
 let f: FaultGateway;
 beforeAll(async () => {
-  f = await startFaultGateway();
+  f = await startUpstreamFaultGateway();
 });
 afterAll(() => f?.close());
 

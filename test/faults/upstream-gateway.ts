@@ -120,7 +120,7 @@ function parseSse(text: string): Pick<StreamReply, 'events' | 'chunks' | 'conten
   };
 }
 
-export async function startFaultGateway(): Promise<FaultGateway> {
+export async function startUpstreamFaultGateway(): Promise<FaultGateway> {
   const tel = captureTelemetry();
   const requestLogLines: string[] = [];
   const consoleLines: string[] = [];

@@ -68,7 +68,7 @@ export const hi = (model = 'gpt-4.1', extra: Record<string, unknown> = {}) => ({
 });
 
 /** Waits until `check` passes (for work that completes after the response, like usage counters). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 3000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -1,7 +1,7 @@
 /**
  * Builds the stack the way bin/switchyard.ts does (cdk.json context, zod config check) for CDK
- * assertion tests, minus the built-in CloudFormation validation (slow) and minus the cdk-nag plugin
- * (tests that check nag findings run the pack themselves). Assemblies go under one temporary folder
+ * assertion tests, minus the built-in CloudFormation validation (slow) and, unless asked for, minus
+ * the cdk-nag plugin (tests that check nag findings run the pack themselves). Assemblies go under one temporary folder
  * per test file, removed after it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,14 +18,26 @@ export type Resources = Record<
   { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; DependsOn?: string[]; UpdatePolicy?: any }
 >;
 
-export function stackBuilder(prefix: string) {
+export interface BuildOptions {
+  /** Context on top of cdk.json's (`switchyard:*` settings as `-c` would pass them). */
+  context?: Record<string, unknown>;
+  /** Register the cdk-nag pack as a synth plugin, as `cdk synth` does. */
+  nag?: boolean;
+}
+
+/**
+ * `bundle: false` skips esbuild for every function (`aws:cdk:bundling-stacks: []`), for files that
+ * read the template and not the code: a stack then builds in about a second.
+ */
+export function stackBuilder(prefix: string, defaults: { bundle?: boolean } = {}) {
   const outRoot = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
-  function build(stackProps: SwitchyardStackProps = {}) {
+  const noBundling = defaults.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {};
+  function build(stackProps: SwitchyardStackProps = {}, opts: BuildOptions = {}) {
     const { app, stack } = createSwitchyardApp({
-      context: cdkJsonContext(),
+      context: { ...cdkJsonContext(), ...noBundling, ...opts.context },
       builtinValidation: false,
-      nag: false,
+      nag: opts.nag ?? false,
       outdir: mkdtempSync(join(outRoot, 'cdk.out-')),
       stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
     });

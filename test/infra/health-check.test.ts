@@ -2,38 +2,17 @@
  * CDK assertions for the health check (schedule, function, least-privilege grants) and the optional
  * multi-region domain (Route 53 latency record with a health check). Each stack is built once.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { App, CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { App } from 'aws-cdk-lib';
 import type * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { compileConfig } from '../../functions/core/config/compile';
-import { cdkJsonContext, createSwitchyardApp, CONTEXT } from '../../lib/app';
+import { CONTEXT } from '../../lib/app';
 import { regionalDomainOptions } from '../../lib/constructs/regional-domain';
-import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
-
-type Resource = { Type: string; Properties: Record<string, any> };
+import { idOf, stackBuilder } from '../helpers/synth';
 
 const BUILD_TIMEOUT = 120_000;
-const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-health-infra-'));
-afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
-
-function build(stackProps: SwitchyardStackProps = {}, context: Record<string, unknown> = {}) {
-  const { app, stack } = createSwitchyardApp({
-    context: { ...cdkJsonContext(), ...context },
-    builtinValidation: false,
-    nag: false,
-    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
-    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
-  });
-  const template = Template.fromStack(stack);
-  return { app, stack, template, resources: template.toJSON().Resources as Record<string, Resource> };
-}
-
-const idOf = (stack: SwitchyardStack, construct: { node: { defaultChild?: unknown } }): string =>
-  stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const { build } = stackBuilder('switchyard-health-infra-');
 
 /** cdk-nag findings whose construct path contains `part`. */
 function nagFindings(app: App, part: string): string[] {

@@ -4,31 +4,17 @@
  * Cheap synth: bundling is skipped (`aws:cdk:bundling-stacks: []`, the function code is not what
  * these tests look at) and CloudFormation's built-in validation is off, so a stack builds in ~1 s.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { compileConfig } from '../../functions/core/config/compile';
 import { METRIC_DIMENSION_SETS, METRICS } from '../../functions/core/telemetry/metric-names';
-import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
 import { DEFAULT_GLOBAL_DAILY_USD } from '../../lib/observed-config';
-import type { SwitchyardStackProps } from '../../lib/switchyard-stack';
+import { stackBuilder } from '../helpers/synth';
 
-const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-observability-'));
-afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
+const { build, outRoot } = stackBuilder('switchyard-observability-', { bundle: false });
 const BASE_CONFIG = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'switchyard.json'), 'utf8'));
-
-function build(context: Record<string, unknown> = {}, stackProps: SwitchyardStackProps = {}) {
-  const { app, stack } = createSwitchyardApp({
-    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context },
-    builtinValidation: false,
-    nag: false,
-    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
-    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
-  });
-  return { app, stack, template: Template.fromStack(stack) };
-}
 
 type Resource = { Type: string; Properties: Record<string, any> };
 const ofType = (t: Template, type: string) =>
@@ -78,7 +64,7 @@ function searches(body: ReturnType<typeof dashboardBody>) {
 describe('observability in the stack (alarm email set)', () => {
   let built: ReturnType<typeof build>;
   beforeAll(() => {
-    built = build({ 'switchyard:alarmEmail': 'ops@example.com' });
+    built = build({}, { context: { 'switchyard:alarmEmail': 'ops@example.com' } });
   });
 
   it('has a dashboard answering which model fails, what today cost, and whether green is worse than blue', () => {
@@ -246,7 +232,7 @@ describe('observability in the stack (alarm email set)', () => {
 
 describe('two stacks in one account and region', () => {
   it('a second stack gets its own Stack dimension on every alarm, cutover alarm and dashboard search', () => {
-    const { template } = build({ 'switchyard:stackName': 'Switchyard-dev' });
+    const { template } = build({}, { context: { 'switchyard:stackName': 'Switchyard-dev' } });
     for (const a of alarms(template)) expect(dims(a).Stack).toBe('Switchyard-dev');
     for (const [, alarm] of ofType(template, 'AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('Cutover'))) {
       const custom = (alarm.Properties.Metrics as any[])
@@ -264,7 +250,7 @@ describe('two stacks in one account and region', () => {
 
 describe('observability options', () => {
   it('per-model budgets get their own spend alarm; an existing topic and the breaker minutes come from context', () => {
-    const dir = mkdtempSync(join(OUT_ROOT, 'cfg-'));
+    const dir = mkdtempSync(join(outRoot, 'cfg-'));
     const configPath = join(dir, 'budgets.json');
     const cfg = structuredClone(BASE_CONFIG);
     cfg.models.find((m: { id: string }) => m.id === 'gpt-4.1').dailyBudgetUsd = 25;
@@ -272,8 +258,8 @@ describe('observability options', () => {
     writeFileSync(configPath, JSON.stringify(cfg));
     const topicArn = 'arn:aws:sns:us-east-1:123456789012:pager';
     const { template } = build(
-      { 'switchyard:alarmTopicArn': topicArn, 'switchyard:breakerOpenAlarmMinutes': '5' },
       { configPath },
+      { context: { 'switchyard:alarmTopicArn': topicArn, 'switchyard:breakerOpenAlarmMinutes': '5' } },
     );
 
     const spend = alarms(template).filter((a) => a.MetricName === METRICS.costMicros);
@@ -299,7 +285,7 @@ describe('observability options', () => {
   });
 
   it('refuses nonsense alarm minutes', () => {
-    expect(() => build({ 'switchyard:breakerOpenAlarmMinutes': '0' })).toThrow(/breakerOpenMinutes/);
+    expect(() => build({}, { context: { 'switchyard:breakerOpenAlarmMinutes': '0' } })).toThrow(/breakerOpenMinutes/);
   });
 
   it("lib's copy of the default global budget equals the schema's", () => {

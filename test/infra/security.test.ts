@@ -19,41 +19,27 @@
  * keys-and-secrets.test.ts, health-check.test.ts and cutover.test.ts; this file sweeps everything.
  * Bundling is skipped (the code is not what these checks read), so each synth takes ~1 s.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { compileConfig } from '../../functions/core/config/compile';
-import { cdkJsonContext, createSwitchyardApp } from '../../lib/app';
 import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
 import type { LocalGateway } from '../../local/gateway';
 import { startTestGateway } from '../helpers/local-gateway';
-import { idOf, type Resources } from '../helpers/synth';
+import { idOf, type Resources, stackBuilder } from '../helpers/synth';
 
 /** API Gateway REST APIs refuse payloads over 10 MB (a hard quota, not configurable). */
 const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const MIN_REASON_CHARS = 20;
 
-const OUT_ROOT = mkdtempSync(join(tmpdir(), 'switchyard-security-'));
-afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
+const { build } = stackBuilder('switchyard-security-', { bundle: false });
 
 interface Built {
   app: App;
   stack: SwitchyardStack;
   resources: Resources;
-}
-
-function build(stackProps: SwitchyardStackProps = {}, plugin = false): Built {
-  const { app, stack } = createSwitchyardApp({
-    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] },
-    builtinValidation: false,
-    nag: plugin,
-    outdir: mkdtempSync(join(OUT_ROOT, 'cdk.out-')),
-    stackProps: { validateConfig: (c) => void compileConfig(c), ...stackProps },
-  });
-  return { app, stack, resources: Template.fromStack(stack).toJSON().Resources as Resources };
 }
 
 const EVERYTHING_ON: SwitchyardStackProps = {
@@ -266,7 +252,7 @@ describe.each([
 
 describe('security: the nag pack as the synth plugin', () => {
   it('lets `cdk synth` (which registers AwsSolutionsChecks as a validation plugin) pass', () => {
-    const { app } = build({}, true);
+    const { app } = build({}, { nag: true });
     expect(() => app.synth({ force: true })).not.toThrow();
   }, 60_000);
 });

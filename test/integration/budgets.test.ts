@@ -6,6 +6,7 @@
 import { budgetScopes } from '../../functions/core/budget/scopes';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually, hi, post, startTestGateway } from '../helpers/local-gateway';
+import { costMicrosHeader } from '../helpers/headers';
 import { budgetRow, quotaOn } from '../helpers/quota-report';
 
 describe('global budget under 200 concurrent requests', () => {
@@ -36,7 +37,7 @@ describe('global budget under 200 concurrent requests', () => {
       expect(r.json.error.message).toContain('$0.0442');
       expect(r.json.error.message).toMatch(/resets at \d{4}-\d\d-\d\dT00:00:00\.000Z/);
     }
-    const costs = admitted.map((r) => Math.round(Number(r.headers.get('x-switchyard-cost-usd')) * 1e6));
+    const costs = admitted.map((r) => costMicrosHeader(r.headers));
     const spent = costs.reduce((a, b) => a + b, 0);
     const limit = Math.round(LIMIT_USD * 1e6);
     const perRequest = costs[0];

@@ -7,16 +7,22 @@
 import { request } from 'node:http';
 import { startApiGatewayEmulator, type Emulator } from '../../local/apigw-emulator';
 import { installAwsLambdaGlobal } from '../../local/lambda-streaming';
+import { eventually } from '../helpers/local-gateway';
 
 describe('API Gateway emulator: client disconnects', () => {
   let emulator: Emulator;
+  let invoked = 0;
   let finished = 0;
 
   beforeAll(async () => {
     installAwsLambdaGlobal();
     const handler = awslambda.streamifyResponse(async (event: { path: string }, stream) => {
-      // A slow upstream: nothing written (and no listener on the stream) for a while.
-      if (event.path !== '/v1/models') await new Promise((r) => setTimeout(r, 200));
+      if (event.path !== '/v1/models') {
+        // A slow upstream: nothing written (and no 'error' listener on the stream) until the client
+        // has gone and the emulator has destroyed the stream, however long that takes.
+        invoked++;
+        await new Promise((resolve) => stream.once('close', resolve));
+      }
       const out = awslambda.HttpResponseStream.from(stream, {
         statusCode: 200,
         headers: { 'content-type': 'text/plain' },
@@ -29,21 +35,16 @@ describe('API Gateway emulator: client disconnects', () => {
   });
   afterAll(() => emulator.close());
 
-  const hangUpEarly = () =>
-    new Promise<void>((resolve) => {
-      const req = request(`${emulator.url}/v1/chat/completions`, { method: 'POST' });
-      req.on('error', () => resolve());
-      req.end('{}');
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 30);
-    });
-
   it('keeps serving, and lets the invocation finish, after clients hang up before the response starts', async () => {
-    await Promise.all(Array.from({ length: 5 }, hangUpEarly));
-    await new Promise((r) => setTimeout(r, 300));
-    expect(finished).toBe(5);
+    const requests = Array.from({ length: 5 }, () => {
+      const req = request(`${emulator.url}/v1/chat/completions`, { method: 'POST' });
+      req.on('error', () => undefined);
+      req.end('{}');
+      return req;
+    });
+    await eventually(async () => expect(invoked).toBe(5), 20_000);
+    for (const req of requests) req.destroy();
+    await eventually(async () => expect(finished).toBe(5), 20_000);
     const res = await fetch(`${emulator.url}/v1/models`);
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('ok');

@@ -112,7 +112,7 @@ describe('endpoint health drives routing (local runtime)', () => {
     afterAll(() => gw.close());
 
     it('sends traffic to the faster endpoint, or to the caller region named by the edge', async () => {
-      gw.providers!.setFault({ provider: 'openai-eu', latencyMs: 60 });
+      gw.providers!.setFault({ provider: 'openai-eu', latencyMs: 300 });
       await rounds(gw, 2);
       gw.providers!.resetRequests();
       await send(gw, 3);

@@ -21,7 +21,7 @@ import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { startSimulatedProviders } from '../../local/providers';
 import type { SimulatedProviders } from '../../local/providers';
-import { seeded } from '../helpers/seeded-random';
+import { seeded } from '../../local/seeded-random';
 
 const MODEL = 'gpt-4.1';
 
@@ -195,7 +195,7 @@ describe('health check against simulated providers and dynalite', () => {
     const h = harness((c) => {
       c.models[0].balancing = 'latency';
     });
-    sim.setFault({ provider: 'openai-eu', latencyMs: 60 });
+    sim.setFault({ provider: 'openai-eu', latencyMs: 300 });
     await h.round();
     await h.round();
     const us = h.picker.view('gpt-us').latencyEwmaMs!;
@@ -215,10 +215,12 @@ describe('health check against simulated providers and dynalite', () => {
   });
 
   it('sends traffic to a degraded endpoint only when nothing healthy is left', async () => {
+    // Wide margins: the healthy endpoint's probe must stay under the threshold on a busy machine too.
     const h = harness((c) => {
-      c.health.degradedLatencyMs = 40;
+      c.health.degradedLatencyMs = 500;
+      c.health.probeTimeoutMs = 5_000;
     });
-    sim.setFault({ provider: 'openai-eu', latencyMs: 80 });
+    sim.setFault({ provider: 'openai-eu', latencyMs: 1_000 });
     await h.round();
     expect(h.picker.view('gpt-eu').status).toBe('degraded');
     expect(h.picks(50)).toEqual({ 'gpt-us': 50 });
@@ -318,8 +320,9 @@ describe('health check against simulated providers and dynalite', () => {
     const report = await handler({}, { getRemainingTimeInMillis: () => 60_000 } as Context);
     expect(report).toMatchObject({ rounds: 3, failedRounds: 0, last: { healthy: 2, degraded: 0, down: 0 } });
     expect(sim.requests().filter((r) => r.path.endsWith('/models'))).toHaveLength(6);
-    // Not enough time left for a round: nothing starts.
-    const late = await handler({}, { getRemainingTimeInMillis: () => 1_000 } as Context);
+    // Not enough time left for a round (its probe timeout plus 3 s of margin): nothing starts. Just
+    // under that, so the quota sweep that runs first has seconds before middy's own timeout.
+    const late = await handler({}, { getRemainingTimeInMillis: () => 3_400 } as Context);
     expect(late.rounds).toBe(0);
   });
 

@@ -11,6 +11,7 @@ import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
+import { eventually } from '../helpers/local-gateway';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { closeLevelIteratorsOnReturn } = require('../../local/dynalite-worker.cjs') as {
   closeLevelIteratorsOnReturn(): void;
@@ -83,8 +84,7 @@ describe('local DynamoDB (dynalite)', () => {
         expect(res.Items).toHaveLength(3);
       }
       // Closing runs when the result stream is destroyed, right after the answer is written.
-      await new Promise((r) => setTimeout(r, 50));
-      expect(close.mock.calls.length).toBeGreaterThanOrEqual(10);
+      await eventually(async () => expect(close.mock.calls.length).toBeGreaterThanOrEqual(10));
     } finally {
       close.mockRestore();
     }

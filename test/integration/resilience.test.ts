@@ -6,6 +6,7 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { STATE_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { usageRow } from '../helpers/quota-report';
+import type { UpstreamClient } from '../../functions/ports/upstream';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually, get, hi, post, startTestGateway } from '../helpers/local-gateway';
 
@@ -39,14 +40,21 @@ describe('fallbacks and retries', () => {
   });
 
   it('waits the full Retry-After on a 429 before retrying (2 s, not less)', async () => {
-    gw.providers!.setFault({ model: 'gpt-4.1', status: 429, retryAfter: '2', times: 1 });
-    gw.providers!.resetRequests();
-    const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), OFF);
-    expect(r.status).toBe(200);
-    expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:429,gpt-4.1:200');
-    const calls = gw.providers!.requests().filter((q) => q.model === 'gpt-4.1');
-    expect(calls).toHaveLength(2);
-    expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(2000);
+    // The router's sleep is recorded instead of slept: the wait it chose, not the wall clock, is checked.
+    const waits: number[] = [];
+    const { handler } = gw.newRouterInstance({ sleep: async (ms) => void waits.push(ms) });
+    gw.setTargetSelector(() => ({ handler, version: '1' }));
+    try {
+      gw.providers!.setFault({ model: 'gpt-4.1', status: 429, retryAfter: '2', times: 1 });
+      gw.providers!.resetRequests();
+      const r = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), OFF);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:429,gpt-4.1:200');
+      expect(gw.providers!.requests().filter((q) => q.model === 'gpt-4.1')).toHaveLength(2);
+      expect(waits).toEqual([2000]);
+    } finally {
+      gw.setTargetSelector();
+    }
   });
 
   it('does not retry a 400 on the same model', async () => {
@@ -115,8 +123,11 @@ describe('circuit breaker shared through DynamoDB', () => {
   }
 
   it('opens after N failures seen by two instances, half-opens after the cooldown, then closes', async () => {
-    const a = gw.newRouterInstance();
-    const b = gw.newRouterInstance();
+    // Both instances run on one clock the test moves: the cooldown passes when the test says so.
+    const clock = { t: Date.now() };
+    const now = () => clock.t;
+    const a = gw.newRouterInstance({}, { now });
+    const b = gw.newRouterInstance({}, { now });
     let turn = 0;
     gw.setTargetSelector(() =>
       turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' },
@@ -141,10 +152,11 @@ describe('circuit breaker shared through DynamoDB', () => {
 
     // After the cooldown a probe goes through; two successes close the breaker.
     gw.providers!.clearFaults();
-    await new Promise((r) => setTimeout(r, 450));
+    clock.t += 399;
+    expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(503);
+    clock.t += 1;
     expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(200);
     expect((await breakerItem())?.phase.S).toBe('half_open');
-    await new Promise((r) => setTimeout(r, 80));
     expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(200);
     const item = await breakerItem();
     expect(item?.phase.S).toBe('closed');
@@ -167,9 +179,12 @@ describe('half-open probe that gets a client error', () => {
       c.gateway.stateCacheTtlMs = 50;
     });
     try {
+      const clock = { t: Date.now() };
+      const { handler } = gw.newRouterInstance({}, { now: () => clock.t });
+      gw.setTargetSelector(() => ({ handler, version: '1' }));
       gw.providers!.setFault({ model: 'gpt-4.1', status: 500, times: 1 });
       expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(502);
-      await new Promise((r) => setTimeout(r, 350));
+      clock.t += 300;
       // The probe after the cooldown is a request the upstream rejects as malformed.
       gw.providers!.setFault({ model: 'gpt-4.1', status: 400, times: 1 });
       expect((await post(gw, '/v1/chat/completions', hi(), OFF)).status).toBe(400);
@@ -192,17 +207,58 @@ describe('concurrency caps across instances', () => {
   });
   afterAll(() => gw.close());
 
-  it('never lets more calls in flight than the cap, with 3x more parallel requests than slots', async () => {
-    const a = gw.newRouterInstance();
-    const b = gw.newRouterInstance();
+  /**
+   * The real upstream client, except that gpt-4.1 calls wait at a gate the test opens: the capped
+   * calls stay in flight for as long as the test needs, however slow the machine is.
+   */
+  function gatedUpstream() {
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let held = 0;
+    const upstream: UpstreamClient = {
+      async send(call) {
+        if (call.body && JSON.parse(call.body).model === 'gpt-4.1') {
+          held++;
+          await opened;
+        }
+        return gw.deps.upstream.send(call);
+      },
+    };
+    return { upstream, held: () => held, open };
+  }
+
+  /**
+   * Sends `n` requests in parallel through two router instances sharing the gate; opens the gate once
+   * every request has answered or is waiting at it, and says how many had answered by then.
+   */
+  async function whileHeld(n: number, headers: Record<string, string>, gate: ReturnType<typeof gatedUpstream>) {
+    const a = gw.newRouterInstance({ upstream: gate.upstream });
+    const b = gw.newRouterInstance({ upstream: gate.upstream });
     let turn = 0;
     gw.setTargetSelector(() =>
       turn++ % 2 === 0 ? { handler: a.handler, version: 'a' } : { handler: b.handler, version: 'b' },
     );
-    gw.providers!.setFault({ model: 'gpt-4.1', latencyMs: 400 });
-    gw.providers!.resetRequests();
+    let settled = 0;
+    const replies = Array.from({ length: n }, () =>
+      post(gw, '/v1/chat/completions', hi(), headers).finally(() => settled++),
+    );
+    // Every request has either answered or is waiting at the gate: the cap was reached with all in flight.
+    await eventually(async () => expect(settled + gate.held()).toBe(n), 20_000);
+    const early = settled;
+    gate.open();
+    return { replies: await Promise.all(replies), early };
+  }
 
-    const results = await Promise.all(Array.from({ length: 9 }, () => post(gw, '/v1/chat/completions', hi(), OFF)));
+  afterEach(() => gw.setTargetSelector());
+
+  it('never lets more calls in flight than the cap, with 3x more parallel requests than slots', async () => {
+    gw.providers!.resetRequests();
+    const gate = gatedUpstream();
+    const { replies: results, early } = await whileHeld(9, OFF, gate);
+    expect(gate.held()).toBe(3);
+    expect(early).toBe(6);
     const ok = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 429);
     expect(ok).toHaveLength(3);
@@ -214,21 +270,20 @@ describe('concurrency caps across instances', () => {
     expect(gw.providers!.requests().filter((q) => q.model === 'gpt-4.1')).toHaveLength(3);
 
     // The slots were given back: the next three all get in.
-    gw.providers!.clearFaults();
+    gw.setTargetSelector();
     const again = await Promise.all(Array.from({ length: 3 }, () => post(gw, '/v1/chat/completions', hi(), OFF)));
     expect(again.map((r) => r.status)).toEqual([200, 200, 200]);
   });
 
   it('skips a full model to the next candidate', async () => {
-    gw.providers!.setFault({ model: 'gpt-4.1', latencyMs: 400 });
-    const results = await Promise.all(Array.from({ length: 5 }, () => post(gw, '/v1/chat/completions', hi())));
+    const gate = gatedUpstream();
+    const { replies: results } = await whileHeld(5, {}, gate);
     expect(results.every((r) => r.status === 200)).toBe(true);
     const models = results.map((r) => r.headers.get('x-switchyard-model'));
     expect(models.filter((m) => m === 'gpt-4.1')).toHaveLength(3);
     expect(models.filter((m) => m === 'deepseek-v3.2')).toHaveLength(2);
     const spilled = results.find((r) => r.headers.get('x-switchyard-model') === 'deepseek-v3.2')!;
     expect(spilled.headers.get('x-switchyard-attempts')).toBe('gpt-4.1:full,deepseek-v3.2:200');
-    gw.providers!.clearFaults();
   });
 });
 

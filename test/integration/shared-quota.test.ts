@@ -15,7 +15,7 @@ import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { QuotaScope } from '../../functions/core/quota/scope';
 import type { QuotaHold } from '../../functions/ports/shared-quota';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
-import { seeded as seededRandom } from '../helpers/seeded-random';
+import { seeded as seededRandom } from '../../local/seeded-random';
 
 const throttled = () =>
   Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {

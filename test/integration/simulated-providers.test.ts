@@ -7,6 +7,7 @@ import {
   startUnacceptingListener,
   type SimulatedProviders,
 } from '../../local/providers';
+import { type Sleep, sleep as timerSleep } from '../../local/providers/abort';
 
 const messages = [
   { role: 'system', content: 'You are terse.' },
@@ -53,14 +54,24 @@ function contentOf(events: string[]): string {
 
 describe('simulated providers', () => {
   let sim: SimulatedProviders;
+  // Every wait the simulator makes, in ms; `gate` (when set) decides how a wait ends instead of a timer.
+  const waits: number[] = [];
+  let gate: Sleep | undefined;
 
   beforeAll(async () => {
-    sim = await startSimulatedProviders({ timeScale: 0.01 });
+    sim = await startSimulatedProviders({
+      timeScale: 0.01,
+      sleep: (ms, signal) => {
+        waits.push(ms);
+        return (gate ?? timerSleep)(ms, signal);
+      },
+    });
   });
   afterAll(() => sim.close());
   afterEach(() => {
     sim.clearFaults();
     sim.resetRequests();
+    gate = undefined;
   });
 
   it('answers a chat completion with real token usage and logs the request', async () => {
@@ -199,9 +210,11 @@ describe('simulated providers', () => {
 
   it('delays by latencyMs, unscaled', async () => {
     sim.setFault({ model: 'gemini-2.5-flash', latencyMs: 150, times: 1 });
-    const started = Date.now();
+    waits.length = 0;
     expect((await chat(sim, 'google', { model: 'gemini-2.5-flash', messages })).status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(145);
+    // 150 ms as asked, not 1.5 ms at this simulator's time scale; the model's own latency comes after.
+    expect(waits[0]).toBe(150);
+    expect(Math.max(...waits.slice(1))).toBeLessThan(150);
   });
 
   it('cuts a stream after N content chunks', async () => {
@@ -247,14 +260,20 @@ describe('simulated providers', () => {
   });
 
   it('sends a slow body: the headers at once, the rest after slowBodyMs (unscaled)', async () => {
+    // The slow-body wait holds until the test lets it go: the headers must arrive while it holds.
+    let release!: () => void;
+    const released = new Promise<boolean>((resolve) => {
+      release = () => resolve(true);
+    });
+    gate = (ms, signal) => (ms === 150 ? released : timerSleep(ms, signal));
     sim.setFault({ model: 'gpt-4.1', slowBodyMs: 150 });
-    const started = Date.now();
+    waits.length = 0;
     const res = await chat(sim, 'openai', { model: 'gpt-4.1', messages });
-    const headersAt = Date.now();
+    expect(res.status).toBe(200);
+    expect(waits).toContain(150);
+    release();
     const body = await json(res);
     expect(body.choices[0].message.content).toBe(expectedReply('gpt-4.1', messages));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(145);
-    expect(Date.now() - headersAt).toBeGreaterThanOrEqual(100); // the wait came after the headers
     const stream = await readEvents(await chat(sim, 'openai', { model: 'gpt-4.1', messages, stream: true }));
     expect(contentOf(stream.events)).toBe(expectedReply('gpt-4.1', messages));
   });
@@ -353,11 +372,10 @@ describe('simulated providers close()', () => {
     while (sim.requests().length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(sim.requests().find((r) => r.model === 'gpt-4.1')?.status).toBe(0);
 
-    const started = Date.now();
+    // Released at close, not at some timeout: a request still hanging would hold this test until jest's.
     await sim.close();
     await expect(hanging).rejects.toThrow();
     expect((await reading).error).toBeDefined();
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   ROUND_ROBIN_START_SPAN,
 } from '../../functions/router/health-aware-endpoint-picker';
 import type { StateSnapshot } from '../../functions/ports/state-snapshot';
-import { seeded } from '../helpers/seeded-random';
+import { seeded } from '../../local/seeded-random';
 
 const POOL = ['e0', 'e1', 'e2', 'e3'];
 

@@ -11,7 +11,7 @@ import {
   type PoolEndpoint,
 } from '../../functions/core/balancing/strategies';
 import type { Balancing } from '../../functions/core/config/schema';
-import { seeded } from '../helpers/seeded-random';
+import { seeded } from '../../local/seeded-random';
 
 const ep = (id: string, weight = 1, region?: string): PoolEndpoint => ({ id, weight, region });
 const A = ep('a', 1, 'us-east-1');

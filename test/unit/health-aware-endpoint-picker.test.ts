@@ -8,7 +8,7 @@ import { compileConfig, type CompiledModel } from '../../functions/core/config/c
 import type { EndpointHealth, HealthStatus } from '../../functions/core/health/endpoint-health';
 import type { StateSnapshot } from '../../functions/ports/state-snapshot';
 import { createHealthAwareEndpointPicker } from '../../functions/router/health-aware-endpoint-picker';
-import { seeded } from '../helpers/seeded-random';
+import { seeded } from '../../local/seeded-random';
 
 const NOW = 10_000_000;
 const POOL = ['e0', 'e1', 'e2'];

@@ -124,8 +124,8 @@ describe('probe deadline', () => {
   } as CompiledEndpoint;
   const upstream: UpstreamClient = { send: jest.fn(async () => ({ status: 200, text: async () => '{}' }) as never) };
 
+  // A key read that never returns would hold this test until jest's timeout: the probe's own 60 ms ends it.
   it('covers reading the provider key: a hung Secrets Manager call fails the probe at its timeout', async () => {
-    const started = Date.now();
     const result = await probeEndpoint(endpoint, 'models', 60, {
       upstream,
       bedrock: { send: jest.fn() },
@@ -133,9 +133,8 @@ describe('probe deadline', () => {
       now: Date.now,
     });
     expect(result).toMatchObject({ ok: false, error: expect.stringMatching(/^timeout after 60 ms/) });
-    expect(Date.now() - started).toBeLessThan(1_000);
     expect(upstream.send).not.toHaveBeenCalled();
-  }, 3_000);
+  });
 
   it('still says when the key cannot be read at all', async () => {
     const result = await probeEndpoint(endpoint, 'models', 1_000, {

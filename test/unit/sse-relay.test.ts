@@ -14,7 +14,7 @@ async function* upstream(chunks: Array<string | Buffer>, failWith?: Error): Asyn
 }
 
 /** Reads the client's body to its end, failing (instead of hanging) after `ms`. */
-async function readAll(relay: SseRelay, ms = 1_000): Promise<string> {
+async function readAll(relay: SseRelay, ms = 10_000): Promise<string> {
   let text = '';
   const reading = (async () => {
     for await (const c of relay.body) text += Buffer.from(c).toString('utf8');

@@ -46,10 +46,9 @@ describe('token counting in windows', () => {
     );
   });
 
-  it('counts a 1 MB unbroken run in well under a second (one BPE pass over it takes minutes)', () => {
-    const started = Date.now();
-    expect(countTokens('😀'.repeat(250_000))).toBeGreaterThan(0);
-    expect(countTokens('x'.repeat(1_000_000))).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(3_000);
+  // How long it takes is bench/token-estimate.ts's business; the linear bound is the piece size above.
+  it('counts a 1 MB unbroken run through the real tokenizer (one encode() over it overflows the stack)', () => {
+    expect(countTokens('😀'.repeat(250_000))).toBeGreaterThan(250_000 / 2);
+    expect(countTokens('x'.repeat(1_000_000))).toBeGreaterThan(1_000_000 / BPE_WINDOW);
   });
 });

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
-import { sleep, untilAborted } from '../abort';
+import { type Sleep, untilAborted } from '../abort';
 import { resetConnection } from '../body-faults';
 import { countTokens, generate } from '../completion';
 import { simulatedEmbedding } from '../embedding-vectors';
@@ -93,6 +93,7 @@ export interface BedrockSimulatorOptions {
   faults: FaultStore;
   timeScale: number;
   nextJitter: () => number;
+  sleep: Sleep;
 }
 
 /** The assistant's answer: a tool call when the request forces one (or names a tool in auto mode), else text. */
@@ -128,7 +129,7 @@ function answerBlocks(modelId: string, body: Record<string, unknown>, maxTokens?
 }
 
 export function createBedrockSimulator(opts: BedrockSimulatorOptions) {
-  const { faults, timeScale, nextJitter } = opts;
+  const { faults, timeScale, nextJitter, sleep } = opts;
 
   function sendException(ex: BedrockExchange, name: string, message: string): void {
     const status = BEDROCK_EXCEPTION_STATUS[name] ?? 500;
