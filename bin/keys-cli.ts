@@ -23,10 +23,10 @@ export const KEYS_USAGE = `Usage: npm run keys -- <command> [options] <target>
 
 Commands:
   create --name NAME [--admin] [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--budget-factor F]
-         [--max-concurrency N] [--expires-in DURATION]
+         [--max-concurrency N] [--cache-ttl SECONDS] [--expires-in DURATION]
                       create a key and print it (once: only its hash is stored)
   update KEY_ID [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--budget-factor F]
-         [--max-concurrency N] [--expires-in DURATION]
+         [--max-concurrency N] [--cache-ttl SECONDS] [--expires-in DURATION]
                       change a key's limits; the value "none" clears one (e.g. --rpm none, --expires-in none)
   rotate KEY_ID [--grace DURATION]
                       print a new secret for the key (once); the old one keeps working for the grace
@@ -78,6 +78,7 @@ const parseKeysArgs = (argv: string[]) =>
       'daily-budget': { type: 'string' },
       'budget-factor': { type: 'string' },
       'max-concurrency': { type: 'string' },
+      'cache-ttl': { type: 'string' },
       'expires-in': { type: 'string' },
       grace: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -277,6 +278,7 @@ const LIMIT_FLAGS = {
   'daily-budget': 'dailyBudgetUsd',
   'budget-factor': 'defaultBudgetFactor',
   'max-concurrency': 'maxConcurrency',
+  'cache-ttl': 'cacheTtlSeconds',
 } as const;
 
 function limitsFrom(values: Record<string, string | boolean | undefined>, nowMs: number): KeyLimits {
@@ -312,6 +314,7 @@ function limitsText(r: KeyRecord): string {
     r.dailyBudgetUsd !== undefined ? `budget=$${r.dailyBudgetUsd}/day` : '',
     r.defaultBudgetFactor !== undefined ? `factor=${r.defaultBudgetFactor}` : '',
     r.maxConcurrency !== undefined ? `concurrency=${r.maxConcurrency}` : '',
+    r.cacheTtlSeconds !== undefined ? `cache-ttl=${r.cacheTtlSeconds}s` : '',
     r.allowedModels?.length ? `models=${r.allowedModels.join(',')}` : '',
     r.validUntil !== undefined ? `expires=${r.validUntil.slice(0, 19)}Z` : '',
   ].filter(Boolean);

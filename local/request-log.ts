@@ -20,6 +20,7 @@ export function formatRequestLog(log: RequestLog, mode: 'text' | 'json'): string
     model: h['x-switchyard-model'],
     attempts: h['x-switchyard-attempts'],
     costUsd: h['x-switchyard-cost-usd'],
+    cache: h['x-switchyard-cache'],
     overheadMs: h['x-switchyard-overhead-ms'] ? Number(h['x-switchyard-overhead-ms']) : undefined,
     requestId: h['x-request-id'],
   };
@@ -38,6 +39,7 @@ export function formatRequestLog(log: RequestLog, mode: 'text' | 'json'): string
   if (fields.variant) parts.push(`variant=${fields.variant}`);
   if (fields.attempts) parts.push(`attempts=${fields.attempts}`);
   if (fields.costUsd) parts.push(`cost=$${fields.costUsd}`);
+  if (fields.cache) parts.push(`cache=${fields.cache}`);
   if (fields.overheadMs !== undefined) parts.push(`overhead=${fields.overheadMs}ms`);
   return parts.join(' ');
 }

@@ -7,6 +7,7 @@ import type { BudgetStats, DayStats, ScopeStats, StatsReport } from '../../funct
 
 const USAGE_HEADER = ['', 'requests', 'ok', 'errors', 'input tok', 'output tok', 'cost USD', 'p50 ms', 'p99 ms'];
 const BUDGET_HEADER = ['budget', 'limit USD', 'spent USD', 'reserved USD', 'used'];
+const CACHE_HEADER = ['response cache', 'hits', 'misses', 'hit rate', 'saved USD'];
 
 const dash = (v: number | null) => (v === null ? '-' : String(v));
 
@@ -32,6 +33,13 @@ export function budgetCells(b: BudgetStats): string[] {
     b.reservedUsd,
     b.usedPercent === null ? '-' : `${b.usedPercent.toFixed(1)}%`,
   ];
+}
+
+/** The hit rate among lookups (hits + misses), one decimal; `-` without lookups. */
+export function cacheCells(label: string, s: ScopeStats): string[] {
+  const lookups = s.cacheHits + s.cacheMisses;
+  const rate = lookups ? `${((s.cacheHits / lookups) * 100).toFixed(1)}%` : '-';
+  return [label, String(s.cacheHits), String(s.cacheMisses), rate, s.savedUsd];
 }
 
 /** First column left-aligned, the rest right-aligned, two spaces between columns. */
@@ -60,6 +68,12 @@ export function renderDay(d: DayStats, index = 0): string {
   ];
   const parts = [dayTitle(d, index), renderTable(usage)];
   if (d.budgets.length) parts.push('', renderTable([BUDGET_HEADER, ...d.budgets.map(budgetCells)]));
+  // Only the routes and keys that used the cache (the total when any did).
+  const cached = d.scopes.filter((s) => (s.kind === 'route' || s.kind === 'key') && s.cacheHits + s.cacheMisses > 0);
+  if (cached.length) {
+    const rows = [cacheCells('total', d.total), ...cached.map((s) => cacheCells(`${s.kind} ${s.name}`, s))];
+    parts.push('', renderTable([CACHE_HEADER, ...rows]));
+  }
   return parts.join('\n');
 }
 

@@ -129,6 +129,7 @@ function allow(record: KeyRecord, methodArn: string): APIGatewayAuthorizerResult
     rpm: record.rpm,
     tpm: record.tpm,
     maxConcurrency: record.maxConcurrency,
+    cacheTtlSeconds: record.cacheTtlSeconds,
   };
   const context: AuthorizerContext = {
     keyId: record.keyId,

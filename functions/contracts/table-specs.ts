@@ -7,7 +7,7 @@
  */
 export interface TableSpec {
   /** Stable short name, also the CloudFormation logical id suffix. */
-  readonly name: 'state' | 'cost' | 'keys';
+  readonly name: 'state' | 'cost' | 'keys' | 'cache';
   /** Environment variable through which a function learns the physical table name. */
   readonly envVar: string;
   readonly partitionKey: 'pk';
@@ -47,7 +47,16 @@ export const KEYS_TABLE: TableSpec = {
   description: 'hashed virtual API keys, their limits and rate-limit windows',
 };
 
-export const TABLE_SPECS: readonly TableSpec[] = [STATE_TABLE, COST_TABLE, KEYS_TABLE];
+export const CACHE_TABLE: TableSpec = {
+  name: 'cache',
+  envVar: 'SWITCHYARD_CACHE_TABLE',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  description: 'response cache: answers under a hash of the normalized request, expiring by TTL',
+};
+
+export const TABLE_SPECS: readonly TableSpec[] = [STATE_TABLE, COST_TABLE, KEYS_TABLE, CACHE_TABLE];
 
 /** Physical table name from the environment, with a readable default for the local runtime. */
 export function tableName(spec: TableSpec, env: NodeJS.ProcessEnv = process.env): string {

@@ -3,6 +3,7 @@
  * fast hash is enough (no dictionary to attack) and lookups stay a single GetItem.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { MAX_CACHE_TTL_SECONDS } from './cache/limits';
 
 export const KEY_PREFIX = 'sk-sy-';
 
@@ -21,6 +22,8 @@ export interface KeyRecord {
   tpm?: number;
   /** Requests this key may have in flight at once (enforced by the router). */
   maxConcurrency?: number;
+  /** Response cache: > 0 opts the key's requests in with this TTL (seconds); 0 never caches them. */
+  cacheTtlSeconds?: number;
   /**
    * ISO time from which the key is refused (`--expires-in`). Not the table's TTL attribute
    * (`expiresAt`): DynamoDB deletes expired items only eventually, so correctness never rests on it.
@@ -144,7 +147,14 @@ export function lastUsedIsStale(
 /** The fields an operator sets on a key (the CLI's flags). */
 export type KeyLimits = Pick<
   KeyRecord,
-  'allowedModels' | 'defaultBudgetFactor' | 'dailyBudgetUsd' | 'rpm' | 'tpm' | 'maxConcurrency' | 'validUntil'
+  | 'allowedModels'
+  | 'defaultBudgetFactor'
+  | 'dailyBudgetUsd'
+  | 'rpm'
+  | 'tpm'
+  | 'maxConcurrency'
+  | 'validUntil'
+  | 'cacheTtlSeconds'
 >;
 
 /** The fields `keys update` may change; `null` clears a limit (back to "none"). */
@@ -158,6 +168,7 @@ export const KEY_LIMIT_FIELDS: readonly (keyof KeyLimits)[] = [
   'tpm',
   'maxConcurrency',
   'validUntil',
+  'cacheTtlSeconds',
 ];
 
 /** Problems with an update, each naming the field; empty when valid (a name is not part of it). */
@@ -183,6 +194,9 @@ export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[
   const conc = fields.maxConcurrency;
   if (conc !== undefined && (!Number.isInteger(conc) || conc < 1 || conc > 10_000))
     problems.push('maxConcurrency: must be a whole number between 1 and 10000');
+  const cacheTtl = fields.cacheTtlSeconds;
+  if (cacheTtl !== undefined && (!Number.isInteger(cacheTtl) || cacheTtl < 0 || cacheTtl > MAX_CACHE_TTL_SECONDS))
+    problems.push(`cacheTtlSeconds: must be a whole number between 0 and ${MAX_CACHE_TTL_SECONDS}`);
   if (fields.validUntil !== undefined && !Number.isFinite(Date.parse(fields.validUntil)))
     problems.push('validUntil: must be an ISO date-time');
   const budget = fields.dailyBudgetUsd;

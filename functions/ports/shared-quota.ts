@@ -42,6 +42,8 @@ export interface UsageRecord {
   completionTokens: number;
   costMicros: number;
   latencyMs: number;
+  /** Response cache: a hit (with what it saved: the cost of the answer when it was produced) or a miss. */
+  cache?: { hit: boolean; savedMicros?: number };
 }
 
 export interface SharedQuota {

@@ -5,7 +5,8 @@ import { createDynamoClient } from '../adapters/dynamo/client';
 import { createDynamoHealth } from '../adapters/dynamo/dynamo-health';
 import { createDynamoBreakerStore } from '../adapters/dynamo/breaker-store';
 import { createStateSnapshot } from '../adapters/dynamo/state-snapshot';
-import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
+import { CACHE_TABLE, COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
+import { createDynamoResponseCache } from '../adapters/dynamo/response-cache';
 import { createQuotaAdapters } from '../adapters/dynamo/quota/create';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createPowertoolsTelemetry } from '../adapters/telemetry/powertools-telemetry';
@@ -93,6 +94,14 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
     telemetry,
     tracing,
     keyPolicy: createKeyPolicy(),
+    // One attempt per call: a retry after a throttle could not fit in the lookup's short timeout.
+    responseCache: createDynamoResponseCache({
+      ddb: createDynamoClient(env, { maxAttempts: 1 }),
+      table: tableName(CACHE_TABLE, env),
+      lookupTimeoutMs: config.raw.cache.lookupTimeoutMs,
+      maxEntryBytes: config.raw.cache.maxEntryBytes,
+      log,
+    }),
     dynamo,
     now,
     random: Math.random,

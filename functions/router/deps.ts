@@ -9,6 +9,7 @@ import type { StateSnapshot } from '../ports/state-snapshot';
 import type { CompiledConfig, CompiledEndpoint, CompiledModel } from '../core/config/compile';
 import type { BreakerStore } from '../ports/breakers';
 import type { SecretSource } from '../ports/secrets';
+import type { ResponseCache } from '../ports/response-cache';
 import type { QuotaReport, SharedQuota } from '../ports/shared-quota';
 import type { StoreHealth } from '../ports/store-health';
 import type { LogFn, Telemetry } from '../ports/telemetry';
@@ -80,4 +81,6 @@ export interface RouterDeps {
   admin?: AdminDeps;
   /** One span per upstream attempt (ports/tracing.ts). Absent: no tracing. */
   tracing?: Tracing;
+  /** Exact-match response cache (docs/operations/response-cache.md). Absent: nothing is cached. */
+  responseCache?: ResponseCache;
 }

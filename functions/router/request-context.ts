@@ -12,6 +12,8 @@ export interface CallerKey {
   tpm?: number;
   /** Calls this key may have in flight at once. */
   maxConcurrency?: number;
+  /** Response cache opt-in (> 0, the TTL in seconds) or opt-out (0); see core/cache/policy.ts. */
+  cacheTtlSeconds?: number;
 }
 
 /** Everything a route needs to know about the call, independent of API Gateway's event shape. */

@@ -44,7 +44,8 @@ export interface RouterFunctionProps {
 /**
  * The router Lambda: streamified handler, published as a new version whenever code or config
  * changes, served through the alias `live` (which CodeDeploy later shifts between versions).
- * May read and write the state table and the quota items of the cost table; never the keys table.
+ * May read and write the state table and the quota items of the cost table, read and put answers in
+ * the cache table; never the keys table.
  */
 export class RouterFunction extends Construct {
   readonly function: lambda.Function;
@@ -103,6 +104,17 @@ export class RouterFunction extends Construct {
         actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
         resources: [props.tables.table('cost').tableArn],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['q#*', 'slot#*', 'holder#*'] } },
+      }),
+    );
+
+    // Cache table: one GetItem per lookup, one PutItem per stored answer (adapters/dynamo/response-cache.ts),
+    // on answer items only. No Query, Scan or Delete: the router can read an entry only by its hash.
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ResponseCache',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [props.tables.table('cache').tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['r#*'] } },
       }),
     );
 

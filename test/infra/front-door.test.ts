@@ -74,7 +74,7 @@ describe('capacity (default stack)', () => {
     });
     expect(props(capacity.accountConcurrency).Dimensions).toBeUndefined();
 
-    expect([...capacity.dynamoThrottles.keys()].sort()).toEqual(['cost', 'keys', 'state']);
+    expect([...capacity.dynamoThrottles.keys()].sort()).toEqual(['cache', 'cost', 'keys', 'state']);
     for (const [name, alarm] of capacity.dynamoThrottles) {
       const metrics = props(alarm).Metrics;
       expect(metrics.find((m: any) => m.Expression).Expression).toBe('FILL(r, 0) + FILL(w, 0)');

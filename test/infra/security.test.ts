@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { type App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { TABLE_SPECS } from '../../functions/contracts/table-specs';
 import { compileConfig } from '../../functions/core/config/compile';
 import type { SwitchyardStack, SwitchyardStackProps } from '../../lib/switchyard-stack';
 import type { LocalGateway } from '../../local/gateway';
@@ -132,7 +133,7 @@ describe.each([
 
     it('scopes every DynamoDB statement to explicit actions on the stack`s table ARNs', () => {
       const tableIds = new Set(ofType(b, 'AWS::DynamoDB::Table').map(([id]) => id));
-      expect(tableIds.size).toBe(3);
+      expect(tableIds.size).toBe(TABLE_SPECS.length);
       const dynamo = identityStatements(b).filter(({ s }) =>
         list(s.Action).some((a: string) => a.startsWith('dynamodb:')),
       );

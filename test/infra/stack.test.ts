@@ -359,9 +359,44 @@ describe('Switchyard stack', () => {
       expect([...new Set(actions)].sort()).toEqual([
         'dynamodb:BatchGetItem',
         'dynamodb:GetItem',
+        'dynamodb:PutItem',
         'dynamodb:Query',
         'dynamodb:UpdateItem',
       ]);
+    });
+
+    it('lets only the router use the cache table: GetItem and PutItem on answer items, nothing else', () => {
+      const cacheTable = idOf(stack, stack.tables.table('cache'));
+      // Like every table (checked per spec above): TTL on expiresAt, encrypted, point-in-time recovery.
+      expect(resources[cacheTable].Properties).toMatchObject({
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+      const grants = ofType('AWS::IAM::Policy').flatMap(([, p]) =>
+        (p.Properties.PolicyDocument.Statement as any[]).map((s) => ({ roles: p.Properties.Roles, s })),
+      );
+      const onCache = grants.filter(({ s }) => JSON.stringify(s.Resource).includes(cacheTable));
+      expect(onCache).toHaveLength(1);
+      const [{ roles, s }] = onCache;
+      const routerRole = { Ref: idOf(stack, stack.router.function.role as never) };
+      expect(roles).toEqual([routerRole]);
+      expect(s).toEqual({
+        Sid: 'ResponseCache',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: { 'Fn::GetAtt': [cacheTable, 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['r#*'] } },
+      });
+      // The router puts nothing anywhere else: it overwrites cache entries, never items of the other tables.
+      const puts = grants.filter(
+        ({ roles, s }) =>
+          JSON.stringify(roles) === JSON.stringify([routerRole]) && [s.Action].flat().includes('dynamodb:PutItem'),
+      );
+      expect(puts.map(({ s }) => s.Sid)).toEqual(['ResponseCache']);
+      // The function learns the table's name like the others'.
+      const env = resources[idOf(stack, stack.router.function)].Properties.Environment.Variables;
+      expect(env.SWITCHYARD_CACHE_TABLE).toEqual({ Ref: cacheTable });
     });
 
     it('lets the authorizer only read the keys table (besides its conditional lastUsedAt write)', () => {
@@ -395,6 +430,7 @@ describe('Switchyard stack', () => {
     expect(outputs.RouterAliasArn.Value).toEqual({ Ref: idOf(stack, stack.router.alias) });
     expect(Object.keys(outputs).sort()).toEqual([
       'ApiUrl',
+      'CacheTableName',
       'CostTableName',
       'KeysTableName',
       'ProviderSecretArns',
@@ -433,7 +469,7 @@ describe('Switchyard stack props', () => {
       const tables = Object.values(b.template.toJSON().Resources as Resources).filter(
         (r) => r.Type === 'AWS::DynamoDB::Table',
       );
-      expect(tables).toHaveLength(3);
+      expect(tables).toHaveLength(TABLE_SPECS.length);
       for (const t of tables) {
         expect(t.DeletionPolicy).toBe('Delete');
         expect(t.Properties.DeletionProtectionEnabled).toBe(false);

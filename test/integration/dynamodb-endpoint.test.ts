@@ -30,12 +30,13 @@ describe('the local gateway on an external DynamoDB endpoint', () => {
     const ddb = createDynamoClient({ SWITCHYARD_DYNAMODB_ENDPOINT: external.endpoint });
     const names = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
     ddb.destroy();
-    expect(names.sort()).toEqual(['ext-cost', 'ext-keys', 'ext-state']);
+    expect(names.sort()).toEqual(['ext-cache', 'ext-cost', 'ext-keys', 'ext-state']);
     expect(gw.dynamo.endpoint).toBe(external.endpoint);
     expect(gw.external?.map((t) => [t.name, t.created])).toEqual([
       ['ext-state', true],
       ['ext-cost', true],
       ['ext-keys', true],
+      ['ext-cache', true],
     ]);
     // dynalite has no TTL API; the report says so instead of failing the start.
     expect(gw.external?.every((t) => t.ttl === 'unsupported')).toBe(true);
@@ -57,7 +58,7 @@ describe('the local gateway on an external DynamoDB endpoint', () => {
 
   it('finds existing tables on a second start and creates nothing', async () => {
     const again = await connectDynamoEndpoint({ endpoint: external.endpoint, tablePrefix: 'ext-' });
-    expect(again.tables.map((t) => t.created)).toEqual([false, false, false]);
+    expect(again.tables.map((t) => t.created)).toEqual([false, false, false, false]);
   });
 
   it('refuses a table that exists with another key schema', async () => {

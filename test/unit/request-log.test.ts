@@ -26,6 +26,16 @@ describe('formatRequestLog', () => {
     expect(line.split('\n')).toHaveLength(1);
   });
 
+  it('says when the response cache answered (or missed)', () => {
+    const headers = {
+      'content-type': 'application/json',
+      'x-switchyard-model': 'gpt-4.1',
+      'x-switchyard-cache': 'hit',
+    };
+    expect(formatRequestLog({ ...base, headers }, 'text')).toMatch(/ model=gpt-4\.1 cache=hit$/);
+    expect(JSON.parse(formatRequestLog({ ...base, headers }, 'json'))).toMatchObject({ cache: 'hit' });
+  });
+
   it('marks a stream (the time is to the response head) and gives JSON with --json', () => {
     const log = {
       ...base,

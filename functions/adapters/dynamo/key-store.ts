@@ -61,6 +61,7 @@ function toItem(hash: string, r: KeyRecord): Record<string, AttributeValue> {
   if (r.rpm !== undefined) item.rpm = { N: String(r.rpm) };
   if (r.tpm !== undefined) item.tpm = { N: String(r.tpm) };
   if (r.maxConcurrency !== undefined) item.maxConcurrency = { N: String(r.maxConcurrency) };
+  if (r.cacheTtlSeconds !== undefined) item.cacheTtlSeconds = { N: String(r.cacheTtlSeconds) };
   if (r.validUntil !== undefined) item.validUntil = { S: r.validUntil };
   if (r.graceUntil !== undefined) item.graceUntil = { S: r.graceUntil };
   if (r.rotatedAt !== undefined) item.rotatedAt = { S: r.rotatedAt };
@@ -82,6 +83,7 @@ export function fromItem(item: Record<string, AttributeValue>): KeyRecord {
     rpm: num('rpm'),
     tpm: num('tpm'),
     maxConcurrency: num('maxConcurrency'),
+    cacheTtlSeconds: num('cacheTtlSeconds'),
     validUntil: item.validUntil?.S,
     graceUntil: item.graceUntil?.S,
     rotatedAt: item.rotatedAt?.S,

@@ -9,6 +9,7 @@ import { MAX_ROUTER_BODY_BYTES } from '../body-limits';
 import * as z from 'zod/mini';
 import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../key-headers';
+import { CacheSchema, RouteCacheSchema } from './cache-schema';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 /** Model and route names: what OpenAI-style ids use, and what CloudWatch dimensions and alarm names accept. */
@@ -140,6 +141,8 @@ export const RouteSchema = z.object({
   variants: z.optional(z.array(VariantSchema).check(z.minLength(1))),
   /** Budget factor used when the request sends no x-budget-factor header. */
   defaultBudgetFactor: z._default(z.number().check(z.gte(0), z.lte(1)), 1),
+  /** Response cache for this route (docs/operations/response-cache.md); absent: requests and keys decide. */
+  cache: z.optional(RouteCacheSchema),
 });
 
 export const RetrySchema = z.object({
@@ -361,6 +364,7 @@ export const ConfigSchema = z.object({
   keys: z.prefault(KeysSchema, {}),
   health: z.prefault(HealthSchema, {}),
   cutover: z.prefault(CutoverSchema, {}),
+  cache: z.prefault(CacheSchema, {}),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -376,3 +380,5 @@ export type IntentRule = z.output<typeof IntentRuleSchema>;
 export type Capability = (typeof CAPABILITIES)[number];
 export type Intent = (typeof INTENTS)[number];
 export type Balancing = (typeof BALANCING)[number];
+export type CacheConfig = z.output<typeof CacheSchema>;
+export type RouteCacheConfig = z.output<typeof RouteCacheSchema>;

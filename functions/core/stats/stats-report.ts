@@ -16,6 +16,10 @@ export interface UsageRow {
   completionTokens: number;
   costMicros: number;
   latency: Record<number, number>;
+  /** Response cache: requests answered from it, lookups that missed, and the cost the hits saved. */
+  cacheHits?: number;
+  cacheMisses?: number;
+  savedMicros?: number;
 }
 
 /** One budget ledger row: what the ledger's `snapshot(day)` returns. */
@@ -41,6 +45,11 @@ export interface ScopeStats {
   /** Upper bound of the latency bucket holding the quantile (buckets are ~12% wide); null without requests. */
   p50Ms: number | null;
   p99Ms: number | null;
+  /** Response cache: hits, misses, and what the hits saved (the answers' cost when they were produced). */
+  cacheHits: number;
+  cacheMisses: number;
+  savedMicros: number;
+  savedUsd: string;
 }
 
 export interface BudgetStats {
@@ -91,6 +100,10 @@ export function scopeStats(row: UsageRow): ScopeStats {
     costUsd: microsToUsd(row.costMicros),
     p50Ms: quantileMs(row.latency, 0.5),
     p99Ms: quantileMs(row.latency, 0.99),
+    cacheHits: row.cacheHits ?? 0,
+    cacheMisses: row.cacheMisses ?? 0,
+    savedMicros: row.savedMicros ?? 0,
+    savedUsd: microsToUsd(row.savedMicros ?? 0),
   };
 }
 
@@ -106,6 +119,9 @@ export function sumRows(scope: string, rows: UsageRow[]): UsageRow {
       completionTokens: acc.completionTokens + r.completionTokens,
       costMicros: acc.costMicros + r.costMicros,
       latency: mergeHistograms(acc.latency, r.latency),
+      cacheHits: (acc.cacheHits ?? 0) + (r.cacheHits ?? 0),
+      cacheMisses: (acc.cacheMisses ?? 0) + (r.cacheMisses ?? 0),
+      savedMicros: (acc.savedMicros ?? 0) + (r.savedMicros ?? 0),
     }),
     { scope, requests: 0, successes: 0, errors: 0, promptTokens: 0, completionTokens: 0, costMicros: 0, latency: {} },
   );
@@ -148,9 +164,10 @@ const budgetOrder = (a: BudgetStats, b: BudgetStats) =>
 export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = []): DayStats {
   const modelRows = usage.filter((r) => r.scope.startsWith('model#'));
   // The router counts every request in the row of the model that answered (or last failed), or, when
-  // a key's or the global budget refused it before any model was tried, in `refused#<scope kind>`: so
-  // those rows add up to the day. A `global` row, if a writer keeps one, is shown among the scopes.
-  const refusedRows = usage.filter((r) => r.scope.startsWith('refused#'));
+  // a key's or the global budget refused it before any model was tried, in `refused#<scope kind>`, or,
+  // when the response cache answered it, in `cached#<model>`: so those rows add up to the day. A
+  // `global` row, if a writer keeps one, is shown among the scopes.
+  const refusedRows = usage.filter((r) => r.scope.startsWith('refused#') || r.scope.startsWith('cached#'));
   const others = usage.filter((r) => !r.scope.startsWith('model#'));
   return {
     day,

@@ -31,6 +31,7 @@ export function requestLogFields(s: RequestSummary): Record<string, unknown> {
     usageEstimated: s.usageEstimated,
     overrunMicros: s.overrunMicros,
     breakersOpened: s.breakersOpened.length ? s.breakersOpened : undefined,
+    cache: s.cache,
   };
 }
 

@@ -55,4 +55,6 @@ export interface RequestSummary {
   overrunMicros?: number;
   /** Breakers this request's failures opened. */
   breakersOpened: string[];
+  /** Response cache: answered from it (`hit`), looked up in vain (`miss`), or stored afresh without a lookup (`refresh`). */
+  cache?: 'hit' | 'miss' | 'refresh';
 }

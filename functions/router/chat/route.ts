@@ -16,6 +16,7 @@ import { admitCaller } from './admit-caller';
 import { executeChain, type ChainResult, type ExecInput } from './execute';
 import { openJson, type JsonAnswer } from './open-json';
 import { openStream } from './open-stream';
+import { consultCache } from './response-cache';
 import { finishFailure, finishSuccess, reportRejected, usageOrEstimate, type Accounting } from './settle';
 import { STREAM_TIME_LIMIT, type SseRelay } from './sse-relay';
 
@@ -60,6 +61,11 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     random: deps.random,
   });
 
+  // Before any quota is taken: a hit costs no upstream call, no budget and no rate or concurrency slot.
+  const cached = await consultCache(ctx, deps, req, plan);
+  if (cached.kind === 'hit') return cached.result;
+  const cache = cached.session;
+
   // Independent: the key's own quotas (no I/O while its slices last) and, on a cold instance only,
   // the state snapshot load.
   const [caller] = await Promise.all([
@@ -76,7 +82,16 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
     deadline: ctx.startedAt + Math.min(gw.requestDeadlineMs, Math.max(0, ctx.remainingMs() - ANSWER_RESERVE_MS)),
     callerRegion: ctx.headers['x-switchyard-region'] || undefined,
   };
-  const acct: Omit<Accounting, 'chain'> = { ctx, deps, plan, req, promptTokens, rateHeaders: caller.headers, caller };
+  const acct: Omit<Accounting, 'chain'> = {
+    ctx,
+    deps,
+    plan,
+    req,
+    promptTokens,
+    rateHeaders: caller.headers,
+    caller,
+    cache,
+  };
 
   try {
     if (req.stream === true) {
@@ -137,10 +152,14 @@ function jsonResponse(a: Accounting & { chain: Extract<ChainResult<JsonAnswer>, 
       ...decisionHeaders(ctx, plan, chain.held.model.id, chain),
       'x-switchyard-cost-usd': microsToUsd(cost),
       'x-switchyard-overhead-ms': String(overhead),
+      ...a.cache?.headers,
       ...(answer.upstreamRequestId ? { 'x-upstream-request-id': answer.upstreamRequestId } : {}),
     },
     body: answer.text,
-    afterResponse: () => finishSuccess(a, { usage, estimated, status: 200, overheadMs: overhead }),
+    afterResponse: async () => {
+      await finishSuccess(a, { usage, estimated, status: 200, overheadMs: overhead });
+      if (!estimated) await a.cache?.storeJson(answer.text, chain.held.model, cost);
+    },
   };
 }
 
@@ -156,7 +175,9 @@ function streamResponse(a: Accounting & { chain: Extract<ChainResult<SseRelay>, 
     ...a.rateHeaders,
     ...decisionHeaders(ctx, plan, chain.held.model.id, chain),
     'x-switchyard-overhead-ms': String(overhead),
+    ...a.cache?.headers,
   };
+  a.cache?.watch(relay);
   relay.commit();
   // The deadline bounds the first byte only: a long generation can outlive the function. End it with
   // an explicit error event (never a silent cut when the runtime kills the function), leaving the
@@ -174,6 +195,9 @@ function streamResponse(a: Accounting & { chain: Extract<ChainResult<SseRelay>, 
     afterResponse: async () => {
       const outcome = await relay.done;
       await finishSuccess(a, { stream: outcome, ttftMs, status: 200, overheadMs: overhead });
+      const model = chain.held.model;
+      // Only with the upstream's own usage: what a hit saves is what the answer really cost.
+      if (outcome.usage) await a.cache?.storeStream(outcome, model, costMicros(model.prices, outcome.usage));
     },
   };
 }
@@ -185,6 +209,7 @@ function failureResponse(a: Accounting & { chain: Extract<ChainResult<unknown>, 
       ...a.rateHeaders,
       ...decisionHeaders(ctx, plan, chain.lastModel, chain),
       'x-switchyard-overhead-ms': String(overheadMs(ctx, deps, chain.upstreamMs)),
+      ...a.cache?.headers,
     }),
     afterResponse: () => finishFailure(a),
   };

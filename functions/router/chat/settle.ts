@@ -14,6 +14,7 @@ import type { UsageRecord } from '../../ports/shared-quota';
 import type { RouterDeps } from '../deps';
 import type { RequestContext } from '../request-context';
 import type { CallerAdmission } from './admit-caller';
+import type { CacheSession } from './response-cache';
 import type { ChainResult } from './execute';
 import { STREAM_TIME_LIMIT, type StreamOutcome } from './sse-relay';
 
@@ -27,6 +28,8 @@ export interface Accounting {
   /** The key's own quota hold (RPM, TPM, concurrency), settled with the request. */
   caller: CallerAdmission;
   chain: ChainResult<unknown>;
+  /** The response cache's part in this request (a miss is counted on its rows; a hit never gets here). */
+  cache?: CacheSession;
 }
 
 /**
@@ -43,6 +46,11 @@ export function usageOrEstimate(
     usage: { promptTokens: promptTokensEstimate, completionTokens: countTokens(generatedText) },
     estimated: true,
   };
+}
+
+/** A lookup that missed, counted on the request's rows (the variant row is the A/B test's, left out). */
+function cacheFigures(a: Accounting): Pick<UsageRecord, 'cache'> {
+  return a.cache?.usage ? { cache: a.cache.usage } : {};
 }
 
 /** The rows of the request's own scopes: its route's and its key's. */
@@ -65,7 +73,7 @@ function usageRecords(
   answeredBy: string | null,
 ): UsageRecord[] {
   const dims = [`model#${model}`, ...ownDims(a)];
-  const records: UsageRecord[] = [{ ...figures, dims }];
+  const records: UsageRecord[] = [{ ...figures, dims, ...cacheFigures(a) }];
   if (a.plan.variant && a.plan.route) {
     const ok = answeredBy === a.plan.variant;
     const counted = ok ? figures : { ...figures, promptTokens: 0, completionTokens: 0, costMicros: 0 };
@@ -199,7 +207,7 @@ export async function finishFailure(a: Accounting): Promise<void> {
   const records = !chain.lastModel
     ? []
     : refusedBy && !refusedBy.startsWith('model#')
-      ? [{ ...figures, dims: [`refused#${refusedBy.split('#')[0]}`, ...ownDims(a)] }]
+      ? [{ ...figures, dims: [`refused#${refusedBy.split('#')[0]}`, ...ownDims(a)], ...cacheFigures(a) }]
       : usageRecords(a, figures, chain.lastModel, null);
   await deps.quota.record(records, now);
   deps.telemetry.requestDone({
@@ -223,7 +231,7 @@ function baseSummary(
   a: Accounting,
 ): Pick<
   RequestSummary,
-  'requestId' | 'functionVersion' | 'keyId' | 'route' | 'intent' | 'variant' | 'stream' | 'attempts'
+  'requestId' | 'functionVersion' | 'keyId' | 'route' | 'intent' | 'variant' | 'stream' | 'attempts' | 'cache'
 > {
   return {
     requestId: a.ctx.requestId,
@@ -234,6 +242,7 @@ function baseSummary(
     variant: a.plan.variant,
     stream: a.req.stream === true,
     attempts: a.chain.attempts,
+    ...(a.cache?.outcome ? { cache: a.cache.outcome } : {}),
   };
 }
 

@@ -88,6 +88,11 @@ export class SseRelay {
   /** What the client reads. */
   readonly body: Readable;
   readonly done: Promise<StreamOutcome>;
+  /**
+   * Sees every chunk relayed once it goes out, and the usage chunk even when the client did not ask
+   * for it: the response cache assembles a streamed answer from them.
+   */
+  onChunk?: (chunk: object, bytes: number) => void;
 
   private readonly pending: Parsed[] = [];
   private readonly outcome: StreamOutcome = { completed: false, clientAborted: false, text: '' };
@@ -251,7 +256,10 @@ export class SseRelay {
     // The usage chunk has `choices: []` (OpenAI) or no `choices` at all (some compatible servers).
     const isUsageOnly = !!usage && (!Array.isArray(json.choices) || json.choices.length === 0);
     const parsed = { raw: data, json };
-    if (isUsageOnly && !this.forwardUsage) return;
+    if (isUsageOnly && !this.forwardUsage) {
+      this.onChunk?.(json, data.length);
+      return;
+    }
     if (this.committed) this.emit(parsed);
     else {
       this.pending.push(parsed);
@@ -275,6 +283,7 @@ export class SseRelay {
       }
     }
     this.body.push(encoder.encode(sseData(p.raw)));
+    if (p.json) this.onChunk?.(p.json, p.raw.length);
   }
 
   private end(): void {

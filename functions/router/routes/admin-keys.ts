@@ -3,7 +3,7 @@
  *   GET    /v1/admin/keys                 list (never a secret, never a hash)
  *   POST   /v1/admin/keys                 create: {name, admin?, ...limits, expiresIn?}; the secret is in this answer only
  *   PATCH  /v1/admin/keys/{keyId}         update limits: {rpm?, tpm?, dailyBudgetUsd?, defaultBudgetFactor?,
- *                                         allowedModels?, maxConcurrency?, expiresIn?}; null clears one
+ *                                         allowedModels?, maxConcurrency?, cacheTtlSeconds?, expiresIn?}; null clears one
  *   POST   /v1/admin/keys/{keyId}/revoke  revoke every secret of the key
  *   POST   /v1/admin/keys/{keyId}/rotate  {grace?: "24h"}: a new secret (in this answer only); the old one works until the grace ends
  * Every change is audited as one log line (actor keyId, action, target keyId; never a secret).
@@ -54,7 +54,14 @@ function body(ctx: RequestContext): Fields {
   return parsed as Fields;
 }
 
-const NUMBER_FIELDS = ['rpm', 'tpm', 'dailyBudgetUsd', 'defaultBudgetFactor', 'maxConcurrency'] as const;
+const NUMBER_FIELDS = [
+  'rpm',
+  'tpm',
+  'dailyBudgetUsd',
+  'defaultBudgetFactor',
+  'maxConcurrency',
+  'cacheTtlSeconds',
+] as const;
 const UPDATABLE = new Set<string>([...NUMBER_FIELDS, 'allowedModels', 'expiresIn']);
 
 function expiryFrom(v: unknown, nowMs: number): string {

@@ -10,7 +10,17 @@ import type { CounterOps } from './counters';
 import type { HolderOps, HolderRecord } from './holders';
 
 const DAY_MS = 86_400_000;
-const COUNTERS = ['requests', 'successes', 'errors', 'promptTokens', 'completionTokens', 'costMicros'] as const;
+const COUNTERS = [
+  'requests',
+  'successes',
+  'errors',
+  'promptTokens',
+  'completionTokens',
+  'costMicros',
+  'cacheHits',
+  'cacheMisses',
+  'savedMicros',
+] as const;
 
 export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps; partitions: number }): QuotaReport {
   /**
@@ -53,12 +63,18 @@ export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps;
             promptTokens: 0,
             completionTokens: 0,
             costMicros: 0,
+            cacheHits: 0,
+            cacheMisses: 0,
+            savedMicros: 0,
             latency: {},
           };
           if (counter.startsWith('lat_')) {
             const b = Number(counter.slice(4));
             row.latency[b] = (row.latency[b] ?? 0) + n;
-          } else if ((COUNTERS as readonly string[]).includes(counter)) row[counter as (typeof COUNTERS)[number]] += n;
+          } else if ((COUNTERS as readonly string[]).includes(counter)) {
+            const c = counter as (typeof COUNTERS)[number];
+            row[c] = (row[c] ?? 0) + n;
+          }
           rows.set(dim, row);
         }
       }

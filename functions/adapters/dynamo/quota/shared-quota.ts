@@ -400,6 +400,10 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         add(dim, 'completionTokens', u.completionTokens);
         add(dim, 'costMicros', u.costMicros);
         add(dim, `lat_${latencyBucket(u.latencyMs)}`, 1);
+        if (u.cache) {
+          add(dim, u.cache.hit ? 'cacheHits' : 'cacheMisses', 1);
+          add(dim, 'savedMicros', u.cache.savedMicros ?? 0);
+        }
       }
     }
   }
