@@ -148,14 +148,15 @@ function shapeConfig(shape: Shape) {
   const cfg = benchConfig() as unknown as {
     models: Array<{ dailyBudgetUsd?: number }>;
     budgets: { globalDailyUsd: number };
-    sharedState?: { usageFlushMs?: number };
+    sharedState?: { usageFlushMs?: number; holderPartitions?: number };
   };
   for (const m of cfg.models) {
     if (shape.modelBudgets) m.dailyBudgetUsd = 1_000_000;
     else delete m.dailyBudgetUsd;
   }
-  // What runs on AWS (the schema's default), not the local runtime's stats-at-once setting.
-  cfg.sharedState = { ...cfg.sharedState, usageFlushMs: 10_000 };
+  // What runs on AWS (the schema's usage default, not the local runtime's stats-at-once setting),
+  // with the holder partitions the docs advise above 10,000 requests a second.
+  cfg.sharedState = { ...cfg.sharedState, usageFlushMs: 10_000, holderPartitions: 64 };
   return cfg;
 }
 

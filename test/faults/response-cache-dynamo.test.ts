@@ -9,7 +9,7 @@ import type { LocalGateway } from '../../local/gateway';
 import { startUnacceptingListener, type UnacceptingListener } from '../../local/providers';
 import { eventually, post, type Reply } from '../helpers/local-gateway';
 import { cacheEntries, upstreamCalls } from '../helpers/response-cache';
-import { startFaultGateway } from './dynamo-helpers';
+import { startDynamoFaultGateway } from './dynamo-helpers';
 
 let n = 0;
 const ask = () => ({
@@ -34,7 +34,7 @@ describe('response cache with DynamoDB failing', () => {
     // Key decisions cached (as API Gateway does) so the authorizer keeps working while DynamoDB is down,
     // and shared state failing open: what the quotas do without DynamoDB is dynamo-unreachable.test.ts's
     // subject, here only the cache may decide the answer.
-    gw = await startFaultGateway({ authorizerCacheTtlMs: 600_000 }, (c) => {
+    gw = await startDynamoFaultGateway({ authorizerCacheTtlMs: 600_000 }, (c) => {
       c.routes['chat-default'].cache = { ttlSeconds: 600 };
       // A busy test machine must not turn an expected hit into a timed-out lookup.
       c.cache = { lookupTimeoutMs: 5_000 };
@@ -88,7 +88,7 @@ describe('response cache whose DynamoDB endpoint never answers', () => {
   let gw: LocalGateway;
   let hang: UnacceptingListener;
   beforeAll(async () => {
-    gw = await startFaultGateway({}, (c) => {
+    gw = await startDynamoFaultGateway({}, (c) => {
       c.routes['chat-default'].cache = { ttlSeconds: 600 };
       c.cache = { lookupTimeoutMs: 50 };
     });

@@ -313,8 +313,11 @@ export const SharedStateSchema = z.object({
   scopeShards: z._default(positiveInt(), 4),
   /** Items a model's concurrency cap is split over (never more than the cap). */
   slotShards: z._default(positiveInt(), 4),
-  /** Partitions of the per-instance holder records (the sweep queries each). */
-  holderPartitions: z._default(positiveInt(), 64),
+  /**
+   * Partitions of the per-instance holder records (the sweep and /v1/stats query each). Each takes
+   * about 1,000 small writes a second: raise it (e.g. 64) for more than about 10,000 requests a second.
+   */
+  holderPartitions: z._default(positiveInt(), 16),
   /** Keep a concurrency slot between back-to-back requests arriving within this time. */
   slotStreakMs: z._default(nonNegativeInt(), 1_000),
   /**

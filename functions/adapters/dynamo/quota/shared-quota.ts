@@ -549,7 +549,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         if (!degradedSince.has('usage')) degradedSince.set('usage', now);
         return false;
       }
-        console.error('USAGE OK', usageItem.sk, usageItem.seq, JSON.stringify(batch.usage).slice(0, 80));
+      console.error('USAGE OK', usageItem.sk, usageItem.seq, JSON.stringify(batch.usage).slice(0, 80));
       usageItem.seq++;
       lastUsageFlush = now;
       degradedSince.delete('usage');
@@ -725,7 +725,8 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       try {
         await chargeUnbacked(now);
         await flush(now, false);
-        if (now - lastUsageFlush >= usageFlushMs) await flushUsage(now);
+        // (A clock that went back, as an injected one may, counts as due.)
+        if (usageFlushMs === 0 || now - lastUsageFlush >= usageFlushMs || now < lastUsageFlush) await flushUsage(now);
         // A new UTC day, at a quiet moment: everything is given back under the old record.
         if (utcDay(now) !== recordDay && inflight === 0) {
           await flush(now, true);
