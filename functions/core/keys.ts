@@ -17,6 +17,9 @@ export interface KeyRecord {
   allowedModels?: string[];
   defaultBudgetFactor?: number;
   dailyBudgetUsd?: number;
+  /** Per ISO week (Monday 00:00 UTC) and per calendar month (UTC), beside the daily limit. */
+  weeklyBudgetUsd?: number;
+  monthlyBudgetUsd?: number;
   rpm?: number;
   tpm?: number;
   /** Requests this key may have in flight at once (enforced by the router). */
@@ -144,7 +147,15 @@ export function lastUsedIsStale(
 /** The fields an operator sets on a key (the CLI's flags). */
 export type KeyLimits = Pick<
   KeyRecord,
-  'allowedModels' | 'defaultBudgetFactor' | 'dailyBudgetUsd' | 'rpm' | 'tpm' | 'maxConcurrency' | 'validUntil'
+  | 'allowedModels'
+  | 'defaultBudgetFactor'
+  | 'dailyBudgetUsd'
+  | 'weeklyBudgetUsd'
+  | 'monthlyBudgetUsd'
+  | 'rpm'
+  | 'tpm'
+  | 'maxConcurrency'
+  | 'validUntil'
 >;
 
 /** The fields `keys update` may change; `null` clears a limit (back to "none"). */
@@ -154,6 +165,8 @@ export const KEY_LIMIT_FIELDS: readonly (keyof KeyLimits)[] = [
   'allowedModels',
   'defaultBudgetFactor',
   'dailyBudgetUsd',
+  'weeklyBudgetUsd',
+  'monthlyBudgetUsd',
   'rpm',
   'tpm',
   'maxConcurrency',
@@ -185,9 +198,11 @@ export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[
     problems.push('maxConcurrency: must be a whole number between 1 and 10000');
   if (fields.validUntil !== undefined && !Number.isFinite(Date.parse(fields.validUntil)))
     problems.push('validUntil: must be an ISO date-time');
-  const budget = fields.dailyBudgetUsd;
-  if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0))
-    problems.push('dailyBudgetUsd: must be a number >= 0');
+  for (const field of ['dailyBudgetUsd', 'weeklyBudgetUsd', 'monthlyBudgetUsd'] as const) {
+    const budget = fields[field];
+    if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0))
+      problems.push(`${field}: must be a number >= 0`);
+  }
   const factor = fields.defaultBudgetFactor;
   if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0 && factor <= 1))
     problems.push('defaultBudgetFactor: must be between 0 and 1');

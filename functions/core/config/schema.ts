@@ -110,8 +110,12 @@ export const ModelSchema = z.object({
   maxConcurrency: z.optional(positiveInt()),
   /** Models tried, in order, when this model fails and the request named it directly. */
   fallbacks: z._default(z.array(nonEmpty()), []),
-  /** Daily spend limit for this model in US dollars. */
+  /** Daily spend limit for this model in US dollars (UTC day). */
   dailyBudgetUsd: z.optional(usd()),
+  /** Weekly spend limit for this model in US dollars (ISO week, Monday 00:00 UTC). */
+  weeklyBudgetUsd: z.optional(usd()),
+  /** Monthly spend limit for this model in US dollars (calendar month, UTC). */
+  monthlyBudgetUsd: z.optional(usd()),
   /** Set by a cutover: the model this one replaces, kept as the last fallback of every chain. */
   replaces: z.optional(nonEmpty()),
 });
@@ -164,6 +168,12 @@ export const BreakerSchema = z.object({
 export const BudgetSchema = z.object({
   globalDailyUsd: z._default(usd(), 100),
   perKeyDailyUsd: z.optional(usd()),
+  /** Gateway-wide limit per ISO week (Monday 00:00 UTC to Monday); omit for none. */
+  globalWeeklyUsd: z.optional(usd()),
+  /** Gateway-wide limit per calendar month (UTC); omit for none. */
+  globalMonthlyUsd: z.optional(usd()),
+  perKeyWeeklyUsd: z.optional(usd()),
+  perKeyMonthlyUsd: z.optional(usd()),
   /** Budget factor at or below which only the cheapest candidate is taken. */
   lowFactor: z._default(z.number().check(z.gte(0), z.lte(1)), 0.3),
   /** Budget factor below which models priced above midMaxOutputPerMTok are avoided. */
@@ -172,8 +182,9 @@ export const BudgetSchema = z.object({
   /** Global ledger shards: spreads the hottest counter over N partitions. */
   globalShards: z._default(positiveInt(), 16),
   /**
-   * Share of the global daily budget a non-admin key may spend when neither the key nor
-   * perKeyDailyUsd sets a limit: one key cannot take the whole gateway's budget.
+   * Share of the global budget a non-admin key may spend when neither the key nor perKey<Period>Usd
+   * sets a limit: one key cannot take the whole gateway's budget. Applies to each period the global
+   * budget has (daily always; weekly and monthly when set).
    */
   defaultKeyShare: z._default(z.number().check(z.gt(0), z.lte(1)), 0.5),
 });
