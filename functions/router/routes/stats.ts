@@ -1,12 +1,17 @@
 /**
  * GET /v1/stats?days=N (admin keys only): usage counters per scope and model, plus the budget
- * ledgers, for today and the days before (default 2: today and yesterday). `npm run report` prints
- * this answer as a table, so the CLI works the same against the local runtime and a deployed stack.
+ * ledgers, for today and the days before (default 2: today and yesterday), and `periods`: the
+ * budgets of the current ISO week and calendar month. `npm run report` prints this answer as a
+ * table, so the CLI works the same against the local runtime and a deployed stack.
  *
  * Cost: per day one Query per holder-record partition (usage and open slices) and one GetItem per
- * budget shard (adapters/dynamo/quota/report.ts).
+ * budget shard (adapters/dynamo/quota/report.ts); the week and the month share today's and yesterday's
+ * Query with the day table, and an instance reads their earlier days once.
  */
 import { parseStatsDays, recentUtcDays } from '../../core/stats/days';
+import { parsePeriod } from '../../core/budget/periods';
+import { configuredPeriodLimits } from '../../core/budget/scopes';
+import { currentPeriods, type PeriodBudgetStats, periodBudgetStats } from '../../core/stats/period-budgets';
 import { statsReport, withConfiguredLimits, type BudgetRow } from '../../core/stats/stats-report';
 import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
@@ -18,13 +23,33 @@ export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<Http
   const n = parseStatsDays(ctx.query?.days);
   const now = deps.now();
   const limits = configuredLimits(deps);
-  const days = await Promise.all(
-    recentUtcDays(now, n).map(async (day) => {
-      const [usage, budgets] = await Promise.all([deps.report.usage(day), budgetRows(deps, day)]);
-      return { day, usage, budgets: withConfiguredLimits(budgets, limits) };
-    }),
-  );
-  return json(200, statsReport(days, now), { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
+  const [days, periods] = await Promise.all([
+    Promise.all(
+      recentUtcDays(now, n).map(async (day) => {
+        const [usage, budgets] = await Promise.all([deps.report.usage(day), budgetRows(deps, day)]);
+        return { day, usage, budgets: withConfiguredLimits(budgets, limits) };
+      }),
+    ),
+    periodRows(deps, now),
+  ]);
+  const report = { ...statsReport(days, now), ...(periods.length ? { periods } : {}) };
+  return json(200, report, { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
+}
+
+/** The current week's and month's budgets; a period nobody set a limit for is left out. */
+async function periodRows(deps: RouterDeps, now: number): Promise<PeriodBudgetStats[]> {
+  const out: PeriodBudgetStats[] = [];
+  for (const period of currentPeriods(now)) {
+    let rows: BudgetRow[] = [];
+    try {
+      rows = await deps.report.periodBudgets(period, now);
+    } catch (err) {
+      deps.log('warn', 'stats: budget ledger snapshot failed', { period, error: String(err) });
+    }
+    const stats = periodBudgetStats(period, rows, configuredPeriodLimits(deps.config.raw, parsePeriod(period)!.kind));
+    if (stats) out.push(stats);
+  }
+  return out;
 }
 
 /** Daily limits the config sets (ledger scope -> micro-dollars); per-key limits live in key records. */
