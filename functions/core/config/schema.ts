@@ -106,7 +106,7 @@ export const ModelSchema = z.object({
   capabilities: z._default(z.array(z.enum(CAPABILITIES)), []),
   endpoints: z.array(EndpointSchema).check(z.minLength(1)),
   balancing: z._default(z.enum(BALANCING), 'weighted'),
-  /** Cross-instance cap on in-flight calls to this model (DynamoDB leases). Omit for no cap. */
+  /** Cross-instance cap on in-flight calls to this model (DynamoDB leases). Omit for `defaults.maxConcurrency`. */
   maxConcurrency: z.optional(positiveInt()),
   /** Models tried, in order, when this model fails and the request named it directly. */
   fallbacks: z._default(z.array(nonEmpty()), []),
@@ -126,6 +126,10 @@ export const IntentRuleSchema = z.object({
   keywords: z._default(z.array(nonEmpty()), []),
   /** Matches when the conversation text is at least this many characters. */
   minChars: z.optional(nonNegativeInt()),
+  /** Matches when the conversation text is at most this many characters (short prompts). */
+  maxChars: z.optional(nonNegativeInt()),
+  /** Matches when the prompt's token estimate (the one reservations use) is at most this many tokens. */
+  maxTokens: z.optional(nonNegativeInt()),
   /** Matches only when the request does (true) or does not (false) carry tools. */
   hasTools: z.optional(z.boolean()),
 });
@@ -334,6 +338,16 @@ export const SharedStateSchema = z.object({
   sliceIdleMs: z._default(positiveInt(), 30_000),
 });
 
+/** What a model gets when it does not say. */
+export const DefaultsSchema = z.object({
+  /**
+   * Cross-instance cap on in-flight calls for models without their own `maxConcurrency` (10, as in
+   * the seed article: a model nobody sized is not allowed to take unbounded concurrency). `null`
+   * leaves such models uncapped.
+   */
+  maxConcurrency: z._default(z.nullable(positiveInt()), 10),
+});
+
 export const KeysSchema = z.object({
   /** Calls in flight per key when the key sets no maxConcurrency (omit for none). */
   defaultMaxConcurrency: z.optional(positiveInt()),
@@ -370,6 +384,7 @@ export const ConfigSchema = z.object({
   budgets: z.prefault(BudgetSchema, {}),
   sharedState: z.prefault(SharedStateSchema, {}),
   keys: z.prefault(KeysSchema, {}),
+  defaults: z.prefault(DefaultsSchema, {}),
   health: z.prefault(HealthSchema, {}),
   cutover: z.prefault(CutoverSchema, {}),
 });
