@@ -59,6 +59,15 @@ export function configuredPeriodLimits(cfg: SwitchyardConfig, kind: PeriodKind):
   return limits;
 }
 
+/** Whether the config limits any scope for this kind of period (a global, per-key or model limit). */
+export function periodInConfig(cfg: SwitchyardConfig, kind: PeriodKind): boolean {
+  return (
+    globalUsd(cfg, kind) !== undefined ||
+    cfg.budgets[FIELDS[kind].perKey] !== undefined ||
+    cfg.models.some((m) => modelPeriodUsd(m, kind) !== undefined)
+  );
+}
+
 /**
  * The key's own limit for a period in dollars, else the config's per-key limit, else (non-admin
  * keys, when the global budget has that period) a share of the global one.

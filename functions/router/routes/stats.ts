@@ -5,18 +5,17 @@
  * table, so the CLI works the same against the local runtime and a deployed stack.
  *
  * Cost: per day one Query per holder-record partition (usage and open slices) and one GetItem per
- * budget shard (adapters/dynamo/quota/report.ts); the week and the month share today's and yesterday's
- * Query with the day table, and an instance reads their earlier days once.
+ * budget shard (adapters/dynamo/quota/report.ts). The week and the month (routes/stats-periods.ts)
+ * are read only when a limit of that kind exists; an instance reads their earlier days once, and
+ * shares today's and yesterday's records with the day table.
  */
 import { parseStatsDays, recentUtcDays } from '../../core/stats/days';
-import { parsePeriod } from '../../core/budget/periods';
-import { configuredPeriodLimits } from '../../core/budget/scopes';
-import { currentPeriods, type PeriodBudgetStats, periodBudgetStats } from '../../core/stats/period-budgets';
 import { statsReport, withConfiguredLimits, type BudgetRow } from '../../core/stats/stats-report';
 import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
 import { requireAdmin } from '../key-policy';
 import type { RequestContext } from '../request-context';
+import { periodRows } from './stats-periods';
 
 export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   requireAdmin(ctx);
@@ -34,22 +33,6 @@ export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<Http
   ]);
   const report = { ...statsReport(days, now), ...(periods.length ? { periods } : {}) };
   return json(200, report, { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
-}
-
-/** The current week's and month's budgets; a period nobody set a limit for is left out. */
-async function periodRows(deps: RouterDeps, now: number): Promise<PeriodBudgetStats[]> {
-  const out: PeriodBudgetStats[] = [];
-  for (const period of currentPeriods(now)) {
-    let rows: BudgetRow[] = [];
-    try {
-      rows = await deps.report.periodBudgets(period, now);
-    } catch (err) {
-      deps.log('warn', 'stats: budget ledger snapshot failed', { period, error: String(err) });
-    }
-    const stats = periodBudgetStats(period, rows, configuredPeriodLimits(deps.config.raw, parsePeriod(period)!.kind));
-    if (stats) out.push(stats);
-  }
-  return out;
 }
 
 /** Daily limits the config sets (ledger scope -> micro-dollars); per-key limits live in key records. */
