@@ -600,7 +600,6 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         if (!degradedSince.has('usage')) degradedSince.set('usage', now);
         return false;
       }
-        console.error('USAGE OK', usageItem.sk, usageItem.seq, JSON.stringify(batch.usage).slice(0, 80));
       usageItem.seq++;
       lastUsageFlush = now;
       degradedSince.delete('usage');
