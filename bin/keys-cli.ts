@@ -22,11 +22,11 @@ export const ADMIN_KEY_ENV = 'SWITCHYARD_ADMIN_KEY';
 export const KEYS_USAGE = `Usage: npm run keys -- <command> [options] <target>
 
 Commands:
-  create --name NAME [--admin] [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--budget-factor F]
-         [--max-concurrency N] [--cache-ttl SECONDS] [--expires-in DURATION]
+  create --name NAME [--admin] [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--weekly-budget USD]
+         [--monthly-budget USD] [--budget-factor F] [--max-concurrency N] [--cache-ttl SECONDS] [--expires-in DURATION]
                       create a key and print it (once: only its hash is stored)
-  update KEY_ID [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--budget-factor F]
-         [--max-concurrency N] [--cache-ttl SECONDS] [--expires-in DURATION]
+  update KEY_ID [--models a,b] [--rpm N] [--tpm N] [--daily-budget USD] [--weekly-budget USD]
+         [--monthly-budget USD] [--budget-factor F] [--max-concurrency N] [--cache-ttl SECONDS] [--expires-in DURATION]
                       change a key's limits; the value "none" clears one (e.g. --rpm none, --expires-in none)
   rotate KEY_ID [--grace DURATION]
                       print a new secret for the key (once); the old one keeps working for the grace
@@ -36,6 +36,7 @@ Commands:
   revoke KEY_ID       revoke a key (every secret of it)
 
 DURATION is a whole number with s, m, h or d: 90s, 15m, 24h, 30d.
+Budgets are in US dollars per UTC day, ISO week (Monday 00:00 UTC) and calendar month (UTC).
 Every change (revoke, update, rotate's end of grace, expiry) reaches requests within the authorizer
 cache TTL: the routing config's gateway.authorizerCacheTtlSeconds (60 s by default), which the
 deployed stack and the local runtime both use.
@@ -76,6 +77,8 @@ const parseKeysArgs = (argv: string[]) =>
       rpm: { type: 'string' },
       tpm: { type: 'string' },
       'daily-budget': { type: 'string' },
+      'weekly-budget': { type: 'string' },
+      'monthly-budget': { type: 'string' },
       'budget-factor': { type: 'string' },
       'max-concurrency': { type: 'string' },
       'cache-ttl': { type: 'string' },
@@ -276,6 +279,8 @@ const LIMIT_FLAGS = {
   rpm: 'rpm',
   tpm: 'tpm',
   'daily-budget': 'dailyBudgetUsd',
+  'weekly-budget': 'weeklyBudgetUsd',
+  'monthly-budget': 'monthlyBudgetUsd',
   'budget-factor': 'defaultBudgetFactor',
   'max-concurrency': 'maxConcurrency',
   'cache-ttl': 'cacheTtlSeconds',
@@ -312,6 +317,8 @@ function limitsText(r: KeyRecord): string {
     r.rpm !== undefined ? `rpm=${r.rpm}` : '',
     r.tpm !== undefined ? `tpm=${r.tpm}` : '',
     r.dailyBudgetUsd !== undefined ? `budget=$${r.dailyBudgetUsd}/day` : '',
+    r.weeklyBudgetUsd !== undefined ? `budget=$${r.weeklyBudgetUsd}/week` : '',
+    r.monthlyBudgetUsd !== undefined ? `budget=$${r.monthlyBudgetUsd}/month` : '',
     r.defaultBudgetFactor !== undefined ? `factor=${r.defaultBudgetFactor}` : '',
     r.maxConcurrency !== undefined ? `concurrency=${r.maxConcurrency}` : '',
     r.cacheTtlSeconds !== undefined ? `cache-ttl=${r.cacheTtlSeconds}s` : '',

@@ -12,8 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_STATS_DAYS } from '../functions/core/stats/days';
-import type { StatsReport } from '../functions/core/stats/stats-report';
-import { renderStatsTable } from './lib/stats-table';
+import type { StatsWithPeriods } from '../functions/core/stats/period-budgets';
+import { renderStatsWithPeriods } from './lib/period-budgets-table';
 
 export const DEFAULT_URL = 'http://127.0.0.1:8787';
 /** The local runtime's demo key (an admin key); see local/gateway.ts. */
@@ -31,7 +31,7 @@ export function statsUrl(base: string, days: number): string {
   return `${root}/v1/stats?days=${days}`;
 }
 
-export async function fetchStats(opts: ReportOptions): Promise<StatsReport> {
+export async function fetchStats(opts: ReportOptions): Promise<StatsWithPeriods> {
   const url = statsUrl(opts.url, opts.days);
   let res: Response;
   try {
@@ -50,11 +50,11 @@ export async function fetchStats(opts: ReportOptions): Promise<StatsReport> {
     const message = (body as { error?: { message?: string } }).error?.message ?? text.slice(0, 200);
     throw new Error(`${url} answered ${res.status}: ${message}`);
   }
-  return body as StatsReport;
+  return body as StatsWithPeriods;
 }
 
 export async function report(opts: ReportOptions): Promise<string> {
-  return renderStatsTable(await fetchStats(opts));
+  return renderStatsWithPeriods(await fetchStats(opts));
 }
 
 async function main(): Promise<void> {

@@ -11,6 +11,7 @@ interface Cfg {
   providers: Record<string, { kind?: string; baseUrl?: string; endpointUrl?: string; apiKeyRef?: string }>;
   models: Array<{ maxConcurrency?: number; dailyBudgetUsd?: number }>;
   budgets: { globalDailyUsd: number };
+  defaults?: { maxConcurrency?: number | null };
 }
 
 export function benchConfig(upstreamUrl?: string): Cfg {
@@ -25,6 +26,8 @@ export function benchConfig(upstreamUrl?: string): Cfg {
     if (m.dailyBudgetUsd !== undefined) m.dailyBudgetUsd = 1_000_000;
   }
   cfg.budgets.globalDailyUsd = 1_000_000;
+  // Models without a cap of their own stay uncapped (no default cap of 10), as the load needs.
+  cfg.defaults = { maxConcurrency: null };
   return cfg;
 }
 

@@ -126,6 +126,8 @@ function allow(record: KeyRecord, methodArn: string): APIGatewayAuthorizerResult
     allowedModels: record.allowedModels,
     defaultBudgetFactor: record.defaultBudgetFactor,
     dailyBudgetUsd: record.dailyBudgetUsd,
+    weeklyBudgetUsd: record.weeklyBudgetUsd,
+    monthlyBudgetUsd: record.monthlyBudgetUsd,
     rpm: record.rpm,
     tpm: record.tpm,
     maxConcurrency: record.maxConcurrency,

@@ -18,6 +18,9 @@ export interface KeyRecord {
   allowedModels?: string[];
   defaultBudgetFactor?: number;
   dailyBudgetUsd?: number;
+  /** Per ISO week (Monday 00:00 UTC) and per calendar month (UTC), beside the daily limit. */
+  weeklyBudgetUsd?: number;
+  monthlyBudgetUsd?: number;
   rpm?: number;
   tpm?: number;
   /** Requests this key may have in flight at once (enforced by the router). */
@@ -150,6 +153,8 @@ export type KeyLimits = Pick<
   | 'allowedModels'
   | 'defaultBudgetFactor'
   | 'dailyBudgetUsd'
+  | 'weeklyBudgetUsd'
+  | 'monthlyBudgetUsd'
   | 'rpm'
   | 'tpm'
   | 'maxConcurrency'
@@ -164,6 +169,8 @@ export const KEY_LIMIT_FIELDS: readonly (keyof KeyLimits)[] = [
   'allowedModels',
   'defaultBudgetFactor',
   'dailyBudgetUsd',
+  'weeklyBudgetUsd',
+  'monthlyBudgetUsd',
   'rpm',
   'tpm',
   'maxConcurrency',
@@ -199,9 +206,11 @@ export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[
     problems.push(`cacheTtlSeconds: must be a whole number between 0 and ${MAX_CACHE_TTL_SECONDS}`);
   if (fields.validUntil !== undefined && !Number.isFinite(Date.parse(fields.validUntil)))
     problems.push('validUntil: must be an ISO date-time');
-  const budget = fields.dailyBudgetUsd;
-  if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0))
-    problems.push('dailyBudgetUsd: must be a number >= 0');
+  for (const field of ['dailyBudgetUsd', 'weeklyBudgetUsd', 'monthlyBudgetUsd'] as const) {
+    const budget = fields[field];
+    if (budget !== undefined && !(Number.isFinite(budget) && budget >= 0))
+      problems.push(`${field}: must be a number >= 0`);
+  }
   const factor = fields.defaultBudgetFactor;
   if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0 && factor <= 1))
     problems.push('defaultBudgetFactor: must be between 0 and 1');

@@ -64,10 +64,13 @@ export interface SharedQuota {
   degraded(): string[];
 }
 
-/** Usage counters and budget figures per UTC day (GET /v1/stats, `npm run report`). */
+/** Usage counters per UTC day and budget figures per period (GET /v1/stats, `npm run report`). */
 export interface QuotaReport {
   usage(day: string): Promise<UsageRow[]>;
+  /** The daily budgets of a UTC day (`2026-12-06`). */
   budgets(day: string): Promise<BudgetRow[]>;
+  /** The budgets of any period (`d2026-12-06`, `w2026-W49`, `m2026-12`, core/budget/periods.ts) as of `now`. */
+  periodBudgets(period: string, now: number): Promise<BudgetRow[]>;
 }
 
 /** Gives back the slices and slots of router instances whose holder records expired (crashed or long frozen). */

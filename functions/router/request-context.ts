@@ -8,6 +8,8 @@ export interface CallerKey {
   allowedModels?: string[];
   defaultBudgetFactor?: number;
   dailyBudgetUsd?: number;
+  weeklyBudgetUsd?: number;
+  monthlyBudgetUsd?: number;
   rpm?: number;
   tpm?: number;
   /** Calls this key may have in flight at once. */

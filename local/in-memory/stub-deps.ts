@@ -48,7 +48,7 @@ export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
       view: () => CLOSED,
     },
     quota: memoryQuota().quota,
-    report: { usage: async () => [], budgets: async () => [] },
+    report: { usage: async () => [], budgets: async () => [], periodBudgets: async () => [] },
     dynamo: createDynamoHealth(() => undefined),
     now: Date.now,
     random: Math.random,

@@ -150,6 +150,7 @@ describe('DynamoDB unreachable mid-run', () => {
     // may be lost, which strands the slice (never mints) and leaves its use out of the spend tally
     // (docs/architecture/shared-state.md); these cases check what in-flight requests owe.
     gw = await startDynamoFaultGateway({ authorizerCacheTtlMs: 60_000 }, (c) => {
+      c.defaults = { maxConcurrency: null };
       for (const m of c.models) if (m.id === 'gpt-4.1') delete m.maxConcurrency;
       c.sharedState = { ...c.sharedState, sliceIdleMs: 3_600_000 };
     });

@@ -18,6 +18,7 @@ describe('global budget under 200 concurrent requests', () => {
     gw = await startTestGateway((c) => {
       c.budgets.globalDailyUsd = LIMIT_USD;
       c.breaker.failureThreshold = 10_000;
+      c.defaults = { maxConcurrency: null };
       delete c.models.find((m: { id: string }) => m.id === 'gpt-4.1').maxConcurrency;
     });
   });

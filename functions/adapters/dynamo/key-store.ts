@@ -58,6 +58,8 @@ function toItem(hash: string, r: KeyRecord): Record<string, AttributeValue> {
   if (r.allowedModels?.length) item.allowedModels = { SS: r.allowedModels };
   if (r.defaultBudgetFactor !== undefined) item.defaultBudgetFactor = { N: String(r.defaultBudgetFactor) };
   if (r.dailyBudgetUsd !== undefined) item.dailyBudgetUsd = { N: String(r.dailyBudgetUsd) };
+  if (r.weeklyBudgetUsd !== undefined) item.weeklyBudgetUsd = { N: String(r.weeklyBudgetUsd) };
+  if (r.monthlyBudgetUsd !== undefined) item.monthlyBudgetUsd = { N: String(r.monthlyBudgetUsd) };
   if (r.rpm !== undefined) item.rpm = { N: String(r.rpm) };
   if (r.tpm !== undefined) item.tpm = { N: String(r.tpm) };
   if (r.maxConcurrency !== undefined) item.maxConcurrency = { N: String(r.maxConcurrency) };
@@ -80,6 +82,8 @@ export function fromItem(item: Record<string, AttributeValue>): KeyRecord {
     allowedModels: item.allowedModels?.SS,
     defaultBudgetFactor: num('defaultBudgetFactor'),
     dailyBudgetUsd: num('dailyBudgetUsd'),
+    weeklyBudgetUsd: num('weeklyBudgetUsd'),
+    monthlyBudgetUsd: num('monthlyBudgetUsd'),
     rpm: num('rpm'),
     tpm: num('tpm'),
     maxConcurrency: num('maxConcurrency'),

@@ -5,6 +5,7 @@
 import { GatewayError } from '../openai/errors';
 import type { QuotaScope } from '../quota/scope';
 import { nextUtcMidnight } from '../time';
+import { parsePeriod, periodLabel } from './periods';
 
 /** Dollars with as many decimals as the amount needs ($0.005 stays $0.005, $100 is $100.00). */
 export function formatUsd(micros: number): string {
@@ -20,16 +21,34 @@ function label(scope: QuotaScope): string {
   return `model ${scope.id.slice('model#'.length)}'s`;
 }
 
-/** A budget scope that cannot fit the request: 429 insufficient_quota until the period resets. */
+const PERIOD_WORDS = {
+  day: { title: 'Daily', reset: '00:00 UTC' },
+  week: { title: 'Weekly', reset: 'Monday 00:00 UTC' },
+  month: { title: 'Monthly', reset: 'the 1st of the month, 00:00 UTC' },
+} as const;
+
+/**
+ * A budget scope that cannot fit the request: 429 insufficient_quota until its period resets. The
+ * message names the period that ran out (daily, weekly or monthly) and when it resets;
+ * `x-switchyard-refused-period` carries the period id (`d2026-12-06`, `w2026-W49`, `m2026-12`).
+ */
 export function budgetRefused(scope: QuotaScope, now: number): GatewayError {
-  const resetAt = nextUtcMidnight(now);
+  const period = parsePeriod(scope.period);
+  const kind = period?.kind ?? 'day';
+  const resetAt = period?.end ?? nextUtcMidnight(now);
+  const words = PERIOD_WORDS[kind];
+  const which = kind === 'day' ? '' : ` for ${periodLabel(scope.period)}`;
   return new GatewayError(
     429,
-    `Daily budget exhausted: ${label(scope)} limit of ${formatUsd(scope.limit)} would be exceeded by this request. It resets at ${new Date(resetAt).toISOString()} (00:00 UTC).`,
+    `${words.title} budget exhausted: ${label(scope)} limit of ${formatUsd(scope.limit)}${which} would be exceeded by this request. It resets at ${new Date(resetAt).toISOString()} (${words.reset}).`,
     'insufficient_quota',
     'insufficient_quota',
     null,
-    { 'retry-after': String(Math.ceil((resetAt - now) / 1000)), 'x-switchyard-refused-by': scope.id },
+    {
+      'retry-after': String(Math.max(0, Math.ceil((resetAt - now) / 1000))),
+      'x-switchyard-refused-by': scope.id,
+      'x-switchyard-refused-period': scope.period,
+    },
   );
 }
 

@@ -104,6 +104,8 @@ export function compileConfig(input: unknown): CompiledConfig {
     const { cachedInputPerMTok, cacheWritePerMTok } = m.pricing;
     models.set(m.id, {
       ...m,
+      // Models nobody sized get the default cap (`defaults.maxConcurrency: null` leaves them uncapped).
+      maxConcurrency: m.maxConcurrency ?? cfg.defaults.maxConcurrency ?? undefined,
       maxOutputTokens: m.kind === 'embedding' ? 0 : (m.maxOutputTokens ?? 0),
       endpoints: compiled,
       prices: {

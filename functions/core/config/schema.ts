@@ -107,12 +107,16 @@ export const ModelSchema = z.object({
   capabilities: z._default(z.array(z.enum(CAPABILITIES)), []),
   endpoints: z.array(EndpointSchema).check(z.minLength(1)),
   balancing: z._default(z.enum(BALANCING), 'weighted'),
-  /** Cross-instance cap on in-flight calls to this model (DynamoDB leases). Omit for no cap. */
+  /** Cross-instance cap on in-flight calls to this model (DynamoDB leases). Omit for `defaults.maxConcurrency`. */
   maxConcurrency: z.optional(positiveInt()),
   /** Models tried, in order, when this model fails and the request named it directly. */
   fallbacks: z._default(z.array(nonEmpty()), []),
-  /** Daily spend limit for this model in US dollars. */
+  /** Daily spend limit for this model in US dollars (UTC day). */
   dailyBudgetUsd: z.optional(usd()),
+  /** Weekly spend limit for this model in US dollars (ISO week, Monday 00:00 UTC). */
+  weeklyBudgetUsd: z.optional(usd()),
+  /** Monthly spend limit for this model in US dollars (calendar month, UTC). */
+  monthlyBudgetUsd: z.optional(usd()),
   /** Set by a cutover: the model this one replaces, kept as the last fallback of every chain. */
   replaces: z.optional(nonEmpty()),
 });
@@ -123,6 +127,10 @@ export const IntentRuleSchema = z.object({
   keywords: z._default(z.array(nonEmpty()), []),
   /** Matches when the conversation text is at least this many characters. */
   minChars: z.optional(nonNegativeInt()),
+  /** Matches when the conversation text is at most this many characters (short prompts). */
+  maxChars: z.optional(nonNegativeInt()),
+  /** Matches when the prompt's token estimate (the one reservations use) is at most this many tokens. */
+  maxTokens: z.optional(nonNegativeInt()),
   /** Matches only when the request does (true) or does not (false) carry tools. */
   hasTools: z.optional(z.boolean()),
 });
@@ -167,6 +175,12 @@ export const BreakerSchema = z.object({
 export const BudgetSchema = z.object({
   globalDailyUsd: z._default(usd(), 100),
   perKeyDailyUsd: z.optional(usd()),
+  /** Gateway-wide limit per ISO week (Monday 00:00 UTC to Monday); omit for none. */
+  globalWeeklyUsd: z.optional(usd()),
+  /** Gateway-wide limit per calendar month (UTC); omit for none. */
+  globalMonthlyUsd: z.optional(usd()),
+  perKeyWeeklyUsd: z.optional(usd()),
+  perKeyMonthlyUsd: z.optional(usd()),
   /** Budget factor at or below which only the cheapest candidate is taken. */
   lowFactor: z._default(z.number().check(z.gte(0), z.lte(1)), 0.3),
   /** Budget factor below which models priced above midMaxOutputPerMTok are avoided. */
@@ -175,8 +189,9 @@ export const BudgetSchema = z.object({
   /** Global ledger shards: spreads the hottest counter over N partitions. */
   globalShards: z._default(positiveInt(), 16),
   /**
-   * Share of the global daily budget a non-admin key may spend when neither the key nor
-   * perKeyDailyUsd sets a limit: one key cannot take the whole gateway's budget.
+   * Share of the global budget a non-admin key may spend when neither the key nor perKey<Period>Usd
+   * sets a limit: one key cannot take the whole gateway's budget. Applies to each period the global
+   * budget has (daily always; weekly and monthly when set).
    */
   defaultKeyShare: z._default(z.number().check(z.gt(0), z.lte(1)), 0.5),
 });
@@ -329,6 +344,16 @@ export const SharedStateSchema = z.object({
   sliceIdleMs: z._default(positiveInt(), 30_000),
 });
 
+/** What a model gets when it does not say. */
+export const DefaultsSchema = z.object({
+  /**
+   * Cross-instance cap on in-flight calls for models without their own `maxConcurrency` (10, as in
+   * the seed article: a model nobody sized is not allowed to take unbounded concurrency). `null`
+   * leaves such models uncapped.
+   */
+  maxConcurrency: z._default(z.nullable(positiveInt()), 10),
+});
+
 export const KeysSchema = z.object({
   /** Calls in flight per key when the key sets no maxConcurrency (omit for none). */
   defaultMaxConcurrency: z.optional(positiveInt()),
@@ -365,6 +390,7 @@ export const ConfigSchema = z.object({
   budgets: z.prefault(BudgetSchema, {}),
   sharedState: z.prefault(SharedStateSchema, {}),
   keys: z.prefault(KeysSchema, {}),
+  defaults: z.prefault(DefaultsSchema, {}),
   health: z.prefault(HealthSchema, {}),
   cutover: z.prefault(CutoverSchema, {}),
   cache: z.prefault(CacheSchema, {}),

@@ -168,6 +168,7 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
     intent = classifyIntent(cfg.raw.intentRules, {
       text: conversationText(req.messages),
       hasTools: !!req.tools?.length,
+      promptTokens: req.promptTokens,
     });
     const forIntent = r.intents[intent] ?? r.intents.general ?? [];
     variant = pickVariant(r, opts.random());

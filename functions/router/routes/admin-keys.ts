@@ -2,8 +2,9 @@
  * `/v1/admin/keys...` (admin keys only): the key lifecycle over HTTP, for the console and scripts.
  *   GET    /v1/admin/keys                 list (never a secret, never a hash)
  *   POST   /v1/admin/keys                 create: {name, admin?, ...limits, expiresIn?}; the secret is in this answer only
- *   PATCH  /v1/admin/keys/{keyId}         update limits: {rpm?, tpm?, dailyBudgetUsd?, defaultBudgetFactor?,
- *                                         allowedModels?, maxConcurrency?, cacheTtlSeconds?, expiresIn?}; null clears one
+ *   PATCH  /v1/admin/keys/{keyId}         update limits: {rpm?, tpm?, dailyBudgetUsd?, weeklyBudgetUsd?,
+ *                                         monthlyBudgetUsd?, defaultBudgetFactor?, allowedModels?,
+ *                                         maxConcurrency?, cacheTtlSeconds?, expiresIn?}; null clears one
  *   POST   /v1/admin/keys/{keyId}/revoke  revoke every secret of the key
  *   POST   /v1/admin/keys/{keyId}/rotate  {grace?: "24h"}: a new secret (in this answer only); the old one works until the grace ends
  * Every change is audited as one log line (actor keyId, action, target keyId; never a secret).
@@ -58,6 +59,8 @@ const NUMBER_FIELDS = [
   'rpm',
   'tpm',
   'dailyBudgetUsd',
+  'weeklyBudgetUsd',
+  'monthlyBudgetUsd',
   'defaultBudgetFactor',
   'maxConcurrency',
   'cacheTtlSeconds',

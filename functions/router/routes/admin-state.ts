@@ -19,6 +19,8 @@ export async function adminState(ctx: RequestContext, deps: RouterDeps): Promise
     status: deps.endpoints.modelStatus(m),
     maxConcurrency: m.maxConcurrency ?? null,
     dailyBudgetUsd: m.dailyBudgetUsd ?? null,
+    weeklyBudgetUsd: m.weeklyBudgetUsd ?? null,
+    monthlyBudgetUsd: m.monthlyBudgetUsd ?? null,
     capabilities: m.capabilities,
     fallbacks: m.fallbacks,
     endpoints: m.endpoints.map((e) => {
@@ -57,7 +59,13 @@ export async function adminState(ctx: RequestContext, deps: RouterDeps): Promise
       dynamo: deps.dynamo.status(),
       models,
       routes,
-      budgets: { globalDailyUsd: b.globalDailyUsd, lowFactor: b.lowFactor, highFactor: b.highFactor },
+      budgets: {
+        globalDailyUsd: b.globalDailyUsd,
+        globalWeeklyUsd: b.globalWeeklyUsd ?? null,
+        globalMonthlyUsd: b.globalMonthlyUsd ?? null,
+        lowFactor: b.lowFactor,
+        highFactor: b.highFactor,
+      },
       authorizerCacheTtlSeconds: deps.config.raw.gateway.authorizerCacheTtlSeconds,
     },
     { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' },

@@ -1,10 +1,13 @@
 /**
  * GET /v1/stats?days=N (admin keys only): usage counters per scope and model, plus the budget
- * ledgers, for today and the days before (default 2: today and yesterday). `npm run report` prints
- * this answer as a table, so the CLI works the same against the local runtime and a deployed stack.
+ * ledgers, for today and the days before (default 2: today and yesterday), and `periods`: the
+ * budgets of the current ISO week and calendar month. `npm run report` prints this answer as a
+ * table, so the CLI works the same against the local runtime and a deployed stack.
  *
  * Cost: per day one Query per holder-record partition (usage and open slices) and one GetItem per
- * budget shard (adapters/dynamo/quota/report.ts).
+ * budget shard (adapters/dynamo/quota/report.ts). The week and the month (routes/stats-periods.ts)
+ * are read only when a limit of that kind exists; an instance reads their earlier days once, and
+ * shares today's and yesterday's records with the day table.
  */
 import { parseStatsDays, recentUtcDays } from '../../core/stats/days';
 import { statsReport, withConfiguredLimits, type BudgetRow } from '../../core/stats/stats-report';
@@ -12,19 +15,24 @@ import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
 import { requireAdmin } from '../key-policy';
 import type { RequestContext } from '../request-context';
+import { periodRows } from './stats-periods';
 
 export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   requireAdmin(ctx);
   const n = parseStatsDays(ctx.query?.days);
   const now = deps.now();
   const limits = configuredLimits(deps);
-  const days = await Promise.all(
-    recentUtcDays(now, n).map(async (day) => {
-      const [usage, budgets] = await Promise.all([deps.report.usage(day), budgetRows(deps, day)]);
-      return { day, usage, budgets: withConfiguredLimits(budgets, limits) };
-    }),
-  );
-  return json(200, statsReport(days, now), { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
+  const [days, periods] = await Promise.all([
+    Promise.all(
+      recentUtcDays(now, n).map(async (day) => {
+        const [usage, budgets] = await Promise.all([deps.report.usage(day), budgetRows(deps, day)]);
+        return { day, usage, budgets: withConfiguredLimits(budgets, limits) };
+      }),
+    ),
+    periodRows(deps, now),
+  ]);
+  const report = { ...statsReport(days, now), ...(periods.length ? { periods } : {}) };
+  return json(200, report, { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
 }
 
 /** Daily limits the config sets (ledger scope -> micro-dollars); per-key limits live in key records. */

@@ -1,10 +1,12 @@
 /**
- * What /v1/stats and the ledger checks read: usage counters and budget figures per day, gathered
- * from the holder records (usage, open slices) and the shard counters (what was given back). Admin
- * path, not hot: one Query per holder partition (both days at once), one GetItem per budget shard.
+ * What /v1/stats and the ledger checks read: usage counters per day and budget figures per period
+ * (day, ISO week, month), gathered from the holder records (usage, open slices) and the shard
+ * counters (what was given back). Admin path, not hot: one Query per holder partition (both days
+ * at once; a period's earlier days once per instance), one GetItem per budget shard.
  */
 import type { BudgetRow, UsageRow } from '../../../core/stats/stats-report';
 import type { QuotaReport } from '../../../ports/shared-quota';
+import { parsePeriod, periodRecordDays } from '../../../core/budget/periods';
 import { utcDay } from '../../../core/time';
 import type { CounterOps } from './counters';
 import type { HolderOps, HolderRecord } from './holders';
@@ -23,29 +25,82 @@ const COUNTERS = [
 ] as const;
 
 export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps; partitions: number }): QuotaReport {
+  /** Queries in flight by day range: the day tables and the period figures of one /v1/stats share them. */
+  const inFlight = new Map<string, Promise<HolderRecord[]>>();
   /**
-   * A stats call asks for a day's usage and its budgets at once: both read the same records, so
-   * a read still in flight serves the second ask (never a finished one: that could be stale).
+   * Scopes found in a period's records of days before yesterday, per period: those records no longer
+   * change (an instance moves to a new record at its first write of each day), so each instance reads
+   * them once and afterwards only yesterday's and today's.
    */
-  const reading = new Map<string, Promise<HolderRecord[]>>();
-  function records(day: string): Promise<HolderRecord[]> {
-    const pending = reading.get(day);
+  const pastScopes = new Map<string, { through: string; scopes: Map<string, ScopeSeen> }>();
+
+  /** Records and usage items started on any day from `from` to `to` (one Query per partition). */
+  function recordsBetween(from: string, to: string): Promise<HolderRecord[]> {
+    const key = `${from}..${to}`;
+    const pending = inFlight.get(key);
     if (pending) return pending;
-    const read = readRecords(day).finally(() => reading.delete(day));
-    reading.set(day, read);
-    return read;
+    const all: HolderRecord[] = [];
+    const query = Promise.all(
+      Array.from({ length: o.partitions }, async (_, p) => {
+        all.push(...(await o.holders.queryDays(`holder#${p}`, from, to, true)));
+      }),
+    )
+      .then(() => all)
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, query);
+    return query;
   }
 
   /** Records started that day or the day before (a record lives on past midnight until a quiet moment). */
-  async function readRecords(day: string): Promise<HolderRecord[]> {
-    const prev = utcDay(Date.parse(day) - DAY_MS);
-    const all: HolderRecord[] = [];
-    await Promise.all(
-      Array.from({ length: o.partitions }, async (_, p) => {
-        all.push(...(await o.holders.queryDays(`holder#${p}`, prev, day, true)));
-      }),
-    );
-    return all;
+  function records(day: string): Promise<HolderRecord[]> {
+    return recordsBetween(utcDay(Date.parse(day) - DAY_MS), day);
+  }
+
+  async function periodBudgets(period: string, now: number): Promise<BudgetRow[]> {
+    const p = parsePeriod(period);
+    if (!p) return [];
+    const today = utcDay(Math.min(now, p.end - 1));
+    const yesterday = utcDay(Date.parse(today) - DAY_MS);
+    const days = periodRecordDays(period).filter((d) => d <= today);
+    // Slices still open are in yesterday's and today's records; older records only name scopes.
+    const recent = await records(today);
+    let past = pastScopes.get(period);
+    const older = days.filter((d) => d < yesterday && (!past || d > past.through));
+    if (older.length) {
+      const scopes = new Map(past?.scopes);
+      for (const r of await recordsBetween(older[0], older[older.length - 1])) noteScopes(scopes, r, period);
+      past = { through: older[older.length - 1], scopes };
+      pastScopes.set(period, past);
+    }
+    const scopes = new Map(past?.scopes);
+    for (const r of recent) noteScopes(scopes, r, period);
+    // Use recorded in slices still open counts as spent; their unused rest is what they hold.
+    const openUsed = new Map<string, number>();
+    for (const r of recent) {
+      if (r.state !== 'active') continue;
+      for (const [sid, def] of Object.entries(r.defs)) {
+        if (def.kind !== 'budget' || def.period !== period) continue;
+        openUsed.set(def.id, (openUsed.get(def.id) ?? 0) + (r.used[sid] ?? 0));
+      }
+    }
+    const rows: BudgetRow[] = [];
+    for (const [id, { shards, limit }] of scopes) {
+      let spent = 0;
+      let sliced = 0;
+      for (let s = 0; s < shards; s++) {
+        const item = await o.counters.read({ kind: 'budget', id, period, limit: 0, shards }, s);
+        spent += item.spent ?? 0;
+        sliced += item.sliced ?? 0;
+      }
+      const used = openUsed.get(id) ?? 0;
+      rows.push({
+        scope: id,
+        limitMicros: limit,
+        spentMicros: spent + used,
+        reservedMicros: Math.max(0, sliced - used),
+      });
+    }
+    return rows;
   }
 
   return {
@@ -81,49 +136,28 @@ export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps;
       return [...rows.values()];
     },
 
-    async budgets(day) {
-      const period = `d${day}`;
-      const recs = await records(day);
-      const scopes = new Map<string, { shards: number; limit: number }>();
-      for (const r of recs) {
-        for (const [k, v] of Object.entries(r.scopes)) {
-          const [kind, id, p] = k.split('|');
-          if (kind === 'budget' && p === period) scopes.set(id, v);
-        }
-        // Slices a record lists name their scope too (the registry follows with usage, which a dead
-        // instance may never have written).
-        for (const def of Object.values(r.defs)) {
-          if (def.kind === 'budget' && def.period === period && !scopes.has(def.id))
-            scopes.set(def.id, { shards: def.shards, limit: def.limit });
-        }
-      }
-      // Use recorded in slices still open counts as spent; their unused rest is what they hold.
-      const openUsed = new Map<string, number>();
-      for (const r of recs) {
-        if (r.state !== 'active') continue;
-        for (const [sid, def] of Object.entries(r.defs)) {
-          if (def.kind !== 'budget' || def.period !== period) continue;
-          openUsed.set(def.id, (openUsed.get(def.id) ?? 0) + (r.used[sid] ?? 0));
-        }
-      }
-      const rows: BudgetRow[] = [];
-      for (const [id, { shards, limit }] of scopes) {
-        let spent = 0;
-        let sliced = 0;
-        for (let s = 0; s < shards; s++) {
-          const item = await o.counters.read({ kind: 'budget', id, period, limit: 0, shards }, s);
-          spent += item.spent ?? 0;
-          sliced += item.sliced ?? 0;
-        }
-        const used = openUsed.get(id) ?? 0;
-        rows.push({
-          scope: id,
-          limitMicros: limit,
-          spentMicros: spent + used,
-          reservedMicros: Math.max(0, sliced - used),
-        });
-      }
-      return rows;
-    },
+    budgets: (day) => periodBudgets(`d${day}`, Date.parse(day) + DAY_MS - 1),
+    periodBudgets,
   };
+}
+
+interface ScopeSeen {
+  shards: number;
+  limit: number;
+}
+
+/**
+ * The budget scopes of a period a record names: its registry, and the slices it lists (the registry
+ * follows with usage, which a dead instance may never have written). A limit changed mid-period may
+ * have changed the shard count: every shard seen is read.
+ */
+function noteScopes(scopes: Map<string, ScopeSeen>, r: HolderRecord, period: string): void {
+  const note = (id: string, v: ScopeSeen) =>
+    scopes.set(id, { limit: v.limit, shards: Math.max(v.shards, scopes.get(id)?.shards ?? 0) });
+  for (const [k, v] of Object.entries(r.scopes)) {
+    const [kind, id, p] = k.split('|');
+    if (kind === 'budget' && p === period) note(id, v);
+  }
+  for (const def of Object.values(r.defs))
+    if (def.kind === 'budget' && def.period === period) note(def.id, { shards: def.shards, limit: def.limit });
 }

@@ -199,15 +199,13 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       closed: false,
     };
     listFor(scope).push(s);
-    pendingDefs[s.id] = {
-      kind: scope.kind,
-      id: scope.id,
-      period: scope.period,
-      limit: scope.limit,
-      shards: scope.shards,
-      parts: parts.map((p) => [p.shard, p.amount]),
-    };
+    pendingDefs[s.id] = defOf(s);
     return s;
+  }
+
+  function defOf(s: Slice): SliceDef {
+    const { kind, id, period, limit, shards } = s.scope;
+    return { kind, id, period, limit, shards, parts: s.parts.map((p) => [p.shard, p.amount]) };
   }
 
   /** A new slice that fits `need`, from the scope's shards; undefined when the scope cannot fit it. */
@@ -532,6 +530,63 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         o.counters.giveSlots(model, shard, 1).catch((err) => failed('slot give-back', err)),
       ),
     ]);
+    if (everything && utcDay(now) !== recordDay) await carryOver(now);
+  }
+
+  /**
+   * A new UTC day (and with it maybe a new week or month): the instance starts a new record, and what
+   * the old one still lists (slices in use or waiting out their 60 s, slots in use) moves to it. It is
+   * removed from the old record first and listed in the new one by the next write: a crash in between
+   * strands it (safe). Listed in both, the sweep would give it back a second time once the old record
+   * expires, minting quota. Runs inside the one-write-at-a-time chain, so no other write interleaves.
+   */
+  async function carryOver(now: number): Promise<void> {
+    // Slices whose definition is still pending were never written to the old record.
+    const moving = [...slices.values()].flat().filter((s) => !pendingDefs[s.id]);
+    const counted = new Map<string, number>();
+    for (const [model, st] of slots)
+      for (const shard of st.held)
+        if (shard >= 0) counted.set(slotKey(model, shard), (counted.get(slotKey(model, shard)) ?? 0) + 1);
+    for (const [k, n] of Object.entries(pendingSlots)) counted.set(k, (counted.get(k) ?? 0) - n);
+    const listedSlots = [...counted].filter(([, n]) => n > 0);
+    if (moving.length || listedSlots.length) {
+      let r: 'ok' | 'swept';
+      try {
+        r = await write(
+          {
+            removeSlices: moving.map((s) => s.id),
+            slots: Object.fromEntries(listedSlots.map(([k, n]) => [k, -n])),
+          },
+          now,
+        );
+      } catch (err) {
+        // Not moved: still listed in the old record, which this instance keeps; tried again later.
+        failed('holder record', err);
+        return;
+      }
+      if (r === 'swept') {
+        // The sweep returned the old record's slices by what it had recorded: later use is charged.
+        await Promise.all(
+          moving
+            .filter((s) => s.used > s.recorded)
+            .map((s) =>
+              o.counters
+                .charge(s.scope, s.parts[0].shard, s.used - s.recorded, now)
+                .catch((err) => failed('charge after sweep', err)),
+            ),
+        );
+        forget();
+        newRecord(now);
+        return;
+      }
+    }
+    newRecord(now);
+    for (const s of moving) {
+      pendingDefs[s.id] = defOf(s);
+      // The new record counts the slice's whole use from the start.
+      s.recorded = 0;
+    }
+    for (const [k, n] of listedSlots) pendingSlots[k] = (pendingSlots[k] ?? 0) + n;
   }
 
   /**
@@ -549,7 +604,6 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         if (!degradedSince.has('usage')) degradedSince.set('usage', now);
         return false;
       }
-      console.error('USAGE OK', usageItem.sk, usageItem.seq, JSON.stringify(batch.usage).slice(0, 80));
       usageItem.seq++;
       lastUsageFlush = now;
       degradedSince.delete('usage');
@@ -727,10 +781,11 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         await flush(now, false);
         // (A clock that went back, as an injected one may, counts as due.)
         if (usageFlushMs === 0 || now - lastUsageFlush >= usageFlushMs || now < lastUsageFlush) await flushUsage(now);
-        // A new UTC day, at a quiet moment: everything is given back under the old record.
-        if (utcDay(now) !== recordDay && inflight === 0) {
+        // A new UTC day: what is idle is given back under the old record, the rest moves to a new one
+        // (carryOver), which is written at once.
+        if (utcDay(now) !== recordDay) {
           await flush(now, true);
-          newRecord(now);
+          if (Object.keys(pendingDefs).length || Object.keys(pendingSlots).length) await flush(now, false);
         }
       } catch (err) {
         failed('quota record', err);
