@@ -126,6 +126,9 @@ describe('response cache', () => {
       expect(other.status).toBe(200);
       expect(other.headers.get('x-switchyard-cache')).toBe(shared ? 'hit' : 'miss');
       expect(upstreamCalls(gw)).toBe(shared ? calls : calls + 1);
+      // The other key's miss stores its own entry after its response: wait for it, or the next
+      // round's count would start before it lands.
+      await stored(shared ? entries + 1 : entries + 2);
     }
     const scopes = (await cacheEntries(gw)).map((e) => e.scope);
     expect(scopes).toEqual(expect.arrayContaining([`key#${a.keyId}`, `key#${b.keyId}`, 'shared#faq']));
