@@ -4,6 +4,7 @@
  */
 import { type AliasTable, compileAliases } from '../routing/aliases';
 import { describeIssue } from '../validation-message';
+import { type ModelSlo, resolveModelSlo, sloProblems } from '../slo/objectives';
 import {
   ConfigSchema,
   type ModelConfig,
@@ -38,8 +39,10 @@ export interface CompiledEndpoint extends Omit<EndpointConfig, 'provider'> {
   provider: ProviderConfig;
 }
 
-export interface CompiledModel extends Omit<ModelConfig, 'endpoints' | 'maxOutputTokens'> {
+export interface CompiledModel extends Omit<ModelConfig, 'endpoints' | 'maxOutputTokens' | 'slo'> {
   prices: Prices;
+  /** The latency objective it is judged by (its own, or the default tier's); none when undefined. */
+  slo?: ModelSlo;
   /** Chat models: from the config (required); embedding models: 0 (they bill input tokens only). */
   maxOutputTokens: number;
   endpoints: CompiledEndpoint[];
@@ -102,10 +105,13 @@ export function compileConfig(input: unknown): CompiledConfig {
       }
     });
     const { cachedInputPerMTok, cacheWritePerMTok } = m.pricing;
+    const { slo: _ownSlo, ...model } = m;
+    const slo = resolveModelSlo(m, cfg.slo);
     models.set(m.id, {
-      ...m,
+      ...model,
       // Models nobody sized get the default cap (`defaults.maxConcurrency: null` leaves them uncapped).
       maxConcurrency: m.maxConcurrency ?? cfg.defaults.maxConcurrency ?? undefined,
+      ...(slo ? { slo } : {}),
       maxOutputTokens: m.kind === 'embedding' ? 0 : (m.maxOutputTokens ?? 0),
       endpoints: compiled,
       prices: {
@@ -184,6 +190,7 @@ export function compileConfig(input: unknown): CompiledConfig {
     if (models.has(name) || routes.has(name))
       problems.push(`aliases.${name}: an alias cannot share its name with a model or route`);
   }
+  problems.push(...sloProblems(cfg));
   if (cfg.budgets.lowFactor > cfg.budgets.highFactor) {
     problems.push('budgets.lowFactor: must not exceed budgets.highFactor');
   }

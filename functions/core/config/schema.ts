@@ -10,6 +10,8 @@ import * as z from 'zod/mini';
 import { CUTOVER_DEFAULTS, TRAFFIC_SHIFTS } from '../cutover/settings';
 import { DEFAULT_AUTHORIZER_CACHE_TTL_SECONDS, MAX_AUTHORIZER_CACHE_TTL_SECONDS } from '../key-headers';
 import { CacheSchema, RouteCacheSchema } from './cache-schema';
+import { DEFAULT_ALARM_AFTER_DOWN_ROUNDS } from '../health/rounds';
+import { DEFAULT_SLO_ALARM, DEFAULT_SLO_TIER, SLO_PERCENTILES } from '../slo/objectives';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 /** Model and route names: what OpenAI-style ids use, and what CloudWatch dimensions and alarm names accept. */
@@ -85,6 +87,33 @@ export const EndpointSchema = z.object({
 
 export const MODEL_KINDS = ['chat', 'embedding'] as const;
 
+const hasMeasure = (s: { ttftMs?: number; totalMs?: number }) => s.ttftMs !== undefined || s.totalMs !== undefined;
+
+/** A latency objective (core/slo/objectives.ts): time to first token and/or whole-request time at a percentile. */
+export const SloTierSchema = z
+  .object({
+    /** Time to first token: a stream's first content byte, a non-streamed answer's whole time. */
+    ttftMs: z.optional(positiveInt()),
+    /** Whole request time (a stream until its last byte). */
+    totalMs: z.optional(positiveInt()),
+    percentile: z._default(z.enum(SLO_PERCENTILES), 'p95'),
+  })
+  .check(z.refine(hasMeasure, { message: 'an SLO tier needs ttftMs, totalMs or both' }));
+
+/** A model's objective: a tier by name, its own numbers, or a tier with some numbers overridden. */
+export const ModelSloSchema = z
+  .object({
+    tier: z.optional(nonEmpty()),
+    ttftMs: z.optional(positiveInt()),
+    totalMs: z.optional(positiveInt()),
+    percentile: z.optional(z.enum(SLO_PERCENTILES)),
+  })
+  .check(
+    z.refine((s) => s.tier !== undefined || hasMeasure(s), {
+      message: 'set a tier, ttftMs or totalMs (or "slo": null for no objective)',
+    }),
+  );
+
 export const ModelSchema = z.object({
   /** Public id clients send as `model`; it also names metrics dimensions and alarms, hence the charset. */
   id: publicName(),
@@ -119,6 +148,8 @@ export const ModelSchema = z.object({
   monthlyBudgetUsd: z.optional(usd()),
   /** Set by a cutover: the model this one replaces, kept as the last fallback of every chain. */
   replaces: z.optional(nonEmpty()),
+  /** Latency objective (alarm + /v1/stats verdict); default `slo.defaultTier`; `null` for none. */
+  slo: z.optional(z.nullable(ModelSloSchema)),
 });
 
 export const IntentRuleSchema = z.object({
@@ -205,6 +236,8 @@ export const HealthSchema = z.object({
   /** `models` = GET /models (free); `completion` = a 1-token chat completion (costs a little). */
   probe: z._default(z.enum(['models', 'completion']), 'models'),
   ewmaAlpha: z._default(z.number().check(z.gt(0), z.lte(1)), 0.3),
+  /** The per-endpoint alarm fires once an endpoint has been down for this many recorded health rounds. */
+  alarmAfterDownRounds: z._default(positiveInt(), DEFAULT_ALARM_AFTER_DOWN_ROUNDS),
   /**
    * Health results older than this are ignored and the endpoint counts as unknown (usable), so a
    * stopped health check cannot keep an endpoint out forever. Default: 3 x probeIntervalMs, at least 90 s.
@@ -354,6 +387,35 @@ export const DefaultsSchema = z.object({
   maxConcurrency: z._default(z.nullable(positiveInt()), 10),
 });
 
+/** Latency objectives: named tiers (the seed's fast/standard/premium by default) and the alarm windows. */
+export const SloSchema = z.object({
+  /** Laid over the default tiers (fast 200 ms, standard 1000 ms, premium 3000 ms time to first token, p95). */
+  tiers: z._default(z.record(publicName(), SloTierSchema), {}),
+  /** The tier of models without an `slo`; `null`: no objective unless a model sets one. */
+  defaultTier: z._default(z.nullable(nonEmpty()), DEFAULT_SLO_TIER),
+  alarm: z.prefault(
+    z
+      .object({
+        /** Standard-resolution metrics (EMF): whole minutes. */
+        periodSeconds: z._default(
+          positiveInt().check(z.multipleOf(60, 'must be a multiple of 60')),
+          DEFAULT_SLO_ALARM.periodSeconds,
+        ),
+        evaluationPeriods: z._default(positiveInt(), DEFAULT_SLO_ALARM.evaluationPeriods),
+        datapointsToAlarm: z._default(positiveInt(), DEFAULT_SLO_ALARM.datapointsToAlarm),
+      })
+      .check(
+        z.refine((a) => a.periodSeconds * a.evaluationPeriods <= 86_400, {
+          message: 'periodSeconds x evaluationPeriods must not exceed 86400 (one day)',
+        }),
+        z.refine((a) => a.datapointsToAlarm <= a.evaluationPeriods, {
+          message: 'datapointsToAlarm must not exceed evaluationPeriods',
+        }),
+      ),
+    {},
+  ),
+});
+
 export const KeysSchema = z.object({
   /** Calls in flight per key when the key sets no maxConcurrency (omit for none). */
   defaultMaxConcurrency: z.optional(positiveInt()),
@@ -394,6 +456,7 @@ export const ConfigSchema = z.object({
   health: z.prefault(HealthSchema, {}),
   cutover: z.prefault(CutoverSchema, {}),
   cache: z.prefault(CacheSchema, {}),
+  slo: z.prefault(SloSchema, {}),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;

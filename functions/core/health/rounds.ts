@@ -20,3 +20,10 @@ export function roundsPerInvocation(schedulePeriodMs: number, probeIntervalMs: n
 export function roundFits(remainingMs: number, probeTimeoutMs: number, marginMs = 3_000): boolean {
   return remainingMs >= probeTimeoutMs + marginMs;
 }
+
+/**
+ * The per-endpoint alarm's default N: an endpoint is marked down after `failuresToDown` failed
+ * rounds (3 by default), and the alarm fires once it has stayed down this many recorded rounds
+ * more (with 10 s rounds: about 50 s after the first failed probe).
+ */
+export const DEFAULT_ALARM_AFTER_DOWN_ROUNDS = 3;
