@@ -32,6 +32,24 @@ export function quantileMs(hist: Record<number, number>, q: number): number | nu
   return bucketUpperMs(entries[entries.length - 1][0]);
 }
 
+/**
+ * The mean of a histogram, each sample taken at the middle of its bucket: within half a bucket
+ * (~6%) of the exact mean, from the counters that are kept anyway (a sum would be one more
+ * attribute per row in every instance's usage item, paid on each of its writes).
+ */
+export function meanMs(hist: Record<number, number>): number | null {
+  let n = 0;
+  let sum = 0;
+  for (const [b, c] of Object.entries(hist)) {
+    if (!(c > 0)) continue;
+    const bucket = Number(b);
+    const lower = bucket <= 0 ? 0 : Math.pow(GROWTH, bucket - 1);
+    n += c;
+    sum += c * ((lower + Math.pow(GROWTH, bucket)) / 2);
+  }
+  return n === 0 ? null : Math.round(sum / n);
+}
+
 export function mergeHistograms(a: Record<number, number>, b: Record<number, number>): Record<number, number> {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) out[Number(k)] = (out[Number(k)] ?? 0) + v;

@@ -4,6 +4,7 @@
  * sliced, stored and swept is the adapter's business (adapters/dynamo/quota/).
  */
 import type { QuotaScope } from '../core/quota/scope';
+import type { RecentCalls } from '../core/stats/endpoint-health';
 import type { BudgetRow, UsageRow } from '../core/stats/stats-report';
 
 export interface QuotaNeed {
@@ -44,6 +45,21 @@ export interface UsageRecord {
   latencyMs: number;
   /** Response cache: a hit (with what it saved: the cost of the answer when it was produced) or a miss. */
   cache?: { hit: boolean; savedMicros?: number };
+  /** Time to first token (a stream's first content, else the whole request): the model row's SLO histogram. */
+  firstTokenMs?: number;
+  /**
+   * Count requests and successes/errors only (the per-endpoint rows): each counter is one more
+   * attribute in every instance's usage item, and tokens, cost and latency are on other rows.
+   */
+  countsOnly?: boolean;
+}
+
+/** One upstream call, for the endpoint's recent-window counters (failure rate over the breaker window). */
+export interface EndpointCall {
+  endpoint: string;
+  /** A failure the breaker counts (429, 5xx, timeout, connection, stream). */
+  fault: boolean;
+  ms: number;
 }
 
 export interface SharedQuota {
@@ -57,7 +73,7 @@ export interface SharedQuota {
    * Makes use and usage durable: one write per request, awaited before the invocation ends. Never
    * throws: what cannot be written now is carried into the next write.
    */
-  record(usage: UsageRecord[], now: number): Promise<void>;
+  record(usage: UsageRecord[], now: number, calls?: EndpointCall[]): Promise<void>;
   /** Gives back slices and slots this instance no longer needs and returns expired ones of others. */
   maintain(now: number): Promise<void>;
   /** Guarantees running degraded (bounded or open) because the store failed. */
@@ -71,6 +87,11 @@ export interface QuotaReport {
   budgets(day: string): Promise<BudgetRow[]>;
   /** The budgets of any period (`d2026-12-06`, `w2026-W49`, `m2026-12`, core/budget/periods.ts) as of `now`. */
   periodBudgets(period: string, now: number): Promise<BudgetRow[]>;
+  /**
+   * Calls per endpoint since the start of the previous breaker window (windows aligned to multiples
+   * of `windowMs`), summed over every instance: the failure rate over the breaker window.
+   */
+  recent(now: number, windowMs: number): Promise<RecentCalls[]>;
 }
 
 /** Gives back the slices and slots of router instances whose holder records expired (crashed or long frozen). */

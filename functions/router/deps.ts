@@ -33,6 +33,8 @@ export interface EndpointPicker {
   /** In-flight bookkeeping (least-in-flight balancing). */
   started(endpointId: string): void;
   finished(endpointId: string): void;
+  /** Calls this instance has in flight to the endpoint now. */
+  inFlight?(endpointId: string): number;
   /** Counts and per-endpoint status for GET /health: never URLs or keys. */
   summary(): {
     healthy: number;

@@ -74,6 +74,7 @@ export function createHealthAwareEndpointPicker(opts: HealthAwarePickerOptions):
     modelStatus: (model) => poolStatus(model.endpoints.map((e) => view(e.id).status)),
     started: (id) => inflight.set(id, (inflight.get(id) ?? 0) + 1),
     finished: (id) => inflight.set(id, Math.max(0, (inflight.get(id) ?? 1) - 1)),
+    inFlight: (id) => inflight.get(id) ?? 0,
     summary() {
       const endpoints = [...opts.config.endpoints.values()].map((e) => {
         const v = view(e.id);

@@ -48,7 +48,12 @@ export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
       view: () => CLOSED,
     },
     quota: memoryQuota().quota,
-    report: { usage: async () => [], budgets: async () => [], periodBudgets: async () => [] },
+    report: {
+      usage: async () => [],
+      budgets: async () => [],
+      periodBudgets: async () => [],
+      recent: async () => [],
+    },
     dynamo: createDynamoHealth(() => undefined),
     now: Date.now,
     random: Math.random,

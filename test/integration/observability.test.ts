@@ -280,7 +280,10 @@ function expectTablePrints(table: string, day: DayStats): void {
     String(s.inputTokens),
     String(s.outputTokens),
     s.costUsd,
+    s.costPerRequestUsd ?? '-',
+    String(s.avgMs ?? '-'),
     String(s.p50Ms ?? '-'),
+    String(s.p95Ms ?? '-'),
     String(s.p99Ms ?? '-'),
   ];
   expect(cellsOf('total').slice(1)).toEqual(expected(day.total));

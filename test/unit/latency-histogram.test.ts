@@ -1,4 +1,5 @@
-import { latencyBucket, mergeHistograms, quantileMs } from '../../functions/core/latency-histogram';
+import { latencyBucket, meanMs, mergeHistograms, quantileMs } from '../../functions/core/latency-histogram';
+import { seeded } from '../../local/seeded-random';
 
 describe('latency histogram', () => {
   it('estimates quantiles within one bucket (12%)', () => {
@@ -16,5 +17,27 @@ describe('latency histogram', () => {
     expect(quantileMs({}, 0.5)).toBeNull();
     expect(mergeHistograms({ 1: 2 }, { 1: 3, 4: 1 })).toEqual({ 1: 5, 4: 1 });
     expect(latencyBucket(0)).toBe(0);
+  });
+
+  it('estimates the mean within half a bucket (6%), whatever the spread', () => {
+    const random = seeded(11);
+    const shapes: Array<() => number> = [
+      () => 850,
+      () => 100 + random() * 900,
+      () => 200 * Math.exp(random() * 3),
+      () => (random() < 0.9 ? 300 : 5000),
+    ];
+    for (const draw of shapes) {
+      const hist: Record<number, number> = {};
+      let sum = 0;
+      for (let i = 0; i < 5000; i++) {
+        const ms = draw();
+        sum += ms;
+        hist[latencyBucket(ms)] = (hist[latencyBucket(ms)] ?? 0) + 1;
+      }
+      const exact = sum / 5000;
+      expect(Math.abs(meanMs(hist)! - exact) / exact).toBeLessThan(0.06);
+    }
+    expect(meanMs({})).toBeNull();
   });
 });

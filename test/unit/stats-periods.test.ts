@@ -28,6 +28,7 @@ function deps(edit: (c: any) => void, keys?: Partial<KeyRecord>[]) {
     report: {
       usage: async () => [],
       budgets: async () => [],
+      recent: async () => [],
       periodBudgets: async (period) => {
         asked.push(period);
         return [{ scope: 'global', limitMicros: 1, spentMicros: 7_000_000, reservedMicros: 500_000 }];

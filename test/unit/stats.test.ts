@@ -155,7 +155,10 @@ describe('renderStatsTable', () => {
       '9',
       '3',
       m.costUsd,
+      m.costPerRequestUsd,
+      String(m.avgMs),
       String(m.p50Ms),
+      String(m.p95Ms),
       String(m.p99Ms),
     ]);
     expect(cells('route chat-default').slice(0, 2)).toEqual(['route chat-default', '1']);
@@ -171,6 +174,9 @@ describe('renderStatsTable', () => {
       '0',
       '0',
       '0.000000',
+      '-',
+      '-',
+      '-',
       '-',
       '-',
     ]);

@@ -3,8 +3,11 @@
  * (model, route, key, variant) and the budget ledgers. Pure: the route reads the rows, this shapes
  * them, so the JSON and the terminal table can only differ in layout.
  */
-import { mergeHistograms, quantileMs } from '../latency-histogram';
+import { meanMs, mergeHistograms, quantileMs } from '../latency-histogram';
 import { microsToUsd } from '../pricing';
+import type { ModelSlo } from '../slo/objectives';
+import { sloVerdict, type SloVerdict } from '../slo/verdict';
+import type { LiveEndpoint } from './endpoint-health';
 
 /** One usage-counter row: what the usage store returns for a scope and day. */
 export interface UsageRow {
@@ -20,6 +23,8 @@ export interface UsageRow {
   cacheHits?: number;
   cacheMisses?: number;
   savedMicros?: number;
+  /** Model rows: time to first token per request (a stream's first content, else the whole request). */
+  firstToken?: Record<number, number>;
 }
 
 /** One budget ledger row: what the ledger's `snapshot(day)` returns. */
@@ -50,6 +55,16 @@ export interface ScopeStats {
   cacheMisses: number;
   savedMicros: number;
   savedUsd: string;
+  /** successes / requests, 0..1 with four decimals; null without requests. */
+  successRate: number | null;
+  /** Mean latency from the histogram (buckets at their middle: within ~6%); null without requests. */
+  avgMs: number | null;
+  p95Ms: number | null;
+  /** costMicros / requests, rounded; null without requests. */
+  costPerRequestMicros: number | null;
+  costPerRequestUsd: string | null;
+  /** Model rows only: the day judged against the model's latency objective (null: the model has none). */
+  slo?: SloVerdict | null;
 }
 
 export interface BudgetStats {
@@ -69,7 +84,7 @@ export interface DayStats {
   /** Every request of the day: each one is counted in exactly one model row. */
   total: ScopeStats;
   models: ScopeStats[];
-  /** Routes, keys, variants and any other scope, sorted by scope. */
+  /** Routes, keys, variants, endpoints (one row per upstream call) and any other scope, sorted by scope. */
   scopes: ScopeStats[];
   budgets: BudgetStats[];
 }
@@ -77,6 +92,8 @@ export interface DayStats {
 export interface StatsReport {
   object: 'switchyard.stats';
   generatedAt: string;
+  /** Each endpoint now: health, breaker, failure rate over the breaker window, calls in flight. */
+  endpoints?: LiveEndpoint[];
   days: DayStats[];
 }
 
@@ -104,7 +121,20 @@ export function scopeStats(row: UsageRow): ScopeStats {
     cacheMisses: row.cacheMisses ?? 0,
     savedMicros: row.savedMicros ?? 0,
     savedUsd: microsToUsd(row.savedMicros ?? 0),
+    successRate: row.requests > 0 ? ratio(row.successes, row.requests) : null,
+    avgMs: meanMs(row.latency),
+    p95Ms: quantileMs(row.latency, 0.95),
+    costPerRequestMicros: row.requests > 0 ? Math.round(row.costMicros / row.requests) : null,
+    costPerRequestUsd: row.requests > 0 ? microsToUsd(Math.round(row.costMicros / row.requests)) : null,
   };
+}
+
+const ratio = (a: number, b: number) => Math.round((a / b) * 10_000) / 10_000;
+
+/** A model row with its objective's verdict (`slos` lists the models that have one). */
+function modelStats(row: UsageRow, slos: ReadonlyMap<string, ModelSlo>): ScopeStats {
+  const slo = slos.get(row.scope.slice('model#'.length));
+  return { ...scopeStats(row), slo: slo ? sloVerdict(slo, row) : null };
 }
 
 /** Sums rows; latency histograms merge, so the total's percentiles are real percentiles. */
@@ -161,7 +191,12 @@ const byCostThenName = (a: ScopeStats, b: ScopeStats) => b.costMicros - a.costMi
 const budgetOrder = (a: BudgetStats, b: BudgetStats) =>
   a.scope === 'global' ? -1 : b.scope === 'global' ? 1 : a.scope.localeCompare(b.scope);
 
-export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = []): DayStats {
+export function dayStats(
+  day: string,
+  usage: UsageRow[],
+  budgets: BudgetRow[] = [],
+  slos: ReadonlyMap<string, ModelSlo> = new Map(),
+): DayStats {
   const modelRows = usage.filter((r) => r.scope.startsWith('model#'));
   // The router counts every request in the row of the model that answered (or last failed), or, when
   // a key's or the global budget refused it before any model was tried, in `refused#<scope kind>`, or,
@@ -172,7 +207,7 @@ export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = 
   return {
     day,
     total: scopeStats(sumRows('total', [...modelRows, ...refusedRows])),
-    models: modelRows.map(scopeStats).sort(byCostThenName),
+    models: modelRows.map((r) => modelStats(r, slos)).sort(byCostThenName),
     scopes: others.map(scopeStats).sort((a, b) => a.scope.localeCompare(b.scope)),
     budgets: budgets.map(budgetStats).sort(budgetOrder),
   };
@@ -181,10 +216,13 @@ export function dayStats(day: string, usage: UsageRow[], budgets: BudgetRow[] = 
 export function statsReport(
   days: Array<{ day: string; usage: UsageRow[]; budgets?: BudgetRow[] }>,
   now: number,
+  extra: { slos?: readonly ModelSlo[]; endpoints?: LiveEndpoint[] } = {},
 ): StatsReport {
+  const slos = new Map((extra.slos ?? []).map((s) => [s.model, s]));
   return {
     object: 'switchyard.stats',
     generatedAt: new Date(now).toISOString(),
-    days: days.map((d) => dayStats(d.day, d.usage, d.budgets)),
+    ...(extra.endpoints ? { endpoints: extra.endpoints } : {}),
+    days: days.map((d) => dayStats(d.day, d.usage, d.budgets, slos)),
   };
 }

@@ -74,7 +74,7 @@ export async function executeChain<T>(input: ExecInput, open: OpenCall<T>): Prom
       return {
         ok: true,
         value: result.value,
-        held: { model, endpoint: result.endpoint, probe: result.probe, quota: held.hold },
+        held: { model, endpoint: result.endpoint, probe: result.probe, quota: held.hold, startedAt: result.startedAt },
         attempts: walk.attempts,
         upstreamMs: walk.upstreamMs,
         fallbacks: fallbacksOf(walk.attempts, model.id),

@@ -15,6 +15,7 @@ import type { RouterDeps } from '../deps';
 import type { RequestContext } from '../request-context';
 import type { CallerAdmission } from './admit-caller';
 import type { CacheSession } from './response-cache';
+import { endpointUsage } from './endpoint-usage';
 import type { ChainResult } from './execute';
 import { STREAM_TIME_LIMIT, type StreamOutcome } from './sse-relay';
 
@@ -120,20 +121,32 @@ export async function finishSuccess(
   } catch (err) {
     deps.log('warn', 'breaker update after a stream failure failed', { error: String(err) });
   }
+  const perEndpoint = endpointUsage(chain.attempts, {
+    endpoint: endpoint.id,
+    ms: now - chain.held.startedAt,
+    ok: !streamFailed,
+    fault: endpointFault,
+  });
   await deps.quota.record(
-    usageRecords(
-      a,
-      {
-        ok: !streamFailed,
-        promptTokens: usage.promptTokens,
-        completionTokens: usage.completionTokens,
-        costMicros: cost,
-        latencyMs: totalMs,
-      },
-      model.id,
-      streamFailed ? null : model.id,
-    ),
+    [
+      ...usageRecords(
+        a,
+        {
+          ok: !streamFailed,
+          promptTokens: usage.promptTokens,
+          completionTokens: usage.completionTokens,
+          costMicros: cost,
+          latencyMs: totalMs,
+          // A non-streamed answer's first token arrives with its body.
+          firstTokenMs: r.ttftMs ?? totalMs,
+        },
+        model.id,
+        streamFailed ? null : model.id,
+      ),
+      ...perEndpoint.records,
+    ],
     now,
+    perEndpoint.calls,
   );
 
   const summary: RequestSummary = {
@@ -199,7 +212,14 @@ export async function finishFailure(a: Accounting): Promise<void> {
   const totalMs = deps.now() - ctx.startedAt;
   const now = deps.now();
   if (a.caller.hold) deps.quota.settle(a.caller.hold, a.caller.actual(0), now);
-  const figures = { ok: false, promptTokens: 0, completionTokens: 0, costMicros: 0, latencyMs: totalMs };
+  const figures = {
+    ok: false,
+    promptTokens: 0,
+    completionTokens: 0,
+    costMicros: 0,
+    latencyMs: totalMs,
+    firstTokenMs: totalMs,
+  };
   // Refused by the key's or the global quota before any model failed: counted on a `refused#` row
   // (part of the day's total in /v1/stats) and the request's own route and key rows, never as the
   // model's error.
@@ -209,7 +229,8 @@ export async function finishFailure(a: Accounting): Promise<void> {
     : refusedBy && !refusedBy.startsWith('model#')
       ? [{ ...figures, dims: [`refused#${refusedBy.split('#')[0]}`, ...ownDims(a)], ...cacheFigures(a) }]
       : usageRecords(a, figures, chain.lastModel, null);
-  await deps.quota.record(records, now);
+  const perEndpoint = endpointUsage(chain.attempts);
+  await deps.quota.record([...records, ...perEndpoint.records], now, perEndpoint.calls);
   deps.telemetry.requestDone({
     ...baseSummary(a),
     model: chain.lastModel,

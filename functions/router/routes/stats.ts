@@ -7,7 +7,9 @@
  * Cost: per day one Query per holder-record partition (usage and open slices) and one GetItem per
  * budget shard (adapters/dynamo/quota/report.ts). The week and the month (routes/stats-periods.ts)
  * are read only when a limit of that kind exists; an instance reads their earlier days once, and
- * shares today's and yesterday's records with the day table.
+ * shares today's and yesterday's records with the day table, as do the endpoints' recent-window
+ * counters. Model rows carry the day's SLO verdict; `endpoints` is each endpoint now (breaker,
+ * failure rate over the breaker window, calls in flight).
  */
 import { parseStatsDays, recentUtcDays } from '../../core/stats/days';
 import { statsReport, withConfiguredLimits, type BudgetRow } from '../../core/stats/stats-report';
@@ -16,13 +18,15 @@ import { json, type HttpResult } from '../http';
 import { requireAdmin } from '../key-policy';
 import type { RequestContext } from '../request-context';
 import { periodRows } from './stats-periods';
+import { readLiveEndpoints } from '../live-endpoints';
 
 export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   requireAdmin(ctx);
   const n = parseStatsDays(ctx.query?.days);
   const now = deps.now();
   const limits = configuredLimits(deps);
-  const [days, periods] = await Promise.all([
+  await deps.state.ensureFresh();
+  const [days, periods, endpoints] = await Promise.all([
     Promise.all(
       recentUtcDays(now, n).map(async (day) => {
         const [usage, budgets] = await Promise.all([deps.report.usage(day), budgetRows(deps, day)]);
@@ -30,8 +34,10 @@ export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<Http
       }),
     ),
     periodRows(deps, now),
+    readLiveEndpoints(deps, now),
   ]);
-  const report = { ...statsReport(days, now), ...(periods.length ? { periods } : {}) };
+  const slos = [...deps.config.models.values()].flatMap((m) => (m.slo ? [m.slo] : []));
+  const report = { ...statsReport(days, now, { slos, endpoints }), ...(periods.length ? { periods } : {}) };
   return json(200, report, { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' });
 }
 

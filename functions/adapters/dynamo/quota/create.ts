@@ -47,6 +47,7 @@ export function createQuotaAdapters(o: {
     log: o.log,
     storeFailed: (op, err) => o.health.failed(op, err),
     storeOk: () => o.health.ok(),
+    recentWindowMs: o.config.breaker.windowMs,
   });
   return { quota, report: createQuotaReport({ counters, holders, partitions: s.holderPartitions }) };
 }

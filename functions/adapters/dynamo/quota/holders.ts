@@ -55,6 +55,8 @@ export interface HolderRecord {
   usage: Record<string, number>;
   /** `<kind>|<id>|<period>` -> shards and limit, for every scope the record ever took a slice of. */
   scopes: Record<string, { shards: number; limit: number }>;
+  /** Per-endpoint call counters per breaker window, `<window start>|<endpoint>|<c|f|ms>` (recent-calls.ts). */
+  recent: Record<string, number>;
 }
 
 export function createHolderOps(ddb: DynamoDBClient, table: string) {
@@ -265,6 +267,7 @@ function decode(item: Record<string, AttributeValue>): HolderRecord {
     slots: {},
     usage: {},
     scopes: {},
+    recent: {},
   };
   for (const [k, v] of Object.entries(item)) {
     if (k.startsWith('sd_') && v.S) {
@@ -276,6 +279,7 @@ function decode(item: Record<string, AttributeValue>): HolderRecord {
     } else if (k.startsWith('su_') && v.N) r.used[k.slice(3)] = Number(v.N);
     else if (k.startsWith('sl_') && v.N) r.slots[k.slice(3)] = Number(v.N);
     else if (k.startsWith('u_') && v.N) r.usage[k.slice(2)] = Number(v.N);
+    else if (k.startsWith('w_') && v.N) r.recent[k.slice(2)] = Number(v.N);
     else if (k.startsWith('sc_') && v.S) {
       const [shards, limit] = v.S.split(':').map(Number);
       r.scopes[k.slice(3)] = { shards, limit };

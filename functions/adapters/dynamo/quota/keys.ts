@@ -30,6 +30,9 @@ export const ATTR = {
   slot: (model: string, shard: number) => `sl_${model}#${shard}`,
   usage: (day: string, dim: string, counter: string) => `u_${day}|${dim}|${counter}`,
   scope: (kind: string, id: string, period: string) => `sc_${kind}|${id}|${period}`,
+  /** An endpoint's calls (`c`), breaker failures (`f`) or call time (`ms`) in one breaker window (recent-calls.ts). */
+  recent: (windowStart: number, endpoint: string, counter: 'c' | 'f' | 'ms') =>
+    `w_${windowStart}|${endpoint}|${counter}`,
 } as const;
 
 /** Counter items outlive their period by this much before TTL may delete them (cleanup only). */

@@ -7,6 +7,8 @@
 import type { BudgetRow, UsageRow } from '../../../core/stats/stats-report';
 import type { QuotaReport } from '../../../ports/shared-quota';
 import { parsePeriod, periodRecordDays } from '../../../core/budget/periods';
+import { recentSince } from '../../../core/stats/endpoint-health';
+import { sumRecentCalls } from './recent-calls';
 import { utcDay } from '../../../core/time';
 import type { CounterOps } from './counters';
 import type { HolderOps, HolderRecord } from './holders';
@@ -126,6 +128,10 @@ export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps;
           if (counter.startsWith('lat_')) {
             const b = Number(counter.slice(4));
             row.latency[b] = (row.latency[b] ?? 0) + n;
+          } else if (counter.startsWith('ft_')) {
+            const b = Number(counter.slice(3));
+            row.firstToken ??= {};
+            row.firstToken[b] = (row.firstToken[b] ?? 0) + n;
           } else if ((COUNTERS as readonly string[]).includes(counter)) {
             const c = counter as (typeof COUNTERS)[number];
             row[c] = (row[c] ?? 0) + n;
@@ -136,6 +142,14 @@ export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps;
       return [...rows.values()];
     },
 
+    async recent(now, windowMs) {
+      const recs = await records(utcDay(now));
+      return sumRecentCalls(
+        recs.map((r) => r.recent),
+        recentSince(now, windowMs),
+        now,
+      );
+    },
     budgets: (day) => periodBudgets(`d${day}`, Date.parse(day) + DAY_MS - 1),
     periodBudgets,
   };

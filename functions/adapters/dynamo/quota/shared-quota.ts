@@ -25,6 +25,7 @@ import { isUnavailable } from '../unavailable';
 import type { CounterOps, ShardView } from './counters';
 import { type HolderChange, type HolderOps, type SliceDef, slotKey, type UsageContent } from './holders';
 import { ATTR, holderPartition } from './keys';
+import { recentCallDeltas } from './recent-calls';
 import { sweepExpired } from './sweep';
 
 export type OnStoreError = 'bounded' | 'open';
@@ -63,6 +64,8 @@ export interface SharedQuotaOptions {
    * per request. 0 writes usage with every request (the local runtime, for stats at once).
    */
   usageFlushMs?: number;
+  /** Window of the per-endpoint recent call counters (the breaker's windowMs). @default 60000 */
+  recentWindowMs?: number;
 }
 
 /** A usage item moves on to a new one past about this many bytes of attributes (units per write). */
@@ -394,6 +397,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       for (const dim of u.dims) {
         add(dim, 'requests', 1);
         add(dim, u.ok ? 'successes' : 'errors', 1);
+        if (u.countsOnly) continue;
         add(dim, 'promptTokens', u.promptTokens);
         add(dim, 'completionTokens', u.completionTokens);
         add(dim, 'costMicros', u.costMicros);
@@ -402,6 +406,9 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
           add(dim, u.cache.hit ? 'cacheHits' : 'cacheMisses', 1);
           add(dim, 'savedMicros', u.cache.savedMicros ?? 0);
         }
+        // Model rows only: the SLO verdict needs it, other rows would only grow the record.
+        if (u.firstTokenMs !== undefined && dim.startsWith('model#'))
+          add(dim, `ft_${latencyBucket(u.firstTokenMs)}`, 1);
       }
     }
   }
@@ -774,8 +781,12 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       endSlot(hold, now);
     },
 
-    async record(usage, now) {
+    async record(usage, now, calls) {
       usageDeltas(usage, now);
+      if (calls?.length) {
+        for (const [attr, n] of Object.entries(recentCallDeltas(calls, now, o.recentWindowMs ?? 60_000)))
+          pendingUsage[attr] = (pendingUsage[attr] ?? 0) + n;
+      }
       try {
         await chargeUnbacked(now);
         await flush(now, false);

@@ -11,9 +11,17 @@ import { isRetryable } from '../../upstream-attempt';
 import type { ExecInput, OpenCall, Walk } from './types';
 
 /** Failures that say something about the endpoint's health (not about the request or our config). */
-const COUNTS_FOR_BREAKER = new Set(['rate_limited', 'server_error', 'timeout', 'connection', 'stream_error']);
+export const COUNTS_FOR_BREAKER: ReadonlySet<string> = new Set([
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'connection',
+  'stream_error',
+]);
 
-export type ModelCall<T> = { ok: true; value: T; endpoint: CompiledEndpoint; probe: boolean } | { ok: false };
+export type ModelCall<T> =
+  | { ok: true; value: T; endpoint: CompiledEndpoint; probe: boolean; startedAt: number }
+  | { ok: false };
 
 export async function callWithRetries<T>(
   input: ExecInput,
@@ -61,7 +69,7 @@ export async function callWithRetries<T>(
       walk.attempts.push({ model: model.id, endpoint: endpoint.id, outcome: 200, ms });
       // Awaited: probes are rare (recovery only) and a frozen Lambda would otherwise drop the write.
       if (probe) await deps.breakers.onSuccess(endpoint.id, true);
-      return { ok: true, value: outcome.value, endpoint, probe };
+      return { ok: true, value: outcome.value, endpoint, probe, startedAt: started };
     }
     deps.endpoints.finished(endpoint.id);
     // A deadline abort is a timeout from the client's point of view.

@@ -22,6 +22,8 @@ export interface Held {
   probe: boolean;
   /** Its budget reservations and concurrency slot. */
   quota: QuotaHold;
+  /** When the answering call started (its endpoint's call time runs to the end of the answer). */
+  startedAt: number;
 }
 
 export type ChainResult<T> =
