@@ -51,6 +51,8 @@ export interface EndpointRoundResult {
   endpointId: string;
   model: string;
   status: HealthStatus;
+  /** Consecutive recorded rounds down (0 while up). */
+  downRounds: number;
   probe: ProbeResult;
   probedAt: number;
   /** False when another invocation had already recorded this round or a newer one. */
@@ -125,6 +127,7 @@ export async function runRound(deps: HealthCheckDeps, opts: RoundOptions): Promi
           endpointId: e.id,
           model: e.model,
           status: outcome.health?.status ?? 'healthy',
+          downRounds: outcome.health?.downRounds ?? 0,
           probe: result,
           probedAt,
           recorded: outcome.recorded,
@@ -174,6 +177,7 @@ async function publishMetrics(
         endpointId: r.endpointId,
         model: r.model,
         up: r.status !== 'down',
+        downRounds: r.downRounds,
         latencyMs: r.probe.ok ? r.probe.latencyMs : undefined,
       })),
     models: [...deps.config.models.values()].map((m) => ({

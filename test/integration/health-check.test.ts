@@ -129,6 +129,27 @@ describe('health check against simulated providers and dynalite', () => {
     };
   }
 
+  it('publishes how many rounds an endpoint has stayed down, from the stored state, and 0 once it is back', async () => {
+    const h = harness();
+    sim.setFault({ provider: 'openai-eu', status: 503 });
+    for (let i = 0; i < 5; i++) await h.round();
+    const roundsDown = () =>
+      h.published.map((r) => r.endpoints.find((e) => e.endpointId === 'gpt-eu')?.downRounds ?? 'not recorded');
+    // failuresToDown = 3: down from the third round, then one more round down per round.
+    expect(roundsDown()).toEqual([0, 0, 1, 2, 3]);
+    expect(h.published.map((r) => r.endpoints.find((e) => e.endpointId === 'gpt-us')?.downRounds)).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
+    const stored = await createDynamoClient(env).send(
+      new GetItemCommand({ TableName: tableName(STATE_TABLE, env), Key: healthKey('gpt-eu') }),
+    );
+    expect(fromItem(stored.Item)).toMatchObject({ status: 'down', downRounds: 3 });
+    sim.clearFaults();
+    await h.round();
+    await h.round();
+    expect(roundsDown().slice(5)).toEqual([4, 0]);
+  });
+
   it('marks an endpoint down after 3 failed rounds and routes nothing to it; 2 good rounds bring it back', async () => {
     const h = harness();
     await h.round();
@@ -164,7 +185,13 @@ describe('health check against simulated providers and dynalite', () => {
     );
     // CloudWatch: the round that took it down says so.
     const last = h.published[h.published.length - 1];
-    expect(last.endpoints).toContainEqual({ endpointId: 'gpt-eu', model: MODEL, up: false, latencyMs: undefined });
+    expect(last.endpoints).toContainEqual({
+      endpointId: 'gpt-eu',
+      model: MODEL,
+      up: false,
+      downRounds: 1,
+      latencyMs: undefined,
+    });
     expect(last.models).toEqual([{ model: MODEL, healthyEndpoints: 1 }]);
 
     sim.clearFaults();

@@ -126,6 +126,38 @@ describe('endpoint health state machine', () => {
   });
 });
 
+describe('rounds down (the per-endpoint alarm)', () => {
+  it('counts consecutive recorded rounds down, through a recovery attempt, and resets once up', () => {
+    const rounds = run([fail(), fail(), fail(), fail(), ok(), fail(), ok(), ok(), fail()]).map((h) => [
+      h.status,
+      h.downRounds,
+    ]);
+    expect(rounds).toEqual([
+      ['healthy', 0],
+      ['healthy', 0],
+      ['down', 1],
+      ['down', 2],
+      // Still marked down while it proves itself (successesToUp): still a round down.
+      ['down', 3],
+      ['down', 4],
+      ['down', 5],
+      ['healthy', 0],
+      ['healthy', 0],
+    ]);
+  });
+
+  it('takes a stored down state without a count as one round down already', () => {
+    const stored: EndpointHealth = {
+      status: 'down',
+      consecutiveFailures: 3,
+      consecutiveSuccesses: 0,
+      probedAt: 0,
+      changedAt: 0,
+    };
+    expect(run([fail(), fail()], stored).map((h) => h.downRounds)).toEqual([2, 3]);
+  });
+});
+
 describe('probe rounds inside a one-minute schedule', () => {
   it.each([
     [60_000, 10_000, 6],

@@ -27,6 +27,11 @@ describe('health item codec', () => {
     expect(fromItem(item)).toEqual({ ...record, latencyEwmaMs: 124 });
   });
 
+  it('keeps the count of rounds down, and reads items without it as not counted', () => {
+    expect(fromItem(toItem('x', { ...record, downRounds: 4 }))?.downRounds).toBe(4);
+    expect(fromItem(toItem('x', record))).not.toHaveProperty('downRounds');
+  });
+
   it('leaves optional fields out and reads them back as undefined', () => {
     const item = toItem('x', { ...record, latencyEwmaMs: undefined, lastLatencyMs: undefined, lastError: undefined });
     expect(Object.keys(item)).not.toEqual(expect.arrayContaining(['latencyEwmaMs']));
@@ -87,6 +92,30 @@ describe('health metrics', () => {
     for (const d of data) expect(d.Timestamp).toEqual(new Date(1_000));
     // The region gauge Route 53 fails over on: models with a healthy endpoint.
     expect(find(METRICS.availableModels, stack).map((d) => d.Value)).toEqual([1]);
+    // Rounds down per endpoint, for the "down for N rounds" alarm: 0 while up.
+    expect(find(METRICS.endpointDownRounds, both('e1')).map((d) => d.Value)).toEqual([0]);
+    const down = healthMetricData(
+      {
+        at: 2_000,
+        endpoints: [{ endpointId: 'e2', model: 'm', up: false, downRounds: 3 }],
+        models: [],
+        breakers: [],
+      },
+      'Switchyard-prod',
+    );
+    expect(down.filter((d) => d.MetricName === METRICS.endpointDownRounds)).toEqual([
+      {
+        MetricName: 'EndpointDownRounds',
+        Dimensions: [
+          { Name: 'Stack', Value: 'Switchyard-prod' },
+          { Name: 'Model', Value: 'm' },
+          { Name: 'Endpoint', Value: 'e2' },
+        ],
+        Value: 3,
+        Unit: 'Count',
+        Timestamp: new Date(2_000),
+      },
+    ]);
     const allDown = healthMetricData(
       {
         at: 1,

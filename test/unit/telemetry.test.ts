@@ -128,12 +128,32 @@ describe('metricDocuments (pure)', () => {
     ]);
     const breaker = rest.find((d) => d.dimensionSets[0].includes('Endpoint'))!;
     expect(breaker.dimensions).toEqual({ Stack: 'Switchyard-prod', Endpoint: 'openai-gpt-4.1', FunctionVersion: '7' });
-    const spend = rest[rest.length - 1];
+    const spend = rest.find((d) => d.metrics.some((m) => m.name === 'CostMicroUsd'));
     expect(spend).toEqual({
       dimensions: { Stack: 'Switchyard-prod', Model: 'deepseek-v3.2' },
       dimensionSets: [['Stack'], ['Stack', 'Model']],
       metrics: [{ name: 'CostMicroUsd', unit: 'None', value: 16 }],
     });
+  });
+
+  it('publishes latency and time to first token per model without the version (the SLO alarms)', () => {
+    const latency = (s: ReturnType<typeof summary>) =>
+      metricDocuments(s, 'Switchyard-prod').find((d) => d.metrics.some((m) => m.name === 'FirstTokenLatency'));
+    expect(latency(summary())).toEqual({
+      dimensions: { Stack: 'Switchyard-prod', Model: 'deepseek-v3.2' },
+      dimensionSets: [['Stack', 'Model']],
+      metrics: [
+        { name: 'Latency', unit: 'Milliseconds', value: 130 },
+        { name: 'FirstTokenLatency', unit: 'Milliseconds', value: 70 },
+      ],
+    });
+    // Not streamed: the first token came with the whole answer.
+    expect(latency(summary({ stream: false, ttftMs: undefined, totalMs: 480 }))?.metrics).toEqual([
+      { name: 'Latency', unit: 'Milliseconds', value: 480 },
+      { name: 'FirstTokenLatency', unit: 'Milliseconds', value: 480 },
+    ]);
+    // Refused before any model: no model to judge.
+    expect(latency(summary({ model: null }))).toBeUndefined();
   });
 
   it('uses only the dimension sets declared in metric-names.ts', () => {

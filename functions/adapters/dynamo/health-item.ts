@@ -41,6 +41,7 @@ export function toItem(endpointId: string, r: HealthRecord): Item {
   if (r.latencyEwmaMs !== undefined) item.latencyEwmaMs = num(r.latencyEwmaMs);
   if (r.lastLatencyMs !== undefined) item.lastLatencyMs = num(r.lastLatencyMs);
   if (r.lastError !== undefined) item.lastError = { S: r.lastError.slice(0, 200) };
+  if (r.downRounds !== undefined) item.downRounds = num(r.downRounds);
   return item;
 }
 
@@ -66,5 +67,6 @@ export function fromItem(item: Item | undefined): HealthRecord | undefined {
     probedAt,
     changedAt: readNum(item.changedAt) ?? probedAt,
     version: readNum(item.version) ?? 0,
+    ...(readNum(item.downRounds) !== undefined ? { downRounds: readNum(item.downRounds) } : {}),
   };
 }

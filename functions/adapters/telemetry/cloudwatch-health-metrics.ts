@@ -5,6 +5,7 @@
  * dashboard and alarms in lib/ read too:
  *
  *   EndpointUp (1 healthy or degraded, 0 down) and EndpointLatency (successful probes only), per endpoint
+ *   EndpointDownRounds (consecutive recorded rounds down, 0 while up), per endpoint: "down for N rounds"
  *   HealthyEndpoints (endpoints of the model not down), per model: "no healthy endpoint" = Maximum < 1
  *   BreakerOpen (1 while the endpoint's breaker is open or half-open), per endpoint
  *
@@ -27,7 +28,7 @@ import {
 export interface HealthRoundMetrics {
   at: number;
   /** Endpoints whose probe result this invocation recorded. */
-  endpoints: Array<{ endpointId: string; model: string; up: boolean; latencyMs?: number }>;
+  endpoints: Array<{ endpointId: string; model: string; up: boolean; downRounds?: number; latencyMs?: number }>;
   models: Array<{ model: string; healthyEndpoints: number }>;
   breakers: Array<{ endpointId: string; model: string; open: boolean }>;
 }
@@ -64,6 +65,13 @@ export function healthMetricData(round: HealthRoundMetrics, stack: string = LOCA
   for (const e of round.endpoints) {
     const dims = { ...S, [DIMENSIONS.model]: e.model, [DIMENSIONS.endpoint]: e.endpointId };
     out.push(...datums(METRICS.endpointUp, sets.endpointUp, dims, { Value: e.up ? 1 : 0, Unit: 'None', Timestamp }));
+    out.push(
+      ...datums(METRICS.endpointDownRounds, sets.endpointDownRounds, dims, {
+        Value: e.downRounds ?? (e.up ? 0 : 1),
+        Unit: 'Count',
+        Timestamp,
+      }),
+    );
     if (e.latencyMs !== undefined) {
       out.push(
         ...datums(METRICS.endpointLatency, sets.endpointLatency, dims, {

@@ -23,6 +23,11 @@ export interface EndpointHealth {
   probedAt: number;
   /** When `status` last changed. */
   changedAt: number;
+  /**
+   * Consecutive recorded rounds with status `down` (0 while up): the per-endpoint alarm's measure.
+   * Absent in items written before it was kept.
+   */
+  downRounds?: number;
 }
 
 export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: string };
@@ -43,6 +48,22 @@ export function ewma(previous: number | undefined, sample: number, alpha: number
  * treats unknown as usable): one failed probe of a new endpoint must not take it out, three must.
  */
 export function nextHealth(
+  prev: EndpointHealth | undefined,
+  probe: ProbeResult,
+  probedAt: number,
+  s: HealthSettings,
+): EndpointHealth {
+  const next = nextStatus(prev, probe, probedAt, s);
+  return { ...next, downRounds: countDownRounds(prev, next.status) };
+}
+
+/** One more round down, or 0 once up. A stored `down` without a count was down at least one round already. */
+export function countDownRounds(prev: EndpointHealth | undefined, status: HealthStatus): number {
+  if (status !== 'down') return 0;
+  return prev?.status === 'down' ? (prev.downRounds ?? 1) + 1 : 1;
+}
+
+function nextStatus(
   prev: EndpointHealth | undefined,
   probe: ProbeResult,
   probedAt: number,

@@ -169,5 +169,19 @@ export function metricDocuments(s: RequestSummary, stack: string = LOCAL_STACK):
       ],
     });
   }
+
+  // 6. Latency per model without the version, for the SLO alarms: the same requests the model's
+  // /v1/stats row counts, so the alarm and the day's verdict judge the same population.
+  if (s.model) {
+    const latency = [ms(METRICS.latency, s.totalMs), ms(METRICS.firstTokenLatency, s.ttftMs ?? s.totalMs)].filter(
+      finite,
+    );
+    if (latency.length)
+      docs.push({
+        dimensions: { [S]: stack, [DIMENSIONS.model]: s.model },
+        dimensionSets: [[S, DIMENSIONS.model]],
+        metrics: latency,
+      });
+  }
   return docs;
 }

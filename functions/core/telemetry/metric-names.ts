@@ -25,6 +25,12 @@ export const METRICS = {
   latency: 'Latency',
   /** Streams only: request start to the first content byte sent to the client. */
   timeToFirstToken: 'TimeToFirstToken',
+  /**
+   * Per {Model}, version-less (the SLO alarms): time to first token of every request counted for the
+   * model, streamed or not: a stream's first content byte, otherwise the whole request (the first
+   * token arrives with the body). Published with Latency in the same version-less set.
+   */
+  firstTokenLatency: 'FirstTokenLatency',
   /** Time spent in the gateway outside upstream calls (also the x-switchyard-overhead-ms header). */
   overhead: 'Overhead',
   inputTokens: 'InputTokens',
@@ -51,6 +57,11 @@ export const METRICS = {
    * than N minutes" = Minimum(BreakerOpen) >= 1 for N consecutive minutes.
    */
   breakerOpen: 'BreakerOpen',
+  /**
+   * Health check, per {Model, Endpoint}, with every recorded result: how many consecutive recorded
+   * rounds the endpoint has been marked down (0 while up). "Down for N rounds" = Maximum >= N.
+   */
+  endpointDownRounds: 'EndpointDownRounds',
   /**
    * Health check gauge per {Stack}, published every round: models with at least one endpoint not
    * marked down. Below 1 means the region cannot serve any model; Route 53 fails the region over on
@@ -106,6 +117,8 @@ const { stack, model, route, version, errorClass, endpoint } = DIMENSIONS;
  *             UpstreamErrors x [Stack, Model, ErrorClass, Version]; BreakerOpened x [Stack, Endpoint, Version]
  *   spend     CostMicroUsd x [Stack], [Stack, Model]   (version-less on purpose: budgets are per UTC
  *             day, not per version, and an alarm cannot sum a metric across versions)
+ *   latency   Latency, FirstTokenLatency x [Stack, Model]   (version-less for the same reason: a
+ *             model's SLO alarm must keep watching through cutovers and rollbacks)
  *
  * The version-less [Stack] sets are the stack's totals over every version: the cutover alarms read
  * the old version's share as total minus new (CloudWatch cannot know which version number is blue).
@@ -117,6 +130,7 @@ export const ROUTER_DIMENSION_SETS = {
   upstreamErrorsByClass: [[stack, model, errorClass, version]],
   breakerOpenedByEndpoint: [[stack, endpoint, version]],
   spend: [[stack], [stack, model]],
+  latencyByModel: [[stack, model]],
 } as const satisfies Record<string, ReadonlyArray<ReadonlyArray<string>>>;
 
 /** Metrics in the per-request document (all carry the `request` dimension sets). */
@@ -137,6 +151,7 @@ export const REQUEST_METRICS = [
 export const HEALTH_DIMENSION_SETS = {
   endpointUp: [[stack, model, endpoint]],
   endpointLatency: [[stack, model, endpoint]],
+  endpointDownRounds: [[stack, model, endpoint]],
   healthyEndpoints: [[stack, model]],
   breakerOpen: [[stack, endpoint]],
   availableModels: [[stack]],
@@ -156,8 +171,11 @@ export const METRIC_DIMENSION_SETS: Readonly<Record<string, ReadonlyArray<Readon
   add(METRICS.breakerOpened, ROUTER_DIMENSION_SETS.breakerOpenedByEndpoint);
   add(METRICS.costMicros, ROUTER_DIMENSION_SETS.spend);
   add(METRICS.reservationOverrun, ROUTER_DIMENSION_SETS.spend);
+  add(METRICS.latency, ROUTER_DIMENSION_SETS.latencyByModel);
+  add(METRICS.firstTokenLatency, ROUTER_DIMENSION_SETS.latencyByModel);
   add(METRICS.endpointUp, HEALTH_DIMENSION_SETS.endpointUp);
   add(METRICS.endpointLatency, HEALTH_DIMENSION_SETS.endpointLatency);
+  add(METRICS.endpointDownRounds, HEALTH_DIMENSION_SETS.endpointDownRounds);
   add(METRICS.healthyEndpoints, HEALTH_DIMENSION_SETS.healthyEndpoints);
   add(METRICS.breakerOpen, HEALTH_DIMENSION_SETS.breakerOpen);
   add(METRICS.availableModels, HEALTH_DIMENSION_SETS.availableModels);
