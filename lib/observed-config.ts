@@ -1,3 +1,6 @@
+import { DEFAULT_ALARM_AFTER_DOWN_ROUNDS } from '../functions/core/health/rounds';
+import { type ModelSlo, resolveSlos, type SloAlarmSettings, sloAlarmSettings } from '../functions/core/slo/objectives';
+
 /**
  * The zod schema's default for `budgets.globalDailyUsd`. lib/ may not import the schema (runtime
  * code), so the value is repeated here; test/infra/observability.test.ts fails if the two differ.
@@ -10,10 +13,15 @@ export interface ObservedModel {
   readonly dailyBudgetUsd?: number;
 }
 
-/** What the dashboard and the alarms need from the routing config: models, endpoints, budgets. */
+/** What the dashboard and the alarms need from the routing config: models, endpoints, budgets, SLOs. */
 export interface ObservedConfig {
   readonly globalDailyUsd: number;
   readonly models: readonly ObservedModel[];
+  /** Each model's latency objective (core/slo/objectives.ts: the same resolution the router uses). */
+  readonly slos?: readonly ModelSlo[];
+  readonly sloAlarm?: SloAlarmSettings;
+  /** `health.alarmAfterDownRounds`: the per-endpoint alarm's N. */
+  readonly alarmAfterDownRounds?: number;
 }
 
 /**
@@ -24,6 +32,8 @@ export function observedConfig(raw: unknown): ObservedConfig {
   const cfg = (raw ?? {}) as {
     budgets?: { globalDailyUsd?: number };
     models?: Array<{ id: string; dailyBudgetUsd?: number; endpoints?: Array<{ id: string }> }>;
+    health?: { alarmAfterDownRounds?: number };
+    slo?: unknown;
   };
   return {
     globalDailyUsd: cfg.budgets?.globalDailyUsd ?? DEFAULT_GLOBAL_DAILY_USD,
@@ -32,5 +42,8 @@ export function observedConfig(raw: unknown): ObservedConfig {
       endpoints: (m.endpoints ?? []).map((e) => e.id),
       ...(typeof m.dailyBudgetUsd === 'number' ? { dailyBudgetUsd: m.dailyBudgetUsd } : {}),
     })),
+    slos: resolveSlos(cfg),
+    sloAlarm: sloAlarmSettings(cfg.slo),
+    alarmAfterDownRounds: cfg.health?.alarmAfterDownRounds ?? DEFAULT_ALARM_AFTER_DOWN_ROUNDS,
   };
 }

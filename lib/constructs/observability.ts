@@ -8,6 +8,8 @@ import type { ObservedConfig } from '../observed-config';
 import { SwitchyardDashboard } from './dashboard';
 import { CapacityAlarms, type CapacityAlarmsProps } from './capacity-alarms';
 import { OperationalAlarms } from './operational-alarms';
+import { SloAlarms } from './slo-alarms';
+import { DEFAULT_SLO_ALARM } from '../../functions/core/slo/objectives';
 
 export interface ObservabilityProps {
   readonly config: ObservedConfig;
@@ -31,6 +33,8 @@ export interface ObservabilityProps {
 export class Observability extends Construct {
   readonly topic?: sns.ITopic;
   readonly alarms: OperationalAlarms;
+  /** One alarm per model and latency objective (config `slo`). */
+  readonly slo: SloAlarms;
   readonly capacity?: CapacityAlarms;
   readonly dashboard: SwitchyardDashboard;
 
@@ -56,6 +60,11 @@ export class Observability extends Construct {
       topic: this.topic,
       breakerOpenMinutes: props.breakerOpenAlarmMinutes,
     });
+    this.slo = new SloAlarms(this, 'Slo', {
+      slos: props.config.slos ?? [],
+      settings: props.config.sloAlarm ?? DEFAULT_SLO_ALARM,
+      topic: this.topic,
+    });
     if (props.capacity) {
       this.capacity = new CapacityAlarms(this, 'Capacity', props.capacity);
       if (this.topic) {
@@ -73,5 +82,6 @@ export class Observability extends Construct {
     });
     if (this.capacity)
       this.dashboard.addAlarmStatus('Capacity alarms (throttles, concurrency, DynamoDB, 5xx rate)', this.capacity.all);
+    if (this.slo.all.length) this.dashboard.addAlarmStatus('Latency SLOs per model', this.slo.all);
   }
 }

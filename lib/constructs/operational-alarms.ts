@@ -16,6 +16,8 @@ export interface OperationalAlarmsProps {
   readonly noHealthyEndpointMinutes?: number;
   /** Fraction of a daily budget that raises the spend alarm. @default 0.8 */
   readonly budgetWarningRatio?: number;
+  /** Recorded health rounds an endpoint stays down before its alarm fires. @default config.alarmAfterDownRounds, else 3 */
+  readonly endpointDownRounds?: number;
 }
 
 /**
@@ -24,6 +26,12 @@ export interface OperationalAlarmsProps {
  * - no healthy endpoint for a model: the health check's HealthyEndpoints{Model} gauge has a Maximum
  *   below 1 for N minutes. Missing data stays missing (INSUFFICIENT_DATA): no health-check data is
  *   its own problem and must not look like "all fine" or page as "model down".
+ * - an endpoint down for N health rounds (`health.alarmAfterDownRounds`, default 3): the health
+ *   check publishes EndpointDownRounds{Model, Endpoint} (consecutive recorded rounds down, 0 while
+ *   up) with every result; Maximum >= N in a minute alarms, a 0 clears it. Rounds, not minutes: with
+ *   10 s rounds it fires within a minute of the endpoint going down for good. Missing data (no
+ *   health check) is not breaching here; the model alarm above and the health check function's own
+ *   error alarm cover that.
  * - breaker open longer than N minutes: the health check publishes BreakerOpen{Endpoint} (1 while
  *   open or half-open) every round; Minimum >= 1 in N consecutive minutes means it never closed.
  *   Missing minutes count as closed, so only an unbroken open stretch alarms. The router's own
@@ -40,6 +48,8 @@ export interface OperationalAlarmsProps {
 export class OperationalAlarms extends Construct {
   readonly noHealthyEndpoint: ReadonlyMap<string, cloudwatch.Alarm>;
   readonly breakerOpen: ReadonlyMap<string, cloudwatch.Alarm>;
+  /** Keyed by endpoint id. */
+  readonly endpointDown: ReadonlyMap<string, cloudwatch.Alarm>;
   /** Keyed `global` or the model id. */
   readonly spend: ReadonlyMap<string, cloudwatch.Alarm>;
   readonly reservationOverrun: cloudwatch.Alarm;
@@ -51,6 +61,9 @@ export class OperationalAlarms extends Construct {
     const breakerMinutes = props.breakerOpenMinutes ?? 10;
     const downMinutes = props.noHealthyEndpointMinutes ?? 3;
     const ratio = props.budgetWarningRatio ?? 0.8;
+    const downRounds = props.endpointDownRounds ?? props.config.alarmAfterDownRounds ?? 3;
+    if (!Number.isInteger(downRounds) || downRounds < 1)
+      throw new Error(`endpointDownRounds must be a positive integer, got ${downRounds}`);
     if (!(ratio > 0 && ratio <= 1)) throw new Error(`budgetWarningRatio must be in (0, 1], got ${ratio}`);
     for (const [name, n] of [
       ['breakerOpenMinutes', breakerMinutes],
@@ -72,6 +85,7 @@ export class OperationalAlarms extends Construct {
 
     const noHealthy = new Map<string, cloudwatch.Alarm>();
     const breakers = new Map<string, cloudwatch.Alarm>();
+    const endpointDown = new Map<string, cloudwatch.Alarm>();
     const spend = new Map<string, cloudwatch.Alarm>();
 
     // Construct ids from model and endpoint ids (not positions), so reordering the config keeps every alarm.
@@ -95,6 +109,22 @@ export class OperationalAlarms extends Construct {
         }),
       );
       for (const endpoint of model.endpoints) {
+        endpointDown.set(
+          endpoint,
+          metric(
+            METRICS.endpointDownRounds,
+            { [DIMENSIONS.model]: model.id, [DIMENSIONS.endpoint]: endpoint },
+            cloudwatch.Stats.MAXIMUM,
+            Duration.minutes(1),
+          ).createAlarm(this, `EndpointDown-${cid(endpoint)}`, {
+            alarmName: `${prefix}-endpoint-down-${endpoint}`,
+            alarmDescription: `Switchyard: endpoint ${endpoint} (model ${model.id}) has been marked down for ${downRounds} consecutive health-check rounds; its model is served by its other endpoints or fallbacks.`,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            threshold: downRounds,
+            evaluationPeriods: 1,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          }),
+        );
         breakers.set(
           endpoint,
           metric(
@@ -150,8 +180,15 @@ export class OperationalAlarms extends Construct {
 
     this.noHealthyEndpoint = noHealthy;
     this.breakerOpen = breakers;
+    this.endpointDown = endpointDown;
     this.spend = spend;
-    this.all = [...noHealthy.values(), ...breakers.values(), ...spend.values(), this.reservationOverrun];
+    this.all = [
+      ...noHealthy.values(),
+      ...endpointDown.values(),
+      ...breakers.values(),
+      ...spend.values(),
+      this.reservationOverrun,
+    ];
 
     if (props.topic) {
       const action = new actions.SnsAction(props.topic);

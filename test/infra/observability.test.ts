@@ -199,7 +199,10 @@ describe('observability in the stack (alarm email set)', () => {
       TreatMissingData: 'notBreaching',
     });
     expect(overrun[0].Dimensions).toEqual([{ Name: 'Stack', Value: 'Switchyard' }]);
-    expect(all).toHaveLength(noHealthy.length + breakers.length + spend.length + overrun.length);
+    // One "down for N rounds" alarm per endpoint (test/infra/slo-alarms.test.ts looks at them closely).
+    const endpointDown = all.filter((a) => a.MetricName === METRICS.endpointDownRounds);
+    expect(endpointDown.map((a) => dims(a).Endpoint).sort()).toEqual(breakers.map((a) => dims(a).Endpoint).sort());
+    expect(all).toHaveLength(noHealthy.length + breakers.length + endpointDown.length + spend.length + overrun.length);
   });
 
   it('notifies an SNS topic (TLS only) with the email subscribed, on ALARM and on OK', () => {
