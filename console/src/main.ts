@@ -5,7 +5,7 @@
 import { api, ApiError, session } from './api';
 import { sevenDayChart } from './chart';
 import { badge, bar, h, section, table } from './dom';
-import type { CutoverView, KeyRecord, RequestEntry, StateView, StatsReport } from './types';
+import type { CutoverView, KeyRecord, LiveEndpoint, RequestEntry, ScopeStats, StateView, StatsReport } from './types';
 
 const VIEWS = ['overview', 'models', 'routes', 'cutover', 'requests', 'keys'] as const;
 type View = (typeof VIEWS)[number];
@@ -120,6 +120,7 @@ async function overview(): Promise<HTMLElement[]> {
       ['errors', `${t.errors} (${pct(t.errors, t.requests)})`],
       ['fallbacks (recent)', fallbacks],
       ['p50', ms(t.p50Ms)],
+      ['p95', ms(t.p95Ms)],
       ['p99', ms(t.p99Ms)],
       ['spend today', usd(t.costMicros)],
     ].map(([k, v]) =>
@@ -138,9 +139,58 @@ async function overview(): Promise<HTMLElement[]> {
   const width = Math.min(900, Math.max(320, main.clientWidth - 40));
   return [
     section(`Today (${today.day}, UTC)`, tiles),
+    section('Latency SLOs (today)', sloTable(today.models)),
+    section('Endpoints now', endpointTable(stats.endpoints ?? [])),
     section('Spend against budgets', bars.length ? bars : h('p', {}, 'No budget figures yet.')),
     section('Last 7 days', sevenDayChart(stats.days, width)),
   ];
+}
+
+const verdict = (met: boolean | null | undefined) =>
+  met === null || met === undefined ? badge('–', 'unknown') : met ? badge('met', 'healthy') : badge('missed', 'down');
+
+function sloTable(models: ScopeStats[]): HTMLElement {
+  const judged = models.filter((m) => m.slo);
+  if (!judged.length)
+    return h('p', { 'data-testid': 'slo-table-empty' }, 'No model with a latency objective served today.');
+  const target = (x: { targetMs: number; observedMs: number | null } | null | undefined) =>
+    x ? `${ms(x.observedMs)} / ${x.targetMs} ms` : '–';
+  return table(
+    ['model', 'tier', 'percentile', 'first token (seen / target)', 'total (seen / target)', 'avg', 'SLO'],
+    judged.map((m) => [
+      m.name,
+      m.slo!.tier ?? '–',
+      m.slo!.percentile,
+      target(m.slo!.ttft),
+      target(m.slo!.total),
+      ms(m.avgMs),
+      h('span', { 'data-testid': `slo-${m.name}` }, verdict(m.slo!.met)),
+    ]),
+    'slo-table',
+  );
+}
+
+function endpointTable(endpoints: LiveEndpoint[]): HTMLElement {
+  if (!endpoints.length) return h('p', {}, 'No endpoint figures from this gateway.');
+  return table(
+    ['endpoint', 'model', 'health', 'breaker', 'failure rate (breaker window)', 'in flight'],
+    endpoints.map((e) => [
+      e.id,
+      e.model,
+      badge(e.status),
+      h(
+        'span',
+        { 'data-testid': `live-${e.id}-breaker` },
+        badge(e.breaker.state),
+        ` ${e.breaker.failuresInWindow}/${e.breaker.failureThreshold}`,
+      ),
+      e.window && e.window.failureRate !== null
+        ? `${(e.window.failureRate * 100).toFixed(1)}% of ${e.window.calls}`
+        : '–',
+      String(e.inFlight),
+    ]),
+    'endpoint-table',
+  );
 }
 
 async function models(): Promise<HTMLElement[]> {
@@ -216,15 +266,20 @@ async function routes(): Promise<HTMLElement[]> {
       'A/B comparison (today)',
       variants.length
         ? table(
-            ['variant', 'requests', 'success', 'p50', 'p99', 'tokens in/out', 'cost / request'],
+            ['variant', 'requests', 'success', 'avg', 'p50', 'p99', 'tokens in/out', 'cost / request'],
             variants.map((v) => [
               v.name || v.scope.replace(/^variant#/, ''),
               v.requests,
               pct(v.successes, v.requests),
+              ms(v.avgMs),
               ms(v.p50Ms),
               ms(v.p99Ms),
               `${v.inputTokens} / ${v.outputTokens}`,
-              v.requests ? usd(v.costMicros / v.requests) : '–',
+              v.costPerRequestMicros !== undefined && v.costPerRequestMicros !== null
+                ? usd(v.costPerRequestMicros)
+                : v.requests
+                  ? usd(v.costMicros / v.requests)
+                  : '–',
             ]),
             'ab-table',
           )

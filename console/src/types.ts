@@ -12,6 +12,26 @@ export interface ScopeStats {
   costUsd: string;
   p50Ms: number | null;
   p99Ms: number | null;
+  /** Fields added later: absent when the console talks to an older gateway. */
+  avgMs?: number | null;
+  p95Ms?: number | null;
+  successRate?: number | null;
+  costPerRequestMicros?: number | null;
+  slo?: {
+    tier: string | null;
+    percentile: string;
+    ttft: { targetMs: number; observedMs: number | null; met: boolean | null } | null;
+    total: { targetMs: number; observedMs: number | null; met: boolean | null } | null;
+    met: boolean | null;
+  } | null;
+}
+export interface LiveEndpoint {
+  id: string;
+  model: string;
+  status: string;
+  breaker: { state: string; failuresInWindow: number; failureThreshold: number };
+  window: { calls: number; failures: number; failureRate: number | null } | null;
+  inFlight: number;
 }
 export interface BudgetStats {
   scope: string;
@@ -29,6 +49,7 @@ export interface DayStats {
 }
 export interface StatsReport {
   generatedAt: string;
+  endpoints?: LiveEndpoint[];
   days: DayStats[];
 }
 export interface EndpointView {

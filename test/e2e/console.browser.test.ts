@@ -139,6 +139,10 @@ describeBrowser('operator console in Chromium', () => {
     expect(Number(await page.locator('[data-testid=tile-fallbacks] b').textContent())).toBeGreaterThan(0);
     await page.waitForSelector('[data-testid="budget-global"]');
     await page.waitForSelector('[data-testid=chart-7d] canvas');
+    // Each model that served today against its latency objective, and each endpoint's breaker now.
+    await page.waitForSelector('[data-testid=slo-table] tbody tr');
+    expect(await page.locator('[data-testid=slo-table]').textContent()).toMatch(/gemini-2\.5-flash|deepseek-v3\.2/);
+    expect(await page.locator('[data-testid=endpoint-table] tbody tr').count()).toBe(gw.deps.config.endpoints.size);
     await shot('overview');
 
     await show('requests');
