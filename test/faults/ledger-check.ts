@@ -120,10 +120,16 @@ export interface Settled {
   spentDelta: number;
   /** Usage cost added per usage scope since `before`. */
   usageCostDelta: Record<string, number>;
-  /** Usage requests added per scope since `before`. */
+  /** Usage requests added per scope since `before` (request rows: models, routes, keys, ...). */
   usageRequestsDelta: Record<string, number>;
   usageErrorsDelta: Record<string, number>;
+  /** Upstream calls and failed calls per `endpoint#<id>` row (every attempt, retries included). */
+  endpointCallsDelta: Record<string, number>;
+  endpointErrorsDelta: Record<string, number>;
 }
+
+const only = (m: Record<string, number>, endpoints: boolean): Record<string, number> =>
+  Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith('endpoint#') === endpoints));
 
 function delta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -154,7 +160,9 @@ export async function expectSettled(
     snapshot,
     spentDelta: (snapshot.spent.global ?? 0) - (before.spent.global ?? 0),
     usageCostDelta: delta(snapshot.usageCost, before.usageCost),
-    usageRequestsDelta: delta(snapshot.usageRequests, before.usageRequests),
-    usageErrorsDelta: delta(snapshot.usageErrors, before.usageErrors),
+    usageRequestsDelta: only(delta(snapshot.usageRequests, before.usageRequests), false),
+    usageErrorsDelta: only(delta(snapshot.usageErrors, before.usageErrors), false),
+    endpointCallsDelta: only(delta(snapshot.usageRequests, before.usageRequests), true),
+    endpointErrorsDelta: only(delta(snapshot.usageErrors, before.usageErrors), true),
   };
 }

@@ -207,6 +207,15 @@ describe.each(CASES)('$name', (c) => {
     expect(run.settled.usageCostDelta).toEqual({ [`model#${FALLBACK}`]: cost, [KEY]: cost });
     expect(run.settled.usageRequestsDelta).toEqual({ [`model#${FALLBACK}`]: 1, [`model#${model}`]: 1, [KEY]: 2 });
     expect(run.settled.usageErrorsDelta).toEqual({ [`model#${model}`]: 1, [KEY]: 1 });
+    // The endpoint rows count upstream calls: every failed attempt of both requests, and the answer.
+    const failedPerRequest = c.attempts.split(',').length;
+    const endpointOf = (id: string) => f.gw.deps.config.models.get(id)!.endpoints.map((e) => `endpoint#${e.id}`);
+    const failedOn = endpointOf(model);
+    const callsOn = (rows: Record<string, number>, ids: string[]) => ids.reduce((n, id) => n + (rows[id] ?? 0), 0);
+    expect(callsOn(run.settled.endpointErrorsDelta, failedOn)).toBe(failedPerRequest * 2);
+    expect(callsOn(run.settled.endpointCallsDelta, failedOn)).toBe(failedPerRequest * 2);
+    expect(callsOn(run.settled.endpointCallsDelta, endpointOf(FALLBACK))).toBe(1);
+    expect(callsOn(run.settled.endpointErrorsDelta, endpointOf(FALLBACK))).toBe(0);
   });
 });
 
