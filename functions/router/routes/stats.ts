@@ -14,6 +14,7 @@
 import { parseStatsDays, recentUtcDays } from '../../core/stats/days';
 import { statsReport, withConfiguredLimits, type BudgetRow } from '../../core/stats/stats-report';
 import type { RouterDeps } from '../deps';
+import { GatewayError } from '../../core/openai/errors';
 import { json, type HttpResult } from '../http';
 import { requireAdmin } from '../key-policy';
 import type { RequestContext } from '../request-context';
@@ -29,7 +30,7 @@ export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<Http
   const [days, periods, endpoints] = await Promise.all([
     Promise.all(
       recentUtcDays(now, n).map(async (day) => {
-        const [usage, budgets] = await Promise.all([deps.report.usage(day), budgetRows(deps, day)]);
+        const [usage, budgets] = await Promise.all([usageRows(deps, day), budgetRows(deps, day)]);
         return { day, usage, budgets: withConfiguredLimits(budgets, limits) };
       }),
     ),
@@ -47,6 +48,26 @@ function configuredLimits(deps: RouterDeps): Record<string, number> {
   for (const m of deps.config.raw.models)
     if (m.dailyBudgetUsd !== undefined) limits[`model#${m.id}`] = Math.round(m.dailyBudgetUsd * 1e6);
   return limits;
+}
+
+/**
+ * Usage counters are the answer itself, so an unreadable store (throttled, timed out, unreachable
+ * under overload) is a 503 the caller can retry, never a 500: nothing the caller sent was wrong.
+ */
+async function usageRows(deps: RouterDeps, day: string) {
+  try {
+    return await deps.report.usage(day);
+  } catch (err) {
+    deps.log('warn', 'stats: usage counters unreadable', { day, error: String(err) });
+    throw new GatewayError(
+      503,
+      'Usage statistics cannot be read right now (the shared store did not answer); retry shortly.',
+      'service_unavailable',
+      'stats_unavailable',
+      null,
+      { 'retry-after': '2' },
+    );
+  }
 }
 
 /** Ledger figures are a bonus: a failing ledger read still lets the usage numbers through. */
