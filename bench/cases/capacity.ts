@@ -33,9 +33,17 @@ import type { UpstreamClient } from '../../functions/ports/upstream';
 import { startLocalGateway } from '../../local/gateway';
 import { localLambdaContext, PRELUDE_DELIMITER, type StreamingHandler } from '../../local/lambda-streaming';
 import { benchConfig, providerKeyEnv } from '../config/bench-config';
+import { type FleetCeiling, fleetCeiling } from '../fleet-model';
 
 export const MODELS = ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2'] as const;
 export const WCU_PER_KEY = 1000;
+/** Holder partitions of every run here: what docs/architecture/shared-state.md advises above 10,000 req/s. */
+export const HOLDER_PARTITIONS = 64;
+/**
+ * Mean request duration the fleet model assumes: a short non-streamed answer. Longer requests mean
+ * more instances, spread more evenly over the holder partitions, so a longer one would flatter us.
+ */
+export const FLEET_REQUEST_SECONDS = 1;
 
 export interface Shape {
   id: 'a' | 'b' | 'c';
@@ -88,8 +96,10 @@ export interface CapacityRow {
   /** The hottest partition key's write units (and requests) per chat request. */
   hottestWriteUnits: number;
   hottestWriteRequests: number;
-  /** Requests/s at which the hottest key reaches 1,000 WCU/s. */
+  /** Requests/s at which the hottest key reaches 1,000 WCU/s if these few instances carried it all. */
   ceiling: number;
+  /** The same counts seen by a Lambda fleet (bench/fleet-model.ts). */
+  fleet?: FleetCeiling;
   /** Top keys over the run (totals, not per request). */
   hottest: HotKey[];
   /** Write requests per chat request by operation. */
@@ -156,7 +166,7 @@ function shapeConfig(shape: Shape) {
   }
   // What runs on AWS (the schema's usage default, not the local runtime's stats-at-once setting),
   // with the holder partitions the docs advise above 10,000 requests a second.
-  cfg.sharedState = { ...cfg.sharedState, usageFlushMs: 10_000, holderPartitions: 64 };
+  cfg.sharedState = { ...cfg.sharedState, usageFlushMs: 10_000, holderPartitions: HOLDER_PARTITIONS };
   return cfg;
 }
 
@@ -314,6 +324,12 @@ export async function runShape(
       hottestWriteRequests: hottest.writeRequests / n,
       ceiling: hottest.writeUnits > 0 ? WCU_PER_KEY / (hottest.writeUnits / n) : Number.POSITIVE_INFINITY,
       hottest: top.map((p) => ({ key: p.key, writeRequests: p.writeRequests, writeUnits: p.writeUnits })),
+      fleet: fleetCeiling({
+        partitions: r.partitions,
+        requests: n,
+        holderPartitions: HOLDER_PARTITIONS,
+        requestSeconds: FLEET_REQUEST_SECONDS,
+      }),
       operations: Object.fromEntries(
         Object.entries(r.operations)
           .filter(([op]) => writeOps.includes(op))
