@@ -15,7 +15,7 @@ import {
   type KeyRecord,
 } from '../core/keys';
 import type { KeyStore } from '../adapters/dynamo/key-store';
-import { jsonLogLine } from '../core/telemetry/redact';
+import { consoleLog } from '../adapters/telemetry/console-log';
 
 /** What the router finds in `requestContext.authorizer` (API Gateway only passes flat strings/numbers/booleans). */
 export interface AuthorizerContext {
@@ -75,7 +75,7 @@ export function createAuthorizer(keys: KeyStore, opts: AuthorizerOptions = {}): 
   const keyHeaders = opts.keyHeaders ?? ['authorization'];
   const now = opts.now ?? Date.now;
   const ttl = opts.cacheTtlMs ?? 0;
-  const log = opts.log ?? ((level, msg, fields) => console.warn(jsonLogLine(level, msg, fields)));
+  const log = opts.log ?? consoleLog('switchyard-authorizer');
   const cache = new Map<string, { until: number; record: KeyRecord }>();
 
   async function lookup(hash: string): Promise<KeyRecord | undefined> {

@@ -16,7 +16,7 @@ import { bedrockCredentialsFrom } from '../adapters/providers/bedrock/local-cred
 // The same config source as the router: on AWS both functions bundle the same config literal.
 import { loadConfigJson } from '../contracts/config-source';
 import type { HealthCheckDeps, HealthLogFn } from './run-rounds';
-import { jsonLogLine } from '../core/telemetry/redact';
+import { consoleLog } from '../adapters/telemetry/console-log';
 
 export interface HealthCheckDepsOptions {
   /** Raw config JSON instead of loading it (the local runtime rewrites base URLs first). */
@@ -25,12 +25,7 @@ export interface HealthCheckDepsOptions {
   log?: HealthLogFn;
 }
 
-const jsonLog: HealthLogFn = (level, msg, fields) => {
-  const line = jsonLogLine(level, msg, fields, { service: 'switchyard-health-check' });
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
-};
+const jsonLog: HealthLogFn = consoleLog('switchyard-health-check');
 
 export function createHealthCheckDeps(
   env: NodeJS.ProcessEnv = process.env,

@@ -21,10 +21,9 @@ import { PROVIDER_SECRETS_ENV } from '../contracts/secret-specs';
 import { directEvent, modelIdsOf } from './check-version';
 import { runPreTrafficHook, type CodeDeployHookEvent } from './hook';
 import { decodeHttpStream } from './http-stream';
-import { jsonLogLine } from '../core/telemetry/redact';
+import { consoleLog } from '../adapters/telemetry/console-log';
 
-const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-  (level === 'error' ? console.error : console.log)(jsonLogLine(level, message, fields));
+const log = consoleLog('switchyard-pre-traffic');
 
 const lambda = new LambdaClient(requestHandlerWith(AWS_CLIENT_TIMEOUTS.lambdaInvoke));
 const codedeploy = new CodeDeployClient(requestHandlerWith(AWS_CLIENT_TIMEOUTS.codeDeploy));

@@ -13,17 +13,12 @@ import { createDynamoKeyStore } from '../../adapters/dynamo/key-store';
 import { cutoverTargetFrom } from '../../contracts/admin-function';
 import { KEYS_TABLE, tableName } from '../../contracts/table-specs';
 import { GatewayError } from '../../core/openai/errors';
-import { jsonLogLine } from '../../core/telemetry/redact';
+import { consoleLog } from '../../adapters/telemetry/console-log';
 import type { CutoverStatus } from '../../ports/cutover-status';
 import type { LogFn } from '../deps';
 import type { AdminAppDeps } from './app';
 
-const log: LogFn = (level, msg, fields) => {
-  const line = jsonLogLine(level, msg, fields, { service: 'switchyard-admin' });
-  if (level === 'error') console.error(line);
-  else if (level === 'warn') console.warn(line);
-  else console.log(line);
-};
+const log: LogFn = consoleLog('switchyard-admin');
 
 /**
  * An AWS call that fails (throttled, denied, unreachable) is the gateway's problem, not the caller's:
