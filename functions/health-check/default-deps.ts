@@ -6,7 +6,7 @@ import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../adapters/aws/client-
 import { createDynamoClient } from '../adapters/dynamo/client';
 import { METRIC_NAMESPACE, stackNameFrom } from '../core/telemetry/metric-names';
 import { createDynamoHealthStore } from '../adapters/dynamo/health-store';
-import { createQuotaSweep } from '../adapters/dynamo/quota/create';
+import { createQuotaReportOnly, createQuotaSweep } from '../adapters/dynamo/quota/create';
 import { COST_TABLE, STATE_TABLE, tableName } from '../contracts/table-specs';
 import { createSecretSource } from '../adapters/secrets/select';
 import { createCloudWatchHealthMetrics, type HealthMetrics } from '../adapters/telemetry/cloudwatch-health-metrics';
@@ -54,6 +54,7 @@ export function createHealthCheckDeps(
       config: config.raw,
       log: opts.log ?? jsonLog,
     }),
+    recentCalls: createQuotaReportOnly({ ddb, table: tableName(COST_TABLE, env), config: config.raw }),
     metrics:
       opts.metrics ??
       createCloudWatchHealthMetrics(

@@ -20,7 +20,8 @@ import type { UpstreamClient } from '../ports/upstream';
 import type { ProviderClient } from '../ports/bedrock';
 import { probeEndpoint } from './probe';
 
-import type { QuotaSweep } from '../ports/shared-quota';
+import type { QuotaReport, QuotaSweep } from '../ports/shared-quota';
+import { fleetCallTimes } from '../core/balancing/fleet-call-time';
 
 export type HealthLogFn = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -40,6 +41,8 @@ export interface HealthCheckDeps {
   log: HealthLogFn;
   /** Each invocation also gives back the quota and slots of crashed or long-frozen router instances. */
   quotaSweep?: QuotaSweep;
+  /** Every instance's recent calls per endpoint: each round stores the fleet's mean call time with the health. */
+  recentCalls?: Pick<QuotaReport, 'recent'>;
 }
 
 export interface RoundOptions {
@@ -74,13 +77,18 @@ async function record(
   probe: ProbeResult,
   probedAt: number,
   opts: RoundOptions,
+  callTimes: Map<string, number> | undefined,
 ): Promise<{ health: EndpointHealth | undefined; recorded: boolean; previous?: HealthStatus }> {
   const settings = deps.config.raw.health;
   let current = stored;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     if (!shouldRecord(current, probedAt, opts.minSpacingMs)) return { health: current, recorded: false };
+    // Counters that could not be read keep the last figure; read ones without this endpoint drop it.
+    const callMs = callTimes ? callTimes.get(endpoint.id) : current?.fleetCallMs;
+    const { fleetCallMs: _old, ...health } = nextHealth(current, probe, probedAt, settings);
     const next: HealthRecord = {
-      ...nextHealth(current, probe, probedAt, settings),
+      ...health,
+      ...(callMs !== undefined ? { fleetCallMs: callMs } : {}),
       version: (current?.version ?? 0) + 1,
     };
     if (await deps.store.write(endpoint.id, next, current?.version))
@@ -88,6 +96,19 @@ async function record(
     current = await deps.store.read(endpoint.id);
   }
   return { health: current, recorded: false };
+}
+
+/** The fleet's mean call time per endpoint, or undefined when the counters cannot be read now. */
+async function readCallTimes(deps: HealthCheckDeps, now: number): Promise<Map<string, number> | undefined> {
+  if (!deps.recentCalls) return undefined;
+  try {
+    return fleetCallTimes(await deps.recentCalls.recent(now, deps.config.raw.breaker.windowMs));
+  } catch (err) {
+    deps.log('warn', 'recent call counters unreadable; call times kept', {
+      error: (err as Error)?.name ?? String(err),
+    });
+    return undefined;
+  }
 }
 
 export async function runRound(deps: HealthCheckDeps, opts: RoundOptions): Promise<RoundReport> {
@@ -102,13 +123,16 @@ export async function runRound(deps: HealthCheckDeps, opts: RoundOptions): Promi
     }),
   );
   // Read after probing, not before: the window in which another invocation can write in between is shorter.
-  const stored = await deps.store.readAll(endpoints.map((e) => e.id));
+  const [stored, callTimes] = await Promise.all([
+    deps.store.readAll(endpoints.map((e) => e.id)),
+    readCallTimes(deps, startedAt),
+  ]);
 
   const results = await Promise.all(
     endpoints.map(async (e, i): Promise<EndpointRoundResult | undefined> => {
       const { probedAt, result } = probes[i];
       try {
-        const outcome = await record(deps, e, stored.get(e.id), result, probedAt, opts);
+        const outcome = await record(deps, e, stored.get(e.id), result, probedAt, opts, callTimes);
         // A first observation is news only when it is bad; after that, every change is.
         const changed =
           outcome.previous === undefined

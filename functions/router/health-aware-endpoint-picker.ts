@@ -51,7 +51,12 @@ export function createHealthAwareEndpointPicker(opts: HealthAwarePickerOptions):
   const view = (endpointId: string): EndpointHealthView => {
     const record = opts.snapshot.health(endpointId);
     if (!record || isStale(record, now(), maxAgeMs)) return { status: 'unknown' };
-    return { status: record.status, latencyEwmaMs: record.latencyEwmaMs, lastError: record.lastError };
+    return {
+      status: record.status,
+      latencyEwmaMs: record.latencyEwmaMs,
+      lastError: record.lastError,
+      ...(record.fleetCallMs !== undefined ? { fleetCallMs: record.fleetCallMs } : {}),
+    };
   };
   const inflightOf = (id: string) => (opts.inflightSource ? opts.inflightSource(id) : (inflight.get(id) ?? 0));
 

@@ -276,6 +276,44 @@ describe('health check against simulated providers and dynalite', () => {
     expect(shared.pick(h.model, { exclude: new Set() })!.id).toBe('gpt-us');
   });
 
+  it("stores the fleet's mean call time with each endpoint's health; least in-flight shares picks by it", async () => {
+    const h = harness((c) => {
+      c.models[0].balancing = 'least_inflight';
+    });
+    // The real wiring reads the cost table's recent-call counters (none yet here).
+    await expect(h.deps.recentCalls!.recent(Date.now(), 60_000)).resolves.toEqual([]);
+    let unreadable = false;
+    h.deps.recentCalls = {
+      recent: async () => {
+        if (unreadable) throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        return [
+          { endpoint: 'gpt-us', calls: 20, faults: 0, busyMs: 20 * 900 },
+          { endpoint: 'gpt-eu', calls: 20, faults: 1, busyMs: 20 * 100 },
+        ];
+      },
+    };
+    await h.round();
+    const stored = async (id: string) =>
+      fromItem(
+        (
+          await createDynamoClient(env).send(
+            new GetItemCommand({ TableName: tableName(STATE_TABLE, env), Key: healthKey(id) }),
+          )
+        ).Item,
+      );
+    expect((await stored('gpt-us'))?.fleetCallMs).toBe(900);
+    expect((await stored('gpt-eu'))?.fleetCallMs).toBe(100);
+    // weight / call time: gpt-eu 3/100 against gpt-us 1/900, so about 96% of new instances' picks.
+    const picks = h.picks(1000);
+    expect(picks['gpt-eu'] / 1000).toBeGreaterThan(0.93);
+    expect(picks['gpt-us']).toBeGreaterThan(0);
+    // Counters that cannot be read keep the last figures rather than dropping to plain weights.
+    unreadable = true;
+    await h.round();
+    expect((await stored('gpt-us'))?.fleetCallMs).toBe(900);
+    expect(h.logs.some((l) => l.msg.includes('recent call counters unreadable'))).toBe(true);
+  });
+
   it('weighted balancing over 1,000 picks lands within 5 points of the weights', async () => {
     const h = harness();
     await h.round();

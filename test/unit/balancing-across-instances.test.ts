@@ -85,4 +85,48 @@ describe('balancing across instances', () => {
     picker.started('e2');
     expect(picker.pick(model, { exclude: new Set() })!.id).toBe('e2');
   });
+
+  it("least in-flight on Lambda: the fleet's call times share out new instances' picks by Little's law", () => {
+    // e0 answers in 100 ms, e1 in 300 ms, e2 unmeasured (the median, 300 ms), e3 in 900 ms: equal
+    // in-flight per endpoint means rates in proportion to 1 / call time, i.e. 9 : 3 : 3 : 1.
+    const callMs: Record<string, number | undefined> = { e0: 100, e1: 300, e2: undefined, e3: 900 };
+    const snapshot: StateSnapshot = {
+      ...noHealth,
+      health: (id) =>
+        callMs[id] === undefined
+          ? undefined
+          : {
+              status: 'healthy',
+              consecutiveFailures: 0,
+              consecutiveSuccesses: 3,
+              probedAt: Date.now(),
+              changedAt: Date.now(),
+              fleetCallMs: callMs[id],
+            },
+    };
+    const counts = firstPicks('least_inflight', 1600, { snapshot });
+    const share = (id: string) => counts[id] / 1600;
+    expect(Math.abs(share('e0') - 9 / 16)).toBeLessThan(0.05);
+    expect(Math.abs(share('e1') - 3 / 16)).toBeLessThan(0.04);
+    expect(Math.abs(share('e2') - 3 / 16)).toBeLessThan(0.04);
+    expect(Math.abs(share('e3') - 1 / 16)).toBeLessThan(0.03);
+  });
+
+  it("least in-flight: an instance's own counts, when it has any, still decide over the fleet's call times", () => {
+    const { config, model } = pool('least_inflight');
+    const snapshot: StateSnapshot = {
+      ...noHealth,
+      health: (id) => ({
+        status: 'healthy',
+        consecutiveFailures: 0,
+        consecutiveSuccesses: 3,
+        probedAt: Date.now(),
+        changedAt: Date.now(),
+        fleetCallMs: id === 'e3' ? 10 : 1000,
+      }),
+    };
+    const picker = createHealthAwareEndpointPicker({ config, snapshot, random: seeded(5) });
+    for (const id of ['e0', 'e1', 'e3']) picker.started(id);
+    expect(picker.pick(model, { exclude: new Set() })!.id).toBe('e2');
+  });
 });

@@ -42,6 +42,7 @@ export function toItem(endpointId: string, r: HealthRecord): Item {
   if (r.lastLatencyMs !== undefined) item.lastLatencyMs = num(r.lastLatencyMs);
   if (r.lastError !== undefined) item.lastError = { S: r.lastError.slice(0, 200) };
   if (r.downRounds !== undefined) item.downRounds = num(r.downRounds);
+  if (r.fleetCallMs !== undefined) item.callMs = num(r.fleetCallMs);
   return item;
 }
 
@@ -68,5 +69,6 @@ export function fromItem(item: Item | undefined): HealthRecord | undefined {
     changedAt: readNum(item.changedAt) ?? probedAt,
     version: readNum(item.version) ?? 0,
     ...(readNum(item.downRounds) !== undefined ? { downRounds: readNum(item.downRounds) } : {}),
+    ...(readNum(item.callMs) !== undefined ? { fleetCallMs: readNum(item.callMs) } : {}),
   };
 }

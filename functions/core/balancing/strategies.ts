@@ -16,6 +16,12 @@ export type EndpointCondition = 'healthy' | 'degraded' | 'down' | 'unknown';
 export interface EndpointView {
   status: EndpointCondition;
   latencyEwmaMs?: number;
+  /**
+   * Mean upstream call time over the last breaker window, over every router instance (the health
+   * check computes it from the instances' recent-call counters): what `least_inflight` balances by
+   * when this instance's own counts say nothing.
+   */
+  fleetCallMs?: number;
 }
 
 export interface BalancingInput<E extends PoolEndpoint> {
@@ -61,18 +67,43 @@ export function weighted<E extends PoolEndpoint>(endpoints: readonly E[], draw: 
   return endpoints[endpoints.length - 1];
 }
 
-/** Fewest calls in flight; ties split by weight so equal load does not always land on the first. */
+/**
+ * Fewest calls in flight; ties split by weight so equal load does not always land on the first.
+ *
+ * When every count is 0 (a Lambda instance serves one request at a time, so its own counts always
+ * are) and the fleet's mean call times are known, the draw is weighted by `weight / fleetCallMs`
+ * instead. By Little's law an endpoint's calls in flight are its request rate times its call time,
+ * so sending each endpoint a rate in proportion to weight / call time is what equal in-flight per
+ * unit of weight means across the fleet. Not the argmin of a shared count: that count is a minute
+ * old on every instance at once, and all of them would pile onto the same endpoint.
+ */
 export function leastInflight<E extends PoolEndpoint>(
   endpoints: readonly E[],
   inflight: (id: string) => number,
   draw: number,
+  health?: (id: string) => EndpointView,
 ): E | undefined {
   if (endpoints.length === 0) return undefined;
   const fewest = Math.min(...endpoints.map((e) => inflight(e.id)));
-  return weighted(
-    endpoints.filter((e) => inflight(e.id) === fewest),
-    draw,
-  );
+  const tied = endpoints.filter((e) => inflight(e.id) === fewest);
+  const byCallTime = health && fewest === 0 && tied.length === endpoints.length ? callTimeWeights(tied, health) : null;
+  if (!byCallTime) return weighted(tied, draw);
+  // The reweighted copies carry their index, so the caller gets its own endpoint object back.
+  return tied[(weighted(byCallTime, draw) as { index: number }).index];
+}
+
+/** Weights divided by the fleet's mean call time; endpoints not measured get the pool's median. */
+function callTimeWeights<E extends PoolEndpoint>(endpoints: readonly E[], health: (id: string) => EndpointView) {
+  const known = endpoints
+    .map((e) => health(e.id).fleetCallMs)
+    .filter((ms): ms is number => ms !== undefined && Number.isFinite(ms) && ms > 0)
+    .sort((a, b) => a - b);
+  if (known.length === 0) return null;
+  const median = known[Math.floor(known.length / 2)];
+  return endpoints.map((e, index) => {
+    const ms = health(e.id).fleetCallMs;
+    return { id: e.id, index, weight: e.weight / (ms !== undefined && Number.isFinite(ms) && ms > 0 ? ms : median) };
+  });
 }
 
 /**
@@ -105,7 +136,7 @@ export function chooseEndpoint<E extends PoolEndpoint>(strategy: Balancing, inpu
     case 'round_robin':
       return roundRobin(pool, input.cursor);
     case 'least_inflight':
-      return leastInflight(pool, input.inflight, input.draw);
+      return leastInflight(pool, input.inflight, input.draw, input.health);
     case 'latency':
       return lowestLatency(pool, input.health, input.callerRegion, input.draw);
     case 'weighted':

@@ -28,6 +28,11 @@ export interface EndpointHealth {
    * Absent in items written before it was kept.
    */
   downRounds?: number;
+  /**
+   * Mean upstream call time over the last breaker windows across the fleet (core/balancing/
+   * fleet-call-time.ts); absent while too few calls were seen. Written by the health check.
+   */
+  fleetCallMs?: number;
 }
 
 export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: string };

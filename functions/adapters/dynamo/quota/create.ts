@@ -74,3 +74,16 @@ export function createQuotaSweep(o: {
     },
   };
 }
+
+/** The report alone (the health check reads the fleet's recent calls per endpoint with it). */
+export function createQuotaReportOnly(o: {
+  ddb: DynamoDBClient;
+  table: string;
+  config: SwitchyardConfig;
+}): QuotaReport {
+  return createQuotaReport({
+    counters: createCounterOps(o.ddb, o.table),
+    holders: createHolderOps(o.ddb, o.table),
+    partitions: o.config.sharedState.holderPartitions,
+  });
+}
