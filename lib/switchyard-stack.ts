@@ -62,7 +62,7 @@ export interface SwitchyardStackProps extends StackProps {
   readonly alarmTopicArn?: string;
   /** The "breaker open longer than N minutes" alarm's N. @default 10 */
   readonly breakerOpenAlarmMinutes?: number;
-  /** Deployment stage name (`prod` adds termination protection in bin/). @default - none */
+  /** Deployment stage name (`prod`: termination protection and no hotswap, set in lib/app.ts). @default - none */
   readonly stage?: string;
   /**
    * Create a regional WAFv2 web ACL for the stage: a rate-based rule per client IP, the AWS managed
