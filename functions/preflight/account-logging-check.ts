@@ -8,6 +8,7 @@
  * reports success with `Checked: false`, and CloudFormation's own error still stands behind it.
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { LogFn } from '../ports/telemetry';
 
 export interface AccountLoggingCheckDeps {
   /** API Gateway's GetAccount `cloudwatchRoleArn` in this region (undefined or '' when unset). */
@@ -15,7 +16,7 @@ export interface AccountLoggingCheckDeps {
   /** PUT the response document to the pre-signed ResponseURL. */
   respond(url: string, body: string): Promise<void>;
   region: string;
-  log(level: 'info' | 'error', message: string, fields?: Record<string, unknown>): void;
+  log: LogFn;
 }
 
 export interface CustomResourceResponse {

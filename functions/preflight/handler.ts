@@ -6,7 +6,7 @@
  * nor the import-rule check looks for it in node_modules).
  */
 import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../adapters/aws/client-options';
-import { jsonLogLine } from '../core/telemetry/redact';
+import { consoleLog } from '../adapters/telemetry/console-log';
 import { runAccountLoggingCheck } from './account-logging-check';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 
@@ -17,8 +17,7 @@ interface ApiGatewaySdk {
 
 const API_GATEWAY_SDK = '@aws-sdk/client-api-gateway';
 
-const log = (level: 'info' | 'error', message: string, fields: Record<string, unknown> = {}) =>
-  (level === 'error' ? console.error : console.log)(jsonLogLine(level, message, fields));
+const log = consoleLog('switchyard-preflight');
 
 export async function handler(event: CloudFormationCustomResourceEvent): Promise<void> {
   await runAccountLoggingCheck(event, {
