@@ -4,7 +4,7 @@
  * `error <rule-name>: <from> → <to>` and fails the run. Paths are relative to the repository root;
  * Node builtins resolve to their bare name (`fs`, `node:fs` alike) and packages to `node_modules/...`.
  */
-const HANDLERS = '(router|health-check|pre-traffic|authorizer)';
+const HANDLERS = '(router|health-check|pre-traffic|authorizer|preflight)';
 
 /** The only packages and builtins the pure core may use: schemas, the tokenizer, hashing. */
 const CORE_PACKAGES = '^node_modules/(zod|gpt-tokenizer)/';
@@ -59,7 +59,7 @@ module.exports = {
     {
       name: 'adapters-not-handlers',
       comment:
-        'An adapter implements a port; it never imports a handler (router, health-check, pre-traffic, ' +
+        'An adapter implements a port; it never imports a handler (router, health-check, pre-traffic, preflight, ' +
         'authorizer). Move what both need into ports, contracts or core.',
       severity: 'error',
       from: { path: '^functions/adapters/' },
@@ -84,7 +84,7 @@ module.exports = {
     {
       name: 'handlers-not-sibling-handlers',
       comment:
-        'Each Lambda folder (router, health-check, pre-traffic, authorizer) is its own room: it never imports ' +
+        'Each Lambda folder (router, health-check, pre-traffic, authorizer, preflight) is its own room: it never imports ' +
         "another one's files. Share through core, ports, contracts or adapters.",
       severity: 'error',
       from: { path: `^functions/${HANDLERS}/` },

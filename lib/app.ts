@@ -4,6 +4,7 @@ import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { regionalDomainOptions } from './constructs/regional-domain';
+import { type CdkInvocation, detectCdkInvocation, PROD_STAGE, refuseHotswapOfProd } from './hotswap-guard';
 import { REPO_ROOT } from './paths';
 import { DEFAULT_CONFIG_PATH, SwitchyardStack, type SwitchyardStackProps } from './switchyard-stack';
 
@@ -79,6 +80,11 @@ export interface SwitchyardAppOptions {
   /** Overrides for the stack props read from context. */
   readonly stackProps?: SwitchyardStackProps;
   readonly outdir?: string;
+  /**
+   * How the CDK CLI running this app was invoked, for the prod hotswap refusal. Default: read from
+   * the process's ancestors (lib/hotswap-guard.ts); `null` when there is no CLI (tests, scripts).
+   */
+  readonly cdkInvocation?: CdkInvocation | null;
 }
 
 /** The Switchyard CDK app: one stack, cdk-nag AwsSolutions checks, settings from context. */
@@ -99,11 +105,16 @@ export function createSwitchyardApp(options: SwitchyardAppOptions = {}): { app: 
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = stackRegion(ctx(CONTEXT.region));
   const stage = str(ctx(CONTEXT.stage));
+  // Before any bundling: a refused hotswap costs the operator one second, not a synth.
+  refuseHotswapOfProd(
+    stage,
+    options.cdkInvocation === undefined ? detectCdkInvocation() : (options.cdkInvocation ?? undefined),
+  );
 
   const stack = new SwitchyardStack(app, str(ctx(CONTEXT.stackName)) ?? STACK_NAME, {
     env: account || region ? { account, region } : undefined,
     stage,
-    terminationProtection: stage === 'prod',
+    terminationProtection: stage === PROD_STAGE,
     waf: flag(ctx(CONTEXT.waf)),
     tracing: flag(ctx(CONTEXT.tracing)),
     apiGatewayAccountRole: flag(ctx(CONTEXT.apiGatewayAccountRole)),

@@ -62,7 +62,7 @@ export interface SwitchyardStackProps extends StackProps {
   readonly alarmTopicArn?: string;
   /** The "breaker open longer than N minutes" alarm's N. @default 10 */
   readonly breakerOpenAlarmMinutes?: number;
-  /** Deployment stage name (`prod` adds termination protection in bin/). @default - none */
+  /** Deployment stage name (`prod`: termination protection and no hotswap, set in lib/app.ts). @default - none */
   readonly stage?: string;
   /**
    * Create a regional WAFv2 web ACL for the stage: a rate-based rule per client IP, the AWS managed
@@ -75,7 +75,8 @@ export interface SwitchyardStackProps extends StackProps {
   /**
    * Create the account's API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`). It is a
    * per-account, per-region singleton: turn it on in one stack per account and region only.
-   * @default false (a custom resource checks it is set and fails the deploy with instructions)
+   * @default false (a custom resource checks it is set, before the stage, and fails the deploy with
+   * instructions: lib/constructs/api-gateway-account-check.ts)
    */
   readonly apiGatewayAccountRole?: boolean;
   /** The account's Lambda concurrency quota here, for the near-quota alarm. @default 1000 */

@@ -11,6 +11,7 @@ import {
   SHALLOW_HEALTH_PATH,
   SHALLOW_HEALTH_THROTTLE,
 } from '../../functions/contracts/health';
+import { ApiGatewayAccountCheck } from './api-gateway-account-check';
 import { addOpenAiGatewayResponses } from './gateway-responses';
 import { SwitchyardWebAcl, type WebAclOptions } from './web-acl';
 
@@ -54,7 +55,8 @@ export interface SwitchyardApiProps {
   readonly tracing?: boolean;
   /**
    * Create the account's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account, a per-account
-   * and per-region singleton): for one stack per account and region only. @default false
+   * and per-region singleton): for one stack per account and region only. @default false: a
+   * deploy-time check (ApiGatewayAccountCheck) fails the deploy with instructions when it is unset
    */
   readonly accountRole?: boolean;
 }
@@ -102,6 +104,8 @@ export class SwitchyardApi extends Construct {
   readonly consoleMethods: apigateway.Method[];
   /** The stack's own web ACL, when `waf` is on and no `webAclArn` is given. */
   readonly webAcl?: SwitchyardWebAcl;
+  /** The deploy-time check for the account's logging role, when the stack does not create it. */
+  readonly accountCheck?: ApiGatewayAccountCheck;
 
   constructor(scope: Construct, id: string, props: SwitchyardApiProps) {
     super(scope, id);
@@ -240,6 +244,14 @@ export class SwitchyardApi extends Construct {
       new wafv2.CfnWebACLAssociation(this, 'WebAcl', {
         resourceArn: this.api.deploymentStage.stageArn,
         webAclArn,
+      });
+    }
+
+    if (!props.accountRole) {
+      this.accountCheck = new ApiGatewayAccountCheck(this, 'AccountLoggingCheck', {
+        stage: this.api.deploymentStage,
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
       });
     }
 

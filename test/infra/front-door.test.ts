@@ -146,6 +146,33 @@ describe('capacity (default stack)', () => {
     expect(ofType(resources, 'AWS::ApiGateway::Account')).toHaveLength(0);
     expect(resources[idOf(stack, stack.router.function)].Properties.TracingConfig).toBeUndefined();
   });
+
+  it('checks the account logging role before the stage, with a function that may only read that setting', () => {
+    const check = stack.api.accountCheck!;
+    const [[checkId, custom]] = ofType(resources, 'Custom::ApiGatewayAccountLogging');
+    expect(custom.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [idOf(stack, check.function), 'Arn'] });
+    const [[, stage]] = ofType(resources, 'AWS::ApiGateway::Stage');
+    expect(stage.DependsOn).toContain(checkId);
+    const roleId = idOf(stack, check.function.role as never);
+    const statements = ofType(resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as any[]);
+    const apiGateway = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('apigateway:')));
+    expect(apiGateway).toEqual([
+      {
+        Sid: 'ReadApiGatewayAccount',
+        Effect: 'Allow',
+        Action: 'apigateway:GET',
+        Resource: {
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/account']],
+        },
+      },
+    ]);
+    // Besides that read, only its own log group.
+    for (const st of statements.filter((x) => x !== apiGateway[0])) {
+      for (const a of [st.Action].flat()) expect(a).toMatch(/^logs:/);
+    }
+  });
 });
 
 describe('opt-in WAF, tracing and the account API Gateway role', () => {
@@ -168,9 +195,11 @@ describe('opt-in WAF, tracing and the account API Gateway role', () => {
     expect(stage.Properties.TracingEnabled).toBe(true);
   });
 
-  it('creates the account-level API Gateway logging role only when asked', () => {
+  it('creates the account-level API Gateway logging role only when asked, and then no preflight for it', () => {
     const [[, account]] = ofType(built.resources, 'AWS::ApiGateway::Account');
     expect(account.Properties.CloudWatchRoleArn).toBeDefined();
+    expect(ofType(built.resources, 'Custom::ApiGatewayAccountLogging')).toHaveLength(0);
+    expect(built.stack.api.accountCheck).toBeUndefined();
   });
 
   it('associates a regional web ACL with a per-IP rate rule, a 413 for oversized bodies and AWS managed rules', () => {

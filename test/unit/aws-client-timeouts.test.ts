@@ -2,9 +2,11 @@
  * Every AWS SDK client gives up on a stuck socket: connection and request timeouts, and the request
  * timeout is an error, not the SDK's default warning.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { join } from 'node:path';
 import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../../functions/adapters/aws/client-options';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 
@@ -35,6 +37,36 @@ describe('AWS SDK client timeouts', () => {
     }
     const others = Object.entries(AWS_CLIENT_TIMEOUTS).filter(([k]) => k !== 'dynamodb' && k !== 'localDynamodb');
     for (const [, t] of others) expect(t.requestTimeout).toBeGreaterThan(AWS_CLIENT_TIMEOUTS.dynamodb.requestTimeout);
+  });
+
+  it('every AWS SDK client the functions construct is given a request handler with timeouts', () => {
+    const root = join(__dirname, '..', '..', 'functions');
+    const built: { file: string; client: string; args: string }[] = [];
+    for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+      if (!rel.endsWith('.ts')) continue;
+      const src = readFileSync(join(root, rel), 'utf8');
+      // Every `new <Name>Client(` (the SDK's naming; the preflight loads its client from the Lambda runtime,
+      // not through an import), plus the STS client fromTemporaryCredentials builds.
+      const ctor = /(new [A-Z]\w*Client|fromTemporaryCredentials)\(/g;
+      for (const m of src.matchAll(ctor)) {
+        built.push({ file: rel, client: m[1].replace('new ', ''), args: balancedArgs(src, m.index + m[0].length) });
+      }
+    }
+    // The scan itself must keep finding the clients the functions are known to build.
+    expect(new Set(built.map((b) => b.client))).toEqual(
+      new Set([
+        'DynamoDBClient',
+        'SecretsManagerClient',
+        'CloudWatchClient',
+        'LambdaClient',
+        'CodeDeployClient',
+        'BedrockRuntimeClient',
+        'APIGatewayClient',
+        'fromTemporaryCredentials',
+      ]),
+    );
+    const withoutTimeouts = built.filter((b) => !/requestHandlerWith\(|requestHandler:/.test(b.args));
+    expect(withoutTimeouts).toEqual([]);
   });
 
   describe('against a server that accepts the connection and never answers', () => {
@@ -73,3 +105,13 @@ describe('AWS SDK client timeouts', () => {
     }, 10_000);
   });
 });
+
+/** The text between an opening parenthesis (just before `from`) and its matching close. */
+function balancedArgs(src: string, from: number): string {
+  let depth = 1;
+  for (let i = from; i < src.length; i++) {
+    if (src[i] === '(') depth++;
+    else if (src[i] === ')' && --depth === 0) return src.slice(from, i);
+  }
+  return src.slice(from);
+}

@@ -23,6 +23,10 @@ export const AWS_CLIENT_TIMEOUTS = {
   secretsManager: { connectionTimeout: 2_000, requestTimeout: 5_000 },
   cloudWatch: { connectionTimeout: 2_000, requestTimeout: 10_000 },
   codeDeploy: { connectionTimeout: 2_000, requestTimeout: 10_000 },
+  /** The deploy-time API Gateway account check (functions/preflight). */
+  apiGateway: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+  /** AssumeRole for a Bedrock provider's cross-account role: awaited by the request that needs fresh credentials. */
+  sts: { connectionTimeout: 1_000, requestTimeout: 3_000 },
   /**
    * The pre-traffic hook's InvokeWithResponseStream: the router answers within the check's own
    * request timeout (an AbortSignal), so the socket timeout only has to catch a dead connection.

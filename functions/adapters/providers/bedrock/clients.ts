@@ -12,6 +12,7 @@ import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BedrockProviderConfig } from '../../../core/config/schema';
+import { AWS_CLIENT_TIMEOUTS, requestHandlerWith } from '../../aws/client-options';
 
 export interface BedrockClientOptions {
   connectTimeoutMs: number;
@@ -47,7 +48,7 @@ export function createBedrockClients(opts: BedrockClientOptions): BedrockClients
             ? // The provider caches the assumed role's credentials and refreshes them before they expire.
               fromTemporaryCredentials({
                 params: { RoleArn: provider.roleArn, RoleSessionName: 'switchyard', DurationSeconds: 3600 },
-                clientConfig: { region: provider.region },
+                clientConfig: { region: provider.region, ...requestHandlerWith(AWS_CLIENT_TIMEOUTS.sts) },
               })
             : undefined);
         client = new BedrockRuntimeClient({
