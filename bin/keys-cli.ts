@@ -36,6 +36,8 @@ Commands:
   revoke KEY_ID       revoke a key (every secret of it)
 
 DURATION is a whole number with s, m, h or d: 90s, 15m, 24h, 30d.
+--models lists model, route or alias names, or prefixes ending in * (gpt-4*, claude-sonnet-4-5*); every
+model a request may reach (fallbacks, an alias's target, a route's models) is checked against the list.
 Budgets are in US dollars per UTC day, ISO week (Monday 00:00 UTC) and calendar month (UTC).
 Every change (revoke, update, rotate's end of grace, expiry) reaches requests within the authorizer
 cache TTL: the routing config's gateway.authorizerCacheTtlSeconds (60 s by default), which the

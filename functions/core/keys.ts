@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { MAX_CACHE_TTL_SECONDS } from './cache/limits';
+import { allowListEntryProblem } from './routing/allow-list';
 
 export const KEY_PREFIX = 'sk-sy-';
 
@@ -14,7 +15,7 @@ export interface KeyRecord {
   admin: boolean;
   createdAt: string;
   lastUsedAt?: string;
-  /** Models and routes this key may call; empty or absent = all. */
+  /** Models, routes and aliases this key may call, or `prefix*` patterns; empty or absent = all. */
   allowedModels?: string[];
   defaultBudgetFactor?: number;
   dailyBudgetUsd?: number;
@@ -214,7 +215,9 @@ export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[
   const factor = fields.defaultBudgetFactor;
   if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0 && factor <= 1))
     problems.push('defaultBudgetFactor: must be between 0 and 1');
-  if (fields.allowedModels?.some((m) => !m.trim())) problems.push('allowedModels: names must not be empty');
+  // The first bad entry only: a list of a hundred mistakes is one message, not a hundred.
+  const entryProblem = fields.allowedModels?.map(allowListEntryProblem).find((p) => p !== undefined);
+  if (entryProblem) problems.push(`allowedModels: ${entryProblem}`);
   return problems;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { CompiledConfig } from '../core/config/compile';
 import { errors, GatewayError } from '../core/openai/errors';
+import { compileAllowList } from '../core/routing/allow-list';
 import { resolveModelName } from '../core/routing/plan';
 import type { KeyPolicy } from './deps';
 import type { RequestContext } from './request-context';
@@ -23,11 +24,11 @@ export function requireAdmin(ctx: Pick<RequestContext, 'key'>): void {
 export function createKeyPolicy(): KeyPolicy {
   return {
     checkModelAccess(key, requested) {
-      if (!key?.allowedModels?.length) return;
-      if (!key.allowedModels.includes(requested)) {
+      const list = compileAllowList(key?.allowedModels);
+      if (list && !list.allows(requested)) {
         throw new GatewayError(
           403,
-          `This API key may not use '${requested}'. Allowed: ${key.allowedModels.join(', ')}.`,
+          `This API key may not use '${requested}'. Allowed: ${list.entries.join(', ')}.`,
           'permission_error',
           'model_not_allowed',
           'model',
@@ -39,8 +40,8 @@ export function createKeyPolicy(): KeyPolicy {
 
 /**
  * A key's allow-list holds for what an alias resolves to as well as for the name sent: a key allowed
- * `gpt-4.1` cannot reach another model through an alias, and a key must allow an alias (its exact
- * name or its `prefix*` pattern, or the name sent) and its target to use it.
+ * `gpt-4.1` cannot reach another model through an alias, and a key must allow an alias (the name
+ * sent, exactly or by a `prefix*` entry such as the alias's own pattern) and its target to use it.
  */
 export function withAliasTargets(policy: KeyPolicy, config: () => CompiledConfig): KeyPolicy {
   return {
@@ -48,7 +49,8 @@ export function withAliasTargets(policy: KeyPolicy, config: () => CompiledConfig
     checkModelAccess(key, requested) {
       if (!key?.allowedModels?.length) return;
       const resolved = resolveModelName(config(), requested);
-      if (!resolved.alias || !key.allowedModels.includes(resolved.alias)) policy.checkModelAccess(key, requested);
+      // An alias's own `prefix*` pattern, listed, matches every name the alias matches.
+      policy.checkModelAccess(key, requested);
       if (resolved.alias) policy.checkModelAccess(key, resolved.name);
     },
   };

@@ -14,7 +14,7 @@ import {
 } from '../../functions/core/openai/upstream-fields';
 import { formatUsd } from '../../functions/core/budget/quota-errors';
 import { costMicros, usageFromOpenAI } from '../../functions/core/pricing';
-import { allowedModelSet, planRequest, type PlanRequest } from '../../functions/core/routing/plan';
+import { allowedModelFilter, planRequest, type PlanRequest } from '../../functions/core/routing/plan';
 import { metricDocuments } from '../../functions/core/telemetry/metric-documents';
 import { METRIC_DIMENSION_SETS, METRICS } from '../../functions/core/telemetry/metric-names';
 import { rememberSecret, scrubSecrets, scrubUpstreamText } from '../../functions/core/telemetry/redact';
@@ -100,13 +100,16 @@ describe("a key's allow-list in the planner", () => {
   const plan = (r: PlanRequest, allowedModels?: string[]) => planRequest(cfg, r, { random: () => 0.5, allowedModels });
 
   it('a listed route, when requested, allows its variants, intents and fallbacks', () => {
-    expect([...allowedModelSet(cfg, ['chat-default'], 'chat-default')!].sort()).toEqual(
+    const names = [...cfg.models.keys(), ...cfg.routes.keys()];
+    const allowedOf = (list: string[], requested: string) =>
+      names.filter(allowedModelFilter(cfg, list, requested)!).sort();
+    expect(allowedOf(['chat-default'], 'chat-default')).toEqual(
       ['chat-default', 'deepseek-v3.2', 'gemini-2.5-flash', 'gpt-4.1'].sort(),
     );
-    expect([...allowedModelSet(cfg, ['chat-default', 'claude-sonnet-4.5'], 'claude-sonnet-4.5')!].sort()).toEqual(
+    expect(allowedOf(['chat-default', 'claude-sonnet-4.5'], 'claude-sonnet-4.5')).toEqual(
       ['chat-default', 'claude-sonnet-4.5'].sort(),
     );
-    expect(allowedModelSet(cfg, [], 'gpt-4.1')).toBeUndefined();
+    expect(allowedModelFilter(cfg, [], 'gpt-4.1')).toBeUndefined();
   });
 
   it("filters a model's fallbacks to the list", () => {

@@ -7,6 +7,7 @@ import type { CompiledConfig, CompiledModel } from '../config/compile';
 import type { Capability, Intent, RouteConfig } from '../config/schema';
 import { errors, GatewayError } from '../openai/errors';
 import { matchAlias } from './aliases';
+import { compileAllowList } from './allow-list';
 import { classifyIntent, conversationText } from './intent';
 
 export interface PlanRequest {
@@ -28,7 +29,7 @@ export interface PlanOptions {
   fallbackOff?: boolean;
   /** 0..1 random draw for weighted variants. */
   random: () => number;
-  /** The key's allow-list (models and routes); empty or absent = everything. See `allowedModelSet`. */
+  /** The key's allow-list (models and routes); empty or absent = everything. Names or `prefix*` patterns; see `allowedModelFilter`. */
   allowedModels?: readonly string[];
 }
 
@@ -108,22 +109,35 @@ export function routeModels(route: RouteConfig): string[] {
 }
 
 /**
- * The models a chain for `requested` may hold under a key's allow-list. The rule: a client may send
- * only a listed name; a listed model may be a candidate of any chain; a listed route, when requested,
- * may use every model it can pick (its variants, intents and fallbacks). Nothing else is allowed: not
- * a listed model's configured fallbacks, not the model a cutover `replaces`, nor a route's models by
- * name, unless listed themselves. Undefined when the key has no list (everything allowed).
+ * Which models a chain for `requested` may hold under a key's allow-list. The rule: a client may send
+ * only a name the list allows (exactly or by a `prefix*` pattern, see allow-list.ts); a model the
+ * list allows may be a candidate of any chain; an allowed route, when requested, may use every model
+ * it can pick (its variants, intents and fallbacks). Nothing else is allowed: not an allowed model's
+ * configured fallbacks, not the model a cutover `replaces`, nor a route's models by name, unless the
+ * list allows them too. Undefined when the key has no list (everything allowed).
  */
-export function allowedModelSet(
+export function allowedModelFilter(
   cfg: CompiledConfig,
   allowed: readonly string[] | undefined,
   requested: string,
-): Set<string> | undefined {
-  if (!allowed?.length) return undefined;
-  const set = new Set<string>(allowed);
-  const route = allowed.includes(requested) ? cfg.routes.get(requested) : undefined;
-  if (route) for (const m of routeModels(route)) set.add(m);
-  return set;
+): ((model: string) => boolean) | undefined {
+  const list = compileAllowList(allowed);
+  if (!list) return undefined;
+  const route = list.allows(requested) ? cfg.routes.get(requested) : undefined;
+  const viaRoute = new Set(route ? routeModels(route) : []);
+  return (model) => list.allows(model) || viaRoute.has(model);
+}
+
+/** Whether a client may send `name`: the list allows the name sent and, for an alias, its target. */
+export function allowsRequestedName(
+  cfg: CompiledConfig,
+  allowed: readonly string[] | undefined,
+  name: string,
+): boolean {
+  const list = compileAllowList(allowed);
+  if (!list) return true;
+  const resolved = resolveModelName(cfg, name);
+  return list.allows(name) && list.allows(resolved.name);
 }
 
 export function modelNotAllowed(requested: string, allowed: readonly string[]): GatewayError {
@@ -141,10 +155,9 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
   const resolved = resolveModelName(cfg, req.model);
   const direct = cfg.models.get(resolved.name);
   const route = direct ? undefined : cfg.routes.get(resolved.name);
-  const allowed = allowedModelSet(cfg, opts.allowedModels, resolved.name);
+  const allowed = allowedModelFilter(cfg, opts.allowedModels, resolved.name);
   // A name the key may not use is refused before saying whether it exists.
-  if (allowed && (!opts.allowedModels!.includes(req.model) || !opts.allowedModels!.includes(resolved.name)))
-    throw modelNotAllowed(req.model, opts.allowedModels!);
+  if (!allowsRequestedName(cfg, opts.allowedModels, req.model)) throw modelNotAllowed(req.model, opts.allowedModels!);
   if (!direct && !route)
     throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys(), ...cfg.aliases.exact.keys()]);
   if (direct?.kind === 'embedding')
@@ -184,7 +197,7 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
     if (caps.some((c) => !m.capabilities.includes(c))) return skip(id, 'capability');
     if (req.maxTokens !== undefined && req.maxTokens > m.maxOutputTokens) return skip(id, 'output_cap');
     if (req.promptTokens + (req.maxTokens ?? 0) > m.contextWindow) return skip(id, 'context');
-    if (allowed && !allowed.has(id)) {
+    if (allowed && !allowed(id)) {
       couldServe.push(id);
       return skip(id, 'not_allowed');
     }

@@ -92,7 +92,11 @@ function limitsFrom(b: Fields, nowMs: number, allowNull: boolean): KeyUpdate {
       models.every((m) => typeof m === 'string' && m.length <= 200)
     )
       out.allowedModels = models as string[];
-    else throw errors.invalidField('allowedModels', 'expected a list of up to 100 model or route names');
+    else
+      throw errors.invalidField(
+        'allowedModels',
+        'expected a list of up to 100 model, route or alias names or prefix* patterns',
+      );
   }
   if (b.expiresIn !== undefined)
     out.validUntil = b.expiresIn === null && allowNull ? null : expiryFrom(b.expiresIn, nowMs);
