@@ -15,7 +15,7 @@ import {
 } from '../../core/openai/embeddings-request';
 import { errors, GatewayError } from '../../core/openai/errors';
 import { costMicros, microsToUsd, type TokenUsage } from '../../core/pricing';
-import type { Plan, PlanRequest } from '../../core/routing/plan';
+import { allowedModelFilter, type Plan, type PlanRequest } from '../../core/routing/plan';
 import { countTokens } from '../../core/routing/token-estimate';
 import { ANSWER_RESERVE_MS, decisionHeaders } from '../chat/route';
 import { executeChain, type ChainResult, type ExecInput } from '../chat/execute';
@@ -70,13 +70,21 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
   const fallbackOff = ctx.headers['x-switchyard-fallback']?.trim().toLowerCase() === 'off';
   const chain = fallbackOff ? [model.id] : [model.id, ...model.fallbacks];
   if (!fallbackOff && model.replaces) chain.push(model.replaces);
+  // The key's allow-list holds for the fallbacks and the replaced model as it does for chat.
+  const allowed = allowedModelFilter(cfg, ctx.key?.allowedModels, model.id);
+  const skipped: Plan['skipped'] = [];
   const plan: Plan = {
     route: null,
     intent: null,
     variant: null,
     budgetFactor: 1,
-    candidates: [...new Set(chain)].filter((id) => promptTokens <= (cfg.models.get(id)?.contextWindow ?? 0)),
-    skipped: [],
+    candidates: [...new Set(chain)].filter((id) => {
+      if (promptTokens > (cfg.models.get(id)?.contextWindow ?? 0)) return false;
+      if (!allowed || allowed(id)) return true;
+      skipped.push({ model: id, reason: 'not_allowed' });
+      return false;
+    }),
+    skipped,
   };
   if (plan.candidates.length === 0)
     throw new GatewayError(
