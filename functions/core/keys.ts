@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { MAX_CACHE_TTL_SECONDS } from './cache/limits';
-import { allowListEntryProblem } from './routing/allow-list';
+import { allowListEntryProblem, MAX_ALLOW_LIST_ENTRIES } from './routing/allow-list';
 
 export const KEY_PREFIX = 'sk-sy-';
 
@@ -216,6 +216,8 @@ export function keyFieldProblems(fields: { name?: string } & KeyLimits): string[
   if (factor !== undefined && !(Number.isFinite(factor) && factor >= 0 && factor <= 1))
     problems.push('defaultBudgetFactor: must be between 0 and 1');
   // The first bad entry only: a list of a hundred mistakes is one message, not a hundred.
+  if ((fields.allowedModels?.length ?? 0) > MAX_ALLOW_LIST_ENTRIES)
+    problems.push(`allowedModels: at most ${MAX_ALLOW_LIST_ENTRIES} entries`);
   const entryProblem = fields.allowedModels?.map(allowListEntryProblem).find((p) => p !== undefined);
   if (entryProblem) problems.push(`allowedModels: ${entryProblem}`);
   return problems;

@@ -76,6 +76,9 @@ describe('the allow-list matcher', () => {
     expect(keyFieldProblems({ name: 'k', allowedModels: ['gpt-4.1', 'a*b', '*'] })).toEqual([
       "allowedModels: 'a*b': * may only end an entry (a prefix pattern such as claude-sonnet-4-5*)",
     ]);
+    const many = Array.from({ length: 101 }, (_, i) => `m-${i}`);
+    expect(keyFieldProblems({ name: 'k', allowedModels: many })).toEqual(['allowedModels: at most 100 entries']);
+    expect(keyFieldProblems({ name: 'k', allowedModels: many.slice(1) })).toEqual([]);
   });
 });
 
