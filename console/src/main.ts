@@ -341,6 +341,8 @@ function limitsText(k: KeyRecord): string {
       k.rpm !== undefined ? `rpm ${k.rpm}` : '',
       k.tpm !== undefined ? `tpm ${k.tpm}` : '',
       k.dailyBudgetUsd !== undefined ? `$${k.dailyBudgetUsd}/day` : '',
+      k.weeklyBudgetUsd !== undefined ? `$${k.weeklyBudgetUsd}/week` : '',
+      k.monthlyBudgetUsd !== undefined ? `$${k.monthlyBudgetUsd}/month` : '',
       k.defaultBudgetFactor !== undefined ? `factor ${k.defaultBudgetFactor}` : '',
       k.maxConcurrency !== undefined ? `concurrency ${k.maxConcurrency}` : '',
       k.allowedModels?.length ? `models ${k.allowedModels.join(',')}` : '',
@@ -377,6 +379,8 @@ async function keys(): Promise<HTMLElement[]> {
     field('rpm', 'rpm', 'number', { min: '1' }),
     field('tpm', 'tpm', 'number', { min: '1' }),
     field('dailyBudgetUsd', 'USD/day', 'number', { min: '0', step: 'any' }),
+    field('weeklyBudgetUsd', 'USD/week', 'number', { min: '0', step: 'any' }),
+    field('monthlyBudgetUsd', 'USD/month', 'number', { min: '0', step: 'any' }),
     field('maxConcurrency', 'concurrency', 'number', { min: '1' }),
     field('expiresIn', 'expires in (30d)'),
     h('label', {}, h('input', { name: 'admin', type: 'checkbox', 'data-testid': 'create-admin' }), 'admin'),
@@ -398,6 +402,8 @@ async function keys(): Promise<HTMLElement[]> {
       rpm: optionalNumber(text('rpm')),
       tpm: optionalNumber(text('tpm')),
       dailyBudgetUsd: optionalNumber(text('dailyBudgetUsd')),
+      weeklyBudgetUsd: optionalNumber(text('weeklyBudgetUsd')),
+      monthlyBudgetUsd: optionalNumber(text('monthlyBudgetUsd')),
       maxConcurrency: optionalNumber(text('maxConcurrency')),
       expiresIn: text('expiresIn') || undefined,
     };
@@ -419,22 +425,31 @@ async function keys(): Promise<HTMLElement[]> {
   };
   const rows = list.data.map((k) => {
     const edit = h('form', { class: 'row-form', 'data-testid': `edit-${k.keyId}` });
+    // Labelled: a filled field has no placeholder left to say what it is.
     const input = (name: string, value: number | undefined, label: string) =>
-      h('input', {
-        name,
-        type: 'number',
-        min: name === 'dailyBudgetUsd' ? '0' : '1',
-        step: name === 'dailyBudgetUsd' ? 'any' : '1',
-        placeholder: label,
-        title: `${label} (empty = no limit)`,
-        value: value === undefined ? undefined : String(value),
-      });
+      h(
+        'label',
+        {},
+        label,
+        h('input', {
+          name,
+          type: 'number',
+          min: name.endsWith('BudgetUsd') ? '0' : '1',
+          step: name.endsWith('BudgetUsd') ? 'any' : '1',
+          'data-testid': `edit-${k.keyId}-${name}`,
+          placeholder: 'none',
+          title: `${label} (empty = no limit)`,
+          value: value === undefined ? undefined : String(value),
+        }),
+      );
     edit.append(
       input('rpm', k.rpm, 'rpm'),
       input('tpm', k.tpm, 'tpm'),
       input('dailyBudgetUsd', k.dailyBudgetUsd, 'USD/day'),
+      input('weeklyBudgetUsd', k.weeklyBudgetUsd, 'USD/week'),
+      input('monthlyBudgetUsd', k.monthlyBudgetUsd, 'USD/month'),
       input('maxConcurrency', k.maxConcurrency, 'concurrency'),
-      h('button', { type: 'submit' }, 'Save'),
+      h('button', { type: 'submit', 'data-testid': `save-${k.keyId}` }, 'Save'),
     );
     edit.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -447,6 +462,8 @@ async function keys(): Promise<HTMLElement[]> {
             rpm: num('rpm'),
             tpm: num('tpm'),
             dailyBudgetUsd: num('dailyBudgetUsd'),
+            weeklyBudgetUsd: num('weeklyBudgetUsd'),
+            monthlyBudgetUsd: num('monthlyBudgetUsd'),
             maxConcurrency: num('maxConcurrency'),
           },
         });
@@ -460,7 +477,7 @@ async function keys(): Promise<HTMLElement[]> {
       badge(k.status, active ? 'healthy' : 'down'),
       k.admin ? 'admin' : '',
       k.lastUsedAt ? k.lastUsedAt.slice(0, 19).replace('T', ' ') : '–',
-      limitsText(k),
+      h('span', { 'data-testid': `limits-${k.keyId}` }, limitsText(k)),
       active ? edit : '',
       active
         ? h(

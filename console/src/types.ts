@@ -96,6 +96,8 @@ export interface KeyRecord {
   allowedModels?: string[];
   defaultBudgetFactor?: number;
   dailyBudgetUsd?: number;
+  weeklyBudgetUsd?: number;
+  monthlyBudgetUsd?: number;
   rpm?: number;
   tpm?: number;
   maxConcurrency?: number;

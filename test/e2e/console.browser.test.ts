@@ -184,6 +184,47 @@ describeBrowser('operator console in Chromium', () => {
     expect(await page.locator('[data-testid=secret-value]').count()).toBe(0);
   }, 60_000);
 
+  it('sets weekly and monthly budgets when creating a key, shows them, and changes or clears them', async () => {
+    // A fresh render of the view (the step before may have left the page on it).
+    await show('overview');
+    await show('keys');
+    await page.fill('[data-testid=create-name]', 'browser-budgets');
+    await page.fill('[data-testid=create-dailyBudgetUsd]', '2');
+    await page.fill('[data-testid=create-weeklyBudgetUsd]', '5');
+    await page.fill('[data-testid=create-monthlyBudgetUsd]', '20.25');
+    await page.click('[data-testid=create-submit]');
+    await page.locator('[data-testid=secret-value]').waitFor({ timeout: 10_000 });
+    const created = (await gw.keys.list()).find((k) => k.name === 'browser-budgets')!;
+    expect(created).toMatchObject({ dailyBudgetUsd: 2, weeklyBudgetUsd: 5, monthlyBudgetUsd: 20.25 });
+    const limits = page.locator(`[data-testid="limits-${created.keyId}"]`);
+    expect(await limits.textContent()).toBe('$2/day · $5/week · $20.25/month');
+    // The row's form starts from the stored values.
+    const edit = (f: string) => page.locator(`[data-testid="edit-${created.keyId}-${f}"]`);
+    expect(await edit('weeklyBudgetUsd').inputValue()).toBe('5');
+    expect(await edit('monthlyBudgetUsd').inputValue()).toBe('20.25');
+    await shot('keys-budgets');
+
+    // Change the weekly budget, clear the monthly one; the daily one is kept as it was.
+    await edit('weeklyBudgetUsd').fill('7.5');
+    await edit('monthlyBudgetUsd').fill('');
+    await page.click(`[data-testid="save-${created.keyId}"]`);
+    await page.locator(`[data-testid="limits-${created.keyId}"]`, { hasText: '$7.5/week' }).waitFor();
+    expect(await limits.textContent()).toBe('$2/day · $7.5/week');
+    const updated = (await gw.keys.list()).find((k) => k.keyId === created.keyId)!;
+    expect([updated.dailyBudgetUsd, updated.weeklyBudgetUsd, updated.monthlyBudgetUsd]).toEqual([2, 7.5, undefined]);
+
+    // A negative budget is stopped by the form itself (min=0), and the API would refuse it too.
+    await edit('monthlyBudgetUsd').fill('-1');
+    expect(await page.locator(`[data-testid="edit-${created.keyId}-monthlyBudgetUsd"]:invalid`).count()).toBe(1);
+    const refused = await fetch(`${gw.url}/v1/admin/keys/${created.keyId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${gw.demoKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ monthlyBudgetUsd: -1 }),
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('monthlyBudgetUsd');
+  }, 60_000);
+
   it('refuses a non-admin key on every data call the console makes', async () => {
     for (const path of [
       '/v1/stats?days=7',
