@@ -354,6 +354,14 @@ function limitsText(k: KeyRecord): string {
 }
 
 const optionalNumber = (v: string) => (v.trim() === '' ? undefined : Number(v));
+/** `a, b*` -> ['a', 'b*']; undefined when nothing is listed (every model). */
+function modelList(v: string): string[] | undefined {
+  const list = v
+    .split(',')
+    .map((m) => m.trim())
+    .filter(Boolean);
+  return list.length ? list : undefined;
+}
 
 /** Shows a secret once, with the one chance to copy it. */
 function secretBox(title: string, secret: string): HTMLElement {
@@ -375,7 +383,7 @@ async function keys(): Promise<HTMLElement[]> {
     'form',
     { class: 'inline-form', 'data-testid': 'create-key' },
     field('name', 'name', 'text', { required: 'required', maxlength: '100' }),
-    field('allowedModels', 'models (a,b)'),
+    field('allowedModels', 'models (a,b*)'),
     field('rpm', 'rpm', 'number', { min: '1' }),
     field('tpm', 'tpm', 'number', { min: '1' }),
     field('dailyBudgetUsd', 'USD/day', 'number', { min: '0', step: 'any' }),
@@ -393,12 +401,7 @@ async function keys(): Promise<HTMLElement[]> {
     const body = {
       name: text('name'),
       admin: f.get('admin') === 'on',
-      allowedModels: text('allowedModels')
-        ? text('allowedModels')
-            .split(',')
-            .map((m) => m.trim())
-            .filter(Boolean)
-        : undefined,
+      allowedModels: modelList(text('allowedModels')),
       rpm: optionalNumber(text('rpm')),
       tpm: optionalNumber(text('tpm')),
       dailyBudgetUsd: optionalNumber(text('dailyBudgetUsd')),
@@ -449,6 +452,19 @@ async function keys(): Promise<HTMLElement[]> {
       input('weeklyBudgetUsd', k.weeklyBudgetUsd, 'USD/week'),
       input('monthlyBudgetUsd', k.monthlyBudgetUsd, 'USD/month'),
       input('maxConcurrency', k.maxConcurrency, 'concurrency'),
+      h(
+        'label',
+        {},
+        'models (a,b*)',
+        h('input', {
+          name: 'allowedModels',
+          type: 'text',
+          'data-testid': `edit-${k.keyId}-allowedModels`,
+          placeholder: 'all',
+          title: 'model, route or alias names, or prefix* patterns (empty = every model)',
+          value: k.allowedModels?.join(',') || undefined,
+        }),
+      ),
       h('button', { type: 'submit', 'data-testid': `save-${k.keyId}` }, 'Save'),
     );
     edit.addEventListener('submit', (e) => {
@@ -465,6 +481,7 @@ async function keys(): Promise<HTMLElement[]> {
             weeklyBudgetUsd: num('weeklyBudgetUsd'),
             monthlyBudgetUsd: num('monthlyBudgetUsd'),
             maxConcurrency: num('maxConcurrency'),
+            allowedModels: modelList(String(f.get('allowedModels') ?? '')) ?? null,
           },
         });
         return h('p', { role: 'status' }, `Updated ${k.keyId}; requests see it within the authorizer cache TTL.`);

@@ -193,7 +193,7 @@ describeBrowser('operator console in Chromium', () => {
     await page.fill('[data-testid=create-weeklyBudgetUsd]', '5');
     await page.fill('[data-testid=create-monthlyBudgetUsd]', '20.25');
     await page.click('[data-testid=create-submit]');
-    await page.locator('[data-testid=secret-value]').waitFor({ timeout: 10_000 });
+    const secret = (await page.locator('[data-testid=secret-value]').textContent({ timeout: 10_000 }))!.trim();
     const created = (await gw.keys.list()).find((k) => k.name === 'browser-budgets')!;
     expect(created).toMatchObject({ dailyBudgetUsd: 2, weeklyBudgetUsd: 5, monthlyBudgetUsd: 20.25 });
     const limits = page.locator(`[data-testid="limits-${created.keyId}"]`);
@@ -204,14 +204,21 @@ describeBrowser('operator console in Chromium', () => {
     expect(await edit('monthlyBudgetUsd').inputValue()).toBe('20.25');
     await shot('keys-budgets');
 
-    // Change the weekly budget, clear the monthly one; the daily one is kept as it was.
+    // Change the weekly budget, clear the monthly one, limit the models to a pattern; the daily
+    // budget is kept as it was.
     await edit('weeklyBudgetUsd').fill('7.5');
     await edit('monthlyBudgetUsd').fill('');
+    await edit('allowedModels').fill('gemini-*');
     await page.click(`[data-testid="save-${created.keyId}"]`);
     await page.locator(`[data-testid="limits-${created.keyId}"]`, { hasText: '$7.5/week' }).waitFor();
-    expect(await limits.textContent()).toBe('$2/day · $7.5/week');
+    expect(await limits.textContent()).toBe('$2/day · $7.5/week · models gemini-*');
     const updated = (await gw.keys.list()).find((k) => k.keyId === created.keyId)!;
     expect([updated.dailyBudgetUsd, updated.weeklyBudgetUsd, updated.monthlyBudgetUsd]).toEqual([2, 7.5, undefined]);
+    expect(updated.allowedModels).toEqual(['gemini-*']);
+    const as = { authorization: `Bearer ${secret}` };
+    expect((await post(gw, '/v1/chat/completions', hi('gemini-2.5-flash'), as)).status).toBe(200);
+    const other = await post(gw, '/v1/chat/completions', hi('gpt-4.1'), as);
+    expect([other.status, other.json.error.code]).toEqual([403, 'model_not_allowed']);
 
     // A negative budget is stopped by the form itself (min=0), and the API would refuse it too.
     await edit('monthlyBudgetUsd').fill('-1');
