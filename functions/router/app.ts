@@ -26,7 +26,7 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/v1/messages': { POST: messages },
   '/v1/messages/count_tokens': { POST: countTokens },
   '/v1/responses': { POST: responses },
-  '/v1/models': { GET: (_ctx, deps) => listModels(deps) },
+  '/v1/models': { GET: listModels },
   // Admin keys only. Anonymous GET /health never reaches the router: API Gateway answers it itself
   // (a MOCK integration, lib/constructs/api.ts) and so does the local emulator.
   '/health/deep': { GET: deepHealth },

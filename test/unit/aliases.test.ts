@@ -63,7 +63,8 @@ describe('alias resolution', () => {
 describe('/v1/models lists aliases', () => {
   const deps = stubDeps({ config: cfg });
   it('lists exact and prefix aliases with what they stand for, and retrieves a matching name', () => {
-    const list = JSON.parse(listModels(deps).body as string).data as Array<Record<string, unknown>>;
+    const anyone = {} as Parameters<typeof listModels>[0];
+    const list = JSON.parse(listModels(anyone, deps).body as string).data as Array<Record<string, unknown>>;
     expect(list).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: 'claude-sonnet-4-5-20250929', alias_of: 'gpt-4.1', owned_by: 'switchyard' }),
@@ -100,5 +101,39 @@ describe('allow-lists hold for the alias target as well as the name sent', () =>
     expect(allowed(key(['gpt-4.1']), 'claude-opus-4-1')).toBe(false);
     expect(allowed(key(['gpt-4.1']), 'gpt-4.1')).toBe(true);
     expect(allowed({ keyId: 'k', keyName: 'k', admin: false }, 'claude-opus-4-1')).toBe(true);
+  });
+});
+
+describe('/v1/models for a key with an allow-list', () => {
+  const deps = stubDeps({ config: compileConfig(defaultConfig) });
+  const caller = (allowedModels?: string[]) =>
+    ({ key: { keyId: 'k', keyName: 'k', admin: false, allowedModels } }) as Parameters<typeof listModels>[0];
+  const ids = (allowedModels?: string[]) =>
+    (JSON.parse(listModels(caller(allowedModels), deps).body as string).data as Array<{ id: string }>).map((m) => m.id);
+
+  it('lists only what the key may send, and everything for a key without a list', () => {
+    const all = ids();
+    expect(all).toEqual(expect.arrayContaining(['gpt-4.1', 'gemini-2.5-flash', 'chat-default']));
+    const gemini = ids(['gemini-*']);
+    expect(gemini).toContain('gemini-2.5-flash');
+    expect(gemini.every((id) => id.startsWith('gemini-'))).toBe(true);
+    expect(gemini.length).toBeLessThan(all.length);
+  });
+
+  it('retrieving a model outside the list is a 404 that names only allowed ones', () => {
+    const ctx = { ...caller(['gemini-*']), path: '/v1/models/gpt-4.1' } as Parameters<typeof retrieveModel>[0];
+    let err: unknown;
+    try {
+      retrieveModel(ctx, deps);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).status).toBe(404);
+    const named = (err as GatewayError).message.split('Valid models and routes: ')[1].replace(/\.$/, '').split(', ');
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.every((id) => id.startsWith('gemini-'))).toBe(true);
+    const ok = { ...caller(['gemini-*']), path: '/v1/models/gemini-2.5-flash' } as Parameters<typeof retrieveModel>[0];
+    expect(JSON.parse(retrieveModel(ok, deps).body as string).id).toBe('gemini-2.5-flash');
   });
 });

@@ -1,5 +1,5 @@
 import { errors } from '../../core/openai/errors';
-import { resolveModelName } from '../../core/routing/plan';
+import { allowsRequestedName, resolveModelName } from '../../core/routing/plan';
 import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
 import type { RequestContext } from '../request-context';
@@ -39,9 +39,20 @@ function aliasObjects(deps: RouterDeps, ids: string[]) {
   });
 }
 
+/**
+ * What this caller may send: a key with an allow-list sees only the models, routes and aliases it
+ * could call (as OpenAI lists the models a key can use), so one tenant's list does not tell it what
+ * others are offered.
+ */
+function visibleTo(ctx: RequestContext, deps: RouterDeps) {
+  const allowed = ctx.key?.allowedModels;
+  return (id: string) => allowsRequestedName(deps.config, allowed, id);
+}
+
 /** GET /v1/models in OpenAI's list shape. */
-export function listModels(deps: RouterDeps): HttpResult {
-  return json(200, { object: 'list', data: modelObjects(deps) });
+export function listModels(ctx: RequestContext, deps: RouterDeps): HttpResult {
+  const visible = visibleTo(ctx, deps);
+  return json(200, { object: 'list', data: modelObjects(deps).filter((m) => visible(m.id)) });
 }
 
 /** GET /v1/models/{model}: one model or route, or OpenAI's 404. */
@@ -53,13 +64,13 @@ export function retrieveModel(ctx: RequestContext, deps: RouterDeps): HttpResult
   } catch {
     id = raw;
   }
+  const visible = visibleTo(ctx, deps);
   const found = modelObjects(deps).find((m) => m.id === id) ?? aliasObjects(deps, [id])[0];
-  if (!found) {
-    throw errors.unknownModel(id, [
-      ...deps.config.models.keys(),
-      ...deps.config.routes.keys(),
-      ...deps.config.aliases.exact.keys(),
-    ]);
+  if (!found || !visible(found.id)) {
+    throw errors.unknownModel(
+      id,
+      [...deps.config.models.keys(), ...deps.config.routes.keys(), ...deps.config.aliases.exact.keys()].filter(visible),
+    );
   }
   return json(200, found);
 }
