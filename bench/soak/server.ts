@@ -193,6 +193,7 @@ async function main(): Promise<void> {
     counters,
     holders: createHolderOps(ddb, costTable),
     partitions: cfg.raw.sharedState.holderPartitions,
+    slotShards: cfg.raw.sharedState.slotShards,
   });
 
   async function audit(): Promise<Audit> {

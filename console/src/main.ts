@@ -208,7 +208,14 @@ async function models(): Promise<HTMLElement[]> {
         h(
           'p',
           {},
-          `concurrency cap: ${m.maxConcurrency ?? 'none'} · daily budget: ${m.dailyBudgetUsd === null ? 'none' : `$${m.dailyBudgetUsd}`} · fallbacks: ${m.fallbacks.join(', ') || 'none'}`,
+          h(
+            'span',
+            { 'data-testid': `concurrency-${m.id}` },
+            m.maxConcurrency === null
+              ? 'concurrency: no cap'
+              : `concurrency in use: ${m.concurrencyInUse ?? '?'} of ${m.maxConcurrency}`,
+          ),
+          ` · daily budget: ${m.dailyBudgetUsd === null ? 'none' : `$${m.dailyBudgetUsd}`} · fallbacks: ${m.fallbacks.join(', ') || 'none'}`,
         ),
         table(
           ['endpoint', 'region', 'health', 'latency (EWMA)', 'breaker', 'last error'],

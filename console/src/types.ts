@@ -64,6 +64,8 @@ export interface ModelView {
   id: string;
   status: string;
   maxConcurrency: number | null;
+  /** Slots held across the fleet now (calls in flight, plus slots kept for a next request); null: uncapped or unreadable. */
+  concurrencyInUse: number | null;
   dailyBudgetUsd: number | null;
   fallbacks: string[];
   endpoints: EndpointView[];

@@ -92,6 +92,11 @@ export interface QuotaReport {
    * of `windowMs`), summed over every instance: the failure rate over the breaker window.
    */
   recent(now: number, windowMs: number): Promise<RecentCalls[]>;
+  /**
+   * A model's concurrency slots held across every instance now: calls in flight plus slots an
+   * instance keeps for its next back-to-back request (at most the cap).
+   */
+  slotsHeld(model: string, cap: number): Promise<number>;
 }
 
 /** Gives back the slices and slots of router instances whose holder records expired (crashed or long frozen). */

@@ -53,6 +53,7 @@ export function stubDeps(overrides: Partial<RouterDeps> = {}): RouterDeps {
       budgets: async () => [],
       periodBudgets: async () => [],
       recent: async () => [],
+      slotsHeld: async () => 0,
     },
     dynamo: createDynamoHealth(() => undefined),
     now: Date.now,

@@ -100,6 +100,10 @@ describeBrowser('operator console in Chromium', () => {
     await show('models');
     for (const model of ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2'])
       await until(`[data-testid="model-${model}"]`, 'data-status', 'healthy');
+    // Every default model is capped (defaults.maxConcurrency): slots held across the fleet of its cap.
+    expect(await page.locator('[data-testid="concurrency-gpt-4.1"]').textContent()).toMatch(
+      /^concurrency in use: \d+ of \d+$/,
+    );
     await shot('models');
   }, 180_000);
 

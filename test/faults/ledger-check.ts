@@ -51,7 +51,12 @@ export async function readLedger(gw: LocalGateway): Promise<LedgerSnapshot> {
     const counters = createCounterOps(ddb, table);
     const holders = createHolderOps(ddb, table);
     const shared = gw.deps.config.raw.sharedState;
-    const report = createQuotaReport({ counters, holders, partitions: shared.holderPartitions });
+    const report = createQuotaReport({
+      counters,
+      holders,
+      partitions: shared.holderPartitions,
+      slotShards: shared.slotShards,
+    });
     const snap: LedgerSnapshot = {
       spent: {},
       held: {},

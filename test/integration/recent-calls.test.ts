@@ -54,6 +54,7 @@ describe('recent-window endpoint counters in holder records', () => {
       counters: createCounterOps(ddb, table),
       holders: createHolderOps(ddb, table),
       partitions: PARTITIONS,
+      slotShards: 4,
     });
     return Object.fromEntries(
       (await report.recent(now, WINDOW)).map((r) => [r.endpoint, [r.calls, r.faults, r.busyMs]]),

@@ -170,6 +170,7 @@ describe('shared quota (slices over DynamoDB)', () => {
       counters: createCounterOps(ddb, table),
       holders: createHolderOps(ddb, table),
       partitions: 4,
+      slotShards: 4,
     });
     const model = (await report.usage('2026-12-06')).find((r) => r.scope === dim);
     expect(model?.requests).toBe(22);
@@ -208,6 +209,15 @@ describe('shared quota (slices over DynamoDB)', () => {
     const results = await Promise.all(fleet.map((q) => q.admit([], { model, cap: 3 }, clock.t)));
     expect(results.filter((r) => r.ok)).toHaveLength(3);
     expect(results.filter((r) => !r.ok && r.reason === 'full')).toHaveLength(7);
+    // What the console's models view shows: every slot of the cap held across the fleet.
+    const report = createQuotaReport({
+      counters: createCounterOps(ddb, table),
+      holders: createHolderOps(ddb, table),
+      partitions: 4,
+      slotShards: 2,
+    });
+    expect(await report.slotsHeld(model, 3)).toBe(3);
+    expect(await report.slotsHeld(`never-called-${run}`, 3)).toBe(0);
   });
 
   test('DynamoDB throttling: requests covered by held slices are served, the rest refused, never past the limit', async () => {
@@ -307,6 +317,7 @@ describe('shared quota (slices over DynamoDB)', () => {
       counters: createCounterOps(ddb, table),
       holders: createHolderOps(ddb, table),
       partitions: 4,
+      slotShards: 4,
     });
     const rows = await report.usage('2026-12-06');
     const mine = rows.filter((r) => r.scope.startsWith(`key#k${run}_`));

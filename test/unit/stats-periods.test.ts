@@ -29,6 +29,7 @@ function deps(edit: (c: any) => void, keys?: Partial<KeyRecord>[]) {
       usage: async () => [],
       budgets: async () => [],
       recent: async () => [],
+      slotsHeld: async () => 0,
       periodBudgets: async (period) => {
         asked.push(period);
         return [{ scope: 'global', limitMicros: 1, spentMicros: 7_000_000, reservedMicros: 500_000 }];

@@ -20,7 +20,9 @@ function statsEvent(): APIGatewayProxyEvent {
 
 function app(usage: () => Promise<never[]>, budgets: () => Promise<never[]> = async () => []) {
   return createRouterApp(
-    stubDeps({ report: { usage, budgets, recent: async () => [], periodBudgets: async () => [] } }),
+    stubDeps({
+      report: { usage, budgets, recent: async () => [], periodBudgets: async () => [], slotsHeld: async () => 0 },
+    }),
   );
 }
 

@@ -9,15 +9,36 @@ import { json, type HttpResult } from '../http';
 import { requireAdmin } from '../key-policy';
 import type { RequestContext } from '../request-context';
 
+/**
+ * Each capped model's slots held across the fleet (one read per slot shard). A read that fails
+ * leaves the figure out (null) rather than failing the view.
+ */
+async function slotsInUse(deps: RouterDeps): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  await Promise.all(
+    [...deps.config.models.values()].map(async (m) => {
+      if (!m.maxConcurrency) return;
+      try {
+        out.set(m.id, await deps.report.slotsHeld(m.id, m.maxConcurrency));
+      } catch (err) {
+        deps.log('warn', 'concurrency slots unreadable', { model: m.id, error: (err as Error)?.name ?? String(err) });
+      }
+    }),
+  );
+  return out;
+}
+
 export async function adminState(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   requireAdmin(ctx);
   await deps.state.ensureFresh();
   const health = new Map(deps.endpoints.summary().endpoints.map((e) => [e.id, e]));
   const now = deps.now();
+  const inUse = await slotsInUse(deps);
   const models = [...deps.config.models.values()].map((m) => ({
     id: m.id,
     status: deps.endpoints.modelStatus(m),
     maxConcurrency: m.maxConcurrency ?? null,
+    concurrencyInUse: inUse.get(m.id) ?? null,
     dailyBudgetUsd: m.dailyBudgetUsd ?? null,
     weeklyBudgetUsd: m.weeklyBudgetUsd ?? null,
     monthlyBudgetUsd: m.monthlyBudgetUsd ?? null,

@@ -49,7 +49,15 @@ export function createQuotaAdapters(o: {
     storeOk: () => o.health.ok(),
     recentWindowMs: o.config.breaker.windowMs,
   });
-  return { quota, report: createQuotaReport({ counters, holders, partitions: s.holderPartitions }) };
+  return {
+    quota,
+    report: createQuotaReport({
+      counters,
+      holders,
+      partitions: s.holderPartitions,
+      slotShards: s.slotShards,
+    }),
+  };
 }
 
 /** The sweep alone, for the health-check function's schedule. */
@@ -85,5 +93,6 @@ export function createQuotaReportOnly(o: {
     counters: createCounterOps(o.ddb, o.table),
     holders: createHolderOps(o.ddb, o.table),
     partitions: o.config.sharedState.holderPartitions,
+    slotShards: o.config.sharedState.slotShards,
   });
 }

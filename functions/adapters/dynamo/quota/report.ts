@@ -26,7 +26,13 @@ const COUNTERS = [
   'savedMicros',
 ] as const;
 
-export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps; partitions: number }): QuotaReport {
+export function createQuotaReport(o: {
+  counters: CounterOps;
+  holders: HolderOps;
+  partitions: number;
+  /** sharedState.slotShards: a model's cap is split over min(this, cap) slot items. */
+  slotShards: number;
+}): QuotaReport {
   /** Queries in flight by day range: the day tables and the period figures of one /v1/stats share them. */
   const inFlight = new Map<string, Promise<HolderRecord[]>>();
   /**
@@ -149,6 +155,11 @@ export function createQuotaReport(o: { counters: CounterOps; holders: HolderOps;
         recentSince(now, windowMs),
         now,
       );
+    },
+    async slotsHeld(model, cap) {
+      const shards = Math.max(1, Math.min(o.slotShards, cap));
+      const held = await Promise.all(Array.from({ length: shards }, (_, s) => o.counters.readSlots(model, s)));
+      return held.reduce((a, b) => a + Math.max(0, b), 0);
     },
     budgets: (day) => periodBudgets(`d${day}`, Date.parse(day) + DAY_MS - 1),
     periodBudgets,
