@@ -95,6 +95,8 @@ describe('Anthropic request -> chat request', () => {
           role: 'assistant',
           content: 'Checking.',
           tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }],
+          // Carried for Claude on Bedrock; other upstreams never see it (upstream-fields.ts).
+          thinking_blocks: [{ type: 'thinking', thinking: 'Let me look.', signature: 'sig' }],
         },
         { role: 'tool', tool_call_id: 'toolu_1', content: 'a cat' },
         { role: 'user', content: 'Thanks' },
@@ -112,6 +114,8 @@ describe('Anthropic request -> chat request', () => {
       max_tokens: 100,
       temperature: 0.2,
       top_p: 0.9,
+      top_k: 5,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
       stop: ['END'],
       stream: true,
       stream_options: { include_usage: true },

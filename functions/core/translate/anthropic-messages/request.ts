@@ -2,11 +2,12 @@
  * Anthropic Messages request -> the internal chat completion request.
  *
  * Rules for what has no chat completions equivalent (documented in docs/reference/apis.md):
- * - `thinking` blocks (and `redacted_thinking`) in assistant turns are dropped, and so is the
- *   `thinking` setting: every upstream the gateway calls speaks chat completions, which has no field
- *   for them, and their signatures are only valid for Anthropic's own API.
- * - `top_k` is dropped (OpenAI rejects it); `metadata.user_id` is accepted and not forwarded (it
- *   identifies the end user to Anthropic, not to other vendors); `cache_control` marks are dropped.
+ * - `thinking` (the setting), `top_k`, and the `thinking` / `redacted_thinking` blocks of assistant
+ *   turns (with their signatures) are carried as `thinking`, `top_k` and `thinking_blocks`: Claude on
+ *   Bedrock receives them; OpenAI-compatible upstreams never see them (chat completions has no field
+ *   for them, and a signature is only valid for the model family that wrote it).
+ * - `metadata.user_id` is accepted and not forwarded (it identifies the end user to Anthropic, not to
+ *   other vendors); `cache_control` marks are dropped.
  * - A user turn's `tool_result` blocks become `tool` messages placed before the rest of that turn,
  *   which is the order chat completions requires (tool answers right after the assistant's calls).
  * - Blocks the chat format cannot carry (documents, server tools, ...) are refused with a 400 naming
@@ -20,6 +21,7 @@ import type {
   ChatTool,
   ChatToolCall,
   ChatToolChoice,
+  ThinkingBlock,
 } from '../chat-types';
 import { isRecord } from '../json-body';
 import type { CountTokensRequest, MessagesRequest } from './schema';
@@ -120,6 +122,7 @@ function assistantTurn(content: string | Block[], path: string): ChatMessage[] {
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const texts: string[] = [];
   const calls: ChatToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
   content.forEach((b, i) => {
     const p = `${path}[${i}]`;
     switch (b.type) {
@@ -134,8 +137,15 @@ function assistantTurn(content: string | Block[], path: string): ChatMessage[] {
         });
         break;
       case 'thinking':
+        thinking.push({
+          type: 'thinking',
+          thinking: str(b.thinking, `${p}.thinking`),
+          signature: typeof b.signature === 'string' ? b.signature : '',
+        });
+        break;
       case 'redacted_thinking':
-        break; // see the module comment
+        thinking.push({ type: 'redacted_thinking', data: str(b.data, `${p}.data`) });
+        break;
       default:
         throw errors.invalidField(
           `${p}.type`,
@@ -149,6 +159,7 @@ function assistantTurn(content: string | Block[], path: string): ChatMessage[] {
       role: 'assistant',
       content: texts.length ? texts.join('') : null,
       ...(calls.length ? { tool_calls: calls } : {}),
+      ...(thinking.length ? { thinking_blocks: thinking } : {}),
     },
   ];
 }
@@ -210,6 +221,8 @@ export function toChatRequest(req: MessagesRequest): ChatRequestBody {
     max_tokens: req.max_tokens,
     ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
     ...(req.top_p !== undefined ? { top_p: req.top_p } : {}),
+    ...(req.top_k !== undefined ? { top_k: req.top_k } : {}),
+    ...(req.thinking !== undefined ? { thinking: req.thinking } : {}),
     ...(req.stop_sequences?.length ? { stop: req.stop_sequences } : {}),
     ...(req.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };

@@ -12,6 +12,10 @@
  *   so the gateway forces a tool whose input schema is the requested schema and hands the tool's
  *   input back as the message content (see JSON_TOOL_NAME); tools and a JSON response_format
  *   together are refused.
+ * - Claude models (an id, profile or ARN naming `anthropic.`) also take the Anthropic fields the
+ *   Messages edge carries: `thinking` and `top_k` as `additionalModelRequestFields`, and earlier
+ *   assistant turns' signed `thinking_blocks` as `reasoningContent` blocks (unsigned ones are dropped:
+ *   Claude refuses a thinking block it cannot verify). Other Bedrock models ignore them.
  */
 import type {
   ConverseContentBlock,
@@ -132,6 +136,30 @@ function toolUseBlocks(toolCalls: unknown, param: string): ConverseContentBlock[
   });
 }
 
+/** Whether the model is Claude (Anthropic's fields apply): a model id, an inference profile or an ARN. */
+export function isClaudeModel(modelId: string): boolean {
+  return /(^|[./:])anthropic\./.test(modelId);
+}
+
+/** Signed thinking blocks of an assistant message -> reasoningContent blocks (first in the turn, as Claude wants). */
+function reasoningBlocks(blocks: unknown, param: string): ConverseContentBlock[] {
+  if (blocks == null) return [];
+  if (!Array.isArray(blocks)) throw new TranslationError(param, 'must be an array');
+  const out: ConverseContentBlock[] = [];
+  blocks.forEach((b, i) => {
+    if (!isObj(b)) throw new TranslationError(`${param}[${i}]`, 'a thinking block must be an object');
+    if (b.type === 'thinking' && typeof b.thinking === 'string') {
+      if (typeof b.signature === 'string' && b.signature !== '')
+        out.push({ reasoningContent: { reasoningText: { text: b.thinking, signature: b.signature } } });
+    } else if (b.type === 'redacted_thinking' && typeof b.data === 'string') {
+      out.push({ reasoningContent: { redactedContent: new Uint8Array(Buffer.from(b.data, 'base64')) } });
+    } else {
+      throw new TranslationError(`${param}[${i}]`, "expected a 'thinking' or 'redacted_thinking' block");
+    }
+  });
+  return out;
+}
+
 function push(messages: ConverseMessage[], role: ConverseMessage['role'], blocks: ConverseContentBlock[]): void {
   if (blocks.length === 0) return;
   const last = messages[messages.length - 1];
@@ -215,6 +243,7 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
     throw new TranslationError('n', 'Bedrock endpoints return one choice per request');
   if (!Array.isArray(body.messages)) throw new TranslationError('messages', 'must be an array');
 
+  const claude = isClaudeModel(modelId);
   const system: Array<{ text: string }> = [];
   const messages: ConverseMessage[] = [];
   let historyHasTools = false;
@@ -234,7 +263,8 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
       case 'assistant': {
         const uses = toolUseBlocks(raw.tool_calls, `${at}.tool_calls`);
         if (uses.length) historyHasTools = true;
-        push(messages, 'assistant', [...contentBlocks(raw.content, `${at}.content`, false), ...uses]);
+        const reasoning = claude ? reasoningBlocks(raw.thinking_blocks, `${at}.thinking_blocks`) : [];
+        push(messages, 'assistant', [...reasoning, ...contentBlocks(raw.content, `${at}.content`, false), ...uses]);
         continue;
       }
       case 'tool': {
@@ -282,12 +312,19 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
     if (tools.length > 0) toolConfig = { tools, ...(choice && choice !== 'none' ? { toolChoice: choice } : {}) };
   }
 
+  const additional: Obj = {};
+  if (claude) {
+    if (isObj(body.thinking)) additional.thinking = body.thinking;
+    if (typeof body.top_k === 'number') additional.top_k = body.top_k;
+  }
+
   const input: ConverseInput = {
     modelId,
     messages,
     ...(system.length ? { system } : {}),
     ...(Object.keys(inference).length ? { inferenceConfig: inference } : {}),
     ...(toolConfig ? { toolConfig } : {}),
+    ...(Object.keys(additional).length ? { additionalModelRequestFields: additional } : {}),
   };
   return { input, ...(json ? { jsonTool: json.tool } : {}) };
 }

@@ -18,7 +18,12 @@ export type ConverseContentBlock =
       };
     }
   | { cachePoint: { type: 'default' } }
-  | { reasoningContent: unknown };
+  | { reasoningContent: ConverseReasoning };
+
+/** A reasoning block (Claude's extended thinking): signed text, or redacted (encrypted) bytes. */
+export type ConverseReasoning =
+  | { reasoningText: { text: string; signature?: string } }
+  | { redactedContent: Uint8Array };
 
 export interface ConverseMessage {
   role: 'user' | 'assistant';
@@ -40,6 +45,8 @@ export interface ConverseInput {
   system?: Array<{ text: string }>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: { tools: ConverseToolSpec[]; toolChoice?: ConverseToolChoice };
+  /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
+  additionalModelRequestFields?: Record<string, unknown>;
 }
 
 export interface ConverseUsage {
@@ -74,7 +81,11 @@ export interface ConverseStreamEvent {
   contentBlockStart?: { contentBlockIndex?: number; start?: { toolUse?: { toolUseId?: string; name?: string } } };
   contentBlockDelta?: {
     contentBlockIndex?: number;
-    delta?: { text?: string; toolUse?: { input?: string }; reasoningContent?: unknown };
+    delta?: {
+      text?: string;
+      toolUse?: { input?: string };
+      reasoningContent?: { text?: string; signature?: string; redactedContent?: Uint8Array };
+    };
   };
   contentBlockStop?: { contentBlockIndex?: number };
   messageStop?: { stopReason?: StopReason };
