@@ -156,9 +156,18 @@ function answer(a: Accounting & { chain: Extract<ChainResult<EmbeddingAnswer>, {
       'x-switchyard-overhead-ms': String(overhead),
       ...(chain.value.upstreamRequestId ? { 'x-upstream-request-id': chain.value.upstreamRequestId } : {}),
     },
-    body: chain.value.text,
+    body: estimated ? withUsage(chain.value.text, usage.promptTokens) : chain.value.text,
     afterResponse: () => finishSuccess(a, { usage, estimated, status: 200, overheadMs: overhead }),
   };
+}
+
+/**
+ * An answer whose upstream stated no token count (Cohere on Bedrock) gets the gateway's estimate, the
+ * count it is billed on: OpenAI's clients read `usage` from every embeddings answer.
+ */
+function withUsage(text: string, promptTokens: number): string {
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  return JSON.stringify({ ...parsed, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } });
 }
 
 /** One embeddings call; a 2xx whose vectors are not what the model declares is the upstream's failure. */
