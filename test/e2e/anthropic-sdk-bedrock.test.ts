@@ -138,3 +138,29 @@ it("answers Bedrock's refusal of a tampered thinking block as Anthropic's 400", 
     error: { type: 'invalid_request_error', message: expect.stringMatching(/ValidationException/) },
   });
 });
+
+it('turns cache_control into Bedrock cache points: the first call writes the cache, the next reads it, for less', async () => {
+  const system: Anthropic.TextBlockParam[] = [
+    { type: 'text', text: 'You are a railway signalling expert. '.repeat(20), cache_control: { type: 'ephemeral' } },
+  ];
+  const ask = () =>
+    client.messages
+      .create({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 50,
+        system,
+        messages: [{ role: 'user', content: 'Explain a block signal' }],
+      })
+      .withResponse();
+  const first = await ask();
+  expect(converseBody().system).toEqual([{ text: system[0].text }, { cachePoint: { type: 'default' } }]);
+  const second = await ask();
+  const written = first.data.usage.cache_creation_input_tokens ?? 0;
+  expect(written).toBeGreaterThan(100);
+  expect(first.data.usage.cache_read_input_tokens).toBe(0);
+  expect(second.data.usage).toMatchObject({ cache_creation_input_tokens: 0, cache_read_input_tokens: written });
+  expect(second.data.usage.input_tokens).toBe(first.data.usage.input_tokens);
+  // Priced with the model's cache prices: a write costs more than input, a read a tenth of it.
+  const cost = (r: typeof first) => Number(r.response.headers.get('x-switchyard-cost-usd'));
+  expect(cost(second)).toBeLessThan(cost(first));
+});

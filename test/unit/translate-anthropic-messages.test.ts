@@ -82,7 +82,8 @@ describe('Anthropic request -> chat request', () => {
     expect(chat).toEqual({
       model: 'claude-x',
       messages: [
-        { role: 'system', content: 'You are terse.\n\nAnswer in English.' },
+        // The breakpoint moves to the end of the system prompt (Bedrock endpoints send a cachePoint there).
+        { role: 'system', content: 'You are terse.\n\nAnswer in English.', cache_control: { type: 'ephemeral' } },
         {
           role: 'user',
           content: [

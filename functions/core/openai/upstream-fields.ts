@@ -56,9 +56,28 @@ export const PROVIDER_KIND_RULES: Record<ProviderKind, KindRules> = {
   bedrock: { fields: new Set([...OPENAI_FIELDS, 'thinking', 'top_k']), maxTokensField: 'max_tokens' },
 };
 
-/** Message fields only some kinds read: the others must not see them (strict servers refuse unknown fields). */
-const KIND_MESSAGE_FIELDS: Record<ProviderKind, readonly string[]> = { openai: [], bedrock: ['thinking_blocks'] };
-const EXTENSION_MESSAGE_FIELDS = ['thinking_blocks'];
+/**
+ * Message (and tool) fields only some kinds read — Claude's signed thinking and prompt-cache
+ * breakpoints, carried by the Messages edge: the other kinds must not see them (strict servers
+ * refuse unknown fields).
+ */
+const KIND_MESSAGE_FIELDS: Record<ProviderKind, readonly string[]> = {
+  openai: [],
+  bedrock: ['thinking_blocks', 'cache_control'],
+};
+const EXTENSION_MESSAGE_FIELDS = ['thinking_blocks', 'cache_control'];
+
+/** `items` without the fields `drop` names (the same array when none has any). */
+function without<T>(items: readonly T[], drop: readonly string[]): T[] {
+  if (drop.length === 0 || !items.some((m) => m && typeof m === 'object' && drop.some((f) => f in m)))
+    return items as T[];
+  return items.map((m) => {
+    if (!m || typeof m !== 'object' || !drop.some((f) => f in m)) return m;
+    const copy = { ...(m as Record<string, unknown>) };
+    for (const f of drop) delete copy[f];
+    return copy as T;
+  });
+}
 
 /** The provider's kind; providers without one are OpenAI-compatible. */
 export function providerKind(provider: object): ProviderKind {
@@ -118,16 +137,10 @@ export function forwardedBody(
   const rules = PROVIDER_KIND_RULES[kind];
   const src = req as Record<string, unknown>;
   const drop = EXTENSION_MESSAGE_FIELDS.filter((f) => !KIND_MESSAGE_FIELDS[kind].includes(f));
-  const messages = drop.length
-    ? req.messages.map((m) => {
-        if (!drop.some((f) => f in m)) return m;
-        const copy = { ...(m as Record<string, unknown>) };
-        for (const f of drop) delete copy[f];
-        return copy as typeof m;
-      })
-    : req.messages;
-  const body: Record<string, unknown> = { model: upstreamModel, messages };
+  const body: Record<string, unknown> = { model: upstreamModel, messages: without(req.messages, drop) };
   for (const k of Object.keys(src)) if (rules.fields.has(k) && src[k] !== undefined) body[k] = src[k];
+  if (Array.isArray(body.tools))
+    body.tools = without(body.tools, drop.includes('cache_control') ? ['cache_control'] : []);
   const cap = requestedMaxTokens(req);
   if (cap !== undefined) body[rules.maxTokensField] = cap;
   if (stream) {

@@ -23,13 +23,23 @@ export type ThinkingBlock =
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string };
 
-export type ChatMessage =
-  | { role: 'system' | 'developer'; content: string }
-  | { role: 'user'; content: string | ChatContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[]; thinking_blocks?: ThinkingBlock[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+/**
+ * A prompt-cache breakpoint (Anthropic's `cache_control`) at the end of a message or after a tool
+ * definition. Bedrock endpoints turn it into a Converse `cachePoint`; other upstreams never see it.
+ */
+export interface CacheControl {
+  cache_control?: { type: string; ttl?: string };
+}
 
-export interface ChatTool {
+export type ChatMessage = CacheControl &
+  (
+    | { role: 'system' | 'developer'; content: string }
+    | { role: 'user'; content: string | ChatContentPart[] }
+    | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[]; thinking_blocks?: ThinkingBlock[] }
+    | { role: 'tool'; tool_call_id: string; content: string }
+  );
+
+export interface ChatTool extends CacheControl {
   type: 'function';
   function: { name: string; description?: string; parameters?: unknown; strict?: boolean };
 }

@@ -182,8 +182,26 @@ function answerBlocks(modelId: string, body: Record<string, unknown>, maxTokens?
   };
 }
 
+/** The text of every block before the request's last cachePoint (tools, system, then messages), if it has one. */
+function cachedPrefix(body: Record<string, unknown>): string | undefined {
+  const tools = isRecord(body.toolConfig) && Array.isArray(body.toolConfig.tools) ? body.toolConfig.tools : [];
+  const system = Array.isArray(body.system) ? body.system : [];
+  const blocks = [...tools, ...system];
+  for (const m of Array.isArray(body.messages) ? body.messages : [])
+    if (isRecord(m) && Array.isArray(m.content)) blocks.push(...m.content);
+  const last = blocks.map((b) => isRecord(b) && 'cachePoint' in b).lastIndexOf(true);
+  if (last < 0) return undefined;
+  return JSON.stringify(blocks.slice(0, last));
+}
+
 export function createBedrockSimulator(opts: BedrockSimulatorOptions) {
   const { faults, timeScale, nextJitter, sleep } = opts;
+  /**
+   * Prompt caching as Bedrock bills it: the prefix up to the last cachePoint is written the first
+   * time (cacheWriteInputTokens) and read after (cacheReadInputTokens), apart from inputTokens.
+   * Per simulator, with no TTL and no minimum length.
+   */
+  const cache = new Set<string>();
 
   function sendException(ex: BedrockExchange, name: string, message: string): void {
     const status = BEDROCK_EXCEPTION_STATUS[name] ?? 500;
@@ -246,10 +264,15 @@ export function createBedrockSimulator(opts: BedrockSimulatorOptions) {
     const inference = (body.inferenceConfig ?? {}) as { maxTokens?: number };
     if (!(await sleep(profile.firstByteMs * timeScale * nextJitter(), ex.signal))) return;
     const answer = answerBlocks(modelId, body, inference.maxTokens);
+    const prefix = cachedPrefix(body);
+    const cached = prefix === undefined ? 0 : countTokens(prefix);
+    const hit = prefix !== undefined && cache.has(`${modelId}\n${prefix}`);
+    if (prefix !== undefined) cache.add(`${modelId}\n${prefix}`);
     const usage = {
       inputTokens: answer.promptTokens,
       outputTokens: answer.outputTokens,
-      totalTokens: answer.promptTokens + answer.outputTokens,
+      totalTokens: answer.promptTokens + cached + answer.outputTokens,
+      ...(cached > 0 ? (hit ? { cacheReadInputTokens: cached } : { cacheWriteInputTokens: cached }) : {}),
     };
     if (!stream) {
       return sendJson(ex, {

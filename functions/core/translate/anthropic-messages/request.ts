@@ -7,7 +7,10 @@
  *   Bedrock receives them; OpenAI-compatible upstreams never see them (chat completions has no field
  *   for them, and a signature is only valid for the model family that wrote it).
  * - `metadata.user_id` is accepted and not forwarded (it identifies the end user to Anthropic, not to
- *   other vendors); `cache_control` marks are dropped.
+ *   other vendors).
+ * - `cache_control` marks become a breakpoint at the end of the message that holds them (the system
+ *   prompt, a turn, a tool result) or after the marked tool: Bedrock endpoints send a `cachePoint`
+ *   there; chat completions has no such field, so other upstreams do not see them.
  * - A user turn's `tool_result` blocks become `tool` messages placed before the rest of that turn,
  *   which is the order chat completions requires (tool answers right after the assistant's calls).
  * - Blocks the chat format cannot carry (documents, server tools, ...) are refused with a 400 naming
@@ -22,6 +25,7 @@ import type {
   ChatToolCall,
   ChatToolChoice,
   ThinkingBlock,
+  CacheControl,
 } from '../chat-types';
 import { isRecord } from '../json-body';
 import type { CountTokensRequest, MessagesRequest } from './schema';
@@ -41,6 +45,16 @@ function textOfBlocks(blocks: Block[], path: string): string {
       return str(b.text, `${path}[${i}].text`);
     })
     .join('\n\n');
+}
+
+/** The first `cache_control` among these blocks, as the breakpoint of the message they end up in. */
+function cacheMark(blocks: unknown[]): CacheControl {
+  for (const b of blocks) {
+    const c = isRecord(b) ? b.cache_control : undefined;
+    if (isRecord(c) && typeof c.type === 'string')
+      return { cache_control: { type: c.type, ...(typeof c.ttl === 'string' ? { ttl: c.ttl } : {}) } };
+  }
+  return {};
 }
 
 function imagePart(b: Block, path: string): ChatContentPart {
@@ -101,6 +115,7 @@ function userTurn(content: string | Block[], path: string): ChatMessage[] {
           role: 'tool',
           tool_call_id: str(b.tool_use_id, `${p}.tool_use_id`),
           content: toolResultText(b, p),
+          ...cacheMark([b, ...(Array.isArray(b.content) ? b.content : [])]),
         });
         break;
       default:
@@ -112,9 +127,14 @@ function userTurn(content: string | Block[], path: string): ChatMessage[] {
   });
   if (parts.length === 0) return tools;
   const onlyText = parts.every((x) => x.type === 'text');
+  const rest = content.filter((b) => b.type !== 'tool_result');
   return [
     ...tools,
-    { role: 'user', content: onlyText ? parts.map((x) => (x as { text: string }).text).join('\n\n') : parts },
+    {
+      role: 'user',
+      content: onlyText ? parts.map((x) => (x as { text: string }).text).join('\n\n') : parts,
+      ...cacheMark(rest),
+    },
   ];
 }
 
@@ -160,6 +180,7 @@ function assistantTurn(content: string | Block[], path: string): ChatMessage[] {
       content: texts.length ? texts.join('') : null,
       ...(calls.length ? { tool_calls: calls } : {}),
       ...(thinking.length ? { thinking_blocks: thinking } : {}),
+      ...cacheMark(content),
     },
   ];
 }
@@ -177,6 +198,7 @@ function tools(req: CountTokensRequest): ChatTool[] | undefined {
     return {
       type: 'function',
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
+      ...cacheMark([t]),
     };
   });
 }
@@ -199,7 +221,8 @@ export function toChatConversation(
   const messages: ChatMessage[] = [];
   if (req.system !== undefined) {
     const system = typeof req.system === 'string' ? req.system : textOfBlocks(req.system as Block[], 'system');
-    if (system !== '') messages.push({ role: 'system', content: system });
+    const mark = typeof req.system === 'string' ? {} : cacheMark(req.system);
+    if (system !== '') messages.push({ role: 'system', content: system, ...mark });
   }
   req.messages.forEach((m, i) => {
     const path = `messages[${i}].content`;

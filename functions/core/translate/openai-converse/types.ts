@@ -17,8 +17,13 @@ export type ConverseContentBlock =
         status?: 'success' | 'error';
       };
     }
-  | { cachePoint: { type: 'default' } }
+  | CachePoint
   | { reasoningContent: ConverseReasoning };
+
+/** A prompt-cache breakpoint: everything before it is cached (Claude, Amazon Nova). */
+export interface CachePoint {
+  cachePoint: { type: 'default' };
+}
 
 /** A reasoning block (Claude's extended thinking): signed text, or redacted (encrypted) bytes. */
 export type ConverseReasoning =
@@ -42,9 +47,9 @@ export type ConverseToolChoice =
 export interface ConverseInput {
   modelId: string;
   messages: ConverseMessage[];
-  system?: Array<{ text: string }>;
+  system?: Array<{ text: string } | CachePoint>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
-  toolConfig?: { tools: ConverseToolSpec[]; toolChoice?: ConverseToolChoice };
+  toolConfig?: { tools: Array<ConverseToolSpec | CachePoint>; toolChoice?: ConverseToolChoice };
   /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
   additionalModelRequestFields?: Record<string, unknown>;
 }

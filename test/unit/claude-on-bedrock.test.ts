@@ -236,3 +236,79 @@ describe('answer: Converse -> chat -> Messages', () => {
     expect(text).not.toContain('thinking');
   });
 });
+
+describe('prompt-cache breakpoints: cache_control -> cachePoint', () => {
+  const tool = { name: 'get_weather', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } };
+  function chat() {
+    return toChatRequest(
+      validate(MessagesRequestSchema, {
+        model: 'claude-sonnet-4-5',
+        max_tokens: 100,
+        tools: [tool, { name: 'other', input_schema: { type: 'object' } }],
+        system: [
+          { type: 'text', text: 'You are Claude Code.' },
+          { type: 'text', text: 'Long instructions.', cache_control: { type: 'ephemeral', ttl: '1h' } },
+        ],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'Read the file', cache_control: { type: 'ephemeral' } }] },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }] },
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                tool_use_id: 'toolu_1',
+                content: 'contents',
+                cache_control: { type: 'ephemeral' },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+  }
+
+  it('marks the message (or tool) that held the block, at its end', () => {
+    const c = chat();
+    expect(c.messages.map((m) => m.cache_control ?? null)).toEqual([
+      { type: 'ephemeral', ttl: '1h' },
+      { type: 'ephemeral' },
+      null,
+      { type: 'ephemeral' },
+    ]);
+    expect(c.tools?.map((t) => t.cache_control ?? null)).toEqual([{ type: 'ephemeral' }, null]);
+  });
+
+  it('gives Claude on Bedrock a cachePoint after the system prompt, each marked turn and the marked tool', () => {
+    const body = forwardedBody(chat() as unknown as ChatRequest, 'bedrock', CLAUDE, false);
+    const { input } = toConverseRequest(body, CLAUDE);
+    const point = { cachePoint: { type: 'default' } };
+    expect(input.system).toEqual([{ text: 'You are Claude Code.\n\nLong instructions.' }, point]);
+    expect(input.messages[0].content).toEqual([{ text: 'Read the file' }, point]);
+    expect(input.messages[1].content).not.toContainEqual(point);
+    expect(input.messages[2].content).toEqual([
+      { toolResult: { toolUseId: 'toolu_1', content: [{ text: 'contents' }] } },
+      point,
+    ]);
+    expect(input.toolConfig?.tools).toEqual([
+      expect.objectContaining({ toolSpec: expect.objectContaining({ name: 'get_weather' }) }),
+      point,
+      expect.objectContaining({ toolSpec: expect.objectContaining({ name: 'other' }) }),
+    ]);
+  });
+
+  it('gives Nova cache points in system and messages only, other Bedrock models none', () => {
+    const body = forwardedBody(chat() as unknown as ChatRequest, 'bedrock', NOVA, false);
+    const nova = toConverseRequest(body, NOVA).input;
+    expect(JSON.stringify(nova.system)).toContain('cachePoint');
+    expect(JSON.stringify(nova.messages)).toContain('cachePoint');
+    expect(JSON.stringify(nova.toolConfig)).not.toContain('cachePoint');
+    const llama = toConverseRequest(body, 'meta.llama3-70b-instruct-v1:0').input;
+    expect(JSON.stringify(llama)).not.toContain('cachePoint');
+  });
+
+  it('never sends cache_control to an OpenAI-compatible upstream', () => {
+    const body = forwardedBody(chat() as unknown as ChatRequest, 'openai', 'claude-sonnet-4-5', false);
+    expect(JSON.stringify(body)).not.toContain('cache_control');
+  });
+});
