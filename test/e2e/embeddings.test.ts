@@ -16,6 +16,7 @@ beforeAll(async () => {
   gw = await startTestGateway((c) => {
     c.retry = { maxAttemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 5 };
     c.breaker.failureThreshold = 1_000_000;
+    c.aliases['text-embedding-ada-002'] = 'titan-embed-text-v2';
     c.models.push({
       id: 'cohere-embed-english-v3',
       kind: 'embedding',
@@ -109,6 +110,16 @@ describe('the official openai SDK', () => {
         }),
       ),
     );
+  });
+
+  it('serves an alias of an embedding model, as /v1/models lists it', async () => {
+    const { data, response } = await client.embeddings
+      .create({ model: 'text-embedding-ada-002', input: 'ballast' })
+      .withResponse();
+    expect(response.headers.get('x-switchyard-model')).toBe('titan-embed-text-v2');
+    expect(close(data.data[0].embedding, simulatedEmbedding('ballast', 1024))).toBe(true);
+    const listed = (await client.models.list()).data.map((m) => m.id);
+    expect(listed).toContain('text-embedding-ada-002');
   });
 
   it('falls back between same-dimension models across provider kinds', async () => {
