@@ -34,7 +34,8 @@ function sampleValue(schema: unknown, text: string): unknown {
   }
 }
 
-function sampleObject(schema: Obj, text: string): Obj {
+/** Arguments that satisfy a tool's JSON Schema: every required property (or the first), strings from `text`. */
+export function sampleObject(schema: Obj, text: string): Obj {
   const props = isObj(schema.properties) ? schema.properties : {};
   const required = Array.isArray(schema.required) ? schema.required.filter((r) => typeof r === 'string') : [];
   const out: Obj = {};

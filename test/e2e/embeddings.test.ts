@@ -16,6 +16,17 @@ beforeAll(async () => {
   gw = await startTestGateway((c) => {
     c.retry = { maxAttemptsPerModel: 2, baseDelayMs: 1, maxDelayMs: 5 };
     c.breaker.failureThreshold = 1_000_000;
+    c.aliases['text-embedding-ada-002'] = 'titan-embed-text-v2';
+    c.models.push({
+      id: 'cohere-embed-english-v3',
+      kind: 'embedding',
+      dimensions: 1024,
+      pricing: { inputPerMTok: 0.1, outputPerMTok: 0 },
+      contextWindow: 512,
+      endpoints: [
+        { id: 'bedrock-cohere', provider: 'bedrock', upstreamModel: 'cohere.embed-english-v3', region: 'us-east-1' },
+      ],
+    });
   });
   client = new OpenAI({ apiKey: gw.demoKey, baseURL: gw.baseUrl, maxRetries: 0 });
 });
@@ -74,6 +85,41 @@ describe('the official openai SDK', () => {
       path: `/bedrock/model/${encodeURIComponent('amazon.titan-embed-text-v2:0')}/invoke`,
       body: { inputText: 'points and crossings', dimensions: 1024, normalize: true },
     });
+  });
+
+  it('embeds with Cohere Embed on Bedrock in batches of 96, in order, with the estimated usage it is billed on', async () => {
+    const input = Array.from({ length: 100 }, (_, i) => `siding number ${i}`);
+    const { data, response } = await client.embeddings
+      .create({ model: 'cohere-embed-english-v3', input, encoding_format: 'float' })
+      .withResponse();
+    expect(data.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
+    expect(data.data.every((d, i) => close(d.embedding, simulatedEmbedding(input[i], 1024)))).toBe(true);
+    const calls = gw.providers!.requests().filter((r) => r.provider === 'bedrock');
+    expect(calls.map((c) => (c.body as { texts: string[] }).texts.length)).toEqual([96, 4]);
+    expect(calls[0]).toMatchObject({
+      path: `/bedrock/model/${encodeURIComponent('cohere.embed-english-v3')}/invoke`,
+      body: { input_type: 'search_document', embedding_types: ['float'], truncate: 'NONE' },
+    });
+    // Cohere states no token count: the answer carries the gateway's estimate, and the price follows it.
+    expect(data.usage.prompt_tokens).toBeGreaterThanOrEqual(input.length * 3);
+    expect(response.headers.get('x-switchyard-cost-usd')).toBe(
+      microsToUsd(
+        costMicros(gw.deps.config.models.get('cohere-embed-english-v3')!.prices, {
+          promptTokens: data.usage.prompt_tokens,
+          completionTokens: 0,
+        }),
+      ),
+    );
+  });
+
+  it('serves an alias of an embedding model, as /v1/models lists it', async () => {
+    const { data, response } = await client.embeddings
+      .create({ model: 'text-embedding-ada-002', input: 'ballast' })
+      .withResponse();
+    expect(response.headers.get('x-switchyard-model')).toBe('titan-embed-text-v2');
+    expect(close(data.data[0].embedding, simulatedEmbedding('ballast', 1024))).toBe(true);
+    const listed = (await client.models.list()).data.map((m) => m.id);
+    expect(listed).toContain('text-embedding-ada-002');
   });
 
   it('falls back between same-dimension models across provider kinds', async () => {

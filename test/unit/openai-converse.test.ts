@@ -170,10 +170,11 @@ describe('OpenAI chat request -> Converse', () => {
       tools: [{ toolSpec: expect.objectContaining({ name: JSON_TOOL_NAME, inputSchema: { json: schema } }) }],
       toolChoice: { tool: { name: JSON_TOOL_NAME } },
     });
-    expect(
-      toConverseRequest({ messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }, MODEL)
-        .input.toolConfig?.tools[0].toolSpec.inputSchema,
-    ).toEqual({ json: { type: 'object' } });
+    const jsonTool = toConverseRequest(
+      { messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } },
+      MODEL,
+    ).input.toolConfig?.tools[0];
+    expect(jsonTool).toEqual({ toolSpec: expect.objectContaining({ inputSchema: { json: { type: 'object' } } }) });
     expect(
       rejects({
         messages: [{ role: 'user', content: 'x' }],

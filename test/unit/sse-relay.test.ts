@@ -161,15 +161,17 @@ describe('SseRelay', () => {
     const tool = JSON.stringify({
       choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":"Paris"}' } }] } }],
     });
+    // Reasoning (DeepSeek's reasoner, Claude's thinking on Bedrock) is billed output as well.
+    const reasoning = JSON.stringify({ choices: [{ index: 0, delta: { reasoning_content: 'hmm ' } }] });
     const relay = new SseRelay(
-      upstream([`data: ${two}\n\ndata: ${tool}\n\n`], new Error('cut')),
+      upstream([`data: ${reasoning}\n\ndata: ${two}\n\ndata: ${tool}\n\n`], new Error('cut')),
       () => undefined,
       false,
     );
     expect(await relay.firstEvent()).toEqual({ ok: true });
     relay.commit();
     await readAll(relay);
-    expect((await relay.done).text).toBe('one two {"city":"Paris"}');
+    expect((await relay.done).text).toBe('hmm one two {"city":"Paris"}');
   });
 
   it('keeps a usage chunk without `choices` from a client that did not ask for usage', async () => {

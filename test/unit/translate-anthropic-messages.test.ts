@@ -82,7 +82,8 @@ describe('Anthropic request -> chat request', () => {
     expect(chat).toEqual({
       model: 'claude-x',
       messages: [
-        { role: 'system', content: 'You are terse.\n\nAnswer in English.' },
+        // The breakpoint moves to the end of the system prompt (Bedrock endpoints send a cachePoint there).
+        { role: 'system', content: 'You are terse.\n\nAnswer in English.', cache_control: { type: 'ephemeral' } },
         {
           role: 'user',
           content: [
@@ -95,6 +96,8 @@ describe('Anthropic request -> chat request', () => {
           role: 'assistant',
           content: 'Checking.',
           tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }],
+          // Carried for Claude on Bedrock; other upstreams never see it (upstream-fields.ts).
+          thinking_blocks: [{ type: 'thinking', thinking: 'Let me look.', signature: 'sig' }],
         },
         { role: 'tool', tool_call_id: 'toolu_1', content: 'a cat' },
         { role: 'user', content: 'Thanks' },
@@ -112,6 +115,8 @@ describe('Anthropic request -> chat request', () => {
       max_tokens: 100,
       temperature: 0.2,
       top_p: 0.9,
+      top_k: 5,
+      thinking: { type: 'enabled', budget_tokens: 1024 },
       stop: ['END'],
       stream: true,
       stream_options: { include_usage: true },

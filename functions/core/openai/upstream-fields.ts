@@ -11,8 +11,8 @@
 import { requestedMaxTokens, type ChatRequest } from './chat-request';
 import { errors } from './errors';
 
-/** Upstream API families. Only OpenAI-compatible today; Bedrock adds its own kind. */
-export type ProviderKind = 'openai';
+/** Upstream API families: OpenAI-compatible HTTP, and Bedrock (translated to Converse by its client). */
+export type ProviderKind = 'openai' | 'bedrock';
 
 interface KindRules {
   /** Top-level body fields forwarded (besides `model`, `messages`, `stream`, `stream_options` and the cap). */
@@ -26,33 +26,58 @@ interface KindRules {
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
 }
 
+const OPENAI_FIELDS = [
+  'temperature',
+  'top_p',
+  'n',
+  'stop',
+  'presence_penalty',
+  'frequency_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'seed',
+  'user',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'functions',
+  'function_call',
+  'response_format',
+  'reasoning_effort',
+  'metadata',
+  'service_tier',
+];
+
 export const PROVIDER_KIND_RULES: Record<ProviderKind, KindRules> = {
-  openai: {
-    fields: new Set([
-      'temperature',
-      'top_p',
-      'n',
-      'stop',
-      'presence_penalty',
-      'frequency_penalty',
-      'logit_bias',
-      'logprobs',
-      'top_logprobs',
-      'seed',
-      'user',
-      'tools',
-      'tool_choice',
-      'parallel_tool_calls',
-      'functions',
-      'function_call',
-      'response_format',
-      'reasoning_effort',
-      'metadata',
-      'service_tier',
-    ]),
-    maxTokensField: 'max_tokens',
-  },
+  openai: { fields: new Set(OPENAI_FIELDS), maxTokensField: 'max_tokens' },
+  // The Bedrock client reads what Converse can express; Claude models also take Anthropic's
+  // `thinking` and `top_k` (carried by the Messages edge), which OpenAI-compatible servers reject.
+  bedrock: { fields: new Set([...OPENAI_FIELDS, 'thinking', 'top_k']), maxTokensField: 'max_tokens' },
 };
+
+/**
+ * Message (and tool) fields only some kinds read — Claude's signed thinking and prompt-cache
+ * breakpoints, carried by the Messages edge: the other kinds must not see them (strict servers
+ * refuse unknown fields).
+ */
+const KIND_MESSAGE_FIELDS: Record<ProviderKind, readonly string[]> = {
+  openai: [],
+  bedrock: ['thinking_blocks', 'cache_control'],
+};
+const EXTENSION_MESSAGE_FIELDS = ['thinking_blocks', 'cache_control'];
+
+/** `items` without the fields `drop` names (the same array when none has any). */
+function without<T>(items: readonly T[], drop: readonly string[]): T[] {
+  if (drop.length === 0 || !items.some((m) => m && typeof m === 'object' && drop.some((f) => f in m)))
+    return items as T[];
+  return items.map((m) => {
+    if (!m || typeof m !== 'object' || !drop.some((f) => f in m)) return m;
+    const copy = { ...(m as Record<string, unknown>) };
+    for (const f of drop) delete copy[f];
+    return copy as T;
+  });
+}
 
 /** The provider's kind; providers without one are OpenAI-compatible. */
 export function providerKind(provider: object): ProviderKind {
@@ -111,8 +136,11 @@ export function forwardedBody(
 ): Record<string, unknown> {
   const rules = PROVIDER_KIND_RULES[kind];
   const src = req as Record<string, unknown>;
-  const body: Record<string, unknown> = { model: upstreamModel, messages: req.messages };
+  const drop = EXTENSION_MESSAGE_FIELDS.filter((f) => !KIND_MESSAGE_FIELDS[kind].includes(f));
+  const body: Record<string, unknown> = { model: upstreamModel, messages: without(req.messages, drop) };
   for (const k of Object.keys(src)) if (rules.fields.has(k) && src[k] !== undefined) body[k] = src[k];
+  if (Array.isArray(body.tools))
+    body.tools = without(body.tools, drop.includes('cache_control') ? ['cache_control'] : []);
   const cap = requestedMaxTokens(req);
   if (cap !== undefined) body[rules.maxTokensField] = cap;
   if (stream) {
@@ -145,6 +173,8 @@ const NOT_PROMPT_TEXT = new Set([
   'metadata',
   'logit_bias',
   'reasoning_effort',
+  'thinking',
+  'top_k',
 ]);
 
 /**

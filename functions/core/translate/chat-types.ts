@@ -14,13 +14,32 @@ export type ChatContentPart =
   | { type: 'text'; text: string }
   | { type: 'image_url'; image_url: { url: string; detail?: string } };
 
-export type ChatMessage =
-  | { role: 'system' | 'developer'; content: string }
-  | { role: 'user'; content: string | ChatContentPart[] }
-  | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+/**
+ * Claude's extended thinking in the chat format (LiteLLM's field name): a block keeps its signature
+ * so it can be sent back to the model that wrote it. Only Bedrock endpoints of Claude models read or
+ * write these; other upstreams never see them (upstream-fields.ts).
+ */
+export type ThinkingBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string };
 
-export interface ChatTool {
+/**
+ * A prompt-cache breakpoint (Anthropic's `cache_control`) at the end of a message or after a tool
+ * definition. Bedrock endpoints turn it into a Converse `cachePoint`; other upstreams never see it.
+ */
+export interface CacheControl {
+  cache_control?: { type: string; ttl?: string };
+}
+
+export type ChatMessage = CacheControl &
+  (
+    | { role: 'system' | 'developer'; content: string }
+    | { role: 'user'; content: string | ChatContentPart[] }
+    | { role: 'assistant'; content: string | null; tool_calls?: ChatToolCall[]; thinking_blocks?: ThinkingBlock[] }
+    | { role: 'tool'; tool_call_id: string; content: string }
+  );
+
+export interface ChatTool extends CacheControl {
   type: 'function';
   function: { name: string; description?: string; parameters?: unknown; strict?: boolean };
 }
@@ -41,13 +60,19 @@ export interface ChatRequestBody {
   tool_choice?: ChatToolChoice;
   parallel_tool_calls?: boolean;
   response_format?: unknown;
+  /** Anthropic's `thinking` setting, as the client sent it (Bedrock Claude endpoints only). */
+  thinking?: Record<string, unknown>;
+  /** Anthropic's `top_k` (Bedrock Claude endpoints only; OpenAI-compatible upstreams reject it). */
+  top_k?: number;
 }
 
 export interface ChatUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
   total_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+  prompt_tokens_details?: { cached_tokens?: number | null; cache_write_tokens?: number | null } | null;
+  /** Cache writes as Anthropic names them (what the Bedrock translation reports). */
+  cache_creation_input_tokens?: number | null;
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
 }
 
@@ -58,7 +83,15 @@ export interface ChatCompletion {
   model?: string;
   choices?: Array<{
     index?: number;
-    message?: { role?: string; content?: string | null; refusal?: string | null; tool_calls?: Partial<ChatToolCall>[] };
+    message?: {
+      role?: string;
+      content?: string | null;
+      refusal?: string | null;
+      tool_calls?: Partial<ChatToolCall>[];
+      /** Reasoning text (DeepSeek's and LiteLLM's field), all blocks joined. */
+      reasoning_content?: string | null;
+      thinking_blocks?: ThinkingBlock[];
+    };
     finish_reason?: string | null;
   }>;
   usage?: ChatUsage | null;
@@ -75,6 +108,13 @@ export interface ChatChunk {
       role?: string;
       content?: string | null;
       refusal?: string | null;
+      /** A piece of reasoning text. */
+      reasoning_content?: string | null;
+      /**
+       * In a stream: `{type: 'thinking', signature}` ends the reasoning block being streamed (its text
+       * came as `reasoning_content`); `{type: 'redacted_thinking', data}` is a whole redacted block.
+       */
+      thinking_blocks?: Array<{ type: 'thinking'; signature: string } | { type: 'redacted_thinking'; data: string }>;
       tool_calls?: Array<{
         index?: number;
         id?: string;
@@ -108,6 +148,8 @@ export function parseToolArguments(args: string | undefined): unknown {
 export function usageNumbers(u: ChatUsage | null | undefined): {
   input: number;
   cached: number;
+  /** Input tokens written to a prompt cache (part of `input`). */
+  cacheWrite: number;
   output: number;
   reasoning: number;
 } {
@@ -115,6 +157,7 @@ export function usageNumbers(u: ChatUsage | null | undefined): {
   return {
     input: n(u?.prompt_tokens),
     cached: n(u?.prompt_tokens_details?.cached_tokens),
+    cacheWrite: n(u?.prompt_tokens_details?.cache_write_tokens) || n(u?.cache_creation_input_tokens),
     output: n(u?.completion_tokens),
     reasoning: n(u?.completion_tokens_details?.reasoning_tokens),
   };

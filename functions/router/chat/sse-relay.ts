@@ -278,6 +278,8 @@ export class SseRelay {
     for (const c of Array.isArray(p.json?.choices) ? p.json.choices : []) {
       const delta = c?.delta;
       if (typeof delta?.content === 'string') this.outcome.text += delta.content;
+      // Reasoning is billed as output too (DeepSeek's reasoner, Claude's thinking on Bedrock).
+      if (typeof delta?.reasoning_content === 'string') this.outcome.text += delta.reasoning_content;
       for (const t of Array.isArray(delta?.tool_calls) ? delta.tool_calls : []) {
         if (typeof t?.function?.arguments === 'string') this.outcome.text += t.function.arguments;
       }

@@ -15,7 +15,7 @@ import {
 } from '../../core/openai/embeddings-request';
 import { errors, GatewayError } from '../../core/openai/errors';
 import { costMicros, microsToUsd, type TokenUsage } from '../../core/pricing';
-import { allowedModelFilter, type Plan, type PlanRequest } from '../../core/routing/plan';
+import { allowedModelFilter, resolveModelName, type Plan, type PlanRequest } from '../../core/routing/plan';
 import { countTokens } from '../../core/routing/token-estimate';
 import { ANSWER_RESERVE_MS, decisionHeaders } from '../chat/route';
 import { executeChain, type ChainResult, type ExecInput } from '../chat/execute';
@@ -63,7 +63,10 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
   const gw = cfg.raw.gateway;
   const req = parseEmbeddingsRequest(ctx.body, ctx.isBase64Encoded, gw.maxBodyBytes);
   deps.keyPolicy.checkModelAccess(ctx.key, req.model);
-  const model = embeddingModel(deps, req);
+  // An alias (e.g. a client's old `text-embedding-ada-002`) stands for its target; a key must allow both.
+  const target = resolveModelName(cfg, req.model).name;
+  if (target !== req.model) deps.keyPolicy.checkModelAccess(ctx.key, target);
+  const model = embeddingModel(deps, { ...req, model: target });
 
   const size = embeddingInputSize(req.input);
   const promptTokens = size.tokenIds + size.texts.reduce((n, t) => n + countTokens(t), 0);
@@ -156,9 +159,18 @@ function answer(a: Accounting & { chain: Extract<ChainResult<EmbeddingAnswer>, {
       'x-switchyard-overhead-ms': String(overhead),
       ...(chain.value.upstreamRequestId ? { 'x-upstream-request-id': chain.value.upstreamRequestId } : {}),
     },
-    body: chain.value.text,
+    body: estimated ? withUsage(chain.value.text, usage.promptTokens) : chain.value.text,
     afterResponse: () => finishSuccess(a, { usage, estimated, status: 200, overheadMs: overhead }),
   };
+}
+
+/**
+ * An answer whose upstream stated no token count (Cohere on Bedrock) gets the gateway's estimate, the
+ * count it is billed on: OpenAI's clients read `usage` from every embeddings answer.
+ */
+function withUsage(text: string, promptTokens: number): string {
+  const parsed = JSON.parse(text) as Record<string, unknown>;
+  return JSON.stringify({ ...parsed, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } });
 }
 
 /** One embeddings call; a 2xx whose vectors are not what the model declares is the upstream's failure. */

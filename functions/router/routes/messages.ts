@@ -59,7 +59,8 @@ export function messages(ctx: RequestContext, deps: RouterDeps): Promise<HttpRes
     const result = await delegate({ ...ctx, body: JSON.stringify(chat), isBase64Encoded: false }, deps);
     // message_start reports 0 input tokens; message_delta carries the upstream's real usage (as
     // Anthropic's own stream does since 2025, and the SDKs take it from there).
-    return toMessagesResult(result, { model: req.model, requestId: ctx.requestId });
+    const thinking = req.thinking !== undefined && req.thinking.type !== 'disabled';
+    return toMessagesResult(result, { model: req.model, requestId: ctx.requestId, thinking });
   });
 }
 

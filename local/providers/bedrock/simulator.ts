@@ -10,7 +10,7 @@
  * `{"message": ...}` body; mid-stream exceptions are exception frames. Faults come from the same
  * FaultStore as the OpenAI-compatible simulator (provider = the path prefix, model = the model id).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { type Sleep, untilAborted } from '../abort';
@@ -21,6 +21,7 @@ import type { FaultSpec, FaultStore } from '../faults';
 import { readBody } from '../http';
 import { modelProfile } from '../models';
 import { splitPieces } from '../sse';
+import { sampleObject } from '../tool-calls';
 import type { RequestRecord } from '../types';
 
 /** Real HTTP statuses of Bedrock runtime exceptions (what the SDK sees on the wire). */
@@ -80,7 +81,42 @@ function exceptionFrame(name: string, message: string): Uint8Array {
 interface Tool {
   toolSpec?: { name?: string; inputSchema?: { json?: unknown } };
 }
-type Block = { text?: string; toolUse?: { toolUseId: string; name: string; input: unknown } };
+type Block = {
+  text?: string;
+  toolUse?: { toolUseId: string; name: string; input: unknown };
+  reasoningContent?: { reasoningText: { text: string; signature: string } };
+};
+
+/**
+ * The simulated signature of a thinking block: a hash of its text, so a block sent back unchanged
+ * verifies and an edited (or unsigned) one is refused, as Claude refuses it.
+ */
+export function simulatedThinkingSignature(text: string): string {
+  return `sim-${createHash('sha256').update(text).digest('base64').slice(0, 24)}`;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Claude on Bedrock with `additionalModelRequestFields.thinking.type` "enabled". */
+function thinkingRequested(modelId: string, body: Record<string, unknown>): boolean {
+  const extra = body.additionalModelRequestFields;
+  return (
+    modelId.includes('anthropic.') && isRecord(extra) && isRecord(extra.thinking) && extra.thinking.type === 'enabled'
+  );
+}
+
+/** The first reasoning block of the history whose signature does not verify, if any. */
+function badThinkingBlock(messages: unknown[]): string | undefined {
+  for (const [i, m] of messages.entries()) {
+    const content = isRecord(m) && Array.isArray(m.content) ? m.content : [];
+    for (const [j, b] of content.entries()) {
+      const r = isRecord(b) && isRecord(b.reasoningContent) ? b.reasoningContent.reasoningText : undefined;
+      if (isRecord(r) && r.signature !== simulatedThinkingSignature(String(r.text)))
+        return `messages.${i}.content.${j}: Invalid signature in thinking block`;
+    }
+  }
+  return undefined;
+}
 
 export interface BedrockExchange {
   res: ServerResponse;
@@ -104,6 +140,17 @@ function answerBlocks(modelId: string, body: Record<string, unknown>, maxTokens?
   const tools = (toolConfig?.tools ?? []).map((t) => t.toolSpec?.name).filter((n): n is string => !!n);
   const choice = toolConfig?.toolChoice;
   const last = JSON.stringify(messages[messages.length - 1] ?? {});
+  const thinkingText = `Thinking about it: ${generated.content.split(/\s+/).slice(1, 5).join(' ')}`;
+  const thinking: Block[] = thinkingRequested(modelId, body)
+    ? [
+        {
+          reasoningContent: {
+            reasoningText: { text: thinkingText, signature: simulatedThinkingSignature(thinkingText) },
+          },
+        },
+      ]
+    : [];
+  const thinkingTokens = thinking.length ? countTokens(thinkingText) : 0;
   let toolName: string | undefined;
   if (choice?.tool?.name) toolName = choice.tool.name;
   else if (choice?.any && tools.length) toolName = tools[0];
@@ -111,25 +158,50 @@ function answerBlocks(modelId: string, body: Record<string, unknown>, maxTokens?
   else toolName = tools.find((t) => last.includes(t));
   // A turn that hands back a tool result gets text, as a real model would continue.
   if (toolName && !last.includes('toolResult')) {
-    const input = { query: generated.content.slice(0, 40) };
+    // Arguments that satisfy the tool's schema, strings taken from the prompt (as the OpenAI-compatible simulator does).
+    const spec = toolConfig?.tools?.find((t) => t.toolSpec?.name === toolName)?.toolSpec?.inputSchema?.json;
+    const prompt = generated.content
+      .replace(/^\[[^\]]*\]\s*/, '')
+      .split(/\s+/)
+      .slice(0, 4)
+      .join(' ');
+    const input = sampleObject(isRecord(spec) ? spec : {}, prompt || 'x');
     const block: Block = { toolUse: { toolUseId: `tooluse_${randomBytes(8).toString('hex')}`, name: toolName, input } };
     return {
-      blocks: [block],
+      blocks: [...thinking, block],
       stopReason: 'tool_use',
       promptTokens: generated.promptTokens,
-      outputTokens: countTokens(JSON.stringify(input)),
+      outputTokens: thinkingTokens + countTokens(JSON.stringify(input)),
     };
   }
   return {
-    blocks: [{ text: generated.content } as Block],
+    blocks: [...thinking, { text: generated.content } as Block],
     stopReason: generated.finishReason === 'length' ? 'max_tokens' : 'end_turn',
     promptTokens: generated.promptTokens,
-    outputTokens: generated.completionTokens,
+    outputTokens: thinkingTokens + generated.completionTokens,
   };
+}
+
+/** The text of every block before the request's last cachePoint (tools, system, then messages), if it has one. */
+function cachedPrefix(body: Record<string, unknown>): string | undefined {
+  const tools = isRecord(body.toolConfig) && Array.isArray(body.toolConfig.tools) ? body.toolConfig.tools : [];
+  const system = Array.isArray(body.system) ? body.system : [];
+  const blocks = [...tools, ...system];
+  for (const m of Array.isArray(body.messages) ? body.messages : [])
+    if (isRecord(m) && Array.isArray(m.content)) blocks.push(...m.content);
+  const last = blocks.map((b) => isRecord(b) && 'cachePoint' in b).lastIndexOf(true);
+  if (last < 0) return undefined;
+  return JSON.stringify(blocks.slice(0, last));
 }
 
 export function createBedrockSimulator(opts: BedrockSimulatorOptions) {
   const { faults, timeScale, nextJitter, sleep } = opts;
+  /**
+   * Prompt caching as Bedrock bills it: the prefix up to the last cachePoint is written the first
+   * time (cacheWriteInputTokens) and read after (cacheReadInputTokens), apart from inputTokens.
+   * Per simulator, with no TTL and no minimum length.
+   */
+  const cache = new Set<string>();
 
   function sendException(ex: BedrockExchange, name: string, message: string): void {
     const status = BEDROCK_EXCEPTION_STATUS[name] ?? 500;
@@ -187,13 +259,20 @@ export function createBedrockSimulator(opts: BedrockSimulatorOptions) {
     if (!profile) return sendException(ex, 'ResourceNotFoundException', `Model ${modelId} not found (simulated).`);
     if (!Array.isArray(body.messages) || body.messages.length === 0)
       return sendException(ex, 'ValidationException', 'messages: at least one message is required.');
+    const badSignature = badThinkingBlock(body.messages);
+    if (badSignature) return sendException(ex, 'ValidationException', badSignature);
     const inference = (body.inferenceConfig ?? {}) as { maxTokens?: number };
     if (!(await sleep(profile.firstByteMs * timeScale * nextJitter(), ex.signal))) return;
     const answer = answerBlocks(modelId, body, inference.maxTokens);
+    const prefix = cachedPrefix(body);
+    const cached = prefix === undefined ? 0 : countTokens(prefix);
+    const hit = prefix !== undefined && cache.has(`${modelId}\n${prefix}`);
+    if (prefix !== undefined) cache.add(`${modelId}\n${prefix}`);
     const usage = {
       inputTokens: answer.promptTokens,
       outputTokens: answer.outputTokens,
-      totalTokens: answer.promptTokens + answer.outputTokens,
+      totalTokens: answer.promptTokens + cached + answer.outputTokens,
+      ...(cached > 0 ? (hit ? { cacheReadInputTokens: cached } : { cacheWriteInputTokens: cached }) : {}),
     };
     if (!stream) {
       return sendJson(ex, {
@@ -233,6 +312,14 @@ export function createBedrockSimulator(opts: BedrockSimulatorOptions) {
         const half = Math.ceil(json.length / 2);
         for (const piece of [json.slice(0, half), json.slice(half)])
           events.push(['contentBlockDelta', { contentBlockIndex: i, delta: { toolUse: { input: piece } } }]);
+      } else if (b.reasoningContent) {
+        const r = b.reasoningContent.reasoningText;
+        for (const piece of splitPieces(r.text))
+          events.push(['contentBlockDelta', { contentBlockIndex: i, delta: { reasoningContent: { text: piece } } }]);
+        events.push([
+          'contentBlockDelta',
+          { contentBlockIndex: i, delta: { reasoningContent: { signature: r.signature } } },
+        ]);
       } else {
         for (const piece of splitPieces(b.text ?? ''))
           events.push(['contentBlockDelta', { contentBlockIndex: i, delta: { text: piece } }]);

@@ -2,11 +2,15 @@
  * Anthropic Messages request -> the internal chat completion request.
  *
  * Rules for what has no chat completions equivalent (documented in docs/reference/apis.md):
- * - `thinking` blocks (and `redacted_thinking`) in assistant turns are dropped, and so is the
- *   `thinking` setting: every upstream the gateway calls speaks chat completions, which has no field
- *   for them, and their signatures are only valid for Anthropic's own API.
- * - `top_k` is dropped (OpenAI rejects it); `metadata.user_id` is accepted and not forwarded (it
- *   identifies the end user to Anthropic, not to other vendors); `cache_control` marks are dropped.
+ * - `thinking` (the setting), `top_k`, and the `thinking` / `redacted_thinking` blocks of assistant
+ *   turns (with their signatures) are carried as `thinking`, `top_k` and `thinking_blocks`: Claude on
+ *   Bedrock receives them; OpenAI-compatible upstreams never see them (chat completions has no field
+ *   for them, and a signature is only valid for the model family that wrote it).
+ * - `metadata.user_id` is accepted and not forwarded (it identifies the end user to Anthropic, not to
+ *   other vendors).
+ * - `cache_control` marks become a breakpoint at the end of the message that holds them (the system
+ *   prompt, a turn, a tool result) or after the marked tool: Bedrock endpoints send a `cachePoint`
+ *   there; chat completions has no such field, so other upstreams do not see them.
  * - A user turn's `tool_result` blocks become `tool` messages placed before the rest of that turn,
  *   which is the order chat completions requires (tool answers right after the assistant's calls).
  * - Blocks the chat format cannot carry (documents, server tools, ...) are refused with a 400 naming
@@ -20,6 +24,8 @@ import type {
   ChatTool,
   ChatToolCall,
   ChatToolChoice,
+  ThinkingBlock,
+  CacheControl,
 } from '../chat-types';
 import { isRecord } from '../json-body';
 import type { CountTokensRequest, MessagesRequest } from './schema';
@@ -39,6 +45,16 @@ function textOfBlocks(blocks: Block[], path: string): string {
       return str(b.text, `${path}[${i}].text`);
     })
     .join('\n\n');
+}
+
+/** The first `cache_control` among these blocks, as the breakpoint of the message they end up in. */
+function cacheMark(blocks: unknown[]): CacheControl {
+  for (const b of blocks) {
+    const c = isRecord(b) ? b.cache_control : undefined;
+    if (isRecord(c) && typeof c.type === 'string')
+      return { cache_control: { type: c.type, ...(typeof c.ttl === 'string' ? { ttl: c.ttl } : {}) } };
+  }
+  return {};
 }
 
 function imagePart(b: Block, path: string): ChatContentPart {
@@ -99,6 +115,7 @@ function userTurn(content: string | Block[], path: string): ChatMessage[] {
           role: 'tool',
           tool_call_id: str(b.tool_use_id, `${p}.tool_use_id`),
           content: toolResultText(b, p),
+          ...cacheMark([b, ...(Array.isArray(b.content) ? b.content : [])]),
         });
         break;
       default:
@@ -110,9 +127,14 @@ function userTurn(content: string | Block[], path: string): ChatMessage[] {
   });
   if (parts.length === 0) return tools;
   const onlyText = parts.every((x) => x.type === 'text');
+  const rest = content.filter((b) => b.type !== 'tool_result');
   return [
     ...tools,
-    { role: 'user', content: onlyText ? parts.map((x) => (x as { text: string }).text).join('\n\n') : parts },
+    {
+      role: 'user',
+      content: onlyText ? parts.map((x) => (x as { text: string }).text).join('\n\n') : parts,
+      ...cacheMark(rest),
+    },
   ];
 }
 
@@ -120,6 +142,7 @@ function assistantTurn(content: string | Block[], path: string): ChatMessage[] {
   if (typeof content === 'string') return [{ role: 'assistant', content }];
   const texts: string[] = [];
   const calls: ChatToolCall[] = [];
+  const thinking: ThinkingBlock[] = [];
   content.forEach((b, i) => {
     const p = `${path}[${i}]`;
     switch (b.type) {
@@ -134,8 +157,15 @@ function assistantTurn(content: string | Block[], path: string): ChatMessage[] {
         });
         break;
       case 'thinking':
+        thinking.push({
+          type: 'thinking',
+          thinking: str(b.thinking, `${p}.thinking`),
+          signature: typeof b.signature === 'string' ? b.signature : '',
+        });
+        break;
       case 'redacted_thinking':
-        break; // see the module comment
+        thinking.push({ type: 'redacted_thinking', data: str(b.data, `${p}.data`) });
+        break;
       default:
         throw errors.invalidField(
           `${p}.type`,
@@ -149,6 +179,8 @@ function assistantTurn(content: string | Block[], path: string): ChatMessage[] {
       role: 'assistant',
       content: texts.length ? texts.join('') : null,
       ...(calls.length ? { tool_calls: calls } : {}),
+      ...(thinking.length ? { thinking_blocks: thinking } : {}),
+      ...cacheMark(content),
     },
   ];
 }
@@ -166,6 +198,7 @@ function tools(req: CountTokensRequest): ChatTool[] | undefined {
     return {
       type: 'function',
       function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.input_schema },
+      ...cacheMark([t]),
     };
   });
 }
@@ -188,7 +221,8 @@ export function toChatConversation(
   const messages: ChatMessage[] = [];
   if (req.system !== undefined) {
     const system = typeof req.system === 'string' ? req.system : textOfBlocks(req.system as Block[], 'system');
-    if (system !== '') messages.push({ role: 'system', content: system });
+    const mark = typeof req.system === 'string' ? {} : cacheMark(req.system);
+    if (system !== '') messages.push({ role: 'system', content: system, ...mark });
   }
   req.messages.forEach((m, i) => {
     const path = `messages[${i}].content`;
@@ -210,6 +244,8 @@ export function toChatRequest(req: MessagesRequest): ChatRequestBody {
     max_tokens: req.max_tokens,
     ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
     ...(req.top_p !== undefined ? { top_p: req.top_p } : {}),
+    ...(req.top_k !== undefined ? { top_k: req.top_k } : {}),
+    ...(req.thinking !== undefined ? { thinking: req.thinking } : {}),
     ...(req.stop_sequences?.length ? { stop: req.stop_sequences } : {}),
     ...(req.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   };

@@ -4,6 +4,8 @@ import { type ChatCompletion, type ChatUsage, parseToolArguments, usageNumbers }
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'refusal';
 
 export type ContentBlock =
+  | { type: 'thinking'; thinking: string; signature: string }
+  | { type: 'redacted_thinking'; data: string }
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: unknown };
 
@@ -40,16 +42,19 @@ export function stopReason(finish: string | null | undefined): StopReason {
 }
 
 /**
- * Anthropic counts cached input apart from `input_tokens`; OpenAI's `prompt_tokens` includes it.
- * Chat completions does not report cache writes, so `cache_creation_input_tokens` is 0.
+ * Anthropic counts cache reads and writes apart from `input_tokens`; OpenAI's `prompt_tokens`
+ * includes both. Writes come from the Bedrock translation (`cache_creation_input_tokens`) or
+ * `prompt_tokens_details.cache_write_tokens`; upstreams that report none give 0.
  */
 export function anthropicUsage(u: ChatUsage | null | undefined): AnthropicUsage {
   const n = usageNumbers(u);
+  const cached = Math.min(n.cached, n.input);
+  const written = Math.min(n.cacheWrite, n.input - cached);
   return {
-    input_tokens: Math.max(0, n.input - n.cached),
+    input_tokens: n.input - cached - written,
     output_tokens: n.output,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: n.cached,
+    cache_creation_input_tokens: written,
+    cache_read_input_tokens: cached,
   };
 }
 
@@ -59,10 +64,31 @@ export function messageId(upstreamId: string | undefined, fallback: string): str
   return base.startsWith('msg_') ? base : `msg_${base}`;
 }
 
-export function toAnthropicMessage(c: ChatCompletion, model: string, fallbackId: string): AnthropicMessage {
+/**
+ * Thinking blocks of an answer, only when the client asked for thinking (as Anthropic answers): the
+ * signed blocks a Bedrock Claude endpoint returned, else any upstream's reasoning text with an empty
+ * signature (which the gateway never sends back to a model).
+ */
+function thinkingBlocks(m: NonNullable<NonNullable<ChatCompletion['choices']>[number]['message']>): ContentBlock[] {
+  if (Array.isArray(m.thinking_blocks) && m.thinking_blocks.length > 0) {
+    return m.thinking_blocks.map((b) =>
+      b.type === 'redacted_thinking'
+        ? { type: 'redacted_thinking', data: b.data }
+        : { type: 'thinking', thinking: b.thinking, signature: b.signature },
+    );
+  }
+  return m.reasoning_content ? [{ type: 'thinking', thinking: m.reasoning_content, signature: '' }] : [];
+}
+
+export function toAnthropicMessage(
+  c: ChatCompletion,
+  model: string,
+  fallbackId: string,
+  opts: { thinking?: boolean } = {},
+): AnthropicMessage {
   const choice = c.choices?.[0];
   const m = choice?.message;
-  const content: ContentBlock[] = [];
+  const content: ContentBlock[] = opts.thinking && m ? thinkingBlocks(m) : [];
   const text = (m?.content ?? '') || (m?.refusal ?? '');
   if (text) content.push({ type: 'text', text });
   (m?.tool_calls ?? []).forEach((t, i) => {

@@ -1,7 +1,8 @@
 /**
  * The gateway's chat completion stream -> Anthropic's Messages event sequence:
  * `message_start`, `ping`, per block `content_block_start` / `content_block_delta` (`text_delta`,
- * `input_json_delta`) / `content_block_stop`, then `message_delta` (stop_reason, usage) and
+ * `input_json_delta`, and `thinking_delta` / `signature_delta` when the client asked for thinking) /
+ * `content_block_stop`, then `message_delta` (stop_reason, usage) and
  * `message_stop`. A chat stream that ends with the gateway's error event (or with neither `[DONE]`
  * nor an error) ends with an Anthropic `error` event instead, never a clean-looking `message_stop`.
  *
@@ -22,6 +23,8 @@ export interface MessagesStreamOptions {
   fallbackId: string;
   /** The gateway's prompt estimate, reported in `message_start` until the real usage arrives. */
   inputTokensEstimate?: number;
+  /** The client asked for thinking: reasoning deltas become thinking blocks (else they are left out). */
+  thinking?: boolean;
 }
 
 export class MessagesStreamTranslator {
@@ -29,7 +32,7 @@ export class MessagesStreamTranslator {
   private closed = false;
   /** Index of the open block and what it is; -1 when none. */
   private openIndex = -1;
-  private openKind: 'text' | 'tool' | null = null;
+  private openKind: 'text' | 'tool' | 'thinking' | null = null;
   private nextIndex = 0;
   /** Chat tool-call index -> Anthropic block index. */
   private readonly toolBlocks = new Map<number, number>();
@@ -45,6 +48,7 @@ export class MessagesStreamTranslator {
     for (const choice of c.choices ?? []) {
       if ((choice.index ?? 0) !== 0) continue; // Anthropic has one answer per message
       const d = choice.delta ?? {};
+      if (this.opts.thinking) out += this.thinking(d);
       const text = (d.content ?? '') || (d.refusal ?? '');
       if (text) {
         if (this.openKind !== 'text') out += this.openBlock('text', { type: 'text', text: '' });
@@ -126,7 +130,33 @@ export class MessagesStreamTranslator {
     );
   }
 
-  private openBlock(kind: 'text' | 'tool', block: Record<string, unknown>): string {
+  /** Reasoning text -> `thinking_delta`s; its signature -> `signature_delta`, ending the block; redacted blocks whole. */
+  private thinking(d: NonNullable<NonNullable<ChatChunk['choices']>[number]['delta']>): string {
+    let out = '';
+    if (d.reasoning_content) {
+      if (this.openKind !== 'thinking')
+        out += this.openBlock('thinking', { type: 'thinking', thinking: '', signature: '' });
+      out += sseEvent('content_block_delta', {
+        index: this.openIndex,
+        delta: { type: 'thinking_delta', thinking: d.reasoning_content },
+      });
+    }
+    for (const b of d.thinking_blocks ?? []) {
+      if (b.type === 'thinking' && this.openKind === 'thinking') {
+        out += sseEvent('content_block_delta', {
+          index: this.openIndex,
+          delta: { type: 'signature_delta', signature: b.signature },
+        });
+        out += this.closeBlock();
+      } else if (b.type === 'redacted_thinking') {
+        out += this.openBlock('thinking', { type: 'redacted_thinking', data: b.data });
+        out += this.closeBlock();
+      }
+    }
+    return out;
+  }
+
+  private openBlock(kind: 'text' | 'tool' | 'thinking', block: Record<string, unknown>): string {
     const out = this.closeBlock();
     this.openIndex = this.nextIndex++;
     this.openKind = kind;

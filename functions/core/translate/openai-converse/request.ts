@@ -12,8 +12,16 @@
  *   so the gateway forces a tool whose input schema is the requested schema and hands the tool's
  *   input back as the message content (see JSON_TOOL_NAME); tools and a JSON response_format
  *   together are refused.
+ * - Claude models (an id, profile or ARN naming `anthropic.`) also take the Anthropic fields the
+ *   Messages edge carries: `thinking` and `top_k` as `additionalModelRequestFields`, and earlier
+ *   assistant turns' signed `thinking_blocks` as `reasoningContent` blocks (unsigned ones are dropped:
+ *   Claude refuses a thinking block it cannot verify). Other Bedrock models ignore them.
+ * - A message's `cache_control` (the Messages edge's prompt-cache breakpoint) becomes a `cachePoint`
+ *   after that message's blocks, and a tool's after its spec, for the models Converse caches for
+ *   (Claude: system, messages, tools; Amazon Nova: system and messages); others ignore it.
  */
 import type {
+  CachePoint,
   ConverseContentBlock,
   ConverseInput,
   ConverseMessage,
@@ -132,6 +140,40 @@ function toolUseBlocks(toolCalls: unknown, param: string): ConverseContentBlock[
   });
 }
 
+/** Whether the model is Claude (Anthropic's fields apply): a model id, an inference profile or an ARN. */
+export function isClaudeModel(modelId: string): boolean {
+  return /(^|[./:])anthropic\./.test(modelId);
+}
+
+const CACHE_POINT: CachePoint = { cachePoint: { type: 'default' } };
+
+/** Models whose Converse input takes cache points (Claude; Amazon Nova outside tool definitions). */
+function cachePointsFor(modelId: string): { messages: boolean; tools: boolean } {
+  const claude = isClaudeModel(modelId);
+  return { messages: claude || /(^|[./:])amazon\.nova-/.test(modelId), tools: claude };
+}
+
+const marked = (m: Obj) => isObj(m.cache_control);
+
+/** Signed thinking blocks of an assistant message -> reasoningContent blocks (first in the turn, as Claude wants). */
+function reasoningBlocks(blocks: unknown, param: string): ConverseContentBlock[] {
+  if (blocks == null) return [];
+  if (!Array.isArray(blocks)) throw new TranslationError(param, 'must be an array');
+  const out: ConverseContentBlock[] = [];
+  blocks.forEach((b, i) => {
+    if (!isObj(b)) throw new TranslationError(`${param}[${i}]`, 'a thinking block must be an object');
+    if (b.type === 'thinking' && typeof b.thinking === 'string') {
+      if (typeof b.signature === 'string' && b.signature !== '')
+        out.push({ reasoningContent: { reasoningText: { text: b.thinking, signature: b.signature } } });
+    } else if (b.type === 'redacted_thinking' && typeof b.data === 'string') {
+      out.push({ reasoningContent: { redactedContent: new Uint8Array(Buffer.from(b.data, 'base64')) } });
+    } else {
+      throw new TranslationError(`${param}[${i}]`, "expected a 'thinking' or 'redacted_thinking' block");
+    }
+  });
+  return out;
+}
+
 function push(messages: ConverseMessage[], role: ConverseMessage['role'], blocks: ConverseContentBlock[]): void {
   if (blocks.length === 0) return;
   const last = messages[messages.length - 1];
@@ -139,21 +181,22 @@ function push(messages: ConverseMessage[], role: ConverseMessage['role'], blocks
   else messages.push({ role, content: blocks });
 }
 
-function toolSpecs(tools: unknown): ConverseToolSpec[] {
+function toolSpecs(tools: unknown, cachePoints: boolean): Array<ConverseToolSpec | CachePoint> {
   if (tools == null) return [];
   if (!Array.isArray(tools)) throw new TranslationError('tools', 'must be an array');
-  return tools.map((t, i) => {
+  return tools.flatMap((t, i): Array<ConverseToolSpec | CachePoint> => {
     const fn = isObj(t) ? t.function : undefined;
     if (!isObj(t) || t.type !== 'function' || !isObj(fn) || typeof fn.name !== 'string')
       throw new TranslationError(`tools[${i}]`, "only tools of type 'function' with a function.name are supported");
     const parameters = isObj(fn.parameters) ? fn.parameters : { type: 'object', properties: {} };
-    return {
+    const spec: ConverseToolSpec = {
       toolSpec: {
         name: fn.name,
         ...(typeof fn.description === 'string' && fn.description ? { description: fn.description } : {}),
         inputSchema: { json: parameters },
       },
     };
+    return cachePoints && marked(t) ? [spec, CACHE_POINT] : [spec];
   });
 }
 
@@ -215,9 +258,13 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
     throw new TranslationError('n', 'Bedrock endpoints return one choice per request');
   if (!Array.isArray(body.messages)) throw new TranslationError('messages', 'must be an array');
 
-  const system: Array<{ text: string }> = [];
+  const claude = isClaudeModel(modelId);
+  const caching = cachePointsFor(modelId);
+  const system: NonNullable<ConverseInput['system']> = [];
   const messages: ConverseMessage[] = [];
   let historyHasTools = false;
+  const withCachePoint = (blocks: ConverseContentBlock[], m: Obj) =>
+    blocks.length > 0 && caching.messages && marked(m) ? [...blocks, CACHE_POINT] : blocks;
   for (const [i, raw] of body.messages.entries()) {
     const at = `messages[${i}]`;
     if (!isObj(raw)) throw new TranslationError(at, 'a message must be an object');
@@ -226,15 +273,18 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
       case 'developer': {
         const text = textOf(raw.content, `${at}.content`);
         if (text) system.push({ text });
+        if (text && caching.messages && marked(raw)) system.push(CACHE_POINT);
         continue;
       }
       case 'user':
-        push(messages, 'user', contentBlocks(raw.content, `${at}.content`, true));
+        push(messages, 'user', withCachePoint(contentBlocks(raw.content, `${at}.content`, true), raw));
         continue;
       case 'assistant': {
         const uses = toolUseBlocks(raw.tool_calls, `${at}.tool_calls`);
         if (uses.length) historyHasTools = true;
-        push(messages, 'assistant', [...contentBlocks(raw.content, `${at}.content`, false), ...uses]);
+        const reasoning = claude ? reasoningBlocks(raw.thinking_blocks, `${at}.thinking_blocks`) : [];
+        const blocks = [...reasoning, ...contentBlocks(raw.content, `${at}.content`, false), ...uses];
+        push(messages, 'assistant', withCachePoint(blocks, raw));
         continue;
       }
       case 'tool': {
@@ -242,9 +292,14 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
           throw new TranslationError(`${at}.tool_call_id`, 'a tool message needs the tool_call_id it answers');
         historyHasTools = true;
         const text = textOf(raw.content, `${at}.content`);
-        push(messages, 'user', [
-          { toolResult: { toolUseId: raw.tool_call_id, content: [{ text: text || '(empty)' }] } },
-        ]);
+        push(
+          messages,
+          'user',
+          withCachePoint(
+            [{ toolResult: { toolUseId: raw.tool_call_id, content: [{ text: text || '(empty)' }] } }],
+            raw,
+          ),
+        );
         continue;
       }
       default:
@@ -265,7 +320,7 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
   const stops = stopSequences(body.stop);
   if (stops?.length) inference.stopSequences = stops;
 
-  let tools = toolSpecs(body.tools);
+  let tools = toolSpecs(body.tools, caching.tools);
   const choice = toolChoice(body.tool_choice);
   const json = jsonModeTool(body.response_format);
   let toolConfig: ConverseInput['toolConfig'];
@@ -282,12 +337,19 @@ export function toConverseRequest(body: Obj, modelId: string): TranslatedRequest
     if (tools.length > 0) toolConfig = { tools, ...(choice && choice !== 'none' ? { toolChoice: choice } : {}) };
   }
 
+  const additional: Obj = {};
+  if (claude) {
+    if (isObj(body.thinking)) additional.thinking = body.thinking;
+    if (typeof body.top_k === 'number') additional.top_k = body.top_k;
+  }
+
   const input: ConverseInput = {
     modelId,
     messages,
     ...(system.length ? { system } : {}),
     ...(Object.keys(inference).length ? { inferenceConfig: inference } : {}),
     ...(toolConfig ? { toolConfig } : {}),
+    ...(Object.keys(additional).length ? { additionalModelRequestFields: additional } : {}),
   };
   return { input, ...(json ? { jsonTool: json.tool } : {}) };
 }

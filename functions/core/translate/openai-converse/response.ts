@@ -1,5 +1,18 @@
 /** Converse output -> OpenAI `chat.completion` (and the pieces the stream translator shares). */
-import type { ConverseOutput, ConverseUsage, JsonModeTool, StopReason } from './types';
+import type { ConverseOutput, ConverseReasoning, ConverseUsage, JsonModeTool, StopReason } from './types';
+
+/** A Converse reasoning block as a chat `thinking_blocks` entry (redacted bytes in base64, as Anthropic sends them). */
+export function thinkingBlockOf(r: ConverseReasoning | undefined) {
+  if (r && 'reasoningText' in r && r.reasoningText)
+    return {
+      type: 'thinking' as const,
+      thinking: r.reasoningText.text ?? '',
+      signature: r.reasoningText.signature ?? '',
+    };
+  if (r && 'redactedContent' in r && r.redactedContent)
+    return { type: 'redacted_thinking' as const, data: Buffer.from(r.redactedContent).toString('base64') };
+  return undefined;
+}
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
@@ -49,9 +62,13 @@ export function fromConverseOutput(out: ConverseOutput, meta: CompletionMeta, js
   const blocks = out.output?.message?.content ?? [];
   let text = '';
   const toolCalls: object[] = [];
+  const thinking: Array<NonNullable<ReturnType<typeof thinkingBlockOf>>> = [];
   for (const b of blocks) {
     if ('text' in b && typeof b.text === 'string') text += b.text;
-    else if ('toolUse' in b && b.toolUse) {
+    else if ('reasoningContent' in b) {
+      const t = thinkingBlockOf(b.reasoningContent);
+      if (t) thinking.push(t);
+    } else if ('toolUse' in b && b.toolUse) {
       if (jsonTool && b.toolUse.name === jsonTool.name) text += JSON.stringify(b.toolUse.input ?? {});
       else
         toolCalls.push({
@@ -60,8 +77,9 @@ export function fromConverseOutput(out: ConverseOutput, meta: CompletionMeta, js
           function: { name: b.toolUse.name, arguments: JSON.stringify(b.toolUse.input ?? {}) },
         });
     }
-    // reasoningContent and other blocks have no chat.completion equivalent: left out.
+    // Other blocks have no chat.completion equivalent: left out.
   }
+  const reasoning = thinking.map((t) => (t.type === 'thinking' ? t.thinking : '')).join('');
   const usage = openAIUsage(out.usage);
   return {
     id: meta.id,
@@ -75,6 +93,7 @@ export function fromConverseOutput(out: ConverseOutput, meta: CompletionMeta, js
           role: 'assistant',
           content: text.length > 0 || toolCalls.length === 0 ? text : null,
           ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+          ...(thinking.length ? { reasoning_content: reasoning, thinking_blocks: thinking } : {}),
           refusal: null,
         },
         logprobs: null,

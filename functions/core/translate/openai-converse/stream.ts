@@ -4,7 +4,8 @@
  * messageStart -> the role chunk (held until the first content); text deltas -> content deltas; a toolUse block start -> a
  * tool_calls delta with id and name, its input deltas -> argument deltas (OpenAI indexes tool calls
  * from 0 among tool calls only); messageStop -> the finish_reason chunk; metadata -> the usage chunk
- * (`choices: []`, as OpenAI sends it with include_usage). An exception event becomes the
+ * (`choices: []`, as OpenAI sends it with include_usage); reasoning deltas -> `reasoning_content`
+ * deltas, a reasoning block's signature (or a redacted block) -> a `thinking_blocks` delta. An exception event becomes the
  * `{"error": ...}` event an OpenAI-compatible upstream sends when it fails mid-stream.
  */
 import { bedrockErrorOf } from './errors';
@@ -94,6 +95,18 @@ export class ConverseStreamTranslator {
       const idx = event.contentBlockDelta.contentBlockIndex ?? 0;
       const d = event.contentBlockDelta.delta ?? {};
       if (typeof d.text === 'string' && d.text.length > 0) out.push(this.chunk({ content: d.text }));
+      const r = d.reasoningContent;
+      if (r) {
+        if (typeof r.text === 'string' && r.text.length > 0) out.push(this.chunk({ reasoning_content: r.text }));
+        if (typeof r.signature === 'string' && r.signature.length > 0)
+          out.push(this.chunk({ thinking_blocks: [{ type: 'thinking', signature: r.signature }] }));
+        if (r.redactedContent)
+          out.push(
+            this.chunk({
+              thinking_blocks: [{ type: 'redacted_thinking', data: Buffer.from(r.redactedContent).toString('base64') }],
+            }),
+          );
+      }
       const input = d.toolUse?.input;
       if (typeof input === 'string' && input.length > 0) {
         if (this.jsonBlocks.has(idx)) out.push(this.chunk({ content: input }));

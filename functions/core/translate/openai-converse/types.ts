@@ -17,8 +17,18 @@ export type ConverseContentBlock =
         status?: 'success' | 'error';
       };
     }
-  | { cachePoint: { type: 'default' } }
-  | { reasoningContent: unknown };
+  | CachePoint
+  | { reasoningContent: ConverseReasoning };
+
+/** A prompt-cache breakpoint: everything before it is cached (Claude, Amazon Nova). */
+export interface CachePoint {
+  cachePoint: { type: 'default' };
+}
+
+/** A reasoning block (Claude's extended thinking): signed text, or redacted (encrypted) bytes. */
+export type ConverseReasoning =
+  | { reasoningText: { text: string; signature?: string } }
+  | { redactedContent: Uint8Array };
 
 export interface ConverseMessage {
   role: 'user' | 'assistant';
@@ -37,9 +47,11 @@ export type ConverseToolChoice =
 export interface ConverseInput {
   modelId: string;
   messages: ConverseMessage[];
-  system?: Array<{ text: string }>;
+  system?: Array<{ text: string } | CachePoint>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
-  toolConfig?: { tools: ConverseToolSpec[]; toolChoice?: ConverseToolChoice };
+  toolConfig?: { tools: Array<ConverseToolSpec | CachePoint>; toolChoice?: ConverseToolChoice };
+  /** Model-specific fields Converse passes through (Claude: `thinking`, `top_k`). */
+  additionalModelRequestFields?: Record<string, unknown>;
 }
 
 export interface ConverseUsage {
@@ -74,7 +86,11 @@ export interface ConverseStreamEvent {
   contentBlockStart?: { contentBlockIndex?: number; start?: { toolUse?: { toolUseId?: string; name?: string } } };
   contentBlockDelta?: {
     contentBlockIndex?: number;
-    delta?: { text?: string; toolUse?: { input?: string }; reasoningContent?: unknown };
+    delta?: {
+      text?: string;
+      toolUse?: { input?: string };
+      reasoningContent?: { text?: string; signature?: string; redactedContent?: Uint8Array };
+    };
   };
   contentBlockStop?: { contentBlockIndex?: number };
   messageStop?: { stopReason?: StopReason };

@@ -15,6 +15,8 @@ export interface MessagesAnswerOptions {
   model: string;
   requestId: string;
   inputTokensEstimate?: number;
+  /** The client asked for thinking (answers then carry thinking blocks). */
+  thinking?: boolean;
 }
 
 function idFrom(requestId: string): string {
@@ -49,6 +51,7 @@ export function toMessagesResult(result: HttpResult, opts: MessagesAnswerOptions
       model: opts.model,
       fallbackId: id,
       inputTokensEstimate: opts.inputTokensEstimate,
+      thinking: opts.thinking,
     });
     return { ...result, body: translateChatStream(result.body, translator) };
   }
@@ -59,6 +62,8 @@ export function toMessagesResult(result: HttpResult, opts: MessagesAnswerOptions
   return {
     ...result,
     headers: { ...result.headers, 'content-type': 'application/json' },
-    body: JSON.stringify(toAnthropicMessage((json ?? {}) as ChatCompletion, opts.model, id)),
+    body: JSON.stringify(
+      toAnthropicMessage((json ?? {}) as ChatCompletion, opts.model, id, { thinking: opts.thinking }),
+    ),
   };
 }
