@@ -127,31 +127,32 @@ const API_ID = 'local';
 
 /**
  * API Gateway's own 401 and 403 answers, as the stack's gateway responses render them
- * (lib/constructs/gateway-responses.ts; a test keeps the two identical).
+ * (lib/constructs/gateway-responses.ts; a test keeps the two identical). Their `type` names are
+ * Anthropic's, since one body serves both APIs; OpenAI's SDKs pick error classes by status.
  */
 export const UNAUTHORIZED_RESPONSE = {
   status: 401,
   message: 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".',
-  type: 'invalid_request_error',
+  type: 'authentication_error',
   code: 'invalid_api_key',
 } as const;
 export const ACCESS_DENIED_RESPONSE = {
   status: 403,
   message: 'This API key is not allowed to make this request.',
-  type: 'invalid_request_error',
+  type: 'permission_error',
   code: 'permission_denied',
 } as const;
 /** MISSING_AUTHENTICATION_TOKEN (unknown path or method), which the stack turns into a 404; never echoes the path. */
 export const UNKNOWN_URL_RESPONSE = {
   status: 404,
   message: 'Unknown request URL. Check the path and the HTTP method.',
-  type: 'invalid_request_error',
+  type: 'not_found_error',
   code: 'unknown_url',
 } as const;
 export const REQUEST_TOO_LARGE_RESPONSE = {
   status: 413,
   message: 'Request body too large.',
-  type: 'invalid_request_error',
+  type: 'request_too_large',
   code: 'request_too_large',
 } as const;
 /**
@@ -162,7 +163,7 @@ export const AUTHORIZER_UNAVAILABLE_RESPONSE = {
   status: 503,
   message:
     'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
-  type: 'service_unavailable',
+  type: 'api_error',
   code: 'authorizer_unavailable',
   headers: { 'retry-after': '1' },
 } as const;
@@ -180,7 +181,7 @@ export const BAD_REQUEST_RESPONSE = {
 export const FUNCTION_ERROR_RESPONSE = {
   status: 502,
   message: 'Internal server error',
-  type: 'server_error',
+  type: 'api_error',
   code: 'gateway_error',
 } as const;
 
@@ -207,7 +208,9 @@ function gatewayError(
     return;
   }
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify({ error: { message, type, param: null, code } }));
+  // One body in both OpenAI's and Anthropic's error shape, as the stack's gateway responses
+  // (lib/constructs/gateway-responses.ts).
+  res.end(JSON.stringify({ type: 'error', error: { message, type, param: null, code } }));
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {

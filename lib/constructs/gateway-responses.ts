@@ -1,9 +1,12 @@
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 
 /**
- * Errors API Gateway produces itself (before or instead of the router) rewritten into OpenAI's
- * error shape `{"error":{"message","type","param","code"}}`, so SDKs raise the usual typed errors
- * (AuthenticationError, PermissionDeniedError, RateLimitError, ...) for them too.
+ * Errors API Gateway produces itself (before or instead of the router) rewritten into one body
+ * that is both OpenAI's error shape `{"error":{"message","type","param","code"}}` and Anthropic's
+ * `{"type":"error","error":{"type","message"}}`: a gateway response is set per API, not per path,
+ * and its template is not VTL, so it cannot pick a shape by path; each SDK reads the fields it
+ * knows and ignores the rest, and raises the usual typed errors (AuthenticationError,
+ * PermissionDeniedError, RateLimitError, ...) from the status, for /v1/messages as for the others.
  *
  * `message` is a fixed text where API Gateway's own would be unhelpful or could echo client input;
  * `null` keeps API Gateway's message (`$context.error.messageString`, already a quoted JSON string).
@@ -24,7 +27,7 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
     type: apigateway.ResponseType.UNAUTHORIZED,
     statusCode: '401',
     message: 'Incorrect or missing API key. Send it as "Authorization: Bearer <key>".',
-    errorType: 'invalid_request_error',
+    errorType: 'authentication_error',
     code: 'invalid_api_key',
   },
   {
@@ -32,7 +35,7 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
     type: apigateway.ResponseType.ACCESS_DENIED,
     statusCode: '403',
     message: 'This API key is not allowed to make this request.',
-    errorType: 'invalid_request_error',
+    errorType: 'permission_error',
     code: 'permission_denied',
   },
   {
@@ -40,7 +43,7 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
     type: apigateway.ResponseType.THROTTLED,
     statusCode: '429',
     message: 'Rate limit reached for requests. Retry after a short wait.',
-    errorType: 'requests',
+    errorType: 'rate_limit_error',
     code: 'rate_limit_exceeded',
     headers: { 'Retry-After': "'1'" },
   },
@@ -49,14 +52,14 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
     type: apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
     statusCode: '404',
     message: 'Unknown request URL. Check the path and the HTTP method.',
-    errorType: 'invalid_request_error',
+    errorType: 'not_found_error',
     code: 'unknown_url',
   },
   {
     type: apigateway.ResponseType.REQUEST_TOO_LARGE,
     statusCode: '413',
     message: 'Request body too large.',
-    errorType: 'invalid_request_error',
+    errorType: 'request_too_large',
     code: 'request_too_large',
   },
   // The authorizer threw (not "Unauthorized"), timed out or could not be invoked: typically its key
@@ -68,7 +71,7 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
       statusCode: '503',
       message:
         'The API key could not be verified right now (the authorizer or its key store is unavailable). Retry shortly.',
-      errorType: 'service_unavailable',
+      errorType: 'api_error',
       code: 'authorizer_unavailable',
       headers: { 'Retry-After': "'1'" },
     }),
@@ -83,7 +86,7 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
     // Integration timeout, authorizer failure, Lambda errors before the stream started, ...
     type: apigateway.ResponseType.DEFAULT_5XX,
     message: null,
-    errorType: 'server_error',
+    errorType: 'api_error',
     code: 'gateway_error',
   },
 ];
@@ -91,7 +94,7 @@ export const OPENAI_GATEWAY_RESPONSES: readonly OpenAiGatewayResponse[] = [
 /** The `application/json` mapping template of one gateway response. */
 export function openAiErrorTemplate(r: OpenAiGatewayResponse): string {
   const message = r.message === null ? '$context.error.messageString' : JSON.stringify(r.message);
-  return `{"error":{"message":${message},"type":${JSON.stringify(r.errorType)},"param":null,"code":${JSON.stringify(r.code)}}}`;
+  return `{"type":"error","error":{"message":${message},"type":${JSON.stringify(r.errorType)},"param":null,"code":${JSON.stringify(r.code)}}}`;
 }
 
 export function addOpenAiGatewayResponses(api: apigateway.RestApi): void {

@@ -46,7 +46,7 @@ describe('DynamoDB unreachable when the gateway starts', () => {
     for (const r of [await chat(gw), await streamed(gw), await get(gw, '/v1/models')]) {
       expect(r.status).toBe(status);
       expect(r.headers.get('retry-after')).toBe(headers['retry-after']);
-      expect(r.json).toEqual({ error: { message, type, param: null, code } });
+      expect(r.json).toEqual({ type: 'error', error: { message, type, param: null, code } });
     }
     expect(gw.providers!.requests()).toHaveLength(0);
     // The listener is closed: nothing reached DynamoDB.

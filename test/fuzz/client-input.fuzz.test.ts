@@ -134,7 +134,8 @@ function assertAnthropicError(body: string, where: string): void {
     parsed.type === 'error' &&
     e !== null &&
     typeof e === 'object' &&
-    Object.keys(e).sort().join() === 'message,type' &&
+    // The router's own errors, or API Gateway's, whose one body also carries OpenAI's param and code.
+    ['message,type', 'code,message,param,type'].includes(Object.keys(e).sort().join()) &&
     typeof e.message === 'string' &&
     e.message.length > 0 &&
     ANTHROPIC_ERROR_TYPES.has(e.type);
@@ -152,7 +153,9 @@ function assertOpenAiError(body: string, where: string): void {
   const ok =
     parsed !== null &&
     typeof parsed === 'object' &&
-    Object.keys(parsed).join() === 'error' &&
+    // The router's own errors, or API Gateway's, whose one body also carries Anthropic's envelope.
+    (Object.keys(parsed).join() === 'error' ||
+      (Object.keys(parsed).sort().join() === 'error,type' && parsed.type === 'error')) &&
     e !== null &&
     typeof e === 'object' &&
     Object.keys(e).sort().join() === 'code,message,param,type' &&

@@ -278,7 +278,7 @@ describe('Switchyard stack', () => {
       );
     });
 
-    it('answers its own errors in the OpenAI error shape', () => {
+    it("answers its own errors in one body that is both OpenAI's and Anthropic's error shape", () => {
       const responses = ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties);
       const byType = new Map(responses.map((r) => [r.ResponseType, r]));
       const expected: Record<string, [string | undefined, string]> = {
@@ -295,12 +295,14 @@ describe('Switchyard stack', () => {
         expect(JSON.parse(fillTemplate(r!.ResponseTemplates['application/json'])).error.code).toBe(code);
       }
       expect(byType.get('UNAUTHORIZED')!.ResponseTemplates['application/json']).toContain(
-        '"type":"invalid_request_error"',
+        '"type":"authentication_error"',
       );
       expect(responses).toHaveLength(OPENAI_GATEWAY_RESPONSES.length);
       for (const r of responses) {
         const body = JSON.parse(fillTemplate(r.ResponseTemplates['application/json']));
-        expect(Object.keys(body)).toEqual(['error']);
+        // Anthropic's envelope around OpenAI's error object: each SDK reads what it knows.
+        expect(Object.keys(body)).toEqual(['type', 'error']);
+        expect(body.type).toBe('error');
         expect(body.error).toEqual({
           message: expect.any(String),
           type: expect.any(String),
