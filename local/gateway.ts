@@ -255,7 +255,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     healthCheck = startLocalHealthCheck({
       env,
       configJson,
-      intervalMs: opts.healthCheckIntervalMs ?? main.deps.config.raw.health.probeIntervalMs,
+      intervalMs: opts.healthCheckIntervalMs ?? main.deps.config.settings.health.probeIntervalMs,
       // The router sees a round's results at once instead of after its state cache TTL.
       afterRound: () => main.deps.state.refresh(),
     });
@@ -264,7 +264,7 @@ export async function startLocalGateway(opts: LocalGatewayOptions = {}): Promise
     // The same identity sources, caches and authorizer options the stack deploys for this mode.
     const keySpec = keyHeaderSpec(opts.keyHeaderMode);
     const authorizerCacheTtlMs =
-      opts.authorizerCacheTtlMs ?? main.deps.config.raw.gateway.authorizerCacheTtlSeconds * 1000;
+      opts.authorizerCacheTtlMs ?? main.deps.config.settings.gateway.authorizerCacheTtlSeconds * 1000;
     emulator = await startApiGatewayEmulator({
       host: opts.host,
       port: opts.port,

@@ -39,7 +39,7 @@ const log: HealthLogFn = (level, msg, fields = {}) => {
 export function startLocalHealthCheck(opts: LocalHealthCheckOptions): LocalHealthCheck {
   const deps = createHealthCheckDeps(opts.env, { configJson: opts.configJson, metrics: discardHealthMetrics, log });
   const handler = createHealthCheckHandler(deps, { schedulePeriodMs: 0, minSpacingMs: 0 });
-  const roundBudgetMs = deps.config.raw.health.probeTimeoutMs + 60_000;
+  const roundBudgetMs = deps.config.settings.health.probeTimeoutMs + 60_000;
   let queue: Promise<void> = Promise.resolve();
   let stopped = false;
 

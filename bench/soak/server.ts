@@ -192,8 +192,8 @@ async function main(): Promise<void> {
   const report = createQuotaReport({
     counters,
     holders: createHolderOps(ddb, costTable),
-    partitions: cfg.raw.sharedState.holderPartitions,
-    slotShards: cfg.raw.sharedState.slotShards,
+    partitions: cfg.settings.sharedState.holderPartitions,
+    slotShards: cfg.settings.sharedState.slotShards,
   });
 
   async function audit(): Promise<Audit> {
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
     const leases: LeaseState[] = [];
     for (const m of cfg.models.values()) {
       if (m.maxConcurrency === undefined) continue;
-      const shards = Math.max(1, Math.min(cfg.raw.sharedState.slotShards, m.maxConcurrency));
+      const shards = Math.max(1, Math.min(cfg.settings.sharedState.slotShards, m.maxConcurrency));
       let counted = 0;
       for (let i = 0; i < shards; i++) counted += await counters.readSlots(m.id, i);
       // Slots counted in DynamoDB and slots the instances say they hold (kept across back-to-back requests).

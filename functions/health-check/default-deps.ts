@@ -32,7 +32,7 @@ export function createHealthCheckDeps(
   opts: HealthCheckDepsOptions = {},
 ): HealthCheckDeps {
   const config = compileConfig(opts.configJson ?? loadConfigJson(env));
-  const { health, gateway } = config.raw;
+  const { health, gateway } = config.settings;
   const ddb = createDynamoClient(env);
   return {
     config,
@@ -51,10 +51,10 @@ export function createHealthCheckDeps(
     quotaSweep: createQuotaSweep({
       ddb,
       table: tableName(COST_TABLE, env),
-      config: config.raw,
+      config: config.settings,
       log: opts.log ?? jsonLog,
     }),
-    recentCalls: createQuotaReportOnly({ ddb, table: tableName(COST_TABLE, env), config: config.raw }),
+    recentCalls: createQuotaReportOnly({ ddb, table: tableName(COST_TABLE, env), config: config.settings }),
     metrics:
       opts.metrics ??
       createCloudWatchHealthMetrics(

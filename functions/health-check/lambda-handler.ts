@@ -16,7 +16,7 @@ export interface HealthCheckHandlerOptions {
 }
 
 export function createHealthCheckHandler(deps: HealthCheckDeps, opts: HealthCheckHandlerOptions) {
-  const { health } = deps.config.raw;
+  const { health } = deps.config.settings;
   return middy<ScheduledEvent | Record<string, never>, RoundsReport & { holderRecordsSwept: number }>().handler(
     async (_event: unknown, context: Context) => {
       // The sweep runs first: it is a few queries and must not wait behind a minute of probe rounds.

@@ -79,7 +79,7 @@ async function record(
   opts: RoundOptions,
   callTimes: Map<string, number> | undefined,
 ): Promise<{ health: EndpointHealth | undefined; recorded: boolean; previous?: HealthStatus }> {
-  const settings = deps.config.raw.health;
+  const settings = deps.config.settings.health;
   let current = stored;
   for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
     if (!shouldRecord(current, probedAt, opts.minSpacingMs)) return { health: current, recorded: false };
@@ -102,7 +102,7 @@ async function record(
 async function readCallTimes(deps: HealthCheckDeps, now: number): Promise<Map<string, number> | undefined> {
   if (!deps.recentCalls) return undefined;
   try {
-    return fleetCallTimes(await deps.recentCalls.recent(now, deps.config.raw.breaker.windowMs));
+    return fleetCallTimes(await deps.recentCalls.recent(now, deps.config.settings.breaker.windowMs));
   } catch (err) {
     deps.log('warn', 'recent call counters unreadable; call times kept', {
       error: (err as Error)?.name ?? String(err),
@@ -112,7 +112,7 @@ async function readCallTimes(deps: HealthCheckDeps, now: number): Promise<Map<st
 }
 
 export async function runRound(deps: HealthCheckDeps, opts: RoundOptions): Promise<RoundReport> {
-  const { health } = deps.config.raw;
+  const { health } = deps.config.settings;
   const endpoints = [...deps.config.endpoints.values()];
   const startedAt = deps.now();
   const probes = await Promise.all(
@@ -239,7 +239,7 @@ export async function runRounds(deps: HealthCheckDeps, opts: RoundsOptions): Pro
   for (let i = 0; i < opts.rounds; i++) {
     const wait = start + i * opts.intervalMs - deps.now();
     if (wait > 0) await deps.sleep(wait);
-    if (!roundFits(opts.remainingMs(), deps.config.raw.health.probeTimeoutMs)) break;
+    if (!roundFits(opts.remainingMs(), deps.config.settings.health.probeTimeoutMs)) break;
     try {
       const round = await runRound(deps, opts);
       report.rounds += 1;

@@ -78,7 +78,7 @@ export async function runPreTrafficHook(
   let report: CheckReport | undefined;
   try {
     const config = deps.config();
-    const settings = config.raw.cutover.preTraffic;
+    const settings = config.settings.cutover.preTraffic;
     if (!settings.enabled) {
       status = 'Succeeded';
       deps.log('info', 'pre-traffic check disabled in the config', { deploymentId: event.DeploymentId });

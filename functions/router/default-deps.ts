@@ -52,15 +52,15 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
     ddb,
     table: stateTable,
     endpointIds: [...config.endpoints.keys()],
-    ttlMs: config.raw.gateway.stateCacheTtlMs,
+    ttlMs: config.settings.gateway.stateCacheTtlMs,
     dynamo,
     now,
   });
   return {
     config,
-    upstream: createUndiciClient({ connectTimeoutMs: config.raw.gateway.connectTimeoutMs }),
+    upstream: createUndiciClient({ connectTimeoutMs: config.settings.gateway.connectTimeoutMs }),
     bedrock: createBedrockProvider({
-      connectTimeoutMs: config.raw.gateway.connectTimeoutMs,
+      connectTimeoutMs: config.settings.gateway.connectTimeoutMs,
       credentials: bedrockCredentialsFrom(env),
     }),
     state,
@@ -68,7 +68,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
       ddb,
       table: stateTable,
       snapshot: state,
-      settings: config.raw.breaker,
+      settings: config.settings.breaker,
       dynamo,
       now,
     }),
@@ -77,7 +77,7 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
     ...createQuotaAdapters({
       ddb: createDynamoClient(env, { maxAttempts: 1 }),
       table: costTable,
-      config: config.raw,
+      config: config.settings,
       health: dynamo,
       log,
     }),
@@ -98,8 +98,8 @@ export function createDefaultDeps(env: NodeJS.ProcessEnv = process.env, opts: De
     responseCache: createDynamoResponseCache({
       ddb: createDynamoClient(env, { maxAttempts: 1 }),
       table: tableName(CACHE_TABLE, env),
-      lookupTimeoutMs: config.raw.cache.lookupTimeoutMs,
-      maxEntryBytes: config.raw.cache.maxEntryBytes,
+      lookupTimeoutMs: config.settings.cache.lookupTimeoutMs,
+      maxEntryBytes: config.settings.cache.maxEntryBytes,
       log,
     }),
     dynamo,

@@ -45,7 +45,7 @@ export interface HealthAwareEndpointPicker extends EndpointPicker {
 export function createHealthAwareEndpointPicker(opts: HealthAwarePickerOptions): HealthAwareEndpointPicker {
   const random = opts.random ?? Math.random;
   const now = opts.now ?? Date.now;
-  const maxAgeMs = staleAfterMs(opts.config.raw.health);
+  const maxAgeMs = staleAfterMs(opts.config.settings.health);
   const inflight = new Map<string, number>();
   const cursors = new Map<string, number>();
   const view = (endpointId: string): EndpointHealthView => {

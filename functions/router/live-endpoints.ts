@@ -12,7 +12,7 @@ export async function readLiveEndpoints(
   now: number,
   usageRead?: Promise<UsageRow[] | undefined>,
 ): Promise<LiveEndpoint[]> {
-  const settings = deps.config.raw.breaker;
+  const settings = deps.config.settings.breaker;
   const [recent, usage] = await Promise.all([
     deps.report.recent(now, settings.windowMs).catch((err): RecentCalls[] | null => {
       deps.log('warn', 'recent endpoint counters unreadable', { error: String(err) });

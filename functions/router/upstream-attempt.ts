@@ -89,7 +89,7 @@ export async function openAttempt(
   headersTimeoutMs: number,
   operation: 'chat' | 'embeddings' = 'chat',
 ): Promise<AttemptOutcome> {
-  const gw = deps.config.raw.gateway;
+  const gw = deps.config.settings.gateway;
   const started = deps.now();
   let response: UpstreamResponse;
   let apiKey: string | undefined;

@@ -75,7 +75,7 @@ export async function runCutover(opts: CutoverRunOptions): Promise<CutoverResult
     version: GREEN,
     handler: countingErrors(greenInstance.handler as unknown as StreamingHandler, GREEN, metrics),
   };
-  const settings = timeScaled(opts.settings ?? greenInstance.deps.config.raw.cutover, minuteMs);
+  const settings = timeScaled(opts.settings ?? greenInstance.deps.config.settings.cutover, minuteMs);
 
   const alias = new WeightedAlias(blue);
   gw.setTargetSelector(() => alias.select());

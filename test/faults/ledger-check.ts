@@ -50,7 +50,7 @@ export async function readLedger(gw: LocalGateway): Promise<LedgerSnapshot> {
     const table = tableName(COST_TABLE, gw.env);
     const counters = createCounterOps(ddb, table);
     const holders = createHolderOps(ddb, table);
-    const shared = gw.deps.config.raw.sharedState;
+    const shared = gw.deps.config.settings.sharedState;
     const report = createQuotaReport({
       counters,
       holders,

@@ -883,7 +883,7 @@ describe(`client input fuzz (seed ${SEED}; FUZZ_SEED=<n> to change)`, () => {
   }, 120_000);
 
   it('big and deep: huge strings, 20k-level nesting, many messages, bodies over the gateway limit and API Gateway`s 10 MB', async () => {
-    const maxBody = gw.deps.config.raw.gateway.maxBodyBytes;
+    const maxBody = gw.deps.config.settings.gateway.maxBodyBytes;
     const shape: fc.Arbitrary<{ kind: string; text: Text; expect?: number }> = fc.oneof(
       {
         weight: 4,

@@ -14,7 +14,7 @@ export function quotaOn(gw: LocalGateway, now: () => number = Date.now) {
   return createQuotaAdapters({
     ddb: createDynamoClient(gw.env),
     table: tableName(COST_TABLE, gw.env),
-    config: gw.deps.config.raw,
+    config: gw.deps.config.settings,
     health: createDynamoHealth(() => undefined),
     log: () => undefined,
     now,

@@ -294,6 +294,6 @@ describe('observability options', () => {
   it("lib's copy of the default global budget equals the schema's", () => {
     const cfg = structuredClone(BASE_CONFIG);
     delete cfg.budgets;
-    expect(compileConfig(cfg).raw.budgets.globalDailyUsd).toBe(DEFAULT_GLOBAL_DAILY_USD);
+    expect(compileConfig(cfg).settings.budgets.globalDailyUsd).toBe(DEFAULT_GLOBAL_DAILY_USD);
   });
 });

@@ -286,7 +286,7 @@ describe('(e) request body size limit', () => {
 
   it('keeps the router`s limit (config gateway.maxBodyBytes) below API Gateway`s 10 MB', () => {
     const config = JSON.parse(readFileSync(join(__dirname, '..', '..', 'config', 'switchyard.json'), 'utf8'));
-    expect(compileConfig(config).raw.gateway.maxBodyBytes).toBeLessThan(API_GATEWAY_MAX_PAYLOAD_BYTES);
+    expect(compileConfig(config).settings.gateway.maxBodyBytes).toBeLessThan(API_GATEWAY_MAX_PAYLOAD_BYTES);
   });
 
   it('serves a body of exactly maxBodyBytes and answers one byte more 413 in OpenAI`s shape, counting bytes, not characters', async () => {

@@ -111,7 +111,7 @@ describe('quota sweep', () => {
       // An instance that took a slice ten minutes ago and died: its record expired long since.
       const dead = quotaOn(gw, () => past).quota;
       const needs = (n: number) =>
-        budgetScopes(gw.deps.config.raw, undefined, model, Date.now()).map((scope) => ({ scope, amount: n }));
+        budgetScopes(gw.deps.config.settings, undefined, model, Date.now()).map((scope) => ({ scope, amount: n }));
       const held = await dead.admit(needs(6_000), undefined, past);
       expect(held.ok).toBe(true);
       // A live instance holds its own.

@@ -47,7 +47,7 @@ describe('monthly and weekly budgets across a month boundary', () => {
 
   /** A global budget scope's shards, summed: what is left, spent for good, and out in slices. */
   async function shards(period: string, at: number) {
-    const scope = budgetScopes(gw.deps.config.raw, undefined, { id: 'gpt-4.1' }, at).find(
+    const scope = budgetScopes(gw.deps.config.settings, undefined, { id: 'gpt-4.1' }, at).find(
       (s) => s.id === 'global' && s.period === period,
     )!;
     const ddb = createDynamoClient(gw.env);
@@ -117,7 +117,7 @@ describe('monthly and weekly budgets across a month boundary', () => {
 
     const month = micros(MONTH_USD);
     const week = micros(WEEK_USD);
-    const day = micros(gw.deps.config.raw.budgets.globalDailyUsd);
+    const day = micros(gw.deps.config.settings.budgets.globalDailyUsd);
     const [nov, dec, w49, nov30, dec1] = await eventually(async () => {
       const figures = await Promise.all([
         shards('m2026-11', NOV_LAST),

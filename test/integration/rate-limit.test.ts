@@ -15,7 +15,7 @@ describe('per-key rate limits', () => {
   let cfg: SwitchyardConfig;
   beforeAll(async () => {
     gw = await startTestGateway();
-    cfg = gw.deps.config.raw;
+    cfg = gw.deps.config.settings;
   });
   afterAll(() => gw.close());
 

@@ -6,7 +6,7 @@
 import defaultConfig from '../../config/switchyard.json';
 import { compileConfig, type CompiledConfig } from '../../functions/core/config/compile';
 import { keyFieldProblems } from '../../functions/core/keys';
-import { GatewayError } from '../../functions/core/openai/errors';
+import type { GatewayError } from '../../functions/core/openai/errors';
 import { allowListEntryProblem, compileAllowList } from '../../functions/core/routing/allow-list';
 import { planRequest, resolveModelName, routeModels, type PlanRequest } from '../../functions/core/routing/plan';
 import { createKeyPolicy, withAliasTargets } from '../../functions/router/key-policy';

@@ -13,7 +13,7 @@ describe('body limits', () => {
       ...defaultConfig,
       gateway: { ...defaultConfig.gateway, maxBodyBytes },
     });
-    expect(compileConfig(withLimit(MAX_ROUTER_BODY_BYTES)).raw.gateway.maxBodyBytes).toBe(MAX_ROUTER_BODY_BYTES);
+    expect(compileConfig(withLimit(MAX_ROUTER_BODY_BYTES)).settings.gateway.maxBodyBytes).toBe(MAX_ROUTER_BODY_BYTES);
     expect(() => compileConfig(withLimit(MAX_ROUTER_BODY_BYTES + 1))).toThrow(
       expect.objectContaining({ problems: [expect.stringMatching(/^gateway\.maxBodyBytes: must be <= 4194304/)] }),
     );

@@ -130,7 +130,7 @@ describe('period ids and bounds', () => {
 });
 
 describe('budget scopes per period', () => {
-  const base = compileConfig(defaultConfig).raw;
+  const base = compileConfig(defaultConfig).settings;
   const withBudgets = (b: Partial<SwitchyardConfig['budgets']>): SwitchyardConfig => ({
     ...base,
     budgets: { ...base.budgets, ...b },

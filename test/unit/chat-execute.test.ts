@@ -203,7 +203,7 @@ describe('chat request path: streams', () => {
     // The deadline is generous for reaching the first byte on a busy machine; the upstream then waits
     // until well past it (a wait that can only get longer under load) before sending the rest.
     const DEADLINE_MS = 500;
-    const raw = structuredClone(stubDeps().config.raw) as any;
+    const raw = structuredClone(stubDeps().config.settings) as any;
     raw.gateway.requestDeadlineMs = DEADLINE_MS;
     const { compileConfig } = await import('../../functions/core/config/compile');
     const config = compileConfig(raw);
@@ -319,8 +319,10 @@ describe('chat request path: budgets on a concrete model chain', () => {
     });
     const base = stubDeps();
     const config = compileConfig({
-      ...(base.config.raw as object),
-      models: base.config.raw.models.map((m) => (m.id === 'deepseek-v3.2' ? { ...m, dailyBudgetUsd: 0.000001 } : m)),
+      ...(base.config.settings as object),
+      models: base.config.settings.models.map((m) =>
+        m.id === 'deepseek-v3.2' ? { ...m, dailyBudgetUsd: 0.000001 } : m,
+      ),
     });
     const app = createRouterApp(
       stubDeps({

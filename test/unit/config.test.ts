@@ -46,7 +46,7 @@ describe('routing config', () => {
       maxOutputTokens: 0,
     });
     expect(cfg.routes.has('auto')).toBe(true);
-    expect(cfg.raw.budgets.globalDailyUsd).toBe(100);
+    expect(cfg.settings.budgets.globalDailyUsd).toBe(100);
   });
 
   describe('provider kinds and model kinds', () => {

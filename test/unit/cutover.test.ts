@@ -23,7 +23,7 @@ describe('cutover settings', () => {
       intervalMinutes: 5,
       alarms: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 2 },
     });
-    expect(compileConfig(defaultConfig).raw.cutover).toEqual(CUTOVER_DEFAULTS);
+    expect(compileConfig(defaultConfig).settings.cutover).toEqual(CUTOVER_DEFAULTS);
   });
 
   it('fills defaults the same way as the zod schema, for lib/ which does not load zod', () => {
@@ -35,7 +35,7 @@ describe('cutover settings', () => {
       greenConfig.cutover,
     ];
     for (const cutover of sections) {
-      const typed: CutoverSettings = compileConfig({ ...defaultConfig, cutover }).raw.cutover;
+      const typed: CutoverSettings = compileConfig({ ...defaultConfig, cutover }).settings.cutover;
       expect(cutoverSettings(cutover)).toEqual(typed);
     }
   });

@@ -5,7 +5,7 @@ import { parseBudgetFactor, planRequest, type PlanRequest } from '../../function
 import { GatewayError } from '../../functions/core/openai/errors';
 
 const cfg = compileConfig(defaultConfig);
-const rules = cfg.raw.intentRules;
+const rules = cfg.settings.intentRules;
 const req = (content: string, extra: Partial<PlanRequest> = {}): PlanRequest => ({
   model: 'auto',
   messages: [{ role: 'user', content }],

@@ -16,7 +16,7 @@ import { memoryQuota } from '../../local/in-memory/memory-quota';
 import { chatEvent } from '../../local/in-memory/proxy-event';
 import { stubDeps } from '../../local/in-memory/stub-deps';
 
-const rules = compileConfig(defaultConfig).raw.intentRules;
+const rules = compileConfig(defaultConfig).settings.intentRules;
 const classify = (text: string) => classifyIntent(rules, { text, hasTools: false });
 
 describe('default intent keywords from the seed articles', () => {
@@ -54,7 +54,7 @@ describe('default intent keywords from the seed articles', () => {
   });
 
   it('config/green.json has the same rules as config/switchyard.json', () => {
-    expect(compileConfig(greenConfig).raw.intentRules).toEqual(rules);
+    expect(compileConfig(greenConfig).settings.intentRules).toEqual(rules);
   });
 });
 
@@ -146,7 +146,7 @@ describe('default concurrency cap (defaults.maxConcurrency)', () => {
 
   it('gives models without their own cap 10, keeps the caps models set, and none with null', () => {
     const cfg = withoutOwnCap();
-    expect(cfg.raw.defaults.maxConcurrency).toBe(10);
+    expect(cfg.settings.defaults.maxConcurrency).toBe(10);
     expect(cfg.models.get('deepseek-v3.2')!.maxConcurrency).toBe(10);
     expect(cfg.models.get('text-embedding-3-small')!.maxConcurrency).toBe(10);
     expect(cfg.models.get('gpt-4.1')!.maxConcurrency).toBe(10);

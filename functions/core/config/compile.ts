@@ -49,7 +49,8 @@ export interface CompiledModel extends Omit<ModelConfig, 'endpoints' | 'maxOutpu
 }
 
 export interface CompiledConfig {
-  raw: SwitchyardConfig;
+  /** The validated config: every default filled in, every field checked. */
+  settings: SwitchyardConfig;
   models: Map<string, CompiledModel>;
   routes: Map<string, RouteConfig>;
   /** Client names -> model or route (see routing/aliases.ts). */
@@ -197,7 +198,7 @@ export function compileConfig(input: unknown): CompiledConfig {
 
   if (problems.length) throw new ConfigError(problems);
   return {
-    raw: cfg,
+    settings: cfg,
     models,
     routes,
     aliases: compileAliases(cfg.aliases),

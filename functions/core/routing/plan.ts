@@ -178,7 +178,7 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
     chain = opts.fallbackOff ? [direct.id] : withReplacedModels(cfg, [direct.id, ...direct.fallbacks]);
   } else {
     const r = route!;
-    intent = classifyIntent(cfg.raw.intentRules, {
+    intent = classifyIntent(cfg.settings.intentRules, {
       text: conversationText(req.messages),
       hasTools: !!req.tools?.length,
       promptTokens: req.promptTokens,
@@ -245,7 +245,7 @@ export function applyBudget(
   factor: number,
   skip: (model: string, reason: SkipReason) => false,
 ): string[] {
-  const b = cfg.raw.budgets;
+  const b = cfg.settings.budgets;
   if (factor >= b.highFactor) return models;
   if (factor <= b.lowFactor) {
     const cost = (id: string) => expectedCostScaled(cfg.models.get(id)!, req);

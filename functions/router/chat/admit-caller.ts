@@ -23,7 +23,7 @@ export async function admitCaller(
   deps: RouterDeps,
   estimatedTokens: number,
 ): Promise<CallerAdmission> {
-  const cfg = deps.config.raw;
+  const cfg = deps.config.settings;
   const { rpm, tpm } = rateScopes(cfg, ctx.key);
   const cap = keyConcurrency(cfg, ctx.key);
   const tokens = Math.max(1, Math.ceil(estimatedTokens));

@@ -34,7 +34,7 @@ export async function openStream(
       outcome.response.body,
       () => upstream.abort(),
       req.stream_options?.include_usage === true,
-      deps.config.raw.gateway.maxUpstreamBodyBytes,
+      deps.config.settings.gateway.maxUpstreamBodyBytes,
     );
     await relay.firstEvent();
     // Asked again: the upstream may have failed right after its first event (often in the same

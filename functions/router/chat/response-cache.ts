@@ -69,7 +69,7 @@ export async function consultCache(
   if (!cache || isPreTrafficInvocation(ctx)) return { kind: 'go', session: inert };
   const cfg = deps.config;
   const decision = decideCache({
-    config: cfg.raw.cache,
+    config: cfg.settings.cache,
     route: plan.route ? cfg.routes.get(plan.route)?.cache : undefined,
     keyTtlSeconds: ctx.key?.cacheTtlSeconds,
     headers: ctx.headers,
@@ -88,7 +88,7 @@ export async function consultCache(
     scope,
     target: plan.route ? `route#${plan.route}` : `model#${resolveModelName(cfg, req.model).name}`,
     primary: plan.candidates[0],
-    configVersion: cfg.raw.version,
+    configVersion: cfg.settings.version,
     request: req,
   });
   if (decision.kind === 'use') {
@@ -131,7 +131,7 @@ function storingSession(
     await cache.store(key, answer);
   };
   // A streamed answer is collected as it goes out; one far past what could be stored is let go.
-  const collectLimit = 4 * deps.config.raw.cache.maxEntryBytes;
+  const collectLimit = 4 * deps.config.settings.cache.maxEntryBytes;
   const chunks: object[] = [];
   let collected = 0;
   let oversized = false;

@@ -37,7 +37,7 @@ export async function chatCompletions(ctx: RequestContext, deps: RouterDeps): Pr
 
 async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   const cfg = deps.config;
-  const gw = cfg.raw.gateway;
+  const gw = cfg.settings.gateway;
   const req = parseChatRequest(ctx.body, ctx.isBase64Encoded, gw.maxBodyBytes);
   refusePriceChangingFields(req);
 

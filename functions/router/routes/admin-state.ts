@@ -61,7 +61,7 @@ export async function adminState(ctx: RequestContext, deps: RouterDeps): Promise
       };
     }),
   }));
-  const b = deps.config.raw.budgets;
+  const b = deps.config.settings.budgets;
   const routes = [...deps.config.routes.entries()].map(([name, r]) => ({
     name,
     description: r.description ?? null,
@@ -76,7 +76,7 @@ export async function adminState(ctx: RequestContext, deps: RouterDeps): Promise
       object: 'switchyard.state',
       generatedAt: new Date(now).toISOString(),
       version: ctx.functionVersion,
-      config: { version: deps.config.raw.version, fingerprint: deps.config.fingerprint },
+      config: { version: deps.config.settings.version, fingerprint: deps.config.fingerprint },
       dynamo: deps.dynamo.status(),
       models,
       routes,
@@ -87,7 +87,7 @@ export async function adminState(ctx: RequestContext, deps: RouterDeps): Promise
         lowFactor: b.lowFactor,
         highFactor: b.highFactor,
       },
-      authorizerCacheTtlSeconds: deps.config.raw.gateway.authorizerCacheTtlSeconds,
+      authorizerCacheTtlSeconds: deps.config.settings.gateway.authorizerCacheTtlSeconds,
     },
     { 'x-request-id': ctx.requestId, 'cache-control': 'no-store' },
   );

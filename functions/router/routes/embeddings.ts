@@ -60,7 +60,7 @@ function embeddingModel(deps: RouterDeps, req: EmbeddingsRequest): CompiledModel
 
 async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   const cfg = deps.config;
-  const gw = cfg.raw.gateway;
+  const gw = cfg.settings.gateway;
   const req = parseEmbeddingsRequest(ctx.body, ctx.isBase64Encoded, gw.maxBodyBytes);
   deps.keyPolicy.checkModelAccess(ctx.key, req.model);
   // An alias (e.g. a client's old `text-embedding-ada-002`) stands for its target; a key must allow both.

@@ -57,7 +57,7 @@ export async function health(ctx: RequestContext, deps: RouterDeps): Promise<Htt
   return json(unavailable ? 503 : 200, {
     status,
     version: ctx.functionVersion,
-    config: { version: deps.config.raw.version, fingerprint: deps.config.fingerprint },
+    config: { version: deps.config.settings.version, fingerprint: deps.config.fingerprint },
     dynamo,
     sharedState: { degraded: degradedGuarantees },
     models: models.length,

@@ -53,7 +53,7 @@ async function inAnthropicShape(
 
 export function messages(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   return inAnthropicShape(ctx, deps, async (delegate) => {
-    const raw = parseJsonObject(ctx.body, ctx.isBase64Encoded, deps.config.raw.gateway.maxBodyBytes);
+    const raw = parseJsonObject(ctx.body, ctx.isBase64Encoded, deps.config.settings.gateway.maxBodyBytes);
     const req = validate(MessagesRequestSchema, raw);
     const chat = toChatRequest(req);
     const result = await delegate({ ...ctx, body: JSON.stringify(chat), isBase64Encoded: false }, deps);
@@ -73,7 +73,7 @@ export function countTokens(ctx: RequestContext, deps: RouterDeps): Promise<Http
     ctx,
     deps,
     async () => {
-      const raw = parseJsonObject(ctx.body, ctx.isBase64Encoded, deps.config.raw.gateway.maxBodyBytes);
+      const raw = parseJsonObject(ctx.body, ctx.isBase64Encoded, deps.config.settings.gateway.maxBodyBytes);
       const req = validate(CountTokensSchema, raw);
       const cfg = deps.config;
       const name = resolveModelName(cfg, req.model).name;

@@ -17,7 +17,7 @@ import type { RequestContext } from '../request-context';
 export async function responses(ctx: RequestContext, deps: RouterDeps): Promise<HttpResult> {
   let delegated = false;
   try {
-    const raw = parseJsonObject(ctx.body, ctx.isBase64Encoded, deps.config.raw.gateway.maxBodyBytes);
+    const raw = parseJsonObject(ctx.body, ctx.isBase64Encoded, deps.config.settings.gateway.maxBodyBytes);
     const req = validate(ResponsesRequestSchema, raw);
     const chat = toChatRequest(req);
     delegated = true;

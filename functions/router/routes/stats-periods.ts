@@ -37,7 +37,7 @@ async function kindsKeysLimit(deps: RouterDeps, now: number): Promise<Set<Period
 
 /** The current week's and month's budgets; a period nobody set a limit for is left out. */
 export async function periodRows(deps: RouterDeps, now: number): Promise<PeriodBudgetStats[]> {
-  const cfg = deps.config.raw;
+  const cfg = deps.config.settings;
   const periods = currentPeriods(now).map((period) => ({ period, kind: parsePeriod(period)!.kind }));
   const fromKeys = periods.every((p) => periodInConfig(cfg, p.kind)) ? undefined : await kindsKeysLimit(deps, now);
   const out: PeriodBudgetStats[] = [];

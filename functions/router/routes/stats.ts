@@ -44,8 +44,8 @@ export async function stats(ctx: RequestContext, deps: RouterDeps): Promise<Http
 
 /** Daily limits the config sets (ledger scope -> micro-dollars); per-key limits live in key records. */
 function configuredLimits(deps: RouterDeps): Record<string, number> {
-  const limits: Record<string, number> = { global: Math.round(deps.config.raw.budgets.globalDailyUsd * 1e6) };
-  for (const m of deps.config.raw.models)
+  const limits: Record<string, number> = { global: Math.round(deps.config.settings.budgets.globalDailyUsd * 1e6) };
+  for (const m of deps.config.settings.models)
     if (m.dailyBudgetUsd !== undefined) limits[`model#${m.id}`] = Math.round(m.dailyBudgetUsd * 1e6);
   return limits;
 }

@@ -30,7 +30,7 @@ export async function callWithRetries<T>(
   walk: Walk,
 ): Promise<ModelCall<T>> {
   const { deps } = input;
-  const retry = deps.config.raw.retry;
+  const retry = deps.config.settings.retry;
   const exclude = new Set<string>();
   for (let attempt = 0; attempt < retry.maxAttemptsPerModel; attempt++) {
     const picked = await pickAdmitted(input, model, exclude, walk);
@@ -58,7 +58,7 @@ export async function callWithRetries<T>(
     });
     let outcome: Awaited<ReturnType<OpenCall<T>>>;
     try {
-      outcome = await open(endpoint, abort.signal, Math.min(left, deps.config.raw.gateway.headersTimeoutMs));
+      outcome = await open(endpoint, abort.signal, Math.min(left, deps.config.settings.gateway.headersTimeoutMs));
     } finally {
       clearTimeout(timer);
     }

@@ -28,7 +28,10 @@ export async function holdCandidate(
   const bypass = isPreTrafficInvocation(ctx);
   const needs = bypass
     ? []
-    : budgetScopes(deps.config.raw, ctx.key, model, ctx.startedAt).map((scope) => ({ scope, amount: worstMicros }));
+    : budgetScopes(deps.config.settings, ctx.key, model, ctx.startedAt).map((scope) => ({
+        scope,
+        amount: worstMicros,
+      }));
   const slot =
     !bypass && model.maxConcurrency !== undefined ? { model: model.id, cap: model.maxConcurrency } : undefined;
   const a = await deps.quota.admit(needs, slot, now);

@@ -33,7 +33,7 @@ export function noAnswer(deps: RouterDeps, plan: Plan, walk: Walk): GatewayError
     );
   }
   if (skips.down.length > 0) {
-    const wait = Math.ceil(deps.config.raw.health.probeIntervalMs / 1000);
+    const wait = Math.ceil(deps.config.settings.health.probeIntervalMs / 1000);
     return new GatewayError(
       503,
       `No healthy backend available for model ${skips.down.join(', ')}.`,

@@ -15,7 +15,7 @@ export function skipUnusable(deps: RouterDeps, model: CompiledModel, walk: Walk)
     return true;
   }
   const now = deps.now();
-  const settings = deps.config.raw.breaker;
+  const settings = deps.config.settings.breaker;
   const waits = model.endpoints.map((e) => {
     const breaker = deps.breakers.view(e.id);
     return admission(breaker, now, settings) === 'reject' ? msUntilProbe(breaker, now, settings) : 0;
