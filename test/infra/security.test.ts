@@ -233,16 +233,17 @@ describe.each([
   });
 
   describe('(e) request body size', () => {
-    it('answers API Gateway`s own 10 MB refusal (REQUEST_TOO_LARGE) 413 in OpenAI`s shape', () => {
+    it('answers API Gateway`s own 10 MB refusal (REQUEST_TOO_LARGE) 413 in OpenAI`s and Anthropic`s shape', () => {
       const [[, r], ...more] = ofType(b, 'AWS::ApiGateway::GatewayResponse').filter(
         ([, g]) => g.Properties.ResponseType === 'REQUEST_TOO_LARGE',
       );
       expect(more).toHaveLength(0);
       expect(r.Properties.StatusCode).toBe('413');
       expect(JSON.parse(r.Properties.ResponseTemplates['application/json'])).toEqual({
+        type: 'error',
         error: {
           message: 'Request body too large.',
-          type: 'invalid_request_error',
+          type: 'request_too_large',
           param: null,
           code: 'request_too_large',
         },
@@ -309,11 +310,9 @@ describe('(e) request body size limit', () => {
   it('refuses a payload over API Gateway`s 10 MB 413 before the authorizer runs (no key needed)', async () => {
     const res = await post(Buffer.alloc(API_GATEWAY_MAX_PAYLOAD_BYTES + 1, 0x78), {});
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: unknown }).error).toEqual({
-      message: 'Request body too large.',
-      type: 'invalid_request_error',
-      param: null,
-      code: 'request_too_large',
+    expect(await res.json()).toEqual({
+      type: 'error',
+      error: { message: 'Request body too large.', type: 'request_too_large', param: null, code: 'request_too_large' },
     });
   });
 });
