@@ -29,6 +29,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ProviderClient } from '../../functions/ports/bedrock';
 import type { UpstreamClient } from '../../functions/ports/upstream';
 import { startLocalGateway } from '../../local/gateway';
 import { localLambdaContext, PRELUDE_DELIMITER, type StreamingHandler } from '../../local/lambda-streaming';
@@ -134,7 +135,8 @@ export interface CapacityResult {
 
 const REPLY = 'Hello from an upstream that answers at once.';
 
-function instantUpstream(): UpstreamClient {
+/** Answers every call at once, OpenAI-compatible and Bedrock alike (a Bedrock endpoint that failed would write breaker state). */
+function instantUpstream(): UpstreamClient & ProviderClient {
   const text = JSON.stringify({
     id: 'chatcmpl-capacity',
     object: 'chat.completion',
@@ -264,7 +266,7 @@ export async function runAtTarget(
     const upstream = instantUpstream();
     const handlers = Array.from(
       { length: opts.instances },
-      () => gw.newRouterInstance({ upstream }).handler as unknown as StreamingHandler,
+      () => gw.newRouterInstance({ upstream, bedrock: upstream }).handler as unknown as StreamingHandler,
     );
     await serve(handlers, shape, 0, opts.warmup);
     const cap = gw.dynamoCapacity!;
@@ -296,7 +298,7 @@ export async function runShape(
     const upstream = instantUpstream();
     const handlers = Array.from(
       { length: opts.instances },
-      () => gw.newRouterInstance({ upstream }).handler as unknown as StreamingHandler,
+      () => gw.newRouterInstance({ upstream, bedrock: upstream }).handler as unknown as StreamingHandler,
     );
     // Warm every instance (state snapshot loaded, clients connected), then count from zero.
     await serve(handlers, shape, 0, opts.warmup);
