@@ -136,4 +136,21 @@ describe('/v1/models for a key with an allow-list', () => {
     const ok = { ...caller(['gemini-*']), path: '/v1/models/gemini-2.5-flash' } as Parameters<typeof retrieveModel>[0];
     expect(JSON.parse(retrieveModel(ok, deps).body as string).id).toBe('gemini-2.5-flash');
   });
+
+  it("a chat request for an unknown name the key's pattern covers: the 404 lists only what the key may send", () => {
+    const cfg = compileConfig(defaultConfig);
+    let err: unknown;
+    try {
+      planRequest(
+        cfg,
+        { model: 'gemini-9-ultra', messages: [{ role: 'user', content: 'hi' }], promptTokens: 10 },
+        { random: () => 0.5, allowedModels: ['gemini-*'] },
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect((err as GatewayError).status).toBe(404);
+    const named = (err as GatewayError).message.split('Valid models and routes: ')[1].replace(/\.$/, '').split(', ');
+    expect(named).toEqual(['gemini-2.5-flash']);
+  });
 });

@@ -128,6 +128,16 @@ export function allowedModelFilter(
   return (model) => list.allows(model) || viaRoute.has(model);
 }
 
+/**
+ * The model, route and alias names a key may send, for a 404's list of valid names: a key limited
+ * to some models is not told what else the gateway offers other tenants.
+ */
+export function namesFor(cfg: CompiledConfig, allowed: readonly string[] | undefined): string[] {
+  return [...cfg.models.keys(), ...cfg.routes.keys(), ...cfg.aliases.exact.keys()].filter((n) =>
+    allowsRequestedName(cfg, allowed, n),
+  );
+}
+
 /** Whether a client may send `name`: the list allows the name sent and, for an alias, its target. */
 export function allowsRequestedName(
   cfg: CompiledConfig,
@@ -158,8 +168,7 @@ export function planRequest(cfg: CompiledConfig, req: PlanRequest, opts: PlanOpt
   const allowed = allowedModelFilter(cfg, opts.allowedModels, resolved.name);
   // A name the key may not use is refused before saying whether it exists.
   if (!allowsRequestedName(cfg, opts.allowedModels, req.model)) throw modelNotAllowed(req.model, opts.allowedModels!);
-  if (!direct && !route)
-    throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys(), ...cfg.aliases.exact.keys()]);
+  if (!direct && !route) throw errors.unknownModel(req.model, namesFor(cfg, opts.allowedModels));
   if (direct?.kind === 'embedding')
     throw new GatewayError(
       400,

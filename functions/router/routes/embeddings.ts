@@ -15,7 +15,13 @@ import {
 } from '../../core/openai/embeddings-request';
 import { errors, GatewayError } from '../../core/openai/errors';
 import { costMicros, microsToUsd, type TokenUsage } from '../../core/pricing';
-import { allowedModelFilter, resolveModelName, type Plan, type PlanRequest } from '../../core/routing/plan';
+import {
+  allowedModelFilter,
+  allowsRequestedName,
+  resolveModelName,
+  type Plan,
+  type PlanRequest,
+} from '../../core/routing/plan';
 import { countTokens } from '../../core/routing/token-estimate';
 import { ANSWER_RESERVE_MS, decisionHeaders } from '../chat/route';
 import { executeChain, type ChainResult, type ExecInput } from '../chat/execute';
@@ -41,12 +47,14 @@ export async function embeddings(ctx: RequestContext, deps: RouterDeps): Promise
 }
 
 /** The embedding model the request names, or a clear 4xx (unknown, a chat model, a route, a dimension it cannot give). */
-function embeddingModel(deps: RouterDeps, req: EmbeddingsRequest): CompiledModel {
+function embeddingModel(deps: RouterDeps, req: EmbeddingsRequest, allowed?: readonly string[]): CompiledModel {
   const cfg = deps.config;
   const model = cfg.models.get(req.model);
   if (!model) {
     if (cfg.routes.has(req.model)) throw wrongKind(req.model, 'route');
-    const known = [...cfg.models.values()].filter((m) => m.kind === 'embedding').map((m) => m.id);
+    const known = [...cfg.models.values()]
+      .filter((m) => m.kind === 'embedding' && allowsRequestedName(cfg, allowed, m.id))
+      .map((m) => m.id);
     throw errors.unknownModel(req.model, known);
   }
   if (model.kind !== 'embedding') throw wrongKind(req.model, 'chat');
@@ -66,7 +74,7 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
   // An alias (e.g. a client's old `text-embedding-ada-002`) stands for its target; a key must allow both.
   const target = resolveModelName(cfg, req.model).name;
   if (target !== req.model) deps.keyPolicy.checkModelAccess(ctx.key, target);
-  const model = embeddingModel(deps, { ...req, model: target });
+  const model = embeddingModel(deps, { ...req, model: target }, ctx.key?.allowedModels);
 
   const size = embeddingInputSize(req.input);
   const promptTokens = size.tokenIds + size.texts.reduce((n, t) => n + countTokens(t), 0);

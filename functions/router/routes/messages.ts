@@ -5,7 +5,7 @@
  * are accepted and not needed: the answer's shape is the same for every version.
  */
 import { GatewayError, toGatewayError } from '../../core/openai/errors';
-import { resolveModelName } from '../../core/routing/plan';
+import { namesFor, resolveModelName } from '../../core/routing/plan';
 import { countTokens as countBpe } from '../../core/routing/token-estimate';
 import { countInputTokens } from '../../core/translate/anthropic-messages/count-tokens';
 import { toChatConversation, toChatRequest } from '../../core/translate/anthropic-messages/request';
@@ -78,7 +78,7 @@ export function countTokens(ctx: RequestContext, deps: RouterDeps): Promise<Http
       const cfg = deps.config;
       const name = resolveModelName(cfg, req.model).name;
       if (!cfg.models.has(name) && !cfg.routes.has(name)) {
-        throw errors.unknownModel(req.model, [...cfg.models.keys(), ...cfg.routes.keys(), ...cfg.aliases.exact.keys()]);
+        throw errors.unknownModel(req.model, namesFor(cfg, ctx.key?.allowedModels));
       }
       deps.keyPolicy.checkModelAccess(ctx.key, req.model);
       const conversation = toChatConversation(req);

@@ -1,5 +1,5 @@
 import { errors } from '../../core/openai/errors';
-import { allowsRequestedName, resolveModelName } from '../../core/routing/plan';
+import { allowsRequestedName, namesFor, resolveModelName } from '../../core/routing/plan';
 import type { RouterDeps } from '../deps';
 import { json, type HttpResult } from '../http';
 import type { RequestContext } from '../request-context';
@@ -67,10 +67,7 @@ export function retrieveModel(ctx: RequestContext, deps: RouterDeps): HttpResult
   const visible = visibleTo(ctx, deps);
   const found = modelObjects(deps).find((m) => m.id === id) ?? aliasObjects(deps, [id])[0];
   if (!found || !visible(found.id)) {
-    throw errors.unknownModel(
-      id,
-      [...deps.config.models.keys(), ...deps.config.routes.keys(), ...deps.config.aliases.exact.keys()].filter(visible),
-    );
+    throw errors.unknownModel(id, namesFor(deps.config, ctx.key?.allowedModels));
   }
   return json(200, found);
 }
