@@ -58,6 +58,11 @@ if (!isMainThread && workerData && workerData.switchyardDynalite) {
   });
   countRequests(server, new Int32Array(workerData.counts), workerData.ops);
   server.once('error', (e) => parentPort.postMessage({ error: String(e && e.message ? e.message : e) }));
+  // Node closes a keep-alive connection idle for 5 s; a client that reuses it at that moment gets
+  // "socket hang up" for a write the server never read, which the stores must treat as maybe
+  // applied (stranding quota). A periodic caller such as the sweep hits that race. Local servers
+  // keep idle connections open for the life of a run instead.
+  server.keepAliveTimeout = 10 * 60_000;
   server.listen(workerData.port || 0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
   parentPort.on('message', (m) => {
     if (m !== 'close') return;

@@ -564,7 +564,7 @@ export async function startDynamoCapacityProxy(
     return send(req.headers, req.method ?? 'POST', req.url ?? '/', raw);
   }
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ keepAliveTimeout: 10 * 60_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {

@@ -124,7 +124,7 @@ export async function startDynamoFaultProxy(
     req.pipe(out);
   }
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ keepAliveTimeout: 10 * 60_000 }, (req, res) => {
     const op = operationOf(req);
     if (throttles(op)) {
       bump(counts.throttled, op);
