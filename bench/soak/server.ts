@@ -248,9 +248,7 @@ async function main(): Promise<void> {
     const leases: LeaseState[] = [];
     for (const m of cfg.models.values()) {
       if (m.maxConcurrency === undefined) continue;
-      const shards = Math.max(1, Math.min(cfg.settings.sharedState.slotShards, m.maxConcurrency));
-      let counted = 0;
-      for (let i = 0; i < shards; i++) counted += await counters.readSlots(m.id, i);
+      const counted = await report.slotsHeld(m.id, m.maxConcurrency);
       // Slots counted in DynamoDB and slots the instances say they hold (kept across back-to-back requests).
       leases.push({ model: m.id, inflight: counted, holders: holdings.reduce((n, h) => n + (h.slots[m.id] ?? 0), 0) });
     }

@@ -85,10 +85,7 @@ export async function readLedger(gw: LocalGateway): Promise<LedgerSnapshot> {
     }
     for (const m of gw.deps.config.models.values()) {
       if (m.maxConcurrency === undefined) continue;
-      const shards = Math.max(1, Math.min(shared.slotShards, m.maxConcurrency));
-      let counted = 0;
-      for (let i = 0; i < shards; i++) counted += await counters.readSlots(m.id, i);
-      (snap.slots[m.id] ??= { counted: 0, held: 0 }).counted += counted;
+      (snap.slots[m.id] ??= { counted: 0, held: 0 }).counted += await report.slotsHeld(m.id, m.maxConcurrency);
     }
     return snap;
   } finally {

@@ -17,6 +17,9 @@ export const shardPk = (s: Pick<QuotaScope, 'kind' | 'id' | 'period'>, shard: nu
 
 export const slotPk = (model: string, shard: number) => `slot#${model}#${shard}`;
 
+/** How many slot shards a model's cap is split over: `sharedState.slotShards`, never more than the cap. */
+export const slotShardCount = (slotShards: number, cap: number) => Math.max(1, Math.min(slotShards, cap));
+
 export function holderPartition(instanceId: string, partitions: number): string {
   let h = 0;
   for (let i = 0; i < instanceId.length; i++) h = (Math.imul(h, 31) + instanceId.charCodeAt(i)) | 0;

@@ -12,6 +12,7 @@ import { sumRecentCalls } from './recent-calls';
 import { utcDay } from '../../../core/time';
 import type { CounterOps } from './counters';
 import type { HolderOps, HolderRecord } from './holders';
+import { slotShardCount } from './keys';
 
 const DAY_MS = 86_400_000;
 const COUNTERS = [
@@ -157,9 +158,10 @@ export function createQuotaReport(o: {
       );
     },
     async slotsHeld(model, cap) {
-      const shards = Math.max(1, Math.min(o.slotShards, cap));
+      const shards = slotShardCount(o.slotShards, cap);
       const held = await Promise.all(Array.from({ length: shards }, (_, s) => o.counters.readSlots(model, s)));
-      return held.reduce((a, b) => a + Math.max(0, b), 0);
+      // Summed as stored: a shard below 0 (a slot given back twice) must show, not be hidden.
+      return held.reduce((a, b) => a + b, 0);
     },
     budgets: (day) => periodBudgets(`d${day}`, Date.parse(day) + DAY_MS - 1),
     periodBudgets,

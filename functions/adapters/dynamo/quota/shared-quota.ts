@@ -24,7 +24,7 @@ import type { QuotaHold, QuotaNeed, SharedQuota, SlotNeed, UsageRecord } from '.
 import { isUnavailable } from '../unavailable';
 import type { CounterOps, ShardView } from './counters';
 import { type HolderChange, type HolderOps, type SliceDef, slotKey, type UsageContent } from './holders';
-import { ATTR, holderPartition } from './keys';
+import { ATTR, holderPartition, slotShardCount } from './keys';
 import { recentCallDeltas } from './recent-calls';
 import { sweepExpired } from './sweep';
 
@@ -263,7 +263,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   }
 
   async function takeSlot(need: SlotNeed, st: SlotState): Promise<boolean> {
-    const shards = Math.max(1, Math.min(o.slotShards, need.cap));
+    const shards = slotShardCount(o.slotShards, need.cap);
     for (const shard of shardOrder(shards, o.random())) {
       if (await o.counters.takeSlot(need.model, shard, shardShare(need.cap, shards, shard))) {
         st.held.push(shard);
