@@ -6,11 +6,11 @@
  * and the day at once. The ledger is read back per period: no period is overspent, every admitted
  * request is charged to exactly one month and one day, and nothing stays sliced.
  */
+import { scopeTotals } from '../helpers/scope-totals';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
 import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import { budgetScopes } from '../../functions/core/budget/scopes';
-import { shardShare } from '../../functions/core/quota/scope';
 import type { LocalGateway } from '../../local/gateway';
 import { eventually, get, hi, post, type Reply, startTestGateway } from '../helpers/local-gateway';
 import { quotaOn } from '../helpers/quota-report';
@@ -52,17 +52,10 @@ describe('monthly and weekly budgets across a month boundary', () => {
     )!;
     const ddb = createDynamoClient(gw.env);
     try {
-      const counters = createCounterOps(ddb, tableName(COST_TABLE, gw.env));
-      let avail = 0;
-      let spent = 0;
-      let sliced = 0;
-      for (let s = 0; s < scope.shards; s++) {
-        const item = await counters.read(scope, s);
-        avail += item.avail ?? shardShare(scope.limit, scope.shards, s);
-        spent += item.spent ?? 0;
-        sliced += item.sliced ?? 0;
-      }
-      return { limit: scope.limit, avail, spent, sliced };
+      return {
+        limit: scope.limit,
+        ...(await scopeTotals(createCounterOps(ddb, tableName(COST_TABLE, gw.env)), scope)),
+      };
     } finally {
       ddb.destroy();
     }

@@ -4,6 +4,7 @@
  * record at a time: listed in both, the sweep would give them back a second time once the old
  * record expires (minting quota); listed in neither, a crash strands them (safe). Against dynalite.
  */
+import { scopeTotals } from '../helpers/scope-totals';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
@@ -11,7 +12,7 @@ import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
 import { createSharedQuota, type SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
 import { sweepExpired } from '../../functions/adapters/dynamo/quota/sweep';
 import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { type QuotaScope, shardShare } from '../../functions/core/quota/scope';
+import type { QuotaScope } from '../../functions/core/quota/scope';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { seeded } from '../../local/seeded-random';
 
@@ -47,19 +48,7 @@ describe('holder record rotation at midnight UTC', () => {
     });
   }
 
-  async function totals(scope: QuotaScope) {
-    const counters = createCounterOps(ddb, table);
-    let avail = 0;
-    let spent = 0;
-    let sliced = 0;
-    for (let s = 0; s < scope.shards; s++) {
-      const item = await counters.read(scope, s);
-      avail += item.avail ?? shardShare(scope.limit, scope.shards, s);
-      spent += item.spent ?? 0;
-      sliced += item.sliced ?? 0;
-    }
-    return { avail, spent, sliced };
-  }
+  const totals = (scope: QuotaScope) => scopeTotals(createCounterOps(ddb, table), scope);
 
   const sweep = (now: number) =>
     sweepExpired({

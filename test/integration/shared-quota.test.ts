@@ -2,6 +2,7 @@
  * Quota slices against dynalite with several simulated router instances (each its own adapter:
  * its own slices, slots and holder record), as Lambda would run them.
  */
+import { scopeTotals } from '../helpers/scope-totals';
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
@@ -74,19 +75,7 @@ describe('shared quota (slices over DynamoDB)', () => {
     });
   }
 
-  async function shards(scope: QuotaScope) {
-    let avail = 0;
-    let spent = 0;
-    let sliced = 0;
-    const counters = createCounterOps(ddb, table);
-    for (let s = 0; s < scope.shards; s++) {
-      const item = await counters.read(scope, s);
-      avail += item.avail ?? Math.floor(scope.limit / scope.shards) + (s < scope.limit % scope.shards ? 1 : 0);
-      spent += item.spent ?? 0;
-      sliced += item.sliced ?? 0;
-    }
-    return { avail, spent, sliced };
-  }
+  const shards = (scope: QuotaScope) => scopeTotals(createCounterOps(ddb, table), scope);
 
   const sweep = (now: number) =>
     sweepExpired({
