@@ -63,8 +63,11 @@ export interface EndpointCall {
 }
 
 export interface SharedQuota {
-  /** Reserves every need (all or none) and a slot when asked. No I/O while this instance holds enough. */
-  admit(needs: QuotaNeed[], slot: SlotNeed | undefined, now: number): Promise<Admission>;
+  /**
+   * Reserves every need (all or none) and a slot when asked. No I/O while this instance holds enough.
+   * `caller` (the virtual key's id) lets the adapter keep one caller's quota together.
+   */
+  admit(needs: QuotaNeed[], slot: SlotNeed | undefined, now: number, caller?: string): Promise<Admission>;
   /** Replaces the reservations by real use (same order as `needs`) and frees the slot. In memory. */
   settle(hold: QuotaHold, actual: number[], now: number): void;
   /** Gives everything back unused (a candidate that was not called or failed before any cost). */

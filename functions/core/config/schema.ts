@@ -366,6 +366,12 @@ export const SharedStateSchema = z.object({
    * about 1,000 small writes a second: raise it (e.g. 64) for more than about 10,000 requests a second.
    */
   holderPartitions: z._default(positiveInt(), 16),
+  /**
+   * Pages of each instance's holder record: a key's slices live on its page (keys hash onto pages),
+   * so a request writes a record as small as its page, not one listing every key the instance
+   * serves. 1: one record per instance.
+   */
+  holderPages: z._default(positiveInt(), 16),
   /** Keep a concurrency slot between back-to-back requests arriving within this time. */
   slotStreakMs: z._default(nonNegativeInt(), 1_000),
   /**

@@ -41,7 +41,7 @@ export async function admitCaller(
   if (isPreTrafficInvocation(ctx)) return { headers: {}, actual: () => [] };
   if (!ctx.key || (needs.length === 0 && cap === undefined)) return { headers, actual };
   const slot = cap !== undefined ? { model: `key#${ctx.key.keyId}`, cap } : undefined;
-  const a = await deps.quota.admit(needs, slot, deps.now());
+  const a = await deps.quota.admit(needs, slot, deps.now(), ctx.key.keyId);
   if (a.ok) return { hold: a.hold, headers, actual };
   if (a.reason === 'refused') throw rateRefused(a.scope, a.scope.kind === 'tpm' ? tokens : 1);
   if (a.reason === 'full') throw keyConcurrencyFull(cap ?? 0);

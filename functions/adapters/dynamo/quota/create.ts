@@ -8,7 +8,8 @@ import { createCounterOps } from './counters';
 import { createHolderOps } from './holders';
 import { createQuotaReport } from './report';
 import { sweepExpired } from './sweep';
-import { createSharedQuota, type Guarantee, type OnStoreError, type SharedQuotaAdapter } from './shared-quota';
+import { createPagedSharedQuota } from './pages';
+import { type Guarantee, type OnStoreError, type SharedQuotaAdapter } from './shared-quota';
 
 /** Margin a holder record keeps past the longest request, so clock skew never lets it expire under one. */
 const TERM_MARGIN_MS = 15_000;
@@ -31,7 +32,8 @@ export function createQuotaAdapters(o: {
   const holders = createHolderOps(o.ddb, o.table);
   const s = o.config.sharedState;
   const requestHoldMs = o.config.gateway.requestDeadlineMs;
-  const quota = createSharedQuota({
+  const quota = createPagedSharedQuota({
+    pages: s.holderPages,
     counters,
     holders,
     holderPartitions: s.holderPartitions,

@@ -66,6 +66,15 @@ export interface SharedQuotaOptions {
   usageFlushMs?: number;
   /** Window of the per-endpoint recent call counters (the breaker's windowMs). @default 60000 */
   recentWindowMs?: number;
+  /**
+   * A page of a paged holder (pages.ts): scope registry entries go to this callback (the main
+   * page's usage item) instead of this holder's own, and sweeps of others to `sweep`, so that
+   * pages of one instance neither write usage items of their own nor sweep once each.
+   */
+  page?: {
+    scopes(entries: Record<string, string>): void;
+    sweep(now: number): void;
+  };
 }
 
 /** A usage item moves on to a new one past about this many bytes of attributes (units per write). */
@@ -89,6 +98,10 @@ export interface SharedQuotaAdapter extends SharedQuota {
   readonly instanceId: string;
   /** What this instance holds now (tests, /health). */
   holdings(): { slices: Slice[]; slots: Record<string, number>; record: { pk: string; sk: string } };
+  /** Slices that are due to go back (idle, or rate units past their 60 s) with nothing else to write them. */
+  givesBack(now: number): boolean;
+  /** Scope registry entries (`sc_…` -> `shards:limit`) for the usage item, from another page (pages.ts). */
+  registerScopes(entries: Record<string, string>): void;
 }
 
 export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
@@ -129,6 +142,11 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   let unsentUsage: UsageContent | null = null;
 
   const failed = (op: string, err: unknown) => o.storeFailed?.(op, err);
+  /** Sweeps others' expired records in the background, at most every sweepEveryMs (or as the page owner decides). */
+  function maybeSweep(now: number): void {
+    if (o.page) o.page.sweep(now);
+    else if (o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
+  }
   function newRecord(now: number): void {
     recordDay = utcDay(now);
     gen++;
@@ -342,7 +360,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       const got = await takeSlot(need, st);
       // Full: slots of dead instances may be what fills it. Reclaim them in the background (the next
       // request profits) rather than make this refusal wait for a sweep.
-      if (!got && o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
+      if (!got) maybeSweep(now);
       degradedSince.delete('concurrency');
       return got ? 'ok' : 'full';
     } catch (err) {
@@ -484,11 +502,23 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       slots: slotChanges,
       removeSlices: returning.filter((s) => !defs[s.id]).map((s) => s.id),
     };
+    // Nothing to list, use or give back, and the record outlives any request this instance may
+    // start: no write at all (a request of a page that moved no slice, slot or use costs nothing).
+    const empty =
+      !Object.keys(change.defs ?? {}).length &&
+      !Object.keys(change.used ?? {}).length &&
+      !Object.values(slotChanges).some((n) => n !== 0) &&
+      !change.removeSlices?.length &&
+      (recordExpires === 0 || recordExpires - now >= o.requestHoldMs);
     let result: 'ok' | 'swept';
     try {
-      result = await write(change, now);
-      degradedSince.delete('usage');
-      o.storeOk?.();
+      result = 'ok';
+      if (!empty) {
+        // (Only an answer from the store says it is back: a write not sent proves nothing.)
+        result = await write(change, now);
+        degradedSince.delete('usage');
+        o.storeOk?.();
+      }
     } catch (err) {
       // Kept in memory for the next write: slots stay ours, use and usage wait.
       failed('holder record', err);
@@ -523,9 +553,12 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       await write({}, now).catch((err) => failed('holder record', err));
       return;
     }
+    const registry: Record<string, string> = {};
     for (const def of Object.values(change.defs ?? {})) {
-      pendingScopes[ATTR.scope(def.kind, def.id, def.period)] = `${def.shards}:${def.limit}`;
+      registry[ATTR.scope(def.kind, def.id, def.period)] = `${def.shards}:${def.limit}`;
     }
+    if (o.page) o.page.scopes(registry);
+    else Object.assign(pendingScopes, registry);
     for (const s of returning) {
       const list = listFor(s.scope);
       list.splice(list.indexOf(s), 1);
@@ -703,6 +736,16 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   return {
     instanceId,
 
+    registerScopes(entries) {
+      Object.assign(pendingScopes, entries);
+    },
+
+    givesBack(now) {
+      for (const list of slices.values())
+        for (const sl of list) if (sl.reserved === 0 && now - sl.lastUseAt >= sliceIdleMs) return true;
+      return closing.some((s) => s.reserved === 0 && (!unitsReturn(s.scope.kind) || now - s.lastUseAt >= RATE_HOLD_MS));
+    },
+
     holdings: () => ({
       slices: [...slices.values()].flat(),
       slots: Object.fromEntries([...slots].map(([m, st]) => [m, st.held.filter((x) => x >= 0).length])),
@@ -742,7 +785,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       const refusal = taken.find((t) => !('slice' in t));
       if (refusal && !('slice' in refusal)) {
         undo(hold, now);
-        if (refusal.refused && o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
+        if (refusal.refused) maybeSweep(now);
         return refusal.refused
           ? { ok: false, reason: 'refused', scope: refusal.refused }
           : { ok: false, reason: 'unavailable', what: refusal.unavailable! };

@@ -34,7 +34,7 @@ export async function holdCandidate(
       }));
   const slot =
     !bypass && model.maxConcurrency !== undefined ? { model: model.id, cap: model.maxConcurrency } : undefined;
-  const a = await deps.quota.admit(needs, slot, now);
+  const a = await deps.quota.admit(needs, slot, now, ctx.key?.keyId);
   if (a.ok) return { ok: true, hold: a.hold };
   if (a.reason === 'refused') return { ok: false, budget: a.scope };
   if (a.reason === 'full') return { ok: false, full: true };
