@@ -85,7 +85,7 @@ function fleetOf(x: CapacityRow): FleetCeiling {
 
 function fleetTable(r: CapacityResult): string {
   return [
-    `**The fleet model** (bench/fleet-model.ts). The ${r.instances} instances above each carried hundreds of requests a second; a Lambda instance serves one request at a time, so at R req/s with requests of ${FLEET_REQUEST_SECONDS} s the fleet has about R instances, each at ${num(1 / FLEET_REQUEST_SECONDS, 1)} req/s. Holder records and usage items are per instance: each instance writes only its own, and instances hash onto ${HOLDER_PARTITIONS} \`holder#<n>\` keys, so their load is their units per request together, spread over the partitions, with the fullest partition taken at the 99th percentile of random placement (Poisson tail). A scope's shards and a model's slot shards are shared: their load is the fleet's rate times their measured units per request. The fleet ceiling is the lower of the two. Longer requests (streams) mean more instances and a more even spread, so 1 s is the unkind case. What the model does not see: with thousands of instances each takes its own slices, so the shared keys' slice takes and give-backs per request rise with the fleet (at most two writes per slice lifetime per instance and scope; the run above measures them with ${r.instances}).`,
+    `**The fleet model** (bench/fleet-model.ts). The ${r.instances} instances above each carried hundreds of requests a second; a Lambda instance serves one request at a time, so at R req/s with requests of ${FLEET_REQUEST_SECONDS} s the fleet has about R instances, each at ${num(1 / FLEET_REQUEST_SECONDS, 1)} req/s. Holder records and usage items are per instance: each instance writes only its own, and instances hash onto ${HOLDER_PARTITIONS} \`holder#<n>\` keys, so their load is their units per request together, spread over the partitions, with the fullest partition taken at the 99th percentile of random placement (Poisson tail). A scope's shards and a model's slot shards are shared: their load is the fleet's rate times their measured units per request. The fleet ceiling is the lower of the two. Longer requests (streams) mean more instances and a more even spread, so 1 s is the unkind case. What the model does not see: with thousands of instances each takes its own slices, so the shared keys' slice takes and give-backs per request rise with the fleet (at most two writes per slice lifetime per instance and scope; the run above measures them with ${r.instances}). The last column is what the model says a shape needs to carry its target: the fewest \`sharedState.holderPartitions\`, and how many times its shards the hottest shared key's scope needs (\`budgets.globalShards\`, \`sharedState.scopeShards\` or \`sharedState.slotShards\`), which this run did not measure.`,
     table(
       [
         'shape',
@@ -95,9 +95,12 @@ function fleetTable(r: CapacityResult): string {
         'its WCU / req',
         'its ceiling (req/s)',
         'fleet ceiling (req/s)',
+        'for its target: holder partitions, shared shards',
       ],
       r.rows.map((x) => {
         const f = fleetOf(x);
+        const t = TARGETS[x.shape];
+        const need = t && x.forTarget;
         return [
           `(${x.shape}) ${x.label}`,
           num(f.perInstanceWcu, 2),
@@ -106,9 +109,10 @@ function fleetTable(r: CapacityResult): string {
           num(f.sharedWcu, 3),
           rate(f.sharedCeiling),
           rate(f.ceiling),
+          need ? `${big(need.holderPartitions)}, ${need.sharedShardFactor}x` : '-',
         ];
       }),
-      ['l', 'r', 'r', 'l', 'r', 'r', 'r'],
+      ['l', 'r', 'r', 'l', 'r', 'r', 'r', 'r'],
     ),
   ].join('\n\n');
 }
@@ -140,6 +144,26 @@ function targetTable(r: CapacityResult): string {
           big(t.hottestWcuPerSecond),
         ];
       }),
+    ),
+  ].join('\n\n');
+}
+
+/** Where a request's writes go: write requests (and units) per request by what the keys hold. */
+function kindsTable(r: CapacityResult): string {
+  const kinds = [...new Set(r.rows.flatMap((x) => Object.keys(x.byKind ?? {})))].sort();
+  if (!kinds.length) return '';
+  return [
+    'Where the writes go: write requests per chat request (write units in brackets) by what the partition keys hold. Holder records and usage items are per instance; the rest are shared shards, written when a slice or slot is taken or given back.',
+    table(
+      ['shape', ...kinds],
+      r.rows.map((x) => [
+        `(${x.shape}) ${x.label}`,
+        ...kinds.map((k) => {
+          const c = x.byKind?.[k];
+          return c ? `${num(c.writeRequests, 2)} (${num(c.writeUnits, 2)})` : '-';
+        }),
+      ]),
+      ['l', ...kinds.map(() => 'r' as const)],
     ),
   ].join('\n\n');
 }
@@ -186,7 +210,7 @@ export function renderCapacity(now: CapacityResult, before = readBaseline()): st
     [
       '`npm run bench -- capacity` runs this case alone (knobs: BENCH_CAPACITY_INSTANCES, BENCH_CAPACITY_N, BENCH_CAPACITY_WARMUP, BENCH_CAPACITY_TARGET_N); `npm run bench` runs it after the others.',
       `${now.instances} simulated Lambda instances (each a \`newRouterInstance()\` of the local gateway: own caches, own in-memory state, own DynamoDB client), each serving one request at a time from a shared queue, all in parallel, against one dynalite behind the partition-capacity proxy (local/dynamo-capacity.ts). ${now.warmup} warm-up requests first, then ${now.requests} counted requests per shape. Non-streaming chat completions, upstream answering at once; the authorizer is left out (API Gateway caches its decision; it only reads). Health-check writes (one per endpoint per probe interval, not per request) are not counted.`,
-      'Shapes: (a) all traffic on one key and one model (gpt-4.1); the key has a daily budget, rpm and tpm, every model a daily budget; (b) 100 keys over the four models, the same limits; (c) the global budget alone: 100 keys without limits, models without budgets. Every limit is far above what the run spends. Model concurrency caps stay on (lifted to 10,000), so every request takes and releases a lease.',
+      'Shapes: (a) all traffic on one key and one model (gpt-4.1); the key has a daily budget, rpm and tpm, every model a daily budget; (b) 100 keys over the four models, the same limits; (c) the global budget alone: 100 keys without limits of their own, models without budgets (each key is still held to the default share of the global budget, `budgets.defaultKeyShare`, which is the key budgets column below). Every limit is far above what the run spends. Model concurrency caps stay on (lifted to 10,000), so a request takes a slot unless its instance kept one from the request before.',
       `The model: DynamoDB gives one partition key ${big(WCU_PER_KEY)} write units per second (1 WCU per started KB of the larger of the item's before and after image; a failed condition is charged too). Units are counted per partition key at the proxy from DynamoDB's sizing rules. **Ceiling if these instances carried it** = ${big(WCU_PER_KEY)} / (the hottest key's write units per chat request): the request rate at which that key needs all of its partition's write throughput, were the whole rate served by these few instances; the **fleet ceiling** below models a Lambda fleet instead. It assumes the per-request cost stays what it was here; item sizes grow with the number of holds open at once, and here at most ${now.instances} requests are in flight, so for long streams at high rates the real ceiling of an item that holds one attribute per open request is lower. Split-for-heat (DynamoDB moving one partition key's sort-key ranges onto separate partitions) is not modelled: conservative for a key with many sort keys. This pass counts only (no throttling), so what it counts does not depend on how the stores react to throttling.`,
       now.measuredOn ? `Measured on: ${now.measuredOn}.` : '',
     ]
@@ -194,6 +218,7 @@ export function renderCapacity(now: CapacityResult, before = readBaseline()): st
       .join('\n\n'),
     rowsTable(now),
     fleetTable(now),
+    kindsTable(now),
     `Hottest partition keys (\`<table> <partition key>\`) over the run:\n${hotKeys(now)}`,
     targetTable(now),
     `Cost: DynamoDB write units per million chat requests, at on-demand prices ($${USD_PER_MILLION_WRU} per million write request units, $${USD_PER_MILLION_RRU} per million read request units; reads, about ${num(now.rows[0]?.readUnits ?? 0, 2)} RCU per request here, are left out of the dollars).`,

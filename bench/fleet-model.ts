@@ -91,6 +91,30 @@ function highestRate(load: (rate: number) => number, limit: number): number {
   return lo;
 }
 
+/**
+ * What it takes to carry `target` req/s: the fewest holder partitions at which the per-instance keys
+ * reach it, and how many times its shards the hottest shared key's scope (or model cap) would need
+ * (shared keys split evenly when a scope has more shards; takers pick a shard at random).
+ */
+export function settingsFor(
+  input: FleetInput,
+  target: number,
+): { holderPartitions: number; sharedShardFactor: number } {
+  const at = (holderPartitions: number) => fleetCeiling({ ...input, holderPartitions }).perInstanceCeiling;
+  let lo = input.holderPartitions;
+  let hi = lo;
+  if (at(lo) < target) {
+    while (at(hi) < target && hi < 1 << 20) hi *= 2;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (at(mid) >= target) hi = mid;
+      else lo = mid;
+    }
+  }
+  const shared = fleetCeiling(input).sharedCeiling;
+  return { holderPartitions: hi, sharedShardFactor: Math.max(1, Math.ceil(target / shared)) };
+}
+
 export function fleetCeiling(input: FleetInput): FleetCeiling {
   const n = Math.max(1, input.requests);
   let perInstance = 0;
@@ -119,4 +143,38 @@ export function fleetCeiling(input: FleetInput): FleetCeiling {
     sharedCeiling,
     ceiling: Math.min(perInstanceCeiling, sharedCeiling),
   };
+}
+
+/** What a partition key holds, for the breakdown of a request's writes (`<table> <partition key>`). */
+export function keyKind(key: string): string {
+  const pk = key.slice(key.indexOf(' ') + 1);
+  if (pk.startsWith('holder#')) return 'holder records and usage items';
+  if (pk.startsWith('q#budget#global#')) return 'global budget';
+  if (pk.startsWith('q#budget#model#')) return 'model budgets';
+  if (pk.startsWith('q#budget#key#')) return 'key budgets';
+  if (pk.startsWith('q#rpm#')) return 'key RPM';
+  if (pk.startsWith('q#tpm#')) return 'key TPM';
+  if (pk.startsWith('slot#key#')) return 'key concurrency';
+  if (pk.startsWith('slot#')) return 'model concurrency';
+  return 'other';
+}
+
+export interface KindCost {
+  writeRequests: number;
+  writeUnits: number;
+}
+
+/** Write requests and units per chat request, by what the keys hold. */
+export function costByKind(
+  partitions: Array<PartitionCount & { writeRequests: number }>,
+  requests: number,
+): Record<string, KindCost> {
+  const n = Math.max(1, requests);
+  const out: Record<string, KindCost> = {};
+  for (const p of partitions) {
+    const k = (out[keyKind(p.key)] ??= { writeRequests: 0, writeUnits: 0 });
+    k.writeRequests += p.writeRequests / n;
+    k.writeUnits += p.writeUnits / n;
+  }
+  return out;
 }

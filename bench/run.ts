@@ -59,7 +59,7 @@ export const SETTINGS = {
   inProcessN: intEnv('BENCH_INPROC_N', 5000),
   imports: intEnv('BENCH_IMPORTS', 10),
   capacityInstances: intEnv('BENCH_CAPACITY_INSTANCES', 16),
-  capacityN: intEnv('BENCH_CAPACITY_N', 600),
+  capacityN: intEnv('BENCH_CAPACITY_N', 3000),
   capacityWarmup: intEnv('BENCH_CAPACITY_WARMUP', 48),
   capacityTargetN: intEnv('BENCH_CAPACITY_TARGET_N', 300),
 };

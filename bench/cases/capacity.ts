@@ -17,7 +17,8 @@
  * Traffic shapes:
  *   a. one key, one model (gpt-4.1): the key has a daily budget, rpm and tpm; every model a budget;
  *   b. 100 keys over the four models, the same limits as (a);
- *   c. the global budget alone: 100 keys without limits, models without budgets.
+ *   c. the global budget alone: 100 keys without limits of their own (still the default share of the
+ *      global budget each), models without budgets.
  * Limits are set far above what the run spends, so nothing is refused and the counts are those of
  * admitted requests. Model concurrency caps stay on (lifted to 10,000, as in the rest of the bench),
  * so every request also takes and releases a lease.
@@ -34,7 +35,7 @@ import type { UpstreamClient } from '../../functions/ports/upstream';
 import { startLocalGateway } from '../../local/gateway';
 import { localLambdaContext, PRELUDE_DELIMITER, type StreamingHandler } from '../../local/lambda-streaming';
 import { benchConfig, providerKeyEnv } from '../config/bench-config';
-import { type FleetCeiling, fleetCeiling } from '../fleet-model';
+import { costByKind, type FleetCeiling, fleetCeiling, type KindCost, settingsFor } from '../fleet-model';
 
 export const MODELS = ['gpt-4.1', 'claude-sonnet-4.5', 'gemini-2.5-flash', 'deepseek-v3.2'] as const;
 export const WCU_PER_KEY = 1000;
@@ -105,6 +106,10 @@ export interface CapacityRow {
   hottest: HotKey[];
   /** Write requests per chat request by operation. */
   operations: Record<string, number>;
+  /** Write requests and units per chat request by what the keys hold (global budget, holder records...). */
+  byKind?: Record<string, KindCost>;
+  /** What the fleet model says this shape needs to carry its target (bench/fleet-model.ts settingsFor). */
+  forTarget?: { holderPartitions: number; sharedShardFactor: number };
   seconds: number;
   /** The pass at the target rate, when run. */
   atTarget?: TargetRow;
@@ -160,7 +165,7 @@ function shapeConfig(shape: Shape) {
   const cfg = benchConfig() as unknown as {
     models: Array<{ dailyBudgetUsd?: number }>;
     budgets: { globalDailyUsd: number };
-    sharedState?: { usageFlushMs?: number; holderPartitions?: number };
+    sharedState?: { usageFlushMs?: number; holderPartitions?: number; holderPages?: number };
   };
   for (const m of cfg.models) {
     if (shape.modelBudgets) m.dailyBudgetUsd = 1_000_000;
@@ -169,6 +174,8 @@ function shapeConfig(shape: Shape) {
   // What runs on AWS (the schema's usage default, not the local runtime's stats-at-once setting),
   // with the holder partitions the docs advise above 10,000 requests a second.
   cfg.sharedState = { ...cfg.sharedState, usageFlushMs: 10_000, holderPartitions: HOLDER_PARTITIONS };
+  // (BENCH_CAPACITY_PAGES: another sharedState.holderPages, to compare page counts.)
+  if (process.env.BENCH_CAPACITY_PAGES) cfg.sharedState.holderPages = Number(process.env.BENCH_CAPACITY_PAGES);
   return cfg;
 }
 
@@ -332,6 +339,18 @@ export async function runShape(
         holderPartitions: HOLDER_PARTITIONS,
         requestSeconds: FLEET_REQUEST_SECONDS,
       }),
+      byKind: costByKind(r.partitions, n),
+      forTarget: TARGETS[shape.id]
+        ? settingsFor(
+            {
+              partitions: r.partitions,
+              requests: n,
+              holderPartitions: HOLDER_PARTITIONS,
+              requestSeconds: FLEET_REQUEST_SECONDS,
+            },
+            TARGETS[shape.id] as number,
+          )
+        : undefined,
       operations: Object.fromEntries(
         Object.entries(r.operations)
           .filter(([op]) => writeOps.includes(op))

@@ -1,5 +1,5 @@
 /** The capacity bench's fleet model (bench/fleet-model.ts): arithmetic that decides a reported ceiling. */
-import { fleetCeiling, fullestBin, isPerInstanceKey } from '../../bench/fleet-model';
+import { costByKind, fleetCeiling, fullestBin, isPerInstanceKey, settingsFor } from '../../bench/fleet-model';
 
 describe('fullestBin', () => {
   it('is the whole count with one bin and zero with no balls', () => {
@@ -73,5 +73,61 @@ describe('fleetCeiling', () => {
     const long = fleetCeiling({ partitions, requests: 1000, holderPartitions: 64, requestSeconds: 2 });
     const short = fleetCeiling({ partitions, requests: 1000, holderPartitions: 64, requestSeconds: 0.1 });
     expect(short.perInstanceCeiling).toBeLessThan(long.perInstanceCeiling);
+  });
+});
+
+describe('costByKind', () => {
+  it('sorts every partition key by what it holds and sums per request', () => {
+    const parts = [
+      { key: 'switchyard-cost holder#3', writeRequests: 20, writeUnits: 30 },
+      { key: 'switchyard-cost holder#9', writeRequests: 10, writeUnits: 10 },
+      { key: 'switchyard-cost q#budget#global#d2026-12-07#4', writeRequests: 4, writeUnits: 4 },
+      { key: 'switchyard-cost q#budget#model#gpt-4.1#d2026-12-07#0', writeRequests: 2, writeUnits: 2 },
+      { key: 'switchyard-cost q#budget#key#k1#d2026-12-07#1', writeRequests: 2, writeUnits: 2 },
+      { key: 'switchyard-cost q#rpm#key#k1#rolling#0', writeRequests: 6, writeUnits: 6 },
+      { key: 'switchyard-cost q#tpm#key#k1#rolling#0', writeRequests: 8, writeUnits: 8 },
+      { key: 'switchyard-cost slot#key#k1#0', writeRequests: 1, writeUnits: 1 },
+      { key: 'switchyard-cost slot#gpt-4.1#2', writeRequests: 3, writeUnits: 3 },
+      { key: 'switchyard-state breaker#x', writeRequests: 1, writeUnits: 1 },
+    ];
+    const by = costByKind(parts, 10);
+    expect(by['holder records and usage items']).toEqual({ writeRequests: 3, writeUnits: 4 });
+    expect(by['global budget'].writeRequests).toBeCloseTo(0.4);
+    expect(by['model budgets'].writeRequests).toBeCloseTo(0.2);
+    expect(by['key budgets'].writeRequests).toBeCloseTo(0.2);
+    expect(by['key RPM'].writeRequests).toBeCloseTo(0.6);
+    expect(by['key TPM'].writeRequests).toBeCloseTo(0.8);
+    expect(by['key concurrency'].writeRequests).toBeCloseTo(0.1);
+    expect(by['model concurrency'].writeRequests).toBeCloseTo(0.3);
+    expect(by.other.writeRequests).toBeCloseTo(0.1);
+    const total = Object.values(by).reduce((a, k) => a + k.writeRequests, 0);
+    expect(total).toBeCloseTo(parts.reduce((a, p) => a + p.writeRequests, 0) / 10);
+  });
+});
+
+describe('settingsFor', () => {
+  const input = (perInstance: number, shared: number) => ({
+    partitions: [
+      { key: 'switchyard-cost holder#1', writeUnits: perInstance },
+      { key: 'switchyard-cost slot#m#0', writeUnits: shared },
+    ],
+    requests: 1,
+    holderPartitions: 64,
+    requestSeconds: 1,
+  });
+
+  it('keeps the settings a target already fits', () => {
+    expect(settingsFor(input(1, 0.01), 10_000)).toEqual({ holderPartitions: 64, sharedShardFactor: 1 });
+  });
+
+  it('finds the fewest holder partitions that carry the target, and the shard factor of the hottest shared key', () => {
+    const need = settingsFor(input(4, 0.05), 50_000);
+    const at = (p: number) => fleetCeiling({ ...input(4, 0.05), holderPartitions: p }).perInstanceCeiling;
+    expect(at(need.holderPartitions)).toBeGreaterThanOrEqual(50_000);
+    expect(at(need.holderPartitions - 1)).toBeLessThan(50_000);
+    // 4 WCU a request over partitions of 1,000 WCU/s: at least 200 of them, more for the uneven spread.
+    expect(need.holderPartitions).toBeGreaterThan(200);
+    // 0.05 WCU a request on one shard: 20,000 req/s, so 3x its shards for 50,000.
+    expect(need.sharedShardFactor).toBe(3);
   });
 });
