@@ -39,7 +39,7 @@ import { machineTable } from './machine';
 import { startPortkey } from './processes/portkey';
 import type { SwitchyardInfo } from './processes/switchyard';
 import type { UpstreamInfo } from './processes/upstream';
-import { renderResults } from './results';
+import { NO_WRITE_LABEL, renderResults } from './results';
 
 const intEnv = (name: string, dflt: number): number => {
   const v = Number.parseInt(process.env[name] ?? '', 10);
@@ -138,6 +138,9 @@ async function main(): Promise<void> {
   const switchyard = await Child.start<SwitchyardInfo>(join(__dirname, 'processes', 'switchyard.ts'), {
     env: { UPSTREAM_URL: upstream.info.url },
   });
+  const diagnostic = await Child.start<SwitchyardInfo>(join(__dirname, 'processes', 'switchyard.ts'), {
+    env: { UPSTREAM_URL: upstream.info.url, BENCH_SKIP_HOLDER_WRITES: '1' },
+  });
   const portkey = await startPortkey();
   try {
     const direct: HttpTarget = {
@@ -161,7 +164,14 @@ async function main(): Promise<void> {
       body: BODY,
       pid: portkey.pid,
     };
-    const targets = [direct, sy, pk];
+    const noWrite: HttpTarget = {
+      label: NO_WRITE_LABEL,
+      url: diagnostic.info.chatUrl,
+      headers: { authorization: `Bearer ${diagnostic.info.apiKey}` },
+      body: BODY,
+      pid: diagnostic.pid,
+    };
+    const targets = [direct, sy, pk, noWrite];
     await sanityCheck(targets);
 
     log(
@@ -187,6 +197,7 @@ async function main(): Promise<void> {
     );
 
     await portkey.close();
+    await diagnostic.close();
     await switchyard.close();
     await upstream.close();
 
@@ -213,6 +224,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await portkey.close();
+    await diagnostic.close();
     await switchyard.close();
     await upstream.close();
   }
