@@ -141,7 +141,7 @@ export interface CapacityResult {
 const REPLY = 'Hello from an upstream that answers at once.';
 
 /** Answers every call at once, OpenAI-compatible and Bedrock alike (a Bedrock endpoint that failed would write breaker state). */
-function instantUpstream(): UpstreamClient & ProviderClient {
+function instantUpstream(onCall?: () => void): UpstreamClient & ProviderClient {
   const text = JSON.stringify({
     id: 'chatcmpl-capacity',
     object: 'chat.completion',
@@ -151,13 +151,16 @@ function instantUpstream(): UpstreamClient & ProviderClient {
     usage: { prompt_tokens: 12, completion_tokens: 12, total_tokens: 24 },
   });
   return {
-    send: async () => ({
-      status: 200,
-      headers: { 'content-type': 'application/json' },
-      body: Readable.from([Buffer.from(text)]),
-      text: async () => text,
-      discard: () => undefined,
-    }),
+    send: async () => {
+      onCall?.();
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: Readable.from([Buffer.from(text)]),
+        text: async () => text,
+        discard: () => undefined,
+      };
+    },
   };
 }
 
@@ -302,11 +305,20 @@ export async function runShape(
 ): Promise<CapacityRow> {
   const gw = await startShapeGateway(shape, { enforce: false });
   try {
-    const upstream = instantUpstream();
-    const handlers = Array.from(
-      { length: opts.instances },
-      () => gw.newRouterInstance({ upstream, bedrock: upstream }).handler as unknown as StreamingHandler,
-    );
+    // Each instance runs on its own simulated clock, and its upstream call lasts
+    // FLEET_REQUEST_SECONDS of it: a Lambda instance serving back-to-back requests of that length.
+    // Slices then go idle, rate units wait out their 60 s, slot streaks hold and usage is flushed
+    // every 10 s at the pace of a real fleet, not of an instance serving hundreds of requests a
+    // second of wall time.
+    const noon = Date.parse(`${new Date().toISOString().slice(0, 10)}T12:00:00Z`);
+    const handlers = Array.from({ length: opts.instances }, () => {
+      const clock = { t: noon };
+      const upstream = instantUpstream(() => {
+        clock.t += FLEET_REQUEST_SECONDS * 1000;
+      });
+      return gw.newRouterInstance({ upstream, bedrock: upstream }, { now: () => clock.t })
+        .handler as unknown as StreamingHandler;
+    });
     // Warm every instance (state snapshot loaded, clients connected), then count from zero.
     await serve(handlers, shape, 0, opts.warmup);
     const cap = gw.dynamoCapacity!;
