@@ -19,6 +19,14 @@ export interface SlotNeed {
   cap: number;
 }
 
+export interface AdmitOptions {
+  /**
+   * The same caller's next admission comes before any upstream call (the caller's own limits, then
+   * the candidate's budgets): what this one takes may be made durable together with that one.
+   */
+  anotherAdmissionFirst?: boolean;
+}
+
 /** What one admitted request holds; settle or release it exactly once. */
 export interface QuotaHold {
   readonly needs: readonly QuotaNeed[];
@@ -67,7 +75,13 @@ export interface SharedQuota {
    * Reserves every need (all or none) and a slot when asked. No I/O while this instance holds enough.
    * `caller` (the virtual key's id) lets the adapter keep one caller's quota together.
    */
-  admit(needs: QuotaNeed[], slot: SlotNeed | undefined, now: number, caller?: string): Promise<Admission>;
+  admit(
+    needs: QuotaNeed[],
+    slot: SlotNeed | undefined,
+    now: number,
+    caller?: string,
+    opts?: AdmitOptions,
+  ): Promise<Admission>;
   /** Replaces the reservations by real use (same order as `needs`) and frees the slot. In memory. */
   settle(hold: QuotaHold, actual: number[], now: number): void;
   /** Gives everything back unused (a candidate that was not called or failed before any cost). */

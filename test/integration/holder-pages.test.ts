@@ -256,6 +256,71 @@ describe('holder pages', () => {
     expect(t.spent).toBe(400);
   });
 
+  test('the caller’s and the candidate’s admissions are written once, before the call', async () => {
+    run++;
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const key = `r${run}k`;
+    const rpm: QuotaScope = { kind: 'rpm', id: `key#${key}`, period: 'rolling', limit: 1_000, shards: 1 };
+    const own = budget(`key#${key}`, 1e8, 1);
+    const { holders, writes } = counting();
+    const q = instance(clock, 8, { holders });
+    const caller = await q.admit([{ scope: rpm, amount: 1 }], undefined, clock.t, key, {
+      anotherAdmissionFirst: true,
+    });
+    expect(caller.ok).toBe(true);
+    // Taken from the shard, not yet listed: the candidate's admission comes before any call.
+    expect(writes).toHaveLength(0);
+    const candidate = await q.admit([{ scope: own, amount: 1_000 }], undefined, clock.t, key);
+    expect(candidate.ok).toBe(true);
+    expect(writes).toHaveLength(1);
+    const [record] = (await records('2026-12-06#')).filter((i) => i.pk.S === writes[0].pk && i.sk.S === writes[0].sk);
+    expect(Object.keys(record).filter((k) => k.startsWith('sd_'))).toHaveLength(2);
+  });
+
+  test('slices left for an admission that never comes are listed by the request’s own write, or strand (never mint)', async () => {
+    run++;
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const rpm = (k: string): QuotaScope => ({
+      kind: 'rpm',
+      id: `key#${k}`,
+      period: 'rolling',
+      limit: 1_000,
+      shards: 1,
+    });
+    const served = `r${run}served`;
+    const dead = `r${run}dead`;
+    const { holders, writes } = counting();
+    const q = instance(clock, 8, { holders });
+    // A cache hit: no candidate admission, the request ends and its write lists (or returns) the slice.
+    const a = await q.admit([{ scope: rpm(served), amount: 1 }], undefined, clock.t, served, {
+      anotherAdmissionFirst: true,
+    });
+    if (!a.ok) throw new Error('refused');
+    q.settle(a.hold, [1], clock.t);
+    await q.record([], clock.t);
+    expect(writes.length).toBeGreaterThanOrEqual(1);
+    // An instance that dies between the two admissions: the slice is on no record.
+    const dying = instance(clock, 8);
+    const b = await dying.admit([{ scope: rpm(dead), amount: 1 }], undefined, clock.t, dead, {
+      anotherAdmissionFirst: true,
+    });
+    expect(b.ok).toBe(true);
+    clock.t += 10 * 60_000;
+    await sweepExpired({
+      counters: createCounterOps(ddb, table),
+      holders: createHolderOps(ddb, table),
+      partitions: PARTITIONS,
+      now: clock.t,
+      log: () => undefined,
+    });
+    const counters = createCounterOps(ddb, table);
+    // The served key's slice was listed, so its units all came back; the dead one's stay out of the pool.
+    expect(await scopeTotals(counters, rpm(served))).toMatchObject({ avail: 1_000, sliced: 0 });
+    const stranded = await scopeTotals(counters, rpm(dead));
+    expect(stranded.sliced).toBeGreaterThan(0);
+    expect(stranded.avail + stranded.sliced).toBe(1_000);
+  });
+
   test('a dead instance’s pages are all swept, and the budget report finds every key’s scope', async () => {
     run++;
     const clock = { t: Date.UTC(2026, 11, 6, 12) };

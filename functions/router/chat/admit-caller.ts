@@ -18,10 +18,16 @@ export interface CallerAdmission {
   actual(tokens: number): number[];
 }
 
+/**
+ * `candidateFollows`: the request admits a candidate (its budgets) before any upstream call, so the
+ * slices taken here may be made durable with that admission's write (the chat path; embeddings call
+ * upstream right after this one).
+ */
 export async function admitCaller(
   ctx: RequestContext,
   deps: RouterDeps,
   estimatedTokens: number,
+  candidateFollows = false,
 ): Promise<CallerAdmission> {
   const cfg = deps.config.settings;
   const { rpm, tpm } = rateScopes(cfg, ctx.key);
@@ -41,7 +47,9 @@ export async function admitCaller(
   if (isPreTrafficInvocation(ctx)) return { headers: {}, actual: () => [] };
   if (!ctx.key || (needs.length === 0 && cap === undefined)) return { headers, actual };
   const slot = cap !== undefined ? { model: `key#${ctx.key.keyId}`, cap } : undefined;
-  const a = await deps.quota.admit(needs, slot, deps.now(), ctx.key.keyId);
+  const a = await deps.quota.admit(needs, slot, deps.now(), ctx.key.keyId, {
+    anotherAdmissionFirst: candidateFollows,
+  });
   if (a.ok) return { hold: a.hold, headers, actual };
   if (a.reason === 'refused') throw rateRefused(a.scope, a.scope.kind === 'tpm' ? tokens : 1);
   if (a.reason === 'full') throw keyConcurrencyFull(cap ?? 0);

@@ -69,7 +69,7 @@ async function planAndExecute(ctx: RequestContext, deps: RouterDeps): Promise<Ht
   // Independent: the key's own quotas (no I/O while its slices last) and, on a cold instance only,
   // the state snapshot load.
   const [caller] = await Promise.all([
-    admitCaller(ctx, deps, promptTokens + (maxTokens ?? 0)),
+    admitCaller(ctx, deps, promptTokens + (maxTokens ?? 0), true),
     deps.state.ensureFresh(),
   ]);
 

@@ -78,29 +78,32 @@ export function createPagedSharedQuota(o: SharedQuotaOptions & { pages: number }
   const adapter: SharedQuotaAdapter = {
     instanceId,
 
-    async admit(needs, slot, now, caller) {
+    async admit(needs, slot, now, caller, opts) {
       const p = page(caller);
       touched.add(p);
       if (p === main || !slot) {
-        const a = await p.admit(needs, slot, now);
+        const a = await p.admit(needs, slot, now, caller, opts);
         return a.ok ? { ok: true, hold: paged(needs, slot, [{ quota: p, hold: a.hold, slotOnly: false }]) } : a;
       }
       // Slots live on the main page (a streak spans callers), the needs on the caller's page.
       touched.add(main);
       const [a, s] = await Promise.all([
-        needs.length ? p.admit(needs, undefined, now) : Promise.resolve(undefined),
+        // (Even with no needs: slices an earlier admission left to this one are listed by it.)
+        p.admit(needs, undefined, now, caller, opts),
         main.admit([], slot, now),
       ]);
-      if (a && !a.ok) {
+      if (!a.ok) {
         if (s.ok) main.release(s.hold, now);
         return a;
       }
       if (!s.ok) {
-        if (a?.ok) p.release(a.hold, now);
+        p.release(a.hold, now);
         return s;
       }
-      const parts: PagedHold['parts'] = [{ quota: main, hold: s.hold, slotOnly: true }];
-      if (a?.ok) parts.push({ quota: p, hold: a.hold, slotOnly: false });
+      const parts: PagedHold['parts'] = [
+        { quota: main, hold: s.hold, slotOnly: true },
+        { quota: p, hold: a.hold, slotOnly: false },
+      ];
       return { ok: true, hold: paged(needs, slot, parts) };
     },
 

@@ -752,7 +752,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       record: { pk, sk },
     }),
 
-    async admit(needs, slot, now) {
+    async admit(needs, slot, now, _caller, opts) {
       const hold: Hold = { needs, slot, parts: [], done: false };
       try {
         await ensureRecord(now);
@@ -797,9 +797,13 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
           : { ok: false, reason: 'unavailable', what: 'concurrency' };
       }
       if (st) st.inflight++;
-      if (Object.keys(pendingDefs).length || Object.keys(pendingSlots).length) {
-        // What was just taken goes into the holder record before the call that may spend it.
-        // (A failed write keeps it pending: ours all the same, taken first; the next write lists it.)
+      // What was just taken goes into the holder record before the call that may spend it. (A failed
+      // write keeps it pending: ours all the same, taken first; the next write lists it.) Slices may
+      // wait for the caller's next admission, which comes before any call and writes them with its
+      // own: one write instead of two, and a crash in between only strands them. Slots never wait:
+      // a request may make no other admission that would list them.
+      const slicesWait = opts?.anotherAdmissionFirst === true;
+      if (Object.keys(pendingSlots).length || (Object.keys(pendingDefs).length && !slicesWait)) {
         await flush(now, false);
       }
       inflight++;
