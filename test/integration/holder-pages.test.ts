@@ -243,10 +243,18 @@ describe('holder pages', () => {
     q.settle(a.hold, [400], clock.t);
     await q.record([], clock.t);
     expect((await scopeTotals(createCounterOps(ddb, table), global)).sliced).toBeGreaterThan(0);
+    // Idle, but x's page may yet see a request whose write would give it back at no cost: kept.
     clock.t += 31_000;
     const b = await q.admit([{ scope: global, amount: 1_000 }], undefined, clock.t, y);
     if (!b.ok) throw new Error('refused');
     q.settle(b.hold, [400], clock.t);
+    await q.record([], clock.t);
+    expect(q.holdings().slices.filter((s) => s.scope.id === global.id)).toHaveLength(2);
+    // Quiet for another idle time: y's next request writes x's page to give it back.
+    clock.t += 30_000;
+    const c = await q.admit([{ scope: global, amount: 1_000 }], undefined, clock.t, y);
+    if (!c.ok) throw new Error('refused');
+    q.settle(c.hold, [0], clock.t);
     await q.record([], clock.t);
     // x's page gave its slice back (spent 400 for good); y's page holds the one it just took.
     const held = q.holdings().slices.filter((s) => s.scope.id === global.id);

@@ -13,11 +13,12 @@
  *
  * The price: an instance holds up to `pages` slices of the global and model scopes instead of one.
  * The slice sizing already shares a scope out among its holders and shrinks slices near a limit,
- * and a page's idle slices go back with the next request of any page, so nothing idles stranded.
+ * A page's idle slices go back with its own next request, or, on a page no request comes back to,
+ * with the next request of any page one more idle time later, so nothing waits for the sweep.
  */
 import { randomBytes } from 'node:crypto';
 import type { QuotaHold } from '../../../ports/shared-quota';
-import { createSharedQuota, type SharedQuotaAdapter, type SharedQuotaOptions } from './shared-quota';
+import { createSharedQuota, SLICE_IDLE_MS, type SharedQuotaAdapter, type SharedQuotaOptions } from './shared-quota';
 import { sweepExpired } from './sweep';
 
 interface PagedHold extends QuotaHold {
@@ -36,6 +37,7 @@ export function createPagedSharedQuota(o: SharedQuotaOptions & { pages: number }
   if (o.pages <= 1) return createSharedQuota(o);
   const instanceId = o.instanceId ?? randomBytes(6).toString('base64url');
   const sweepEveryMs = o.sweepEveryMs ?? 10_000;
+  const idleMs = o.sliceIdleMs ?? SLICE_IDLE_MS;
   let lastSweep = 0;
   const sweep = (now: number) => {
     if (o.now() - lastSweep <= sweepEveryMs) return;
@@ -126,7 +128,9 @@ export function createPagedSharedQuota(o: SharedQuotaOptions & { pages: number }
       // give back: a page no request comes to again would otherwise keep them until it expires.
       const due = new Set(touched);
       touched.clear();
-      for (const p of pages.values()) if (!due.has(p) && p.givesBack(now)) due.add(p);
+      // A page's own next request gives its idle slices back for free; a write of its own only for
+      // what has waited a further idle time for one (a quiet page).
+      for (const p of pages.values()) if (!due.has(p) && p.givesBack(now - idleMs)) due.add(p);
       const others = [...due].filter((p) => p !== main);
       if (o.usageFlushMs === 0) {
         // Usage written with every request (the local runtime): the pages first, so the scopes they

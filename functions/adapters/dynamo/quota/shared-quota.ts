@@ -79,7 +79,7 @@ export interface SharedQuotaOptions {
 
 /** A usage item moves on to a new one past about this many bytes of attributes (units per write). */
 const USAGE_ITEM_BYTES = 2_048;
-const SLICE_IDLE_MS = 30_000;
+export const SLICE_IDLE_MS = 30_000;
 
 interface SlotState {
   /** Slot shards this instance holds, one entry per slot. */
