@@ -170,3 +170,12 @@ describe('routing config: names and alarm limits AWS enforces', () => {
     ]);
   });
 });
+
+describe('shared state settings', () => {
+  it('pages an instance holder record by key (16 by default, at most 256)', () => {
+    expect(compileConfig(defaultConfig).settings.sharedState.holderPages).toBe(16);
+    const withPages = (holderPages: unknown) => ({ ...defaultConfig, sharedState: { holderPages } });
+    expect(compileConfig(withPages(256)).settings.sharedState.holderPages).toBe(256);
+    for (const bad of [0, 257, 1.5, '16']) expect(() => compileConfig(withPages(bad))).toThrow(ConfigError);
+  });
+});

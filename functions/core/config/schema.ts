@@ -369,9 +369,10 @@ export const SharedStateSchema = z.object({
   /**
    * Pages of each instance's holder record: a key's slices live on its page (keys hash onto pages),
    * so a request writes a record as small as its page, not one listing every key the instance
-   * serves. 1: one record per instance.
+   * serves. 1: one record per instance. At most 256: each page is a holder with its own slices of the
+   * global and model budgets, and an instance keeps one in memory per page it has served.
    */
-  holderPages: z._default(positiveInt(), 16),
+  holderPages: z._default(positiveInt().check(z.lte(256)), 16),
   /** Keep a concurrency slot between back-to-back requests arriving within this time. */
   slotStreakMs: z._default(nonNegativeInt(), 1_000),
   /**
