@@ -437,11 +437,30 @@ describe('slice definitions in holder records', () => {
     shards: 4,
     parts: [[2, 32_000]] as Array<[number, number]>,
   };
-  it('round-trips the compact form, which is shorter than the object form', () => {
+  it('round-trips the compact form, which is well under half the object form', () => {
     expect(decodeDef(encodeDef(def))).toEqual(def);
-    expect(encodeDef(def).length).toBeLessThan(JSON.stringify(def).length * 0.7);
+    expect(encodeDef(def)).toBe('b|key#k1|d2026-12-06|5000000|4|2:32000');
+    expect(encodeDef(def).length).toBeLessThan(JSON.stringify(def).length * 0.5);
+    const gathered = {
+      ...def,
+      kind: 'tpm',
+      period: 'rolling',
+      parts: [
+        [0, 5],
+        [3, 7],
+      ] as Array<[number, number]>,
+    };
+    expect(decodeDef(encodeDef(gathered))).toEqual(gathered);
   });
-  it('still reads records written in the object form', () => {
+  it('reads an id with the separator in it without shifting the other fields', () => {
+    const odd = { ...def, id: 'model#a|b|c' };
+    expect(decodeDef(encodeDef(odd))).toEqual(odd);
+  });
+  it('still reads records written in the array and the object forms', () => {
     expect(decodeDef(JSON.stringify(def))).toEqual(def);
+    expect(decodeDef(JSON.stringify([def.kind, def.id, def.period, def.limit, def.shards, def.parts]))).toEqual(def);
+  });
+  it('refuses what is not a definition (the sweep then leaves that slice out of the pool)', () => {
+    for (const bad of ['', 'b|x', 'b|key#k|d1|x|4|2:1', 'b|key#k|d1|5|4|2:x']) expect(() => decodeDef(bad)).toThrow();
   });
 });

@@ -240,20 +240,47 @@ export function splitSlot(key: string): [string, number] {
   return [key.slice(0, at), Number(key.slice(at + 1))];
 }
 
+/** One letter per scope kind in a slice definition. */
+const KIND_CODE: Record<string, string> = { budget: 'b', rpm: 'r', tpm: 't' };
+const KIND_OF: Record<string, string> = { b: 'budget', r: 'rpm', t: 'tpm' };
+
 /**
- * A slice definition as a JSON array, `[kind, id, period, limit, shards, parts]`: half the bytes
- * of the object form, and a record is paid for by its size on every write. The object form of
- * records written before is still read.
+ * A slice definition as `kind|id|period|limit|shards|shard:amount,...` (kind one letter): a record
+ * is paid for by its size on every write, and a page of about a dozen slices stays under the 1 KB
+ * of one write unit this way (the JSON array form took half as much again, the object form twice).
+ * The id is read from between the fixed fields, so a `|` in it cannot shift them. Records written
+ * in the array or object form are still read.
  */
 export function encodeDef(d: SliceDef): string {
-  return JSON.stringify([d.kind, d.id, d.period, d.limit, d.shards, d.parts]);
+  const kind = KIND_CODE[d.kind] ?? d.kind;
+  return `${kind}|${d.id}|${d.period}|${d.limit}|${d.shards}|${d.parts.map(([s, a]) => `${s}:${a}`).join(',')}`;
 }
 
 export function decodeDef(text: string): SliceDef {
-  const v = JSON.parse(text) as unknown;
-  if (!Array.isArray(v)) return v as SliceDef;
-  const [kind, id, period, limit, shards, parts] = v as [string, string, string, number, number, SliceDef['parts']];
-  return { kind, id, period, limit, shards, parts };
+  if (text.startsWith('[') || text.startsWith('{')) {
+    const v = JSON.parse(text) as unknown;
+    if (!Array.isArray(v)) return v as SliceDef;
+    const [kind, id, period, limit, shards, parts] = v as [string, string, string, number, number, SliceDef['parts']];
+    return { kind, id, period, limit, shards, parts };
+  }
+  const f = text.split('|');
+  if (f.length < 6) throw new Error('not a slice definition');
+  const parts = f[f.length - 1].split(',').map((p) => {
+    const [shard, amount] = p.split(':').map(Number);
+    if (!Number.isFinite(shard) || !Number.isFinite(amount)) throw new Error('not a slice definition');
+    return [shard, amount] as [number, number];
+  });
+  const limit = Number(f[f.length - 3]);
+  const shards = Number(f[f.length - 2]);
+  if (!Number.isFinite(limit) || !Number.isFinite(shards)) throw new Error('not a slice definition');
+  return {
+    kind: KIND_OF[f[0]] ?? f[0],
+    id: f.slice(1, f.length - 4).join('|'),
+    period: f[f.length - 4],
+    limit,
+    shards,
+    parts,
+  };
 }
 
 function decode(item: Record<string, AttributeValue>): HolderRecord {
