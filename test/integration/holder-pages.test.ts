@@ -5,6 +5,7 @@
  * idle slices back, a dead instance's pages swept).
  */
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
 import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
 import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
@@ -14,7 +15,7 @@ import type { SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/s
 import { sweepExpired } from '../../functions/adapters/dynamo/quota/sweep';
 import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { QuotaScope } from '../../functions/core/quota/scope';
-import type { QuotaNeed } from '../../functions/ports/shared-quota';
+import type { QuotaHold, QuotaNeed } from '../../functions/ports/shared-quota';
 import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { seeded } from '../../local/seeded-random';
 import { scopeTotals } from '../helpers/scope-totals';
@@ -328,6 +329,134 @@ describe('holder pages', () => {
     expect(stranded.sliced).toBeGreaterThan(0);
     expect(stranded.avail + stranded.sliced).toBe(1_000);
   });
+
+  test('property: any interleaving across callers, pages and instances keeps use within every limit and loses nothing', async () => {
+    type Op =
+      | { op: 'admit'; who: number; key: number; amount: number; actual: number; twice: boolean }
+      | { op: 'release'; who: number }
+      | { op: 'record'; who: number }
+      | { op: 'kill'; who: number }
+      | { op: 'tick'; ms: number }
+      | { op: 'sweep' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({
+        op: fc.constant('admit' as const),
+        who: fc.nat(2),
+        key: fc.nat(5),
+        amount: fc.integer({ min: 1, max: 3_000 }),
+        actual: fc.nat(3_000),
+        twice: fc.boolean(),
+      }),
+      fc.record({ op: fc.constant('release' as const), who: fc.nat(2) }),
+      fc.record({ op: fc.constant('record' as const), who: fc.nat(2) }),
+      fc.record({ op: fc.constant('kill' as const), who: fc.nat(2) }),
+      fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 40_000 }) }),
+      fc.constant({ op: 'sweep' as const }),
+    );
+    const counters = createCounterOps(ddb, table);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(op, { minLength: 5, maxLength: 25 }),
+        fc.integer({ min: 1_000, max: 20_000 }),
+        async (ops, limit) => {
+          run++;
+          const clock = { t: Date.UTC(2026, 11, 6, 12) };
+          const global = budget(`g${run}`, limit, 2);
+          const keyScope = (k: number) => budget(`key#r${run}k${k}`, Math.ceil(limit / 2), 1);
+          const fleet = [0, 1, 2].map((i) => instance(clock, 4, { seed: run * 10 + i }));
+          type Open = { parts: Array<{ hold: QuotaHold; actual: number[] }>; key: number };
+          const open: Open[][] = [[], [], []];
+          const settledGlobal = { n: 0 };
+          const settledKey = new Map<number, number>();
+          for (const o of ops) {
+            const q = fleet[o.op === 'tick' || o.op === 'sweep' ? 0 : o.who];
+            if (o.op === 'admit') {
+              const caller = `r${run}k${o.key}`;
+              const actual = Math.min(o.actual, o.amount);
+              // The chat path: the key's own budget first (listed with the next admission), then the
+              // candidate's global budget; a refused candidate releases the first hold.
+              if (o.twice) {
+                const first = await q.admit(
+                  [{ scope: keyScope(o.key), amount: o.amount }],
+                  undefined,
+                  clock.t,
+                  caller,
+                  {
+                    anotherAdmissionFirst: true,
+                  },
+                );
+                if (!first.ok) continue;
+                const second = await q.admit([{ scope: global, amount: o.amount }], undefined, clock.t, caller);
+                if (!second.ok) {
+                  q.release(first.hold, clock.t);
+                  continue;
+                }
+                open[o.who].push({
+                  key: o.key,
+                  parts: [
+                    { hold: first.hold, actual: [actual] },
+                    { hold: second.hold, actual: [actual] },
+                  ],
+                });
+              } else {
+                const a = await q.admit(
+                  [
+                    { scope: global, amount: o.amount },
+                    { scope: keyScope(o.key), amount: o.amount },
+                  ],
+                  undefined,
+                  clock.t,
+                  caller,
+                );
+                if (a.ok) open[o.who].push({ key: o.key, parts: [{ hold: a.hold, actual: [actual, actual] }] });
+              }
+            } else if (o.op === 'release') {
+              const h = open[o.who].shift();
+              if (h) {
+                for (const p of h.parts) q.settle(p.hold, p.actual, clock.t);
+                const used = h.parts[0].actual[0];
+                settledGlobal.n += used;
+                settledKey.set(h.key, (settledKey.get(h.key) ?? 0) + used);
+              }
+            } else if (o.op === 'record') await q.record([], clock.t);
+            else if (o.op === 'kill') {
+              // Settled-but-unrecorded use dies with the instance: the documented cost of a crash.
+              fleet[o.who] = instance(clock, 4, { seed: run * 10 + o.who + 5 });
+              open[o.who] = [];
+            } else if (o.op === 'tick') clock.t += o.ms;
+            else
+              await sweepExpired({
+                counters,
+                holders: createHolderOps(ddb, table),
+                partitions: PARTITIONS,
+                now: clock.t,
+                log: () => undefined,
+              });
+            expect(settledGlobal.n).toBeLessThanOrEqual(limit);
+            for (const n of settledKey.values()) expect(n).toBeLessThanOrEqual(Math.ceil(limit / 2));
+          }
+          for (let i = 0; i < 3; i++) {
+            for (const h of open[i]) for (const p of h.parts) fleet[i].settle(p.hold, p.actual, clock.t);
+            await fleet[i].record([], clock.t);
+          }
+          clock.t += 200_000;
+          await sweepExpired({
+            counters,
+            holders: createHolderOps(ddb, table),
+            partitions: PARTITIONS,
+            now: clock.t,
+            log: () => undefined,
+          });
+          for (const scope of [global, ...[0, 1, 2, 3, 4, 5].map(keyScope)]) {
+            const t = await scopeTotals(counters, scope);
+            expect(t.sliced).toBe(0);
+            expect(t.avail + t.spent).toBe(scope.limit);
+          }
+        },
+      ),
+      { numRuns: 25, seed: 7 },
+    );
+  }, 240_000);
 
   test('a dead instance’s pages are all swept, and the budget report finds every key’s scope', async () => {
     run++;

@@ -346,6 +346,29 @@ describe('shared quota (slices over DynamoDB)', () => {
     expect(q.holdings().slices.filter((s) => s.scope.id === idle.id)).toHaveLength(0);
   });
 
+  test('a request still in flight when the sweep claims its record is charged once, and its slice never comes back twice', async () => {
+    // Its renewals failed (DynamoDB unreachable past the record's term), the sweep took the record
+    // for dead and returned the slice's rest; then the request ends and DynamoDB answers again.
+    const clock = { t: Date.UTC(2026, 11, 6, 12) };
+    const scope = budget(10_000, 1);
+    const q = instance(clock);
+    const a = await q.admit([{ scope, amount: 1_000 }], undefined, clock.t);
+    if (!a.ok) throw new Error('refused');
+    clock.t += 60_001;
+    await sweep(clock.t);
+    expect(await shards(scope)).toMatchObject({ sliced: 0, spent: 0, avail: 10_000 });
+    // A write of the instance's meets the swept record (another request's, say) before this one ends.
+    await q.record([], clock.t);
+    q.settle(a.hold, [700], clock.t);
+    await q.record([], clock.t);
+    await q.record([], clock.t);
+    // The late use is charged (spent), the slice is not credited a second time.
+    expect(await shards(scope)).toMatchObject({ sliced: 0, spent: 700, avail: 9_300 });
+    clock.t += 200_000;
+    await sweep(clock.t);
+    expect(await shards(scope)).toMatchObject({ sliced: 0, spent: 700, avail: 9_300 });
+  });
+
   test('property: any interleaving of admit, settle, release, record, kill and sweep keeps use within the limit and loses nothing', async () => {
     type Op =
       | { op: 'admit'; who: number; amount: number; actual: number }

@@ -155,7 +155,24 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   }
   newRecord(o.now());
 
+  /**
+   * After the sweep took this instance's record for dead and gave its slices back by what the record
+   * showed. A slice still held by a request in flight, or with use not yet written, is not ours any
+   * more: its use (and the in-flight request's, once it settles) is charged straight to the counters
+   * like use admitted in open mode, and it is never listed or given back again (that would credit
+   * its rest a second time and mint quota).
+   */
   function forget(): void {
+    for (const list of slices.values()) {
+      for (const sl of list) {
+        const unrecorded = sl.used - sl.recorded;
+        if (sl.reserved === 0 && unrecorded <= 0) continue;
+        sl.used = Math.max(0, unrecorded);
+        sl.recorded = 0;
+        sl.closed = true;
+        unbacked.add(sl);
+      }
+    }
     slices.clear();
     slots.clear();
     closing.length = 0;
@@ -605,16 +622,8 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         return;
       }
       if (r === 'swept') {
-        // The sweep returned the old record's slices by what it had recorded: later use is charged.
-        await Promise.all(
-          moving
-            .filter((s) => s.used > s.recorded)
-            .map((s) =>
-              o.counters
-                .charge(s.scope, s.parts[0].shard, s.used - s.recorded, now)
-                .catch((err) => failed('charge after sweep', err)),
-            ),
-        );
+        // The sweep returned the old record's slices by what it had recorded: later use is charged
+        // (forget hands it to the next write's charges).
         forget();
         newRecord(now);
         return;
