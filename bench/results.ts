@@ -81,13 +81,12 @@ function throughputSection(r: Results): string {
   const rows: string[][] = [];
   for (const level of r.throughput) {
     const direct = level.results.get('direct')!;
-    const rps = (x: LoadResult) => (x.ok / x.durationMs) * 1000;
     for (const [label, res] of level.results) {
       rows.push([
         String(level.concurrency),
         label,
-        num(rps(res)),
-        label === 'direct' ? '-' : ratio(rps(res), rps(direct)),
+        num(rpsOf(res)),
+        label === 'direct' ? '-' : ratio(rpsOf(res), rpsOf(direct)),
         ms(pctMs(res.latency, 50)),
         ms(pctMs(res.latency, 99)),
         String(res.errors),

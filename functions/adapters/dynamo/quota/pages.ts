@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { QuotaHold } from '../../../ports/shared-quota';
 import { createSharedQuota, SLICE_IDLE_MS, type SharedQuotaAdapter, type SharedQuotaOptions } from './shared-quota';
-import { sweepExpired } from './sweep';
+import { createSweeper } from './sweep';
 
 interface PagedHold extends QuotaHold {
   /** The holds this one is made of, each with the page that admitted it and whether it takes the use. */
@@ -38,18 +38,16 @@ export function createPagedSharedQuota(o: SharedQuotaOptions & { pages: number }
   const instanceId = o.instanceId ?? randomBytes(6).toString('base64url');
   const sweepEveryMs = o.sweepEveryMs ?? 10_000;
   const idleMs = o.sliceIdleMs ?? SLICE_IDLE_MS;
-  let lastSweep = 0;
-  const sweep = (now: number) => {
-    if (o.now() - lastSweep <= sweepEveryMs) return;
-    lastSweep = o.now();
-    void sweepExpired({
-      counters: o.counters,
-      holders: o.holders,
-      partitions: o.holderPartitions,
-      now,
-      log: o.log,
-    }).catch((err) => o.storeFailed?.('sweep', err));
-  };
+  const sweeper = createSweeper({
+    counters: o.counters,
+    holders: o.holders,
+    partitions: o.holderPartitions,
+    everyMs: sweepEveryMs,
+    now: o.now,
+    log: o.log,
+    failed: (op, err) => o.storeFailed?.(op, err),
+  });
+  const sweep = sweeper.soon;
   const main: SharedQuotaAdapter = createSharedQuota({
     ...o,
     instanceId,

@@ -26,7 +26,7 @@ import type { CounterOps, ShardView } from './counters';
 import { type HolderChange, type HolderOps, type SliceDef, slotKey, type UsageContent } from './holders';
 import { ATTR, holderPartition, slotShardCount } from './keys';
 import { recentCallDeltas } from './recent-calls';
-import { sweepExpired } from './sweep';
+import { createSweeper } from './sweep';
 
 export type OnStoreError = 'bounded' | 'open';
 export type Guarantee = 'budget' | 'rate' | 'concurrency';
@@ -130,7 +130,6 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   const degradedSince = new Map<string, number>();
   /** Takes in progress per scope (see takeFor). */
   const taking = new Map<string, Promise<void>>();
-  let lastSweep = 0;
   let inflight = 0;
   let renewTimer: NodeJS.Timeout | undefined;
   /** Scope registry entries waiting for the usage item (`sc_…` -> `shards:limit`). */
@@ -142,11 +141,28 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
   let unsentUsage: UsageContent | null = null;
 
   const failed = (op: string, err: unknown) => o.storeFailed?.(op, err);
+  const sweeper = createSweeper({
+    counters: o.counters,
+    holders: o.holders,
+    partitions: o.holderPartitions,
+    everyMs: sweepEveryMs,
+    now: o.now,
+    log: o.log,
+    failed,
+  });
   /** Sweeps others' expired records in the background, at most every sweepEveryMs (or as the page owner decides). */
   function maybeSweep(now: number): void {
     if (o.page) o.page.sweep(now);
-    else if (o.now() - lastSweep > sweepEveryMs) void sweepOthers(now);
+    else sweeper.soon(now);
   }
+  /** A slice nothing reserves, unused for the idle time: it goes back at the next write. */
+  const idle = (s: Slice, now: number) => s.reserved === 0 && now - s.lastUseAt >= sliceIdleMs;
+  /**
+   * A closed slice that may go back now: budgets at once, rate units 60 s after their last use (the
+   * sliding-window guarantee).
+   */
+  const dueBack = (s: Slice, now: number) =>
+    s.reserved === 0 && (!unitsReturn(s.scope.kind) || now - s.lastUseAt >= RATE_HOLD_MS);
   function newRecord(now: number): void {
     recordDay = utcDay(now);
     gen++;
@@ -489,7 +505,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     pendingSlots = {};
     pendingDefs = {};
     for (const list of slices.values()) {
-      for (const sl of list) if (sl.reserved === 0 && now - sl.lastUseAt >= sliceIdleMs) close(sl);
+      for (const sl of list) if (idle(sl, now)) close(sl);
     }
     const deltas: Array<[Slice, number]> = [];
     for (const list of slices.values()) {
@@ -507,10 +523,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
       const k = slotKey(model, shard);
       slotChanges[k] = (slotChanges[k] ?? 0) - 1;
     }
-    // Rate units stay out of the pool for 60 s after their last use (the sliding-window guarantee).
-    const returning = closing.filter(
-      (s) => s.reserved === 0 && (!unitsReturn(s.scope.kind) || now - s.lastUseAt >= RATE_HOLD_MS),
-    );
+    const returning = closing.filter((s) => dueBack(s, now));
     const returningIds = new Set(returning.map((s) => s.id));
     const change: Omit<HolderChange, 'expiresAt'> = {
       // A slice taken and given back between two writes is never listed at all.
@@ -719,15 +732,6 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     }
   }
 
-  async function sweepOthers(now: number): Promise<void> {
-    lastSweep = o.now();
-    try {
-      await sweepExpired({ counters: o.counters, holders: o.holders, partitions: o.holderPartitions, now, log: o.log });
-    } catch (err) {
-      failed('sweep', err);
-    }
-  }
-
   function endSlot(hold: Hold, now: number): void {
     const st = hold.slot && slots.get(hold.slot.model);
     if (!st) return;
@@ -750,9 +754,8 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
     },
 
     givesBack(now) {
-      for (const list of slices.values())
-        for (const sl of list) if (sl.reserved === 0 && now - sl.lastUseAt >= sliceIdleMs) return true;
-      return closing.some((s) => s.reserved === 0 && (!unitsReturn(s.scope.kind) || now - s.lastUseAt >= RATE_HOLD_MS));
+      for (const list of slices.values()) if (list.some((sl) => idle(sl, now))) return true;
+      return closing.some((s) => dueBack(s, now));
     },
 
     holdings: () => ({
@@ -867,7 +870,7 @@ export function createSharedQuota(o: SharedQuotaOptions): SharedQuotaAdapter {
         failed('holder record', err);
       }
       await flushUsage(now);
-      await sweepOthers(now);
+      await sweeper.run(now);
     },
 
     degraded: () => [...degradedSince.keys()],

@@ -65,3 +65,34 @@ export async function sweepExpired(o: {
   if (done.records > 0) o.log('info', 'returned quota of expired holder records', done);
   return done;
 }
+
+/**
+ * An instance's sweeps of others' expired records: `run` now, or `soon` in the background at most
+ * once per `everyMs` (a refused instance asks on every refusal). One per instance, shared by its
+ * holder pages, so that pages do not each sweep.
+ */
+export function createSweeper(o: {
+  counters: CounterOps;
+  holders: HolderOps;
+  partitions: number;
+  everyMs: number;
+  now: () => number;
+  log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  failed: (op: string, err: unknown) => void;
+}) {
+  let last = 0;
+  const run = async (now: number): Promise<void> => {
+    last = o.now();
+    try {
+      await sweepExpired({ counters: o.counters, holders: o.holders, partitions: o.partitions, now, log: o.log });
+    } catch (err) {
+      o.failed('sweep', err);
+    }
+  };
+  return {
+    run,
+    soon(now: number): void {
+      if (o.now() - last > o.everyMs) void run(now);
+    },
+  };
+}
