@@ -6,18 +6,16 @@
  */
 import { type AttributeValue, type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
 import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
 import { createPagedSharedQuota, pageOf } from '../../functions/adapters/dynamo/quota/pages';
 import { createQuotaReport } from '../../functions/adapters/dynamo/quota/report';
 import type { SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
 import { sweepExpired } from '../../functions/adapters/dynamo/quota/sweep';
-import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { QuotaScope } from '../../functions/core/quota/scope';
 import type { QuotaHold, QuotaNeed } from '../../functions/ports/shared-quota';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { seeded } from '../../local/seeded-random';
+import { useCostTable } from '../helpers/cost-table';
 import { scopeTotals } from '../helpers/scope-totals';
 
 const PARTITIONS = 4;
@@ -31,19 +29,19 @@ function itemBytes(item: Record<string, AttributeValue>): number {
 }
 
 describe('holder pages', () => {
-  let dynamo: LocalDynamo;
   let ddb: DynamoDBClient;
   let table: string;
   let run = 0;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    ddb = createDynamoClient(dynamo.env);
-    table = tableName(COST_TABLE, dynamo.env);
-  });
-  afterAll(async () => {
-    ddb.destroy();
-    await dynamo.close();
-  });
+  useCostTable((s) => ({ ddb, table } = s));
+
+  const sweep = (now: number) =>
+    sweepExpired({
+      counters: createCounterOps(ddb, table),
+      holders: createHolderOps(ddb, table),
+      partitions: PARTITIONS,
+      now,
+      log: () => undefined,
+    });
 
   /** Holder writes seen by the store, with the size of the item each wrote. */
   function counting() {
@@ -184,13 +182,7 @@ describe('holder pages', () => {
     expect(settled).toBeLessThanOrEqual(50_000);
     // No instance says goodbye: every page of every instance expires and is swept.
     clock.t += 120_000;
-    await sweepExpired({
-      counters: createCounterOps(ddb, table),
-      holders: createHolderOps(ddb, table),
-      partitions: PARTITIONS,
-      now: clock.t,
-      log: () => undefined,
-    });
+    await sweep(clock.t);
     const after = await scopeTotals(createCounterOps(ddb, table), global);
     expect(after.sliced).toBe(0);
     expect(after.spent).toBe(settled);
@@ -315,13 +307,7 @@ describe('holder pages', () => {
     });
     expect(b.ok).toBe(true);
     clock.t += 10 * 60_000;
-    await sweepExpired({
-      counters: createCounterOps(ddb, table),
-      holders: createHolderOps(ddb, table),
-      partitions: PARTITIONS,
-      now: clock.t,
-      log: () => undefined,
-    });
+    await sweep(clock.t);
     const counters = createCounterOps(ddb, table);
     // The served key's slice was listed, so its units all came back; the dead one's stay out of the pool.
     expect(await scopeTotals(counters, rpm(served))).toMatchObject({ avail: 1_000, sliced: 0 });
@@ -424,14 +410,7 @@ describe('holder pages', () => {
               fleet[o.who] = instance(clock, 4, { seed: run * 10 + o.who + 5 });
               open[o.who] = [];
             } else if (o.op === 'tick') clock.t += o.ms;
-            else
-              await sweepExpired({
-                counters,
-                holders: createHolderOps(ddb, table),
-                partitions: PARTITIONS,
-                now: clock.t,
-                log: () => undefined,
-              });
+            else await sweep(clock.t);
             expect(settledGlobal.n).toBeLessThanOrEqual(limit);
             for (const n of settledKey.values()) expect(n).toBeLessThanOrEqual(Math.ceil(limit / 2));
           }
@@ -440,13 +419,7 @@ describe('holder pages', () => {
             await fleet[i].record([], clock.t);
           }
           clock.t += 200_000;
-          await sweepExpired({
-            counters,
-            holders: createHolderOps(ddb, table),
-            partitions: PARTITIONS,
-            now: clock.t,
-            log: () => undefined,
-          });
+          await sweep(clock.t);
           for (const scope of [global, ...[0, 1, 2, 3, 4, 5].map(keyScope)]) {
             const t = await scopeTotals(counters, scope);
             expect(t.sliced).toBe(0);
@@ -490,13 +463,7 @@ describe('holder pages', () => {
     const rows = await report.budgets('2026-12-06');
     for (const k of keys) expect(rows.find((r) => r.scope === `key#${k}`)?.spentMicros).toBe(300);
     clock.t += 120_000;
-    const swept = await sweepExpired({
-      counters: createCounterOps(ddb, table),
-      holders: createHolderOps(ddb, table),
-      partitions: PARTITIONS,
-      now: clock.t,
-      log: () => undefined,
-    });
+    const swept = await sweep(clock.t);
     expect(swept.records).toBeGreaterThanOrEqual(pagesUsed);
     const t = await scopeTotals(createCounterOps(ddb, table), global);
     expect(t).toMatchObject({ sliced: 0, spent: 300 * keys.length });

@@ -4,32 +4,21 @@
  * record at a time: listed in both, the sweep would give them back a second time once the old
  * record expires (minting quota); listed in neither, a crash strands them (safe). Against dynalite.
  */
+import { useCostTable } from '../helpers/cost-table';
 import { scopeTotals } from '../helpers/scope-totals';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
 import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
 import { createSharedQuota, type SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
 import { sweepExpired } from '../../functions/adapters/dynamo/quota/sweep';
-import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { QuotaScope } from '../../functions/core/quota/scope';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { seeded } from '../../local/seeded-random';
 
 describe('holder record rotation at midnight UTC', () => {
-  let dynamo: LocalDynamo;
   let ddb: DynamoDBClient;
   let table: string;
   let run = 0;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    ddb = createDynamoClient(dynamo.env);
-    table = tableName(COST_TABLE, dynamo.env);
-  });
-  afterAll(async () => {
-    ddb.destroy();
-    await dynamo.close();
-  });
+  useCostTable((s) => ({ ddb, table } = s));
 
   function instance(clock: { t: number }): SharedQuotaAdapter {
     return createSharedQuota({

@@ -4,13 +4,11 @@
  * breaker windows, and the per-request holder record carries none of them. Clocks are injected.
  */
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
 import { createHolderOps } from '../../functions/adapters/dynamo/quota/holders';
 import { createQuotaReport } from '../../functions/adapters/dynamo/quota/report';
 import { createSharedQuota, type SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
-import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
+import { useCostTable } from '../helpers/cost-table';
 import { seeded } from '../../local/seeded-random';
 
 const WINDOW = 60_000;
@@ -18,18 +16,9 @@ const T0 = Date.parse('2026-12-07T10:00:00Z');
 const PARTITIONS = 4;
 
 describe('recent-window endpoint counters in holder records', () => {
-  let dynamo: LocalDynamo;
   let ddb: DynamoDBClient;
   let table: string;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo({ tablePrefix: 'recent-' });
-    ddb = createDynamoClient(dynamo.env);
-    table = tableName(COST_TABLE, dynamo.env);
-  });
-  afterAll(async () => {
-    ddb.destroy();
-    await dynamo.close();
-  });
+  useCostTable((s) => ({ ddb, table } = s), { tablePrefix: 'recent-' });
 
   const instance = (clock: { t: number }, id: string): SharedQuotaAdapter =>
     createSharedQuota({

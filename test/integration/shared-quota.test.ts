@@ -2,20 +2,18 @@
  * Quota slices against dynalite with several simulated router instances (each its own adapter:
  * its own slices, slots and holder record), as Lambda would run them.
  */
+import { useCostTable } from '../helpers/cost-table';
 import { scopeTotals } from '../helpers/scope-totals';
 import { type DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { createDynamoClient } from '../../functions/adapters/dynamo/client';
 import { createCounterOps } from '../../functions/adapters/dynamo/quota/counters';
 import { createHolderOps, decodeDef, encodeDef } from '../../functions/adapters/dynamo/quota/holders';
 import { COUNTER_SK, shardPk, slotPk } from '../../functions/adapters/dynamo/quota/keys';
 import { createSharedQuota, type SharedQuotaAdapter } from '../../functions/adapters/dynamo/quota/shared-quota';
 import { createQuotaReport } from '../../functions/adapters/dynamo/quota/report';
 import { sweepExpired } from '../../functions/adapters/dynamo/quota/sweep';
-import { COST_TABLE, tableName } from '../../functions/contracts/table-specs';
 import type { QuotaScope } from '../../functions/core/quota/scope';
 import type { QuotaHold } from '../../functions/ports/shared-quota';
-import { startLocalDynamo, type LocalDynamo } from '../../local/dynamo';
 import { seeded as seededRandom } from '../../local/seeded-random';
 
 const throttled = () =>
@@ -25,19 +23,10 @@ const throttled = () =>
   });
 
 describe('shared quota (slices over DynamoDB)', () => {
-  let dynamo: LocalDynamo;
   let ddb: DynamoDBClient;
   let table: string;
   let run = 0;
-  beforeAll(async () => {
-    dynamo = await startLocalDynamo();
-    ddb = createDynamoClient(dynamo.env);
-    table = tableName(COST_TABLE, dynamo.env);
-  });
-  afterAll(async () => {
-    ddb.destroy();
-    await dynamo.close();
-  });
+  useCostTable((s) => ({ ddb, table } = s));
 
   /** Each test uses its own scope ids, so tests never see each other's items. */
   function budget(limit: number, shards: number): QuotaScope {
