@@ -6,8 +6,8 @@
  * already did for count_tokens and embeddings.
  */
 import type { LocalGateway } from '../../local/gateway';
-import { hi, post, startTestGateway } from '../helpers/local-gateway';
-import { bearer, tenantKey } from './tenant-helpers';
+import { hi, post } from '../helpers/local-gateway';
+import { bearer, tenantKey, useOneAttemptGateway } from './tenant-helpers';
 
 const upstreamCalls = (gw: LocalGateway) =>
   gw.providers!.requests().filter((r) => /\/(chat\/completions|embeddings|converse(-stream)?|invoke)$/.test(r.path));
@@ -16,16 +16,7 @@ const refused = (r: { status: number; json: any }) => [r.status, r.json?.error?.
 
 describe('an allow-list of patterns holds on every path', () => {
   let gw: LocalGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway((c) => {
-      c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
-    });
-  });
-  afterAll(() => gw.close());
-  beforeEach(() => {
-    gw.providers!.clearFaults();
-    gw.providers!.resetRequests();
-  });
+  useOneAttemptGateway((g) => (gw = g));
 
   it('a gemini-* key reaches gemini and no other model by name, route or alias', async () => {
     const { key } = await tenantKey(gw, { allowedModels: ['gemini-*'] });

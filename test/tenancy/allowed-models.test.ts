@@ -4,8 +4,8 @@
  * Also finding 7's budget factor: the key's factor is a ceiling the client cannot raise.
  */
 import type { LocalGateway } from '../../local/gateway';
-import { hi, post, startTestGateway } from '../helpers/local-gateway';
-import { bearer, tenantKey } from './tenant-helpers';
+import { hi, post } from '../helpers/local-gateway';
+import { bearer, tenantKey, useOneAttemptGateway } from './tenant-helpers';
 
 const IMAGE = {
   model: 'deepseek-v3.2',
@@ -24,16 +24,7 @@ const chatCalls = (gw: LocalGateway) => gw.providers!.requests().filter((r) => r
 
 describe("a key's allow-list holds for every candidate", () => {
   let gw: LocalGateway;
-  beforeAll(async () => {
-    gw = await startTestGateway((c) => {
-      c.retry = { maxAttemptsPerModel: 1, baseDelayMs: 0, maxDelayMs: 0 };
-    });
-  });
-  afterAll(() => gw.close());
-  beforeEach(() => {
-    gw.providers!.clearFaults();
-    gw.providers!.resetRequests();
-  });
+  useOneAttemptGateway((g) => (gw = g));
 
   it('an image on a deepseek-only key is refused, not answered by a vision fallback', async () => {
     const { key } = await tenantKey(gw, { allowedModels: ['deepseek-v3.2'] });
